@@ -2,25 +2,29 @@
 import { Type, type Static } from '@sinclair/typebox'
 
 export const ChatType = Type.Union(
-  [Type.Literal('dm'), Type.Literal('group'), Type.Literal('channel'), Type.Literal('broadcast'), Type.Literal('status')],
+  [
+    Type.Literal('dm'),
+    Type.Literal('group'),
+    Type.Literal('channel'),
+    Type.Literal('broadcast'),
+    Type.Literal('status'),
+  ],
   { description: 'What kind of conversation the JID names' },
 )
 export type ChatType = Static<typeof ChatType>
 
-export const Chat = Type.Object(
-  {
-    id: Type.Integer({ description: 'Stable numeric id of the stored chat' }),
-    sessionId: Type.String(),
-    jid: Type.String({ description: 'The chat JID, e.g. 6281234567890@s.whatsapp.net' }),
-    type: ChatType,
-    name: Type.Union([Type.String(), Type.Null()]),
-    unreadCount: Type.Integer({ minimum: 0 }),
-    archived: Type.Boolean(),
-    pinned: Type.Boolean(),
-    mutedUntil: Type.Union([Type.Integer(), Type.Null()], { description: 'Epoch ms; null when not muted' }),
-    lastMessageAt: Type.Union([Type.Integer(), Type.Null()], { description: 'Epoch ms of the latest message' }),
-  },
-)
+export const Chat = Type.Object({
+  id: Type.Integer({ description: 'Stable numeric id of the stored chat' }),
+  sessionId: Type.String(),
+  jid: Type.String({ description: 'The chat JID, e.g. 6281234567890@s.whatsapp.net' }),
+  type: ChatType,
+  name: Type.Union([Type.String(), Type.Null()]),
+  unreadCount: Type.Integer({ minimum: 0 }),
+  archived: Type.Boolean(),
+  pinned: Type.Boolean(),
+  mutedUntil: Type.Union([Type.Integer(), Type.Null()], { description: 'Epoch ms; null when not muted' }),
+  lastMessageAt: Type.Union([Type.Integer(), Type.Null()], { description: 'Epoch ms of the latest message' }),
+})
 export type Chat = Static<typeof Chat>
 
 /** The chat type a JID names, from its server part. */

@@ -1,0 +1,27 @@
+// Builds the Elysia app from already-constructed services; no listening, no I/O of its own.
+import { Elysia } from 'elysia'
+import type { HttpDeps } from './http/deps.ts'
+import { errorPlugin } from './http/errors.ts'
+import { openapiPlugin } from './http/openapi.ts'
+import { apiKeyRoutes } from './http/routes/api-keys.ts'
+import { channelRoutes } from './http/routes/channels.ts'
+import { chatRoutes } from './http/routes/chats.ts'
+import { healthRoutes } from './http/routes/health.ts'
+import { messageRoutes } from './http/routes/messages.ts'
+import { sessionRoutes } from './http/routes/sessions.ts'
+
+export type { HttpDeps }
+
+export function createApp(deps: HttpDeps) {
+  return new Elysia()
+    .use(errorPlugin(deps.logger, deps.maxBodyBytes))
+    .use(openapiPlugin(deps.version, deps.docs))
+    .use(healthRoutes(deps))
+    .use(sessionRoutes(deps))
+    .use(chatRoutes(deps))
+    .use(channelRoutes(deps))
+    .use(messageRoutes(deps))
+    .use(apiKeyRoutes(deps))
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,38 @@
+// First start on an empty data dir: org `default` and one admin key, shown once.
+import { mintApiKey } from './auth/api-key.ts'
+import { capabilities, type Capability } from './auth/capabilities.ts'
+import type { Stores } from './store/index.ts'
+
+export type CreatedKey = { id: string; key: string; orgId: string; capabilities: Capability[] }
+
+/** Mints a key for an existing org; the returned `key` is the only time it is visible. */
+export function createKey(
+  stores: Stores,
+  input: { orgId: string; name: string; capabilities: Capability[]; expiresAt?: number | null },
+): CreatedKey {
+  const minted = mintApiKey()
+  const row = stores.apiKeys.create({ ...input, prefix: minted.prefix, hash: minted.hash })
+  return { id: row.id, key: minted.key, orgId: row.orgId, capabilities: row.capabilities }
+}
+
+/** Returns the admin key created for a brand-new data dir, or null when the dir was already set up. */
+export function bootstrap(stores: Stores): CreatedKey | null {
+  if (!stores.orgs.isEmpty()) return null
+  stores.orgs.create('default', 'Default organisation')
+  return createKey(stores, { orgId: 'default', name: 'bootstrap admin', capabilities: [...capabilities] })
+}
+
+export function bootstrapBanner(k: CreatedKey): string {
+  const line = '='.repeat(72)
+  return [
+    line,
+    ' wagate: first start. Created organisation "default" and an admin API key.',
+    ' It is shown ONCE and never logged; store it now:',
+    '',
+    `   ${k.key}`,
+    '',
+    ' Use it as:  Authorization: Bearer <key>',
+    line,
+    '',
+  ].join('\n')
+}

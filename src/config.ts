@@ -1,0 +1,118 @@
+// One typed Config, read once: command-line flags > WAGATE_* environment > defaults, validated with TypeBox.
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const Capability = Type.Union([
+  Type.Literal('read'),
+  Type.Literal('send'),
+  Type.Literal('manage'),
+  Type.Literal('admin'),
+])
+
+export const Config = Type.Object({
+  dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory holding the database and key file' }),
+  host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP server binds' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port (0 picks a free one)' }),
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'pino log level' },
+  ),
+  jwksUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'Frontend JWKS URL for login JWTs' })),
+  jwksFile: Type.Optional(Type.String({ minLength: 1, description: 'A JWKS JSON file, for offline use' })),
+  jwtIssuer: Type.Optional(Type.String({ minLength: 1, description: 'Required `iss` of login JWTs' })),
+  jwtAudience: Type.Optional(Type.String({ minLength: 1, description: 'Required `aud` of login JWTs' })),
+  jwtOrgClaim: Type.String({ minLength: 1, default: 'org_id', description: 'Claim holding the organisation id' }),
+  jwtRoleClaim: Type.String({ minLength: 1, default: 'role', description: 'Claim holding the role' }),
+  roleCapabilities: Type.Record(Type.String(), Type.Array(Capability), {
+    default: {
+      owner: ['read', 'send', 'manage', 'admin'],
+      admin: ['read', 'send', 'manage', 'admin'],
+      member: ['read', 'send'],
+      viewer: ['read'],
+    },
+    description: 'JSON map from role to capabilities',
+  }),
+  secretKey: Type.Optional(
+    Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: '32-byte hex key encrypting secrets at rest' }),
+  ),
+  waUrl: Type.String({
+    pattern: '^wss?://',
+    default: 'wss://web.whatsapp.com/ws/chat',
+    description: 'WhatsApp Web socket URL (the simulator prints its own)',
+  }),
+  waRootKey: Type.Optional(
+    Type.String({ minLength: 1, description: 'Base64 Curve25519 root key to trust (the simulator prints its own)' }),
+  ),
+  maxBodyBytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body' }),
+  eventRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'Days events are kept' }),
+  docs: Type.Boolean({ default: true, description: 'Serve /docs and /openapi.json' }),
+})
+export type Config = Static<typeof Config>
+
+const jsonFields = new Set(['roleCapabilities'])
+
+const camel = (s: string) => s.toLowerCase().replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+
+/** `--data-dir x` / `--data-dir=x` → `{ dataDir: 'x' }`; unknown flags are reported by validation. */
+export function parseFlags(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (!a.startsWith('--')) continue
+    const eq = a.indexOf('=')
+    if (eq > 0) out[camel(a.slice(2, eq))] = a.slice(eq + 1)
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) out[camel(a.slice(2))] = argv[++i]!
+    else out[camel(a.slice(2))] = 'true'
+  }
+  return out
+}
+
+/** `WAGATE_DATA_DIR` → `dataDir`. */
+export function envValues(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('WAGATE_') && v !== undefined && v !== '') out[camel(k.slice(7))] = v
+  }
+  return out
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+}
+
+/** Builds and validates the config; throws ConfigError naming every bad field. */
+export function loadConfig(
+  flags: Record<string, string> = {},
+  env: Record<string, string | undefined> = process.env,
+): Config {
+  const known = new Set(Object.keys(Config.properties))
+  const raw: Record<string, unknown> = {}
+  const problems: string[] = []
+  for (const [source, values] of [
+    ['env', envValues(env)],
+    ['flag', flags],
+  ] as const) {
+    for (const [k, v] of Object.entries(values)) {
+      if (!known.has(k)) {
+        if (source === 'flag') problems.push(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: unknown option`)
+        continue
+      }
+      if (jsonFields.has(k)) {
+        try {
+          raw[k] = JSON.parse(v)
+        } catch {
+          problems.push(`${k}: not valid JSON`)
+        }
+      } else raw[k] = v
+    }
+  }
+  const value = Value.Convert(Config, Value.Default(Config, raw))
+  for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
+  if (problems.length) throw new ConfigError([...new Set(problems)])
+  return value as Config
+}
+
+/** Env var name of a config field, for help texts and the README. */
+export const envName = (field: string) => 'WAGATE_' + field.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()

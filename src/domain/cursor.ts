@@ -1,0 +1,44 @@
+// Opaque, tamper-evident keyset cursors. A cursor carries the sort key of the last row served, is
+// MAC'd together with the listing it belongs to, and is rejected for any other listing.
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { AppError } from '../errors.ts'
+
+export type CursorValue = string | number
+export type CursorCodec = ReturnType<typeof createCursorCodec>
+
+const bad = (why: string) => new AppError('validation_error', 'invalid cursor', { cursor: why })
+
+/** `key` signs cursors; cursors stay valid across restarts while the key does. */
+export function createCursorCodec(key: Uint8Array) {
+  const mac = (listing: string, payload: string) =>
+    createHmac('sha256', key).update(listing).update('\0').update(payload).digest().subarray(0, 12)
+
+  return {
+    /** Encodes the sort key of the last row of a page. */
+    encode(listing: string, values: CursorValue[]): string {
+      const payload = Buffer.from(JSON.stringify(values)).toString('base64url')
+      return `${payload}.${mac(listing, payload).toString('base64url')}`
+    },
+    /** Decodes a cursor for `listing`, checking it against the expected value kinds; throws 400 otherwise. */
+    decode(listing: string, cursor: string, kinds: ('string' | 'number')[]): CursorValue[] {
+      const [payload, tag, extra] = cursor.split('.')
+      if (!payload || !tag || extra !== undefined) throw bad('malformed')
+      const given = Buffer.from(tag, 'base64url')
+      const want = mac(listing, payload)
+      if (given.length !== want.length || !timingSafeEqual(given, want)) throw bad('not issued for this listing')
+      let values: unknown
+      try {
+        values = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+      } catch {
+        throw bad('malformed')
+      }
+      if (
+        !Array.isArray(values) ||
+        values.length !== kinds.length ||
+        values.some((v, i) => typeof v !== kinds[i] || (typeof v === 'number' && !Number.isSafeInteger(v)))
+      )
+        throw bad('malformed')
+      return values as CursorValue[]
+    },
+  }
+}

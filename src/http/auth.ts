@@ -1,0 +1,22 @@
+// The capability macro: routes declare `{ auth: 'read' }` and the handler receives `principal`.
+import { Elysia } from 'elysia'
+import type { Authenticator } from '../auth/authenticator.ts'
+import type { Capability, Principal } from '../auth/capabilities.ts'
+import { AppError } from '../errors.ts'
+
+export function authPlugin(authenticate: Authenticator) {
+  return new Elysia({ name: 'auth' }).macro({
+    auth: (need: Capability) => ({
+      // Reads request.headers, not the `headers` context: sucrose may drop the latter in compiled builds.
+      async resolve({ request }): Promise<{ principal: Principal }> {
+        const header = request.headers.get('authorization') ?? ''
+        const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+        const principal = token ? await authenticate(token) : null
+        if (!principal) throw new AppError('unauthorized', 'missing or invalid bearer token')
+        if (!principal.capabilities.includes(need))
+          throw new AppError('forbidden', `this route requires the '${need}' capability`, { required: need })
+        return { principal }
+      },
+    }),
+  })
+}

@@ -1,0 +1,96 @@
+// One place that turns every failure into the envelope {"error":{"code","message","details"}}.
+import { Elysia, t } from 'elysia'
+import { AppError, type ErrorCode, type ErrorDetails } from '../errors.ts'
+import type { Logger } from '../log.ts'
+
+export const ErrorEnvelope = t.Object(
+  {
+    error: t.Object({
+      code: t.String({ description: 'Stable machine-readable code, e.g. not_found' }),
+      message: t.String(),
+      details: t.Record(t.String(), t.Unknown()),
+    }),
+  },
+  { description: 'Every non-2xx response' },
+)
+
+export const envelope = (code: ErrorCode, message: string, details: ErrorDetails = {}) => ({
+  error: { code, message, details },
+})
+
+type ValidationIssue = { path?: string; summary?: string; message?: string }
+
+/** Elysia validation errors → the fields that failed, without echoing schemas or values back. */
+function validationDetails(error: unknown): ErrorDetails {
+  const e = error as { type?: string; all?: ValidationIssue[] }
+  const fields = (e.all ?? []).slice(0, 20).map((i) => ({
+    field: i.path ? i.path.replace(/^\//, '').replace(/\//g, '.') : e.type,
+    message: i.summary ?? i.message ?? 'invalid',
+  }))
+  return { in: e.type, fields }
+}
+
+const requestIds = new WeakMap<Request, string>()
+let counter = 0
+
+/** Request id used in logs and echoed as `x-request-id`. */
+export const requestIdOf = (request: Request) => requestIds.get(request) ?? 'unknown'
+
+export function errorPlugin(logger: Logger, maxBodyBytes: number) {
+  return new Elysia({ name: 'errors', seed: maxBodyBytes })
+    .onRequest(({ request, set }) => {
+      const id = request.headers.get('x-request-id')?.slice(0, 64) || `req_${Date.now().toString(36)}_${++counter}`
+      requestIds.set(request, id)
+      set.headers['x-request-id'] = id
+      const length = Number(request.headers.get('content-length') ?? 0)
+      if (length > maxBodyBytes)
+        throw new AppError('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`, { limit: maxBodyBytes })
+    })
+    .onParse({ as: 'global' }, async ({ request, contentType }) => {
+      // Strict JSON: a malformed body is a 400, never silently "no body"; an empty one is no body.
+      if (!contentType?.startsWith('application/json')) return
+      const text = await request.text()
+      if (text.length > maxBodyBytes)
+        throw new AppError('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`)
+      if (!text.trim()) return null
+      try {
+        return JSON.parse(text)
+      } catch {
+        throw new AppError('validation_error', 'malformed JSON body', { in: 'body' })
+      }
+    })
+    .onError({ as: 'global' }, ({ code, error, set, request }) => {
+      // Elysia wraps errors thrown while parsing the body in a ParseError; ours is the cause.
+      const cause = (error as { cause?: unknown }).cause
+      if (code === 'PARSE' && cause instanceof AppError) error = cause
+      if (error instanceof AppError) {
+        set.status = error.status
+        return envelope(error.errorCode, error.message, error.details)
+      }
+      switch (code) {
+        case 'VALIDATION':
+          set.status = 400
+          return envelope('validation_error', 'request validation failed', validationDetails(error))
+        case 'NOT_FOUND':
+          set.status = 404
+          return envelope('not_found', 'route not found')
+        case 'PARSE':
+          set.status = 400
+          return envelope('validation_error', 'malformed request body', { in: 'body' })
+        case 'INVALID_COOKIE_SIGNATURE':
+        case 'INVALID_FILE_TYPE':
+          set.status = 400
+          return envelope('validation_error', 'invalid request')
+      }
+      if ((error as { status?: number }).status === 413) {
+        set.status = 413
+        return envelope('payload_too_large', 'request body too large')
+      }
+      logger.error(
+        { err: error, requestId: requestIdOf(request), path: new URL(request.url).pathname },
+        'internal error',
+      )
+      set.status = 500
+      return envelope('internal', 'internal error', { requestId: requestIdOf(request) })
+    })
+}

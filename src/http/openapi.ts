@@ -1,0 +1,38 @@
+// OpenAPI document at /openapi.json and a docs UI at /docs, built from the routes' TypeBox schemas.
+import { openapi } from '@elysiajs/openapi'
+
+const description = `wagate is a self-hosted, multi-tenant WhatsApp HTTP gateway.
+
+**Auth.** \`Authorization: Bearer <token>\`: a login JWT verified against the frontend JWKS (organisation and
+role from its claims), or an API key (\`wgk_…\`) with fixed capabilities: \`read\`, \`send\`, \`manage\`, \`admin\`.
+
+**Errors.** Every non-2xx response is \`{"error":{"code","message","details"}}\`. Codes: \`unauthorized\` 401,
+\`forbidden\` 403, \`not_found\` 404 (also for another organisation's resources), \`validation_error\` 400,
+\`conflict\` 409, \`session_not_connected\` 409, \`payload_too_large\` 413, \`rate_limited\` 429, \`internal\` 500,
+\`not_implemented\` 501, \`upstream_error\` 502, \`unavailable\` 503.
+
+**Pagination.** \`limit\` (missing or 0 → 50, clamped to 1–200) and an opaque \`cursor\`; responses are
+\`{"data":[…],"nextCursor":string|null}\`, \`null\` on the last page.`
+
+export function openapiPlugin(version: string, enabled: boolean) {
+  return openapi({
+    enabled,
+    path: '/docs',
+    specPath: '/openapi.json',
+    provider: 'scalar',
+    documentation: {
+      info: { title: 'wagate', version, description },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'A frontend login JWT or an API key (wgk_…)',
+          },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+  })
+}

@@ -1,0 +1,31 @@
+// Liveness and readiness probes (no auth).
+import { Elysia, t } from 'elysia'
+import { migrationsApplied } from '../../store/migrate.ts'
+import type { HttpDeps } from '../deps.ts'
+import { envelope, ErrorEnvelope } from '../errors.ts'
+
+export function healthRoutes({ stores, version }: HttpDeps) {
+  return new Elysia({ tags: ['ops'] })
+    .get('/healthz', () => ({ status: 'ok' as const, version }), {
+      response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }) },
+      detail: { summary: 'Liveness', description: 'The process is up.' },
+    })
+    .get(
+      '/readyz',
+      ({ set }) => {
+        let ready = false
+        try {
+          ready = migrationsApplied(stores.db.sqlite)
+        } catch {
+          ready = false
+        }
+        if (ready) return { status: 'ready' as const }
+        set.status = 503
+        return envelope('unavailable', 'database not ready')
+      },
+      {
+        response: { 200: t.Object({ status: t.Literal('ready') }), 503: ErrorEnvelope },
+        detail: { summary: 'Readiness', description: 'The database is reachable and every migration is applied.' },
+      },
+    )
+}

@@ -1,0 +1,137 @@
+// Sessions: CRUD over the stored session rows, and lifecycle custom methods on the live engine.
+import { Elysia, t } from 'elysia'
+import QRCode from 'qrcode'
+import { Session } from '../../domain/session.ts'
+import { AppError, notFound } from '../../errors.ts'
+import { authPlugin } from '../auth.ts'
+import type { HttpDeps } from '../deps.ts'
+import { ErrorEnvelope } from '../errors.ts'
+import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
+
+const Metadata = t.Record(t.String(), t.Unknown(), { description: 'Free-form JSON kept with the session' })
+const Name = t.String({ minLength: 1, maxLength: 100 })
+const Phone = t.String({ pattern: '^\\+?[0-9]{6,15}$', description: 'International number, digits only' })
+
+export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
+  const { sessions } = stores
+  const conflict = { ...errors, 409: ErrorEnvelope }
+
+  return new Elysia({ prefix: '/api/v1/sessions', tags: ['sessions'] })
+    .use(authPlugin(authenticate))
+    .post(
+      '/',
+      async ({ principal, body, set }) => {
+        const session = sessions.create({ orgId: principal.orgId, name: body.name, metadata: body.metadata })
+        if (body.start) await engine.start(session.id)
+        set.status = 201
+        return sessions.byId(session.id) ?? session
+      },
+      {
+        auth: 'manage',
+        body: t.Object({ name: Name, metadata: t.Optional(Metadata), start: t.Optional(t.Boolean()) }),
+        response: { 201: Session, ...errors },
+        detail: { summary: 'Create a session', description: 'Creates a session (status `stopped` unless start).' },
+      },
+    )
+    .get('/', ({ principal, query }) => sessions.page(principal.orgId, pageOf(query)), {
+      auth: 'read',
+      query: PageQuery,
+      response: { 200: PageOf(Session), ...errors },
+      detail: { summary: 'List sessions', description: "The organisation's sessions, newest first." },
+    })
+    .get('/:sid', ({ principal, params }) => ownSession(sessions, principal, params.sid), {
+      auth: 'read',
+      response: { 200: Session, ...errors },
+      detail: { summary: 'Get a session', description: 'Live status, phone, JID, LID and push name.' },
+    })
+    .patch(
+      '/:sid',
+      ({ principal, params, body }) => {
+        const updated = sessions.update(principal.orgId, pathId(params.sid, 'sid'), body)
+        if (!updated) throw notFound('session')
+        return updated
+      },
+      {
+        auth: 'manage',
+        body: t.Object({ name: t.Optional(Name), metadata: t.Optional(Metadata) }, { minProperties: 1 }),
+        response: { 200: Session, ...errors },
+        detail: { summary: 'Update a session' },
+      },
+    )
+    .delete(
+      '/:sid',
+      async ({ principal, params, set }) => {
+        const session = ownSession(sessions, principal, params.sid)
+        await engine.remove(session.id)
+        sessions.delete(principal.orgId, session.id)
+        set.status = 204
+      },
+      {
+        auth: 'manage',
+        response: { 204: t.Void(), ...errors },
+        detail: { summary: 'Delete a session', description: 'Closes it and removes its stored copy.' },
+      },
+    )
+    .get(
+      '/:sid/qr',
+      async ({ principal, params, request, set }) => {
+        const session = ownSession(sessions, principal, params.sid)
+        const qr = engine.qr(session.id)
+        if (!qr) throw new AppError('conflict', 'session is not waiting for a QR scan', { status: session.status })
+        if ((request.headers.get('accept') ?? '').includes('image/png')) {
+          set.headers['content-type'] = 'image/png'
+          return new Uint8Array(await QRCode.toBuffer(qr.qr, { type: 'png', margin: 2, width: 320 }))
+        }
+        return qr
+      },
+      {
+        auth: 'manage',
+        response: {
+          200: t.Union([t.Object({ qr: t.String(), expiresAt: t.Integer() }), t.Uint8Array({ description: 'PNG' })]),
+          ...conflict,
+        },
+        detail: { summary: 'Get the QR to scan', description: 'JSON, or image/png when asked by Accept.' },
+      },
+    )
+    .post(
+      '/:sid',
+      async ({ principal, params, body, set }) => {
+        const { id, verb } = splitVerb(params.sid, 'sid')
+        const session = ownSession(sessions, principal, id)
+        switch (verb) {
+          case 'start':
+            await engine.start(session.id)
+            break
+          case 'stop':
+            await engine.stop(session.id)
+            break
+          case 'restart':
+            await engine.restart(session.id)
+            break
+          case 'logout':
+            await engine.logout(session.id)
+            break
+          case 'requestPairingCode': {
+            const phone = body?.phone
+            if (!phone) throw new AppError('validation_error', 'phone is required', { field: 'phone' })
+            set.status = 200
+            return engine.requestPairingCode(session.id, phone.replace(/^\+/, ''))
+          }
+          default:
+            throw new AppError('not_found', `unknown method :${verb}`)
+        }
+        return sessions.byId(session.id) ?? session
+      },
+      {
+        auth: 'manage',
+        body: t.Optional(t.Nullable(t.Object({ phone: t.Optional(Phone) }))),
+        response: { 200: t.Union([Session, t.Object({ code: t.String() })]), ...conflict },
+        detail: {
+          summary: 'Session lifecycle: :start :stop :restart :logout :requestPairingCode',
+          description:
+            'POST /sessions/{sid}:start | :stop | :restart | :logout return the session; ' +
+            ':requestPairingCode {phone} returns {code} to type on the phone.',
+        },
+      },
+    )
+}

@@ -1,0 +1,56 @@
+// Pieces every route file uses: page query and page schemas, error responses, path-id checks.
+import { t, type TSchema } from 'elysia'
+import type { Principal } from '../auth/capabilities.ts'
+import { clampLimit } from '../domain/page.ts'
+import { AppError, notFound } from '../errors.ts'
+import type { SessionStore } from '../store/sessions.ts'
+import { ErrorEnvelope } from './errors.ts'
+
+export const PageQuery = t.Object({
+  limit: t.Optional(
+    t.Integer({ minimum: 0, description: 'Page size; missing or 0 → 50, clamped to 1–200', examples: [50] }),
+  ),
+  cursor: t.Optional(t.String({ maxLength: 512, description: 'Opaque nextCursor from the previous page' })),
+})
+
+/** The page query as the repositories want it (the spec clamps rather than rejects). */
+export const pageOf = (q: { limit?: number; cursor?: string }) => ({
+  limit: clampLimit(q.limit),
+  ...(q.cursor ? { cursor: q.cursor } : {}),
+})
+
+export const PageOf = <T extends TSchema>(item: T) =>
+  t.Object({
+    data: t.Array(item),
+    nextCursor: t.Union([t.String(), t.Null()], { description: 'Pass back as cursor; null on the last page' }),
+  })
+
+/** Error responses documented on every authenticated route. */
+export const errors = {
+  400: ErrorEnvelope,
+  401: ErrorEnvelope,
+  403: ErrorEnvelope,
+  404: ErrorEnvelope,
+} as const
+
+/** A path segment that failed percent-decoding arrives as null: reject it as bad input. */
+export function pathId(value: string | null | undefined, name: string): string {
+  if (typeof value !== 'string' || value === '')
+    throw new AppError('validation_error', `invalid path parameter ${name}`, { field: name })
+  return value
+}
+
+/** Splits `<id>:<verb>` (AIP custom methods); the id itself may contain ':' only before the last one. */
+export function splitVerb(value: string | null | undefined, name: string): { id: string; verb: string } {
+  const v = pathId(value, name)
+  const at = v.lastIndexOf(':')
+  if (at <= 0) throw new AppError('not_found', 'route not found')
+  return { id: v.slice(0, at), verb: v.slice(at + 1) }
+}
+
+/** The caller's session or 404 — another organisation's session is indistinguishable from none. */
+export function ownSession(sessions: SessionStore, principal: Principal, sid: string | null | undefined) {
+  const session = sessions.get(principal.orgId, pathId(sid, 'sid'))
+  if (!session) throw notFound('session')
+  return session
+}

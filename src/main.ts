@@ -1,0 +1,190 @@
+#!/usr/bin/env bun
+// The `wagate` command line: parse, call, exit. Everything real is built in server.ts and the modules.
+import pkg from '../package.json' with { type: 'json' }
+import { isCapability } from './auth/capabilities.ts'
+import { createKey } from './bootstrap.ts'
+import { Config, ConfigError, envName, loadConfig, parseFlags } from './config.ts'
+import { createLogger } from './log.ts'
+import { openData, startServer } from './server.ts'
+import { makeEngine } from './engine.ts'
+import { migrate } from './store/migrate.ts'
+
+const version = pkg.version
+
+const configHelp = Object.entries(Config.properties)
+  .map(([k, s]) => {
+    const flag = '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
+    const def = 'default' in s ? ` (default ${JSON.stringify(s.default)})` : ''
+    return `  ${flag.padEnd(22)} ${envName(k).padEnd(28)} ${s.description ?? ''}${def}`
+  })
+  .join('\n')
+
+const help: Record<string, string> = {
+  main: `wagate ${version}: a self-hosted, multi-tenant WhatsApp HTTP gateway
+
+Usage: wagate <command> [options]
+
+Commands:
+  serve        run the gateway (HTTP API, sessions, events)
+  simulator    run a local WhatsApp network for tests and CI
+  keys         create | list | revoke API keys
+  orgs         create | list organisations
+  migrate      apply database migrations and exit
+  version      print the version
+
+Run 'wagate <command> --help' for a command's options.`,
+  serve: `Usage: wagate serve [options]
+
+Options (flag, environment variable, meaning):
+${configHelp}`,
+  keys: `Usage:
+  wagate keys create --org ORG --name NAME --cap read,send,manage,admin [--expires-at EPOCH_MS]
+      prints one JSON line {"id","key","orgId","capabilities"}; the key is never shown again
+  wagate keys list [--org ORG]       one JSON line per key (never the key itself)
+  wagate keys revoke --org ORG ID    the key stops working at once
+
+Accepts --data-dir and the other serve options.`,
+  orgs: `Usage:
+  wagate orgs create ID [--name NAME]   prints the organisation as JSON
+  wagate orgs list                      one JSON line per organisation
+
+Accepts --data-dir and the other serve options.`,
+  migrate: 'Usage: wagate migrate [--data-dir DIR]\n\nApplies the embedded migrations and prints what it applied.',
+  version: 'Usage: wagate version',
+}
+
+class UsageError extends Error {}
+
+/** Splits command-specific flags (`only`) from config flags. */
+function takeFlags(argv: string[], only: string[]) {
+  const flags = parseFlags(argv)
+  const own: Record<string, string> = {}
+  for (const k of only) {
+    if (k in flags) {
+      own[k] = flags[k]!
+      delete flags[k]
+    }
+  }
+  const positional = argv.filter(
+    (a, i) => !a.startsWith('--') && (i === 0 || !argv[i - 1]!.startsWith('--') || argv[i - 1]!.includes('=')),
+  )
+  return { own, config: loadConfig(flags), positional }
+}
+
+const print = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n')
+
+async function serve(argv: string[]): Promise<number> {
+  const config = loadConfig(parseFlags(argv))
+  const logger = createLogger(config.logLevel)
+  const running = await startServer(config, { logger, version, makeEngine: makeEngine(config) })
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
+  })
+  await running.stop()
+  return 0
+}
+
+function keys(argv: string[]): number {
+  const [sub, ...rest] = argv
+  const { own, config, positional } = takeFlags(rest, ['org', 'name', 'cap', 'expiresAt'])
+  const { db, stores } = openData(config)
+  try {
+    if (sub === 'create') {
+      if (!own.org || !own.name || !own.cap) throw new UsageError('keys create needs --org, --name and --cap')
+      if (!stores.orgs.get(own.org))
+        throw new UsageError(`no organisation '${own.org}' (wagate orgs create ${own.org})`)
+      const caps = own.cap.split(',').map((c) => c.trim())
+      const bad = caps.filter((c) => !isCapability(c))
+      if (bad.length || !caps.length) throw new UsageError(`unknown capability: ${bad.join(', ') || '(none)'}`)
+      const expiresAt = own.expiresAt ? Number(own.expiresAt) : null
+      if (expiresAt !== null && !Number.isSafeInteger(expiresAt)) throw new UsageError('--expires-at takes epoch ms')
+      print(createKey(stores, { orgId: own.org, name: own.name, capabilities: caps.filter(isCapability), expiresAt }))
+    } else if (sub === 'list') {
+      for (const k of stores.apiKeys.listAll()) if (!own.org || k.orgId === own.org) print(k)
+    } else if (sub === 'revoke') {
+      const id = positional[0]
+      if (!own.org || !id) throw new UsageError('keys revoke needs --org ORG and the key id')
+      const revoked = stores.apiKeys.revoke(own.org, id)
+      if (!revoked) throw new UsageError(`no key ${id} in organisation ${own.org}`)
+      print(revoked)
+    } else throw new UsageError(help.keys!)
+    return 0
+  } finally {
+    db.close()
+  }
+}
+
+function orgs(argv: string[]): number {
+  const [sub, ...rest] = argv
+  const { own, config, positional } = takeFlags(rest, ['name'])
+  const { db, stores } = openData(config)
+  try {
+    if (sub === 'create') {
+      const id = positional[0]
+      if (!id || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id))
+        throw new UsageError('orgs create needs an id: a-z, 0-9, _ and -')
+      const org = stores.orgs.create(id, own.name ?? id)
+      if (!org) throw new UsageError(`organisation '${id}' already exists`)
+      print(org)
+    } else if (sub === 'list') for (const o of stores.orgs.list()) print(o)
+    else throw new UsageError(help.orgs!)
+    return 0
+  } finally {
+    db.close()
+  }
+}
+
+function migrateCommand(argv: string[]): number {
+  const { config } = takeFlags(argv, [])
+  const { db } = openData(config)
+  try {
+    print(migrate(db.sqlite))
+    return 0
+  } finally {
+    db.close()
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(help.main)
+    return command ? 0 : 2
+  }
+  if ((rest.includes('--help') || rest.includes('-h')) && command !== 'simulator') {
+    if (!help[command]) return main([])
+    console.log(help[command])
+    return 0
+  }
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest)
+      case 'simulator': {
+        const { simulatorCommand } = await import('./simulator/cli.ts')
+        return await simulatorCommand(rest)
+      }
+      case 'keys':
+        return keys(rest)
+      case 'orgs':
+        return orgs(rest)
+      case 'migrate':
+        return migrateCommand(rest)
+      case 'version':
+      case '--version':
+        console.log(version)
+        return 0
+      default:
+        console.error(`unknown command '${command}'\n\n${help.main}`)
+        return 2
+    }
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UsageError) {
+      console.error(e.message)
+      return 2
+    }
+    throw e
+  }
+}
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)))

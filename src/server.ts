@@ -1,0 +1,78 @@
+// Wires real things together for `wagate serve`: database, keys, engine, HTTP server, shutdown.
+import { createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createApp } from './app.ts'
+import { createAuthenticator } from './auth/authenticator.ts'
+import { bootstrap, bootstrapBanner } from './bootstrap.ts'
+import type { Config } from './config.ts'
+import type { Logger } from './log.ts'
+import type { SessionEngine } from './sessions/engine.ts'
+import { openDb, type Db } from './store/db.ts'
+import { createStores, type Stores } from './store/index.ts'
+import { loadSecretKey } from './whatsapp/secret-key.ts'
+
+export const dbPath = (dataDir: string) => join(dataDir, 'wagate.db')
+
+export type EngineFactory = (ctx: { db: Db; stores: Stores; secretKey: Buffer; logger: Logger }) => SessionEngine
+
+/** Opens the data dir: database migrated, secret key loaded, repositories built. */
+export function openData(config: Config) {
+  const db = openDb(dbPath(config.dataDir))
+  const secretKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })
+  const cursorKey = createHmac('sha256', secretKey).update('wagate cursor key').digest()
+  return { db, secretKey, stores: createStores(db, cursorKey) }
+}
+
+export type Running = { url: string; port: number; stop(): Promise<void> }
+
+export async function startServer(
+  config: Config,
+  deps: { logger: Logger; version: string; makeEngine: EngineFactory; out?: (s: string) => void },
+): Promise<Running> {
+  const { logger } = deps
+  const { db, secretKey, stores } = openData(config)
+  const created = bootstrap(stores)
+  if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
+
+  const authenticate = createAuthenticator({
+    apiKeys: stores.apiKeys,
+    orgs: stores.orgs,
+    jwt: {
+      jwksUrl: config.jwksUrl,
+      jwks: config.jwksFile ? (JSON.parse(readFileSync(config.jwksFile, 'utf8')) as { keys: unknown[] }) : undefined,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      orgClaim: config.jwtOrgClaim,
+      roleClaim: config.jwtRoleClaim,
+      roleCapabilities: config.roleCapabilities,
+    },
+  })
+  const engine = deps.makeEngine({ db, stores, secretKey, logger })
+  const app = createApp({
+    stores,
+    engine,
+    authenticate,
+    logger,
+    version: deps.version,
+    maxBodyBytes: config.maxBodyBytes,
+    docs: config.docs,
+  }).listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes })
+  const port = app.server!.port!
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  logger.info({ url, dataDir: config.dataDir }, 'wagate listening')
+  void engine.restore().catch((err: unknown) => logger.error({ err }, 'restoring sessions failed'))
+
+  let stopping: Promise<void> | null = null
+  return {
+    url,
+    port,
+    stop: () =>
+      (stopping ??= (async () => {
+        logger.info('shutting down')
+        await app.stop()
+        await engine.shutdown()
+        db.close()
+      })()),
+  }
+}

@@ -1,0 +1,98 @@
+// API keys repository: rows hold the prefix and the secret's hash, never the key.
+import { ulid } from 'ulid'
+import type { Capability } from '../auth/capabilities.ts'
+import type { CursorCodec } from '../domain/cursor.ts'
+import type { Db } from './db.ts'
+import { afterKey, toPage, type PageQuery } from './paging.ts'
+
+type Row = {
+  id: string
+  org_id: string
+  name: string
+  prefix: string
+  hash: string
+  capabilities: string
+  created_at: number
+  expires_at: number | null
+  revoked_at: number | null
+  last_used_at: number | null
+}
+
+/** What the API shows of a key (never the secret or its hash). */
+export type ApiKeyInfo = {
+  id: string
+  orgId: string
+  name: string
+  prefix: string
+  capabilities: Capability[]
+  createdAt: number
+  expiresAt: number | null
+  revokedAt: number | null
+  lastUsedAt: number | null
+}
+
+const info = (r: Row): ApiKeyInfo => ({
+  id: r.id,
+  orgId: r.org_id,
+  name: r.name,
+  prefix: r.prefix,
+  capabilities: JSON.parse(r.capabilities) as Capability[],
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
+  lastUsedAt: r.last_used_at,
+})
+
+export type ApiKeyStore = ReturnType<typeof createApiKeyStore>
+
+export function createApiKeyStore(db: Db, codec: CursorCodec) {
+  const { sqlite } = db
+  const insert = sqlite.query<Row, [string, string, string, string, string, string, number, number | null]>(
+    `INSERT INTO api_keys (id, org_id, name, prefix, hash, capabilities, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  )
+  const byPrefix = sqlite.query<Row, [string]>('SELECT * FROM api_keys WHERE prefix = ?')
+  const page = sqlite.query<Row, [string, string, number]>(
+    'SELECT * FROM api_keys WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+  )
+  const revoke = sqlite.query<Row, [number, string, string]>(
+    'UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE org_id = ? AND id = ? RETURNING *',
+  )
+  const used = sqlite.query<null, [number, string]>('UPDATE api_keys SET last_used_at = ? WHERE id = ?')
+  const all = sqlite.query<Row, []>('SELECT * FROM api_keys ORDER BY org_id, id')
+
+  return {
+    create(input: {
+      orgId: string
+      name: string
+      prefix: string
+      hash: string
+      capabilities: Capability[]
+      expiresAt?: number | null
+    }): ApiKeyInfo {
+      const now = Date.now()
+      const caps = JSON.stringify(input.capabilities)
+      return info(
+        insert.get(ulid(now), input.orgId, input.name, input.prefix, input.hash, caps, now, input.expiresAt ?? null)!,
+      )
+    },
+    /** The stored row for a prefix, with its hash, for verification only. */
+    forVerification(prefix: string) {
+      const r = byPrefix.get(prefix)
+      return r ? { ...info(r), hash: r.hash } : null
+    },
+    markUsed: (id: string, now = Date.now()) => void used.run(now, id),
+    page(orgId: string, q: PageQuery) {
+      const listing = `api-keys:${orgId}`
+      const after = afterKey(codec, listing, q, ['string'])
+      const rows = page.all(orgId, (after?.[0] as string | undefined) ?? '\uffff', q.limit + 1)
+      return toPage(codec, listing, rows, q.limit, (r) => [r.id], info)
+    },
+    /** Revokes (idempotently); null when no such key in the org. */
+    revoke(orgId: string, id: string): ApiKeyInfo | null {
+      const r = revoke.get(Date.now(), orgId, id)
+      return r ? info(r) : null
+    },
+    listAll: () => all.all().map(info),
+  }
+}

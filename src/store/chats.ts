@@ -1,0 +1,75 @@
+// Chats repository (read side): the display-ordered listing and single-chat lookup.
+import type { Chat, ChatType } from '../domain/chat.ts'
+import type { CursorCodec } from '../domain/cursor.ts'
+import type { Db } from './db.ts'
+import { afterKey, toPage, type PageQuery } from './paging.ts'
+
+export type ChatRow = {
+  id: number
+  session_id: string
+  jid: string
+  type: string
+  name: string | null
+  unread_count: number
+  archived: number
+  pinned_at: number
+  muted_until: number | null
+  last_message_at: number
+}
+
+const columns = 'id, session_id, jid, type, name, unread_count, archived, pinned_at, muted_until, last_message_at'
+
+export const chatFromRow = (r: ChatRow): Chat => ({
+  id: r.id,
+  sessionId: r.session_id,
+  jid: r.jid,
+  type: r.type as ChatType,
+  name: r.name,
+  unreadCount: r.unread_count,
+  archived: r.archived === 1,
+  pinned: r.pinned_at > 0,
+  mutedUntil: r.muted_until,
+  lastMessageAt: r.last_message_at > 0 ? r.last_message_at : null,
+})
+
+export type ChatStore = ReturnType<typeof createChatStore>
+
+/**
+ * Display order is pinned first (most recently pinned on top), then most recent activity, ties by id —
+ * one descending range of the `chats_display` index, continued with a row-value keyset predicate.
+ */
+export function createChatStore(db: Db, codec: CursorCodec) {
+  const first = db.sqlite.query<ChatRow, [string, number]>(
+    `SELECT ${columns} FROM chats WHERE session_id = ?
+     ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
+  )
+  const next = db.sqlite.query<ChatRow, [string, number, number, number, number]>(
+    `SELECT ${columns} FROM chats WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
+     ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
+  )
+  const one = db.sqlite.query<ChatRow, [string, string]>(
+    `SELECT ${columns} FROM chats WHERE session_id = ? AND jid = ?`,
+  )
+  const listing = (sessionId: string) => `chats:${sessionId}`
+
+  return {
+    page(sessionId: string, q: PageQuery) {
+      const after = afterKey(codec, listing(sessionId), q, ['number', 'number', 'number']) as number[] | null
+      const rows = after
+        ? next.all(sessionId, after[0]!, after[1]!, after[2]!, q.limit + 1)
+        : first.all(sessionId, q.limit + 1)
+      return toPage(
+        codec,
+        listing(sessionId),
+        rows,
+        q.limit,
+        (r) => [r.pinned_at, r.last_message_at, r.id],
+        chatFromRow,
+      )
+    },
+    get(sessionId: string, jid: string): Chat | null {
+      const row = one.get(sessionId, jid)
+      return row ? chatFromRow(row) : null
+    },
+  }
+}

@@ -1,0 +1,92 @@
+// Messages repository (read side): a chat's or channel's messages, newest first.
+import type { CursorCodec } from '../domain/cursor.ts'
+import type { Media, Message, MessageStatus, MessageType } from '../domain/message.ts'
+import type { Db } from './db.ts'
+import { afterKey, toPage, type PageQuery } from './paging.ts'
+
+export type MessageRow = {
+  pk: number
+  session_id: string
+  chat_jid: string
+  wa_id: string
+  from_me: number
+  sender_jid: string | null
+  sender_lid: string | null
+  sender_name: string | null
+  type: string
+  body: string | null
+  media: string | null
+  mentions: string
+  mention_names: string
+  quoted_id: string | null
+  status: string
+  ack_level: number
+  error: string | null
+  edited: number
+  deleted: number
+  timestamp: number
+  created_at: number
+}
+
+export const messageColumns =
+  'pk, session_id, chat_jid, wa_id, from_me, sender_jid, sender_lid, sender_name, type, body, media, mentions, ' +
+  'mention_names, quoted_id, status, ack_level, error, edited, deleted, timestamp, created_at'
+
+export const messageFromRow = (r: MessageRow): Message => ({
+  id: r.wa_id,
+  waMessageId: r.wa_id,
+  sessionId: r.session_id,
+  chatJid: r.chat_jid,
+  fromMe: r.from_me === 1,
+  direction: r.from_me === 1 ? 'out' : 'in',
+  senderJid: r.sender_jid,
+  senderLid: r.sender_lid,
+  senderName: r.sender_name,
+  type: r.type as MessageType,
+  body: r.body,
+  hasMedia: r.media !== null,
+  media: r.media === null ? null : (JSON.parse(r.media) as Media),
+  mentions: JSON.parse(r.mentions) as string[],
+  mentionNames: JSON.parse(r.mention_names) as Record<string, string>,
+  quotedMessageId: r.quoted_id,
+  status: r.status as MessageStatus,
+  ackLevel: r.ack_level,
+  error: r.error,
+  edited: r.edited === 1,
+  deleted: r.deleted === 1,
+  timestamp: r.timestamp,
+  createdAt: r.created_at,
+})
+
+export type MessageStore = ReturnType<typeof createMessageStore>
+
+export function createMessageStore(db: Db, codec: CursorCodec) {
+  const first = db.sqlite.query<MessageRow, [string, string, number]>(
+    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ?
+     ORDER BY timestamp DESC, pk DESC LIMIT ?`,
+  )
+  const next = db.sqlite.query<MessageRow, [string, string, number, number, number]>(
+    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND (timestamp, pk) < (?, ?)
+     ORDER BY timestamp DESC, pk DESC LIMIT ?`,
+  )
+  const one = db.sqlite.query<MessageRow, [string, string, string]>(
+    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND wa_id = ?`,
+  )
+  const listing = (sessionId: string, chatJid: string) => `messages:${sessionId}:${chatJid}`
+
+  return {
+    /** Newest first; the same listing serves chats and channels (channel posts are keyed by the channel JID). */
+    page(sessionId: string, chatJid: string, q: PageQuery) {
+      const l = listing(sessionId, chatJid)
+      const after = afterKey(codec, l, q, ['number', 'number']) as number[] | null
+      const rows = after
+        ? next.all(sessionId, chatJid, after[0]!, after[1]!, q.limit + 1)
+        : first.all(sessionId, chatJid, q.limit + 1)
+      return toPage(codec, l, rows, q.limit, (r) => [r.timestamp, r.pk], messageFromRow)
+    },
+    get(sessionId: string, chatJid: string, waId: string): Message | null {
+      const row = one.get(sessionId, chatJid, waId)
+      return row ? messageFromRow(row) : null
+    },
+  }
+}
