@@ -29,8 +29,8 @@ export async function startJwks() {
         .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? 'k1' })
         .setIssuedAt()
         .setSubject('user_1')
-        .setIssuer(issuer)
-        .setAudience(audience)
+        .setIssuer(typeof claims.iss === 'string' ? claims.iss : issuer)
+        .setAudience(claims.aud ?? audience)
         .setExpirationTime(opts.expiresIn ?? '5m')
       return jwt.sign(opts.key === 'stranger' ? stranger.privateKey : privateKey)
     },

@@ -8,7 +8,18 @@ import type { HttpDeps } from '../deps.ts'
 import { ErrorEnvelope } from '../errors.ts'
 import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
 
-const Metadata = t.Record(t.String(), t.Unknown(), { description: 'Free-form JSON kept with the session' })
+// Declared as Unknown and checked by hand: Elysia's coercion turns a string into an indexed object for t.Object/t.Record.
+const Metadata = t.Unknown({ description: 'Free-form JSON object kept with the session' })
+
+function metadataOf(value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new AppError('validation_error', 'metadata must be a JSON object', { field: 'metadata' })
+  if (JSON.stringify(value).length > 16_384)
+    throw new AppError('validation_error', 'metadata exceeds 16 KiB', { field: 'metadata' })
+  return value as Record<string, unknown>
+}
+
 const Name = t.String({ minLength: 1, maxLength: 100 })
 const Phone = t.String({ pattern: '^\\+?[0-9]{6,15}$', description: 'International number, digits only' })
 
@@ -21,7 +32,8 @@ export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
     .post(
       '/',
       async ({ principal, body, set }) => {
-        const session = sessions.create({ orgId: principal.orgId, name: body.name, metadata: body.metadata })
+        const metadata = metadataOf(body.metadata)
+        const session = sessions.create({ orgId: principal.orgId, name: body.name, ...(metadata ? { metadata } : {}) })
         if (body.start) await engine.start(session.id)
         set.status = 201
         return sessions.byId(session.id) ?? session
@@ -47,7 +59,9 @@ export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
     .patch(
       '/:sid',
       ({ principal, params, body }) => {
-        const updated = sessions.update(principal.orgId, pathId(params.sid, 'sid'), body)
+        const metadata = metadataOf(body.metadata)
+        const patch = { ...(body.name !== undefined ? { name: body.name } : {}), ...(metadata ? { metadata } : {}) }
+        const updated = sessions.update(principal.orgId, pathId(params.sid, 'sid'), patch)
         if (!updated) throw notFound('session')
         return updated
       },

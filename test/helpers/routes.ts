@@ -1,0 +1,61 @@
+// Every authenticated route of the API, as data: the auth matrix runs each case over all of them.
+import type { Capability } from '../../src/auth/capabilities.ts'
+
+export type RouteCase = {
+  method: string
+  /** `{sid}` is replaced by a session of the caller's org, `{key}` by an API key id of it. */
+  path: string
+  cap: Capability
+  body?: unknown
+  /** The route names a resource of the org (a 404 for another org's principal). */
+  scoped: boolean
+}
+
+const channel = '120363012345678901%40newsletter'
+const chat = '6281234567890%40s.whatsapp.net'
+
+export const routes: RouteCase[] = [
+  { method: 'POST', path: '/api/v1/sessions', cap: 'manage', body: { name: 'n' }, scoped: false },
+  { method: 'GET', path: '/api/v1/sessions', cap: 'read', scoped: false },
+  { method: 'GET', path: '/api/v1/sessions/{sid}', cap: 'read', scoped: true },
+  { method: 'PATCH', path: '/api/v1/sessions/{sid}', cap: 'manage', body: { name: 'm' }, scoped: true },
+  { method: 'DELETE', path: '/api/v1/sessions/{sid}', cap: 'manage', scoped: true },
+  { method: 'GET', path: '/api/v1/sessions/{sid}/qr', cap: 'manage', scoped: true },
+  { method: 'POST', path: '/api/v1/sessions/{sid}:start', cap: 'manage', scoped: true },
+  { method: 'POST', path: '/api/v1/sessions/{sid}:stop', cap: 'manage', scoped: true },
+  { method: 'POST', path: '/api/v1/sessions/{sid}:restart', cap: 'manage', scoped: true },
+  { method: 'POST', path: '/api/v1/sessions/{sid}:logout', cap: 'manage', scoped: true },
+  {
+    method: 'POST',
+    path: '/api/v1/sessions/{sid}:requestPairingCode',
+    cap: 'manage',
+    body: { phone: '6281234567890' },
+    scoped: true,
+  },
+  { method: 'GET', path: '/api/v1/sessions/{sid}/chats', cap: 'read', scoped: true },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/chats/${chat}`, cap: 'read', scoped: true },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/chats/${chat}/messages`, cap: 'read', scoped: true },
+  {
+    method: 'POST',
+    path: '/api/v1/sessions/{sid}/messages',
+    cap: 'send',
+    body: { to: '6281234567890', text: 'hi' },
+    scoped: true,
+  },
+  { method: 'GET', path: '/api/v1/sessions/{sid}/channels', cap: 'read', scoped: true },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/channels/${channel}`, cap: 'read', scoped: true },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/channels/${channel}/messages`, cap: 'send', scoped: true },
+  { method: 'POST', path: '/api/v1/sessions/{sid}/channels', cap: 'send', body: { name: 'News' }, scoped: true },
+  { method: 'POST', path: `/api/v1/sessions/{sid}/channels/${channel}:follow`, cap: 'send', scoped: true },
+  { method: 'POST', path: `/api/v1/sessions/{sid}/channels/${channel}:unfollow`, cap: 'send', scoped: true },
+  { method: 'POST', path: `/api/v1/sessions/{sid}/channels/${channel}:mute`, cap: 'send', scoped: true },
+  {
+    method: 'POST',
+    path: '/api/v1/api-keys',
+    cap: 'admin',
+    body: { name: 'k', capabilities: ['read'] },
+    scoped: false,
+  },
+  { method: 'GET', path: '/api/v1/api-keys', cap: 'admin', scoped: false },
+  { method: 'DELETE', path: '/api/v1/api-keys/{key}', cap: 'admin', scoped: true },
+]
