@@ -1,0 +1,110 @@
+// Ingest helpers for chats, contacts (incl. PN↔LID mappings) and channel rows; run inside the batch transaction.
+import { chatFromRow } from '../store/chats.ts'
+import { channelFromRow } from '../store/channels.ts'
+import type { ChatPatch, ContactRecord } from '../whatsapp/records.ts'
+import type { Tx } from './ingest.ts'
+
+/**
+ * Applies a chat change. `fromWhatsApp` patches (chats.upsert/update, history) carry snapshots and resets;
+ * their unread *deltas* are ignored because we count unread ourselves when an incoming message row is
+ * first inserted, which stays right when a batch is replayed. Message-driven patches emit nothing;
+ * a visible change from WhatsApp (name, unread reset, archive, pin, mute) emits `chat.updated`.
+ */
+export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): void {
+  const old = tx.sql.chatByJid.get(tx.sessionId, p.jid)
+  let unread = old?.unread_count ?? 0
+  if (p.unread && 'set' in p.unread) unread = p.unread.set
+  else if (p.unread && 'atLeast' in p.unread) unread = Math.max(unread, p.unread.atLeast)
+  else if (p.unread && 'delta' in p.unread && !fromWhatsApp) unread += p.unread.delta
+  const next = {
+    name: p.name !== undefined ? p.name : (old?.name ?? null),
+    unread,
+    archived: p.archived !== undefined ? (p.archived ? 1 : 0) : (old?.archived ?? 0),
+    pinnedAt: p.pinnedAt ?? old?.pinned_at ?? 0,
+    mutedUntil: p.mutedUntil !== undefined ? p.mutedUntil : (old?.muted_until ?? null),
+    lastMessageAt: Math.max(old?.last_message_at ?? 0, p.lastMessageAt ?? 0),
+  }
+  if (
+    old &&
+    old.name === next.name &&
+    old.unread_count === next.unread &&
+    old.archived === next.archived &&
+    old.pinned_at === next.pinnedAt &&
+    old.muted_until === next.mutedUntil &&
+    old.last_message_at === next.lastMessageAt
+  ) {
+    return
+  }
+  const row = tx.sql.upsertChat.get(
+    tx.sessionId,
+    p.jid,
+    p.type,
+    next.name,
+    next.unread,
+    next.archived,
+    next.pinnedAt,
+    next.mutedUntil,
+    next.lastMessageAt,
+    tx.now,
+  )
+  if (row && fromWhatsApp) tx.emit('chat.updated', chatFromRow(row))
+}
+
+/** Upserts a contact by PN or LID, merging the other id and names in; never blanks a known name. */
+export function applyContact(tx: Tx, c: ContactRecord): void {
+  const existing = tx.sql.contactBy.get(tx.sessionId, c.jid, c.lid)
+  try {
+    if (existing) {
+      tx.sql.updateContact.run(
+        existing.id,
+        c.jid,
+        c.lid,
+        c.name ?? null,
+        c.notify ?? null,
+        c.verifiedName ?? null,
+        tx.now,
+      )
+    } else {
+      tx.sql.upsertContact.run(
+        tx.sessionId,
+        c.jid,
+        c.lid,
+        c.name ?? null,
+        c.notify ?? null,
+        c.verifiedName ?? null,
+        tx.now,
+      )
+    }
+  } catch (e) {
+    // Two rows already hold the PN and the LID separately; keep both rather than fail the batch.
+    if (!String(e).includes('UNIQUE')) throw e
+  }
+}
+
+export type ChannelSet = {
+  name?: string | null
+  description?: string | null
+  role?: string | null
+  following?: boolean
+  muted?: boolean
+  lastPostAt?: number
+}
+
+/** Upserts the channel row; `emit` appends `channel.updated` (commands) — posts only bump lastPostAt. */
+export function touchChannel(tx: Tx, jid: string, set: ChannelSet, emit: boolean): void {
+  const old = tx.sql.channelByJid.get(tx.sessionId, jid)
+  const following = set.following ?? (old ? old.following === 1 : false)
+  const muted = set.muted ?? (old ? old.muted === 1 : false)
+  const row = tx.sql.upsertChannel.get(
+    tx.sessionId,
+    jid,
+    set.name ?? null,
+    set.description ?? null,
+    set.role ?? null,
+    following ? 1 : 0,
+    muted ? 1 : 0,
+    set.lastPostAt ?? null,
+    tx.now,
+  )
+  if (row && emit) tx.emit('channel.updated', channelFromRow(row))
+}

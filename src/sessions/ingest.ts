@@ -1,0 +1,191 @@
+// Ingest: every Baileys event batch becomes ONE synchronous SQLite transaction (stored copy + outbox).
+//
+// Called from inside the Baileys event handler before any `await`, so nothing WhatsApp considers delivered
+// can be lost between emit and store. Idempotent: messages are keyed by (session, chat, wa id) and channel
+// posts by server id; an event is appended only when its row was created or really changed, and message
+// events also carry a dedupe key, so a replayed batch changes nothing and adds no event.
+import { chatTypeOf } from '../domain/chat.ts'
+import { ackOf, type Message } from '../domain/message.ts'
+import { sessionFromRow } from '../store/sessions.ts'
+import type { Session } from '../domain/session.ts'
+import type { Db } from '../store/db.ts'
+import type { EventStore } from '../store/events.ts'
+import { createIngestSql, type SessionRow } from '../store/ingest-sql.ts'
+import { messageFromRow, type MessageRow } from '../store/messages.ts'
+import type { Batch, MessageRecord } from '../whatsapp/records.ts'
+import { applyChatPatch, applyContact, touchChannel } from './ingest-chats.ts'
+import { applyReaction, applyUpdate } from './ingest-updates.ts'
+
+export type Ingest = ReturnType<typeof createIngest>
+export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'orgId' | 'undecryptableCount' | 'createdAt' | 'updatedAt'>>
+
+/** Context shared by the ingest helpers during one transaction. */
+export type Tx = {
+  sql: ReturnType<typeof createIngestSql>
+  sessionId: string
+  orgId: string
+  now: number
+  emit(type: string, data: unknown, dedupeKey?: string): void
+}
+
+export const toSession = (r: SessionRow): Session => sessionFromRow(r as Parameters<typeof sessionFromRow>[0])
+
+export function createIngest(opts: { db: Db; events: EventStore; clock?: () => number }) {
+  const { db, events } = opts
+  const clock = opts.clock ?? Date.now
+  const sql = createIngestSql(db)
+  const orgOf = new Map<string, string>()
+
+  /** Runs `work` in one immediate transaction with an event sink; notifies deliverers after commit. */
+  function inTx<T>(sessionId: string, work: (tx: Tx) => T): T {
+    let appended = 0
+    const run = db.sqlite.transaction(() => {
+      let orgId = orgOf.get(sessionId)
+      if (!orgId) {
+        orgId = sql.sessionById.get(sessionId)?.orgId
+        if (!orgId) throw new Error(`session ${sessionId} does not exist`)
+        orgOf.set(sessionId, orgId)
+      }
+      const now = clock()
+      const tx: Tx = {
+        sql,
+        sessionId,
+        orgId,
+        now,
+        emit(type, data, dedupeKey) {
+          if (events.append({ type, orgId, sessionId, data, dedupeKey }, now)) appended++
+        },
+      }
+      return work(tx)
+    })
+    const out = run.immediate()
+    if (appended) events.committed()
+    return out
+  }
+
+  return {
+    /** Stores one normalized event batch. Throws (and rolls back) on any failure. */
+    batch(sessionId: string, b: Batch): void {
+      if (
+        !b.messages.length &&
+        !b.chats.length &&
+        !b.contacts.length &&
+        !b.updates.length &&
+        !b.reactions.length &&
+        !b.lidMappings.length
+      )
+        return
+      inTx(sessionId, (tx) => {
+        for (const m of b.lidMappings) applyContact(tx, { jid: m.pn, lid: m.lid })
+        for (const c of b.contacts) applyContact(tx, c)
+        for (const c of b.chats) applyChatPatch(tx, c, true)
+        for (const { record, live } of b.messages) storeMessage(tx, record, live)
+        for (const u of b.updates) applyUpdate(tx, u)
+        for (const r of b.reactions) applyReaction(tx, r)
+      })
+    },
+    /** Stores a message we just sent (`pending`) with its `message.sent` event; returns the API object. */
+    sent(sessionId: string, record: MessageRecord): Message {
+      return inTx(sessionId, (tx) => {
+        storeMessage(tx, record, false)
+        const row = sql.messageByKey.get(sessionId, record.chatJid, record.waId)
+        if (!row) throw new Error('sent message was not stored')
+        return messageFromRow(row)
+      })
+    },
+    /** Applies a live-state change and appends `session.status` when the status or error changed. */
+    session(sessionId: string, patch: SessionPatch): Session | null {
+      return inTx(sessionId, (tx) => {
+        const before = sql.sessionById.get(sessionId)
+        if (patch.status && patch.status !== before?.status) patch = { ...patch, statusChangedAt: tx.now }
+        const row = sql.setSession(sessionId, patch, tx.now)
+        if (!row) return null
+        const session = toSession(row)
+        if (row.status !== before?.status || row.lastError !== before?.lastError) tx.emit('session.status', session)
+        return session
+      })
+    },
+    /** A new QR to scan: `session.qr` carries it so API clients can render it without polling. */
+    qr(sessionId: string, qr: string, expiresAt: number): void {
+      inTx(sessionId, (tx) => tx.emit('session.qr', { sessionId, qr, expiresAt }, `qr:${sessionId}:${qr}`))
+    },
+    /** Marks a channel row after a command (create/follow/unfollow/mute) and appends `channel.updated`. */
+    channel(sessionId: string, jid: string, set: Parameters<typeof touchChannel>[2]): void {
+      inTx(sessionId, (tx) => touchChannel(tx, jid, set, true))
+    },
+    /** The stored text of a message, for Baileys' `getMessage` (retry receipts re-encrypt from it). */
+    storedText(sessionId: string, waId: string, fromMe: boolean): string | null {
+      return sql.messageForGet.get(sessionId, waId, fromMe ? 1 : 0)?.body ?? null
+    },
+    sessionRow: (id: string) => sql.sessionById.get(id),
+    /** A stored message to quote in a reply. */
+    quotable(sessionId: string, waId: string) {
+      const r = sql.quotable.get(sessionId, waId)
+      return r
+        ? { chatJid: r.chat_jid, waId: r.wa_id, fromMe: r.from_me === 1, senderJid: r.sender_jid, body: r.body }
+        : null
+    },
+    /** Sessions whose desired state is running, to restore at boot. */
+    runningSessions: () => sql.running.all().map((r) => r.id),
+  }
+}
+
+function rowOf(tx: Tx, r: MessageRecord) {
+  return {
+    session_id: tx.sessionId,
+    chat_jid: r.chatJid,
+    wa_id: r.waId,
+    server_id: r.serverId,
+    from_me: r.fromMe ? 1 : 0,
+    sender_jid: r.senderJid,
+    sender_lid: r.senderLid,
+    sender_name: r.senderName,
+    type: r.type,
+    body: r.body,
+    media: r.media ? JSON.stringify(r.media) : null,
+    mentions: JSON.stringify(r.mentions),
+    mention_names: JSON.stringify(r.mentionNames),
+    quoted_id: r.quotedId,
+    status: r.status,
+    ack_level: ackOf(r.status),
+    error: null,
+    edited: 0,
+    deleted: 0,
+    timestamp: r.timestamp,
+    created_at: tx.now,
+  }
+}
+
+/** Inserts a message if new (and its event), or fills a decryption placeholder with the real content. */
+function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
+  const channel = r.serverId !== null && r.chatJid.endsWith('@newsletter')
+  if (channel && tx.sql.messageByServerId.get(tx.sessionId, r.chatJid, r.serverId!)) return
+  const inserted = tx.sql.insertMessage.get(rowOf(tx, r))
+  let row: MessageRow | null = inserted
+  if (!inserted) {
+    const existing = tx.sql.messageByKey.get(tx.sessionId, r.chatJid, r.waId)
+    // A retry that decrypted replaces the CIPHERTEXT placeholder stored under the same key (§3.6 step 4).
+    if (!existing || r.undecryptable || existing.type !== 'unknown' || existing.body !== null) return
+    const { created_at: _, ...fields } = rowOf(tx, r)
+    row = tx.sql.replaceContent.get({ ...fields, pk: existing.pk })
+  }
+  if (!row) return
+  const message = messageFromRow(row)
+  const chat = r.chatJid
+  if (r.undecryptable) {
+    tx.sql.countUndecryptable.run(tx.sessionId)
+    tx.emit('message.undecryptable', message, `undecryptable:${tx.sessionId}:${chat}:${r.waId}`)
+  } else if (channel) {
+    tx.emit('channel.post', message, `post:${tx.sessionId}:${chat}:${r.serverId}`)
+  } else {
+    const type = r.fromMe ? 'message.sent' : 'message.received'
+    tx.emit(type, message, `${type}:${tx.sessionId}:${chat}:${r.waId}`)
+  }
+  if (channel) touchChannel(tx, chat, { lastPostAt: r.timestamp }, false)
+  const bump = live && inserted && !r.fromMe && r.type !== 'system' && !r.undecryptable
+  applyChatPatch(
+    tx,
+    { jid: chat, type: chatTypeOf(chat), lastMessageAt: r.timestamp, ...(bump ? { unread: { delta: 1 } } : {}) },
+    false,
+  )
+}

@@ -1,0 +1,56 @@
+// Pure: one Baileys event map (as `ev.process` delivers it) → one Batch of records for one transaction.
+import type { BaileysEventMap } from '@whiskeysockets/baileys'
+import { emptyBatch, type Batch } from './records.ts'
+import {
+  chatSnapshot,
+  chatUpdate,
+  contactRecord,
+  mappingsOfKey,
+  messageRecord,
+  messageUpdate,
+  pnAndLid,
+  reactionRecord,
+  receiptUpdate,
+  type Me,
+} from './normalize.ts'
+
+const present = <T>(v: T | null | undefined): v is T => v != null
+
+export function toBatch(events: Partial<BaileysEventMap>, me: Me): Batch {
+  const b = emptyBatch()
+  const history = events['messaging-history.set']
+  if (history) {
+    b.chats.push(...history.chats.map(chatSnapshot))
+    b.contacts.push(...history.contacts.map(contactRecord).filter(present))
+    for (const m of history.lidPnMappings ?? []) {
+      const ids = pnAndLid(m.lid, m.pn)
+      if (ids.lid && ids.pn) b.lidMappings.push({ lid: ids.lid, pn: ids.pn })
+    }
+    addMessages(b, history.messages, me, false)
+  }
+  b.chats.push(...(events['chats.upsert'] ?? []).map(chatSnapshot))
+  b.chats.push(...(events['chats.update'] ?? []).map(chatUpdate).filter(present))
+  b.contacts.push(...(events['contacts.upsert'] ?? []).map(contactRecord).filter(present))
+  b.contacts.push(...(events['contacts.update'] ?? []).map(contactRecord).filter(present))
+  const lid = events['lid-mapping.update']
+  // rc14 emits one mapping per event; develop batches them (§3.12), so accept both.
+  for (const m of Array.isArray(lid) ? lid : lid ? [lid] : []) {
+    const ids = pnAndLid(m.lid, m.pn)
+    if (ids.lid && ids.pn) b.lidMappings.push({ lid: ids.lid, pn: ids.pn })
+  }
+  const upsert = events['messages.upsert']
+  // Both `notify` and `append` are new to us (offline backlog, own echoes, channel posts): store both.
+  if (upsert) addMessages(b, upsert.messages, me, upsert.type === 'notify')
+  b.updates.push(...(events['messages.update'] ?? []).map(messageUpdate).filter(present))
+  b.updates.push(...(events['message-receipt.update'] ?? []).map(receiptUpdate).filter(present))
+  b.reactions.push(...(events['messages.reaction'] ?? []).map(reactionRecord).filter(present))
+  return b
+}
+
+function addMessages(b: Batch, messages: BaileysEventMap['messages.upsert']['messages'], me: Me, live: boolean) {
+  for (const m of messages) {
+    b.lidMappings.push(...mappingsOfKey(m.key))
+    const record = messageRecord(m, me)
+    if (record) b.messages.push({ record, live })
+  }
+}

@@ -1,0 +1,137 @@
+// The socket factory: one Baileys connection for one session, exposed without Baileys types.
+import makeWASocket, { Browsers, jidNormalizedUser, type CacheStore, type WAProto } from '@whiskeysockets/baileys'
+import type { Logger } from '../log.ts'
+import type { SessionAuth } from './auth-state.ts'
+import { toBatch } from './batch.ts'
+import * as cmd from './commands.ts'
+import type { Me } from './normalize.ts'
+import { emptyBatch, type Batch, type MessageRecord } from './records.ts'
+
+export type Closed = { code: number | undefined; message: string; intentional: boolean }
+export type Account = { jid: string; lid: string | null; phone: string; pushName: string | null }
+
+/** Callbacks from one socket. `batch` must be synchronous: it stores before Baileys moves on. */
+export type SocketHandlers = {
+  batch(b: Batch): void
+  qr(qr: string): void
+  open(account: Account): void
+  close(c: Closed): void
+  /** The stored text of one of our messages, so Baileys can re-encrypt it for a retry receipt. */
+  storedText(waId: string, fromMe: boolean): string | null
+}
+
+export type SocketOptions = {
+  auth: SessionAuth
+  /** False once the supervisor replaced or ended this socket: its key and creds writes are dropped. */
+  isCurrent(): boolean
+  handlers: SocketHandlers
+  logger: Logger
+  /** WhatsApp's WebSocket URL (WAGATE_WA_URL); Baileys' default when undefined. */
+  waUrl?: string | undefined
+  /** Kept by the supervisor across reconnects so retry counts survive (research/baileys.md §5.3). */
+  retryCache: CacheStore
+  keepAliveIntervalMs?: number | undefined
+  connectTimeoutMs?: number | undefined
+}
+
+export type WaSocket = ReturnType<typeof openSocket>
+export type RetryCache = CacheStore
+
+/** Per-session message-retry counters, kept outside the socket so they survive reconnects. */
+export function createRetryCache(max = 2000): RetryCache {
+  const m = new Map<string, unknown>()
+  return {
+    get: <T>(k: string) => m.get(k) as T | undefined,
+    set: (k, v) => {
+      if (m.size >= max) m.delete(m.keys().next().value as string)
+      m.set(k, v)
+    },
+    del: (k) => m.delete(k),
+    flushAll: () => m.clear(),
+  }
+}
+
+const meOf = (m: { id?: string; lid?: string } | undefined): Me => ({
+  jid: m?.id ? jidNormalizedUser(m.id) : null,
+  lid: m?.lid ? jidNormalizedUser(m.lid) : null,
+})
+
+export function openSocket(o: SocketOptions) {
+  const { state, saveCreds } = o.auth.forSocket(o.isCurrent)
+  const sock = makeWASocket({
+    auth: state,
+    logger: o.logger,
+    ...(o.waUrl ? { waWebSocketUrl: o.waUrl } : {}),
+    browser: Browsers.macOS('Desktop'),
+    // Otherwise the phone stops receiving push notifications (research/baileys.md §6.5).
+    markOnlineOnConnect: false,
+    msgRetryCounterCache: o.retryCache,
+    ...(o.keepAliveIntervalMs ? { keepAliveIntervalMs: o.keepAliveIntervalMs } : {}),
+    ...(o.connectTimeoutMs ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+    getMessage: async (key): Promise<WAProto.IMessage | undefined> => {
+      const text = key.id ? o.handlers.storedText(key.id, !!key.fromMe) : null
+      return text === null ? undefined : { conversation: text }
+    },
+  })
+  // Baileys' end() destroys the event buffer without flushing it, losing events whose receipts already went
+  // out (research/baileys.md §3.0, verified by a probe). Deliver them first, whoever ends the socket.
+  const destroy = sock.ev.destroy.bind(sock.ev)
+  sock.ev.destroy = () => {
+    sock.ev.flush()
+    destroy()
+  }
+  let ending = false
+
+  sock.ev.process((events) => {
+    // Synchronous on purpose: nothing below awaits before the batch is stored.
+    if (events['creds.update']) saveCreds()
+    const me = meOf(state.creds.me)
+    // Messages from a socket being replaced are still messages WhatsApp considers delivered: always store them.
+    o.handlers.batch(toBatch(events, me))
+    const u = events['connection.update']
+    if (!u) return
+    if (u.qr) o.handlers.qr(u.qr)
+    if (u.connection === 'open') {
+      const id = me.jid ?? ''
+      o.handlers.open({ jid: id, lid: me.lid, phone: id.split('@')[0] ?? '', pushName: state.creds.me?.name ?? null })
+    }
+    if (u.connection === 'close') {
+      const err = u.lastDisconnect?.error as (Error & { output?: { statusCode?: number } }) | undefined
+      o.handlers.close({ code: err?.output?.statusCode, message: err?.message ?? '', intentional: ending || !err })
+    }
+  })
+
+  // Baileys emits nothing for a successful server ack of our sends (research/baileys.md §5.8); this internal
+  // stanza hook turns it into status `sent`. Re-check on upgrades.
+  sock.ws.on('CB:ack,class:message', (node: { attrs: Record<string, string> }) => {
+    const { id, from, error } = node.attrs
+    if (!id || !from || error) return
+    const b = emptyBatch()
+    b.updates.push({ chatJid: jidNormalizedUser(from), waId: id, fromMe: true, status: 'sent' })
+    o.handlers.batch(b)
+  })
+
+  return {
+    me: (): Me => meOf(state.creds.me),
+    /** Flushes buffered events, then closes without logging out. */
+    async end(): Promise<void> {
+      ending = true
+      sock.ev.flush()
+      await sock.end(undefined)
+    },
+    /** Unlinks the device from the account (only on an explicit API request). */
+    async logout(): Promise<void> {
+      ending = true
+      sock.ev.flush()
+      await sock.logout()
+    },
+    requestPairingCode: (phone: string) => sock.requestPairingCode(phone.replace(/\D/g, '')),
+    plannedText: (input: cmd.SendInput, now: number) => cmd.plannedText(meOf(state.creds.me), input, now),
+    sendPlanned: (planned: MessageRecord, quoted?: cmd.Quotable | null) => cmd.sendPlanned(sock, planned, quoted),
+    createChannel: (name: string, description?: string) => cmd.createChannel(sock, name, description),
+    channelMetadata: (jid: string) => cmd.channelMetadata(sock, jid),
+    followChannel: (jid: string) => cmd.followChannel(sock, jid),
+    unfollowChannel: (jid: string) => cmd.unfollowChannel(sock, jid),
+    muteChannel: (jid: string, mute: boolean) => cmd.muteChannel(sock, jid, mute),
+  }
+}

@@ -1,0 +1,117 @@
+// Test harness: a real SQLite file in a temp dir, the simulator in-process, and a supervisor wired to both.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ulid } from 'ulid'
+import { createLogger } from '../../src/log.ts'
+import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/sessions/supervisor.ts'
+import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
+import { openDb, type Db } from '../../src/store/db.ts'
+import { createEventStore } from '../../src/store/events.ts'
+import { orgs, sessions } from '../../src/store/schema.ts'
+
+/** Polls `cond` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  cond: () => T | Promise<T>,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const v = await cond()
+    if (v) return v as NonNullable<T>
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(25)
+  }
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>
+
+export async function startHarness(opts: { sim?: Simulator; dir?: string; secretKey?: Buffer; rootKey?: Buffer } = {}) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wagate-sessions-'))
+  const sim = opts.sim ?? (await startSimulator({ port: 0, controlPort: 0 }))
+  const secretKey = opts.secretKey ?? randomBytes(32)
+  const db: Db = openDb(join(dir, 'wagate.db'))
+  const events = createEventStore(db)
+  const options: SupervisorOptions = {
+    db,
+    events,
+    logger: createLogger('silent'),
+    secretKey,
+    waUrl: sim.wsUrl,
+    rootKey: opts.rootKey ?? Buffer.from(sim.rootPublicKey, 'base64'),
+    backoff: { baseMs: 50, capMs: 400 },
+    restoreStaggerMs: 10,
+    keepAliveIntervalMs: 1_000,
+    connectTimeoutMs: 5_000,
+    baileysLogLevel: 'silent',
+  }
+  const supervisor: Supervisor = createSupervisor(options)
+
+  async function control<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(sim.controlUrl + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const text = await res.text()
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T }
+  }
+
+  let orgId: string | null = null
+  function createSession(name = 'test'): string {
+    if (!orgId) {
+      orgId = `org_${ulid()}`
+      db.orm.insert(orgs).values({ id: orgId, name: 'Test org' }).run()
+    }
+    const id = ulid()
+    db.orm.insert(sessions).values({ id, orgId, name }).run()
+    return id
+  }
+
+  const session = (id: string) =>
+    db.sqlite.query<Record<string, any>, [string]>('SELECT * FROM sessions WHERE id = ?').get(id)!
+  const eventsOf = (type: string) =>
+    db.sqlite
+      .query<{ type: string; data: string; dedupe_key: string | null }, [string]>(
+        'SELECT type, data, dedupe_key FROM events WHERE type = ? ORDER BY seq',
+      )
+      .all(type)
+      .map((e) => ({ ...e, data: JSON.parse(e.data) }))
+
+  /** Creates a simulator account, starts a session, scans its QR and waits until connected. */
+  async function linkedSession(phone: string, name = 'Gateway Owner') {
+    await control('POST', '/accounts', { phone, name })
+    const sid = createSession()
+    await supervisor.start(sid)
+    const qr = await waitFor('a QR', () => supervisor.qr(sid))
+    const scan = await control('POST', `/accounts/${phone}:scan`, { qr: qr.qr })
+    if (scan.status !== 200) throw new Error(`scan failed: ${JSON.stringify(scan.body)}`)
+    await waitFor('connected', () => session(sid).status === 'connected', 15_000)
+    return sid
+  }
+
+  return {
+    dir,
+    sim,
+    db,
+    events,
+    supervisor,
+    secretKey,
+    control,
+    createSession,
+    session,
+    eventsOf,
+    linkedSession,
+    /** Shuts the supervisor down; `keep` leaves the simulator and the data dir for a restart. */
+    async close(keep = false) {
+      await supervisor.shutdown()
+      db.close()
+      if (!keep) {
+        await sim.stop()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  }
+}
