@@ -1,0 +1,42 @@
+// What every part of the simulator shares, and the one error type the control API maps to its envelope.
+import type { Logger } from 'pino'
+import type { Channels } from './channels.ts'
+import type { Delivery } from './delivery.ts'
+import type { Faults } from './faults.ts'
+import type { Network } from './network.ts'
+import type { Pairing } from './pairing.ts'
+import type { Pki } from './pki.ts'
+
+export interface SimContext {
+  net: Network
+  delivery: Delivery
+  channels: Channels
+  pairing: Pairing
+  faults: Faults
+  pki: Pki
+  log: Logger
+  /** Marks a logged-in connection ready for traffic (after its key-bundle checks). */
+  markReady(connId: number): void
+}
+
+export type SimErrorCode = 'validation_error' | 'not_found' | 'conflict' | 'gone' | 'timeout'
+
+const STATUS: Record<SimErrorCode, number> = {
+  validation_error: 400,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  timeout: 504,
+}
+
+export class SimError extends Error {
+  readonly status: number
+  constructor(
+    readonly code: SimErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message)
+    this.status = STATUS[code]
+  }
+}

@@ -1,0 +1,262 @@
+// Message flow between the simulated phones and the linked devices: the per-device outbox (WhatsApp's offline
+// queue: an item stays until the device receipts or acks it, and is sent again, marked offline, on reconnect),
+// Signal encryption at delivery time, decryption of what clients send, and the recipient phone's receipts.
+import {
+  getBinaryNodeChild,
+  getBinaryNodeChildren,
+  jidNormalizedUser,
+  proto,
+  type BinaryNode,
+} from '@whiskeysockets/baileys'
+import { historySyncMessage } from './history.ts'
+import {
+  messageId,
+  nowSeconds,
+  type Account,
+  type Conn,
+  type LinkedDevice,
+  type Network,
+  type OutItem,
+  type SentMessage,
+} from './network.ts'
+import { garbageCiphertext } from './signal-peer.ts'
+
+const DELIVERY_RECEIPT_MS = 50
+const READ_RECEIPT_MS = 120
+
+export class Delivery {
+  constructor(private readonly net: Network) {}
+
+  /** Adds an item to a device's outbox and sends it now if the device is online. */
+  enqueue(device: LinkedDevice, item: OutItem): void {
+    device.outbox.set(item.id, item)
+    if (item.sent) item.sent.devices.set(device.jid, 'queued')
+    const conn = device.conn
+    if (conn?.ready && !conn.closed) this.schedule(device, () => this.sendItem(device, conn, item, false))
+  }
+
+  private schedule(device: LinkedDevice, work: () => Promise<void>): void {
+    device.chain = device.chain.then(work).catch((err: unknown) => {
+      this.net.log.warn({ err, device: device.jid }, 'simulator delivery failed')
+    })
+  }
+
+  /** Waits until everything scheduled for the device so far has been handed to its socket. */
+  drained(device: LinkedDevice): Promise<void> {
+    return device.chain
+  }
+
+  /**
+   * Called once a device has logged in and its key bundle is settled: first login gets the history sync, then the
+   * queued items go out marked offline, then `<ib><offline count>` ends the backlog.
+   */
+  onReady(device: LinkedDevice, conn: Conn): void {
+    this.schedule(device, async () => {
+      let count = 0
+      if (device.needsHistory) {
+        device.needsHistory = false
+        const own = device.account
+        const item: OutItem = {
+          kind: 'signal',
+          id: messageId(),
+          from: own,
+          message: historySyncMessage(own),
+          t: nowSeconds(),
+          category: 'peer',
+        }
+        device.outbox.set(item.id, item)
+        await this.sendItem(device, conn, item, false)
+        count++
+      }
+      for (const item of [...device.outbox.values()]) {
+        if (item.sentOnConn === conn.id) continue
+        await this.sendItem(device, conn, item, true)
+        count++
+      }
+      if (!conn.closed)
+        conn.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: String(count) } }] })
+    })
+  }
+
+  private async sendItem(device: LinkedDevice, conn: Conn, item: OutItem, offline: boolean): Promise<void> {
+    if (conn.closed || device.conn !== conn || item.sentOnConn === conn.id || !device.outbox.has(item.id)) return
+    let node: BinaryNode
+    if (item.kind === 'raw') {
+      node = offline ? { ...item.node, attrs: { ...item.node.attrs, offline: '1' } } : item.node
+    } else {
+      const peer = item.from.peer
+      let type: string
+      let ciphertext: Buffer
+      if (item.undecryptable) {
+        type = 'msg'
+        ciphertext = garbageCiphertext()
+      } else {
+        if (!peer.hasSession(device.addr)) {
+          const preKey = device.preKeys.shift()
+          await peer.startSession(device.addr, { ...device.bundle, preKey })
+        }
+        ;({ type, ciphertext } = await peer.encrypt(device.addr, item.message))
+      }
+      const from = item.from
+      const attrs: Record<string, string> = {
+        id: item.id,
+        from: from.jid,
+        sender_lid: from.lid,
+        t: String(item.t),
+        type: 'text',
+      }
+      if (from !== device.account) attrs.notify = from.name
+      if (item.category) attrs.category = item.category
+      if (offline) attrs.offline = '1'
+      node = { tag: 'message', attrs, content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }] }
+    }
+    if (conn.closed || device.conn !== conn) return
+    conn.send(node)
+    item.sentOnConn = conn.id
+    if (item.sent && item.sent.devices.get(device.jid) === 'queued') item.sent.devices.set(device.jid, 'delivered')
+    // Undecryptable messages are fire-and-forget: the client answers with a retry receipt, never a delivery one.
+    if (item.kind === 'signal' && item.undecryptable) device.outbox.delete(item.id)
+  }
+
+  /** The account's phone sends a text to every linked device of `to`; returns the ids (one per message). */
+  sendText(
+    from: Account,
+    to: Account,
+    opts: { text: string; quotedId?: string; count?: number; undecryptable?: boolean },
+  ): Array<{ id: string; timestamp: number }> {
+    const out: Array<{ id: string; timestamp: number }> = []
+    const body = opts.quotedId
+      ? proto.Message.encode({
+          extendedTextMessage: {
+            text: opts.text,
+            contextInfo: { stanzaId: opts.quotedId, participant: to.jid, quotedMessage: { conversation: '' } },
+          },
+        }).finish()
+      : proto.Message.encode({ conversation: opts.text }).finish()
+    const count = opts.count ?? 1
+    for (let i = 0; i < count; i++) {
+      const timestamp = Date.now()
+      const id = messageId()
+      const sent: SentMessage = { id, to: to.jid, text: opts.text, timestamp, devices: new Map() }
+      from.sent.push(sent)
+      for (const device of to.devices.values()) {
+        this.enqueue(device, {
+          kind: 'signal',
+          id,
+          from,
+          message: body,
+          t: Math.floor(timestamp / 1000),
+          undecryptable: opts.undecryptable,
+          sent,
+        })
+      }
+      out.push({ id, timestamp })
+    }
+    return out
+  }
+
+  /** A receipt (or message ack) from a device for stanzas we delivered: they leave its outbox. */
+  onClientReceipt(conn: Conn, node: BinaryNode): void {
+    const device = conn.device
+    if (!device) return
+    const ids = [
+      node.attrs.id,
+      ...getBinaryNodeChildren(getBinaryNodeChild(node, 'list'), 'item').map((i) => i.attrs.id),
+    ]
+    for (const id of ids) {
+      if (!id) continue
+      const item = device.outbox.get(id)
+      if (!item) continue
+      device.outbox.delete(id)
+      if (item.sent) item.sent.devices.set(device.jid, 'receipted')
+      if (item.kind === 'signal' && node.attrs.type !== 'retry') item.from.peer.confirmSession(device.addr)
+    }
+  }
+
+  /** A message a linked device sends: decrypt the copies for phones, relay the copies for other linked devices. */
+  async onClientMessage(conn: Conn, node: BinaryNode): Promise<void> {
+    const device = conn.device
+    if (!device) return
+    const id = node.attrs.id ?? messageId()
+    const to = node.attrs.to ?? ''
+    const t = nowSeconds()
+    if (to.endsWith('@newsletter')) {
+      conn.send({ tag: 'ack', attrs: { id, class: 'message', from: to, t: String(t) } })
+      return
+    }
+    const copies: Array<{ jid: string; enc: BinaryNode }> = []
+    const direct = getBinaryNodeChild(node, 'enc')
+    if (direct) copies.push({ jid: to, enc: direct })
+    for (const p of getBinaryNodeChildren(getBinaryNodeChild(node, 'participants'), 'to')) {
+      const enc = getBinaryNodeChild(p, 'enc')
+      if (enc && p.attrs.jid) copies.push({ jid: p.attrs.jid, enc })
+    }
+    const recipient = this.net.resolve(to)
+    for (const { jid, enc } of copies) {
+      const target = this.net.resolve(jid)
+      if (!target) continue
+      if (target.device === 0) {
+        await this.decryptForPhone(device, target.account, id, enc, node, t)
+      } else {
+        const other = target.account.devices.get(target.device)
+        if (!other || other === device) continue
+        const attrs: Record<string, string> = {
+          id,
+          from: device.jid,
+          sender_lid: device.lidJid,
+          t: String(t),
+          type: node.attrs.type ?? 'text',
+          notify: device.account.name,
+        }
+        // A copy for the sender's own other devices names the chat it belongs to.
+        if (other.account === device.account && recipient) attrs.recipient = recipient.account.jid
+        this.enqueue(other, { kind: 'raw', id, node: { tag: 'message', attrs, content: [enc] } })
+      }
+    }
+    conn.send({ tag: 'ack', attrs: { id, class: 'message', from: jidNormalizedUser(to), t: String(t) } })
+    if (recipient && recipient.account !== device.account && node.attrs.category !== 'peer') {
+      this.phoneReceipts(conn, recipient.account, jidNormalizedUser(to), id)
+    }
+  }
+
+  private async decryptForPhone(
+    device: LinkedDevice,
+    phone: Account,
+    id: string,
+    enc: BinaryNode,
+    node: BinaryNode,
+    t: number,
+  ): Promise<void> {
+    if (!(enc.content instanceof Uint8Array)) return
+    let msg: proto.Message
+    try {
+      msg = proto.Message.decode(await phone.peer.decrypt(device.addr, enc.attrs.type ?? 'msg', enc.content))
+    } catch (err) {
+      this.net.log.warn({ err, id, from: device.jid, to: phone.jid }, 'simulated phone could not decrypt')
+      return
+    }
+    // The sender's own phone gets a DeviceSentMessage copy; it is not something that phone "received".
+    if (msg.deviceSentMessage || msg.protocolMessage || phone === device.account) return
+    const text = msg.conversation ?? msg.extendedTextMessage?.text ?? ''
+    phone.inbox.push({
+      id,
+      from: device.account.jid,
+      text,
+      timestamp: Number(node.attrs.t ?? t) * 1000 || Date.now(),
+      quotedId: msg.extendedTextMessage?.contextInfo?.stanzaId ?? null,
+    })
+  }
+
+  /** The recipient phone's delivery then read receipt, per its `receipts` setting. */
+  private phoneReceipts(conn: Conn, recipient: Account, from: string, id: string): void {
+    if (recipient.receipts === 'none') return
+    const send = (type?: string) => {
+      if (conn.closed) return
+      const attrs: Record<string, string> = { id, from, t: String(nowSeconds()) }
+      if (type) attrs.type = type
+      conn.send({ tag: 'receipt', attrs })
+    }
+    setTimeout(() => send(), DELIVERY_RECEIPT_MS)
+    if (recipient.receipts === 'read') setTimeout(() => send('read'), READ_RECEIPT_MS)
+  }
+}

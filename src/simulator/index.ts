@@ -1,0 +1,70 @@
+// `startSimulator()`: a local WhatsApp network on 127.0.0.1 that the real Baileys connects to through its
+// `waWebSocketUrl`, plus the JSON control API that scripts it. See control.ts for the API, pki.ts for the trust root.
+import pino, { type Logger } from 'pino'
+import { Channels } from './channels.ts'
+import { ControlApi } from './control.ts'
+import type { SimContext } from './context.ts'
+import { Delivery } from './delivery.ts'
+import { Faults } from './faults.ts'
+import { Network } from './network.ts'
+import { Pairing } from './pairing.ts'
+import { createPki } from './pki.ts'
+import { WaServer } from './server.ts'
+
+export interface SimulatorOptions {
+  port?: number
+  controlPort?: number
+  /** Creates accounts 15550000001… with default settings. */
+  seedAccounts?: number
+  logger?: Logger
+}
+
+export interface Simulator {
+  wsUrl: string
+  controlUrl: string
+  /** Base64 of the 32-byte Curve25519 root key (no 0x05 prefix): give it to trustRoot() / WAGATE_WA_ROOT_KEY. */
+  rootPublicKey: string
+  stop(): Promise<void>
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const log = opts.logger ?? pino({ level: 'silent' })
+  const net = new Network(log)
+  const delivery = new Delivery(net)
+  let wa: WaServer | undefined
+  const ctx: SimContext = {
+    net,
+    delivery,
+    channels: new Channels(net, delivery),
+    pairing: new Pairing(net),
+    faults: new Faults(),
+    pki: createPki(),
+    log,
+    markReady: (id) => wa?.markReady(id),
+  }
+  wa = new WaServer(ctx)
+  const wsUrl = wa.listen(opts.port ?? 0)
+  const rootPublicKey = ctx.pki.root.pub.toString('base64')
+  const control = new ControlApi(ctx, () => ({ wsUrl, rootPublicKey }))
+  let controlUrl: string
+  try {
+    controlUrl = control.listen(opts.controlPort ?? 0)
+  } catch (err) {
+    await wa.stop()
+    throw err
+  }
+  for (let i = 1; i <= (opts.seedAccounts ?? 0); i++) {
+    net.createAccount({ phone: String(15550000000 + i) })
+  }
+  let stopped = false
+  return {
+    wsUrl,
+    controlUrl,
+    rootPublicKey,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await Promise.all([wa.stop(), control.stop()])
+    },
+  }
+}

@@ -1,0 +1,217 @@
+// The simulated WhatsApp network: accounts (a primary phone with its Signal identity) and their linked devices (the
+// clients that connect over WebSocket), plus the per-device outbox that models WhatsApp's offline queue.
+import { randomBytes, randomInt } from 'node:crypto'
+import { jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
+import type { Logger } from 'pino'
+import { ProtocolAddress, SignalPeer, type Bundle } from './signal-peer.ts'
+import type { HistoryInput } from './history.ts'
+
+export type ReceiptMode = 'none' | 'delivered' | 'read'
+export type DeliveryState = 'queued' | 'delivered' | 'receipted'
+
+/** One WebSocket as the network sees it. */
+export interface Conn {
+  readonly id: number
+  device?: LinkedDevice
+  /** Logged in and past the key-bundle checks: stanzas may flow. */
+  ready: boolean
+  /** `silence` fault: nothing is sent or answered any more. */
+  silent: boolean
+  closed: boolean
+  send(node: BinaryNode): void
+  /** `hard` drops the TCP connection instead of a clean close. */
+  close(hard?: boolean): void
+}
+
+/** Something waiting in a device's outbox until the device acknowledges it. */
+export type OutItem =
+  | {
+      kind: 'signal'
+      id: string
+      from: Account
+      /** Encoded proto.Message, encrypted at delivery time. */
+      message: Uint8Array
+      t: number
+      category?: string
+      undecryptable?: boolean
+      sent?: SentMessage
+      sentOnConn?: number
+    }
+  | { kind: 'raw'; id: string; node: BinaryNode; sent?: SentMessage; sentOnConn?: number }
+
+export interface LinkedDevice {
+  account: Account
+  id: number
+  keyIndex: number
+  jid: string
+  lidJid: string
+  /** The client's Noise static key: what login is checked against. */
+  noisePub: Buffer
+  bundle: Bundle
+  /** One-time pre-keys uploaded and not yet handed out. */
+  preKeys: Array<{ id: number; pub: Buffer }>
+  addr: ProtocolAddress
+  conn?: Conn
+  needsHistory: boolean
+  failNextLogin: boolean
+  outbox: Map<string, OutItem>
+  /** Serialises encryption and sending, so a device sees messages in the order they were sent. */
+  chain: Promise<void>
+}
+
+export interface InboxMessage {
+  id: string
+  from: string
+  text: string
+  timestamp: number
+  quotedId: string | null
+}
+
+export interface SentMessage {
+  id: string
+  to: string
+  text: string
+  timestamp: number
+  devices: Map<string, DeliveryState>
+}
+
+export interface Account {
+  phone: string
+  jid: string
+  lid: string
+  lidUser: string
+  name: string
+  receipts: ReceiptMode
+  peer: SignalPeer
+  devices: Map<number, LinkedDevice>
+  nextDeviceId: number
+  nextKeyIndex: number
+  inbox: InboxMessage[]
+  sent: SentMessage[]
+  history?: HistoryInput
+}
+
+export interface Target {
+  account: Account
+  /** 0 = the primary phone. */
+  device: number
+}
+
+export function messageId(): string {
+  return '3EB0' + randomBytes(8).toString('hex').toUpperCase()
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+export class Network {
+  readonly accounts = new Map<string, Account>()
+  private readonly byLid = new Map<string, Account>()
+  private connSeq = 0
+
+  constructor(readonly log: Logger) {}
+
+  nextConnId(): number {
+    return ++this.connSeq
+  }
+
+  createAccount(input: { phone: string; name?: string; receipts?: ReceiptMode; history?: HistoryInput }): Account {
+    let lidUser: string
+    do lidUser = String(randomInt(10_000_000, 99_999_999)) + String(randomInt(1_000_000, 9_999_999))
+    while (this.byLid.has(lidUser))
+    const account: Account = {
+      phone: input.phone,
+      jid: `${input.phone}@s.whatsapp.net`,
+      lid: `${lidUser}@lid`,
+      lidUser,
+      name: input.name ?? `Simulated ${input.phone}`,
+      receipts: input.receipts ?? 'read',
+      peer: new SignalPeer(),
+      devices: new Map(),
+      nextDeviceId: 1,
+      nextKeyIndex: 1,
+      inbox: [],
+      sent: [],
+      history: input.history,
+    }
+    this.accounts.set(account.phone, account)
+    this.byLid.set(lidUser, account)
+    return account
+  }
+
+  /** Resolves a PN or LID JID (with or without device) to an account and device number. */
+  resolve(jid: string | undefined): Target | undefined {
+    if (!jid) return undefined
+    const d = jidDecode(jid)
+    if (!d?.user) return undefined
+    const account = d.server === 'lid' ? this.byLid.get(d.user) : this.accounts.get(d.user)
+    return account ? { account, device: d.device ?? 0 } : undefined
+  }
+
+  addDevice(account: Account, noisePub: Buffer, bundle: Bundle): LinkedDevice {
+    const id = account.nextDeviceId++
+    const device: LinkedDevice = {
+      account,
+      id,
+      keyIndex: account.nextKeyIndex++,
+      jid: `${account.phone}:${id}@s.whatsapp.net`,
+      lidJid: `${account.lidUser}:${id}@lid`,
+      noisePub,
+      bundle,
+      preKeys: [],
+      addr: new ProtocolAddress(account.phone, id),
+      needsHistory: true,
+      failNextLogin: false,
+      outbox: new Map(),
+      chain: Promise.resolve(),
+    }
+    return device
+  }
+
+  /** Removes a device: it must pair again; every phone forgets its sessions with it. */
+  unlink(device: LinkedDevice): void {
+    device.account.devices.delete(device.id)
+    for (const a of this.accounts.values()) a.peer.forget(device.addr)
+  }
+
+  deviceState(device: LinkedDevice): 'connected' | 'offline' {
+    return device.conn && !device.conn.closed && device.conn.ready ? 'connected' : 'offline'
+  }
+
+  /** Applies a kick to every linked device of the account; returns how many devices it touched. */
+  kick(account: Account, reason: KickReason): number {
+    let n = 0
+    for (const device of [...account.devices.values()]) {
+      const conn = device.conn && !device.conn.closed ? device.conn : undefined
+      if (reason === 'logged_out') {
+        if (conn) sendStreamError(conn, { code: '401' }, [{ tag: 'conflict', attrs: { type: 'device_removed' } }])
+        this.unlink(device)
+        n++
+        continue
+      }
+      if (reason === 'failure') {
+        // Connected: fail now. Offline: its next login is refused once.
+        if (conn) {
+          conn.send({ tag: 'failure', attrs: { reason: '401' } })
+          conn.close()
+        } else device.failNextLogin = true
+        n++
+        continue
+      }
+      if (!conn) continue
+      n++
+      if (reason === 'restart') sendStreamError(conn, { code: '515' })
+      else if (reason === 'conflict') sendStreamError(conn, {}, [{ tag: 'conflict', attrs: { type: 'replaced' } }])
+      else if (reason === 'drop') conn.close(true)
+      else if (reason === 'silence') conn.silent = true
+    }
+    return n
+  }
+}
+
+export type KickReason = 'restart' | 'conflict' | 'logged_out' | 'failure' | 'drop' | 'silence'
+export const KICK_REASONS: readonly KickReason[] = ['restart', 'conflict', 'logged_out', 'failure', 'drop', 'silence']
+
+export function sendStreamError(conn: Conn, attrs: Record<string, string>, content?: BinaryNode[]): void {
+  conn.send({ tag: 'stream:error', attrs, content })
+  conn.close()
+}

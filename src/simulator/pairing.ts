@@ -1,0 +1,301 @@
+// Linking a new device: QR (pair-device refs → the phone scans → pair-success → pair-device-sign → 515) and the
+// pairing-code variant (link_code_companion_reg stages), which ends in the same pair-success.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, pbkdf2, randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
+import { getBinaryNodeChild, getBinaryNodeChildBuffer, proto, type BinaryNode } from '@whiskeysockets/baileys'
+import { SimError } from './context.ts'
+import { nowSeconds, sendStreamError, type Account, type Conn, type LinkedDevice, type Network } from './network.ts'
+import { generateKeyPair, sharedKey, sign, verify, type CurveKeyPair } from './pki.ts'
+import type { Bundle } from './signal-peer.ts'
+
+const pbkdf2Async = promisify(pbkdf2)
+const QR_FIRST_MS = 60_000
+const QR_NEXT_MS = 20_000
+const REF_COUNT = 6
+const PAIR_TIMEOUT_MS = 20_000
+
+interface Awaiting {
+  iqId: string
+  account: Account
+  device: LinkedDevice
+  accountSigKey: Buffer
+  resolve(d: LinkedDevice): void
+  reject(e: Error): void
+}
+
+interface CodeRequest {
+  phone: string
+  wrappedCompanionEphemeral: Buffer
+  ref: string
+  primaryEphemeral?: CurveKeyPair
+  code?: string
+  onFinish?: (advSecret: Buffer | Error) => void
+}
+
+export interface Registration {
+  conn: Conn
+  noisePub: Buffer
+  bundle: Bundle
+  refs: string[]
+  startedAt: number
+  paired: boolean
+  code?: CodeRequest
+  awaiting?: Awaiting
+}
+
+function beUInt(buf: Uint8Array | undefined): number {
+  if (!buf?.length) return 0
+  return Buffer.from(buf).readUIntBE(0, buf.length)
+}
+
+function hkdf(ikm: Uint8Array, len: number, info: string, salt: Uint8Array = Buffer.alloc(0)): Buffer {
+  return Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from(info), len))
+}
+
+const codeKey = (code: string, salt: Uint8Array) => pbkdf2Async(Buffer.from(code), salt, 2 << 16, 32, 'sha256')
+
+export class Pairing {
+  private readonly byRef = new Map<string, Registration>()
+  private iqSeq = 0
+
+  constructor(private readonly net: Network) {}
+
+  /** A client connected with fresh creds: offer it QR refs. */
+  start(conn: Conn, payload: proto.ClientPayload, noisePub: Buffer): Registration {
+    const d = payload.devicePairingData!
+    const bundle: Bundle = {
+      registrationId: beUInt(d.eRegid ?? undefined),
+      identity: Buffer.from(d.eIdent ?? []),
+      signedPreKey: {
+        id: beUInt(d.eSkeyId ?? undefined),
+        pub: Buffer.from(d.eSkeyVal ?? []),
+        signature: Buffer.from(d.eSkeySig ?? []),
+      },
+    }
+    const refs = Array.from({ length: REF_COUNT }, () => randomBytes(16).toString('base64url'))
+    const reg: Registration = { conn, noisePub, bundle, refs, startedAt: Date.now(), paired: false }
+    for (const ref of refs) this.byRef.set(ref, reg)
+    conn.send({
+      tag: 'iq',
+      attrs: { from: 's.whatsapp.net', type: 'set', id: this.nextIqId(), xmlns: 'md' },
+      content: [
+        {
+          tag: 'pair-device',
+          attrs: {},
+          content: refs.map((r) => ({ tag: 'ref', attrs: {}, content: Buffer.from(r) })),
+        },
+      ],
+    })
+    return reg
+  }
+
+  onClosed(reg: Registration): void {
+    reg.awaiting?.reject(new SimError('conflict', 'the client disconnected before pairing completed'))
+    reg.awaiting = undefined
+    reg.code?.onFinish?.(new SimError('conflict', 'the client disconnected before pairing completed'))
+  }
+
+  private nextIqId(): string {
+    return `sim-${++this.iqSeq}`
+  }
+
+  /** POST /accounts/{phone}:scan */
+  scan(account: Account, qr: string): Promise<LinkedDevice> {
+    const parts = (qr.includes('#') ? qr.slice(qr.indexOf('#') + 1) : qr).split(',')
+    const [ref, , , adv] = parts
+    const reg = ref ? this.byRef.get(ref) : undefined
+    if (!reg || !adv) throw new SimError('not_found', 'unknown QR code')
+    const index = reg.refs.indexOf(ref!)
+    const expiresAt = reg.startedAt + QR_FIRST_MS + index * QR_NEXT_MS
+    if (reg.paired || reg.conn.closed || Date.now() > expiresAt) throw new SimError('gone', 'this QR code has expired')
+    return this.complete(reg, account, Buffer.from(adv, 'base64'))
+  }
+
+  /** Sends pair-success and resolves when the client's pair-device-sign checks out. */
+  private complete(reg: Registration, account: Account, advSecret: Buffer): Promise<LinkedDevice> {
+    reg.paired = true
+    for (const r of reg.refs) this.byRef.delete(r)
+    const device = this.net.addDevice(account, reg.noisePub, reg.bundle)
+    const details = proto.ADVDeviceIdentity.encode({
+      rawId: randomBytes(4).readUInt32BE(0),
+      timestamp: nowSeconds(),
+      keyIndex: device.keyIndex,
+    }).finish()
+    const accountSigKey = account.peer.identityPub
+    const accountSignature = sign(
+      account.peer.identity.privKey,
+      Buffer.concat([Buffer.from([6, 0]), details, reg.bundle.identity]),
+    )
+    const signed = proto.ADVSignedDeviceIdentity.encode({
+      details,
+      accountSignatureKey: accountSigKey,
+      accountSignature,
+    }).finish()
+    const hmac = createHmac('sha256', advSecret).update(signed).digest()
+    const envelope = proto.ADVSignedDeviceIdentityHMAC.encode({ details: signed, hmac }).finish()
+    const iqId = this.nextIqId()
+    return new Promise<LinkedDevice>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reg.awaiting = undefined
+        reject(new SimError('timeout', 'the client did not confirm pairing'))
+      }, PAIR_TIMEOUT_MS)
+      reg.awaiting = {
+        iqId,
+        account,
+        device,
+        accountSigKey,
+        resolve: (d) => {
+          clearTimeout(timer)
+          resolve(d)
+        },
+        reject: (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      }
+      reg.conn.send({
+        tag: 'iq',
+        attrs: { from: 's.whatsapp.net', type: 'set', id: iqId, t: String(nowSeconds()) },
+        content: [
+          {
+            tag: 'pair-success',
+            attrs: {},
+            content: [
+              { tag: 'device-identity', attrs: {}, content: envelope },
+              { tag: 'platform', attrs: { name: 'smba' } },
+              { tag: 'device', attrs: { jid: device.jid, lid: device.lidJid } },
+            ],
+          },
+        ],
+      })
+    })
+  }
+
+  /** An `iq type=result|error` from a client still registering: the answer to pair-device or pair-success. */
+  onIqResult(reg: Registration | undefined, node: BinaryNode): void {
+    const a = reg?.awaiting
+    if (!reg || !a || node.attrs.id !== a.iqId) return
+    reg.awaiting = undefined
+    const identityNode = getBinaryNodeChild(getBinaryNodeChild(node, 'pair-device-sign'), 'device-identity')
+    if (!(identityNode?.content instanceof Uint8Array)) {
+      a.reject(new SimError('conflict', 'the client rejected pairing'))
+      sendStreamError(reg.conn, { code: '401' })
+      return
+    }
+    const signed = proto.ADVSignedDeviceIdentity.decode(identityNode.content)
+    const message = Buffer.concat([
+      Buffer.from([6, 1]),
+      signed.details ?? Buffer.alloc(0),
+      reg.bundle.identity,
+      a.accountSigKey,
+    ])
+    if (!signed.deviceSignature || !verify(reg.bundle.identity, message, signed.deviceSignature)) {
+      a.reject(new SimError('conflict', 'the client sent an invalid device signature'))
+      sendStreamError(reg.conn, { code: '401' })
+      return
+    }
+    a.account.devices.set(a.device.id, a.device)
+    this.net.log.info({ device: a.device.jid }, 'simulator: device paired')
+    // WhatsApp asks the freshly paired client to reconnect and log in.
+    sendStreamError(reg.conn, { code: '515' })
+    a.resolve(a.device)
+  }
+
+  /** `link_code_companion_reg` IQs: companion_hello (request a code) and companion_finish (key bundle). */
+  async onLinkCodeIq(reg: Registration | undefined, iq: BinaryNode): Promise<BinaryNode[]> {
+    const node = getBinaryNodeChild(iq, 'link_code_companion_reg')!
+    if (!reg) throw new SimError('conflict', 'not registering')
+    if (node.attrs.stage === 'companion_hello') {
+      const wrapped = getBinaryNodeChildBuffer(node, 'link_code_pairing_wrapped_companion_ephemeral_pub')
+      const phone = (node.attrs.jid ?? '').split('@')[0]!.split(':')[0]!
+      reg.code = {
+        phone,
+        wrappedCompanionEphemeral: Buffer.from(wrapped ?? []),
+        ref: randomBytes(16).toString('base64url'),
+      }
+      return [
+        {
+          tag: 'link_code_companion_reg',
+          attrs: {},
+          content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: Buffer.from(reg.code.ref) }],
+        },
+      ]
+    }
+    if (node.attrs.stage === 'companion_finish') {
+      const req = reg.code
+      if (!req?.primaryEphemeral || !req.onFinish) throw new SimError('conflict', 'no pairing code in progress')
+      const wrappedBundle = Buffer.from(getBinaryNodeChildBuffer(node, 'link_code_pairing_wrapped_key_bundle') ?? [])
+      const companionIdentity = Buffer.from(getBinaryNodeChildBuffer(node, 'companion_identity_public') ?? [])
+      const account = this.net.accounts.get(req.phone)
+      try {
+        if (!account) throw new Error('unknown account')
+        const companionEph = await this.unwrap(req.code!, req.wrappedCompanionEphemeral)
+        const companionShared = sharedKey(req.primaryEphemeral.priv, companionEph)
+        const salt = wrappedBundle.subarray(0, 32)
+        const iv = wrappedBundle.subarray(32, 44)
+        const body = wrappedBundle.subarray(44)
+        const key = hkdf(companionShared, 32, 'link_code_pairing_key_bundle_encryption_key', salt)
+        const d = createDecipheriv('aes-256-gcm', key, iv)
+        d.setAuthTag(body.subarray(body.length - 16))
+        const plain = Buffer.concat([d.update(body.subarray(0, body.length - 16)), d.final()])
+        const random = plain.subarray(64, 96)
+        const identityShared = sharedKey(account.peer.identity.privKey, companionIdentity)
+        req.onFinish(hkdf(Buffer.concat([companionShared, identityShared, random]), 32, 'adv_secret'))
+      } catch {
+        req.onFinish(new SimError('conflict', 'wrong pairing code'))
+      }
+      return []
+    }
+    return []
+  }
+
+  private async unwrap(code: string, wrapped: Buffer): Promise<Buffer> {
+    const key = await codeKey(code, wrapped.subarray(0, 32))
+    const d = createDecipheriv('aes-256-ctr', key, wrapped.subarray(32, 48))
+    return Buffer.concat([d.update(wrapped.subarray(48, 80)), d.final()])
+  }
+
+  /** POST /accounts/{phone}:linkWithCode — the phone enters the code the client displayed. */
+  async linkWithCode(account: Account, code: string): Promise<LinkedDevice> {
+    const reg = [...new Set(this.byRef.values())].find(
+      (r) => !r.paired && !r.conn.closed && r.code?.phone === account.phone && !r.code.onFinish,
+    )
+    if (!reg?.code) throw new SimError('not_found', 'no client is waiting for a pairing code for this phone')
+    const req = reg.code
+    req.code = code.replace(/-/g, '').toUpperCase()
+    req.primaryEphemeral = generateKeyPair()
+    const salt = randomBytes(32)
+    const iv = randomBytes(16)
+    const key = await codeKey(req.code, salt)
+    const c = createCipheriv('aes-256-ctr', key, iv)
+    const wrapped = Buffer.concat([salt, iv, c.update(req.primaryEphemeral.pub), c.final()])
+    const advSecret = new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new SimError('timeout', 'the client did not finish code pairing')),
+        PAIR_TIMEOUT_MS,
+      )
+      req.onFinish = (r) => {
+        clearTimeout(timer)
+        if (r instanceof Error) reject(r)
+        else resolve(r)
+      }
+    })
+    reg.conn.send({
+      tag: 'notification',
+      attrs: { from: 's.whatsapp.net', id: this.nextIqId(), type: 'link_code_companion_reg', t: String(nowSeconds()) },
+      content: [
+        {
+          tag: 'link_code_companion_reg',
+          attrs: { stage: 'primary_hello' },
+          content: [
+            { tag: 'link_code_pairing_ref', attrs: {}, content: Buffer.from(req.ref) },
+            { tag: 'primary_identity_pub', attrs: {}, content: account.peer.identityPub },
+            { tag: 'link_code_pairing_wrapped_primary_ephemeral_pub', attrs: {}, content: wrapped },
+          ],
+        },
+      ],
+    })
+    const secret = await advSecret
+    return this.complete(reg, account, secret)
+  }
+}
