@@ -41,7 +41,10 @@ export const Config = Type.Object({
     description: 'WhatsApp Web socket URL (the simulator prints its own)',
   }),
   waRootKey: Type.Optional(
-    Type.String({ minLength: 1, description: 'Base64 Curve25519 root key to trust (the simulator prints its own)' }),
+    Type.String({
+      pattern: '^[A-Za-z0-9+/]{43}=$',
+      description: 'Base64 of the 32-byte Curve25519 root key to trust (the simulator prints its own)',
+    }),
   ),
   maxBodyBytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body' }),
   eventRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'Days events are kept' }),
@@ -108,7 +111,10 @@ export function loadConfig(
       } else raw[k] = v
     }
   }
-  const value = Value.Convert(Config, Value.Default(Config, raw))
+  // Defaults only for absent fields: Value.Default would merge a default map into a given one.
+  for (const [k, schema] of Object.entries(Config.properties) as [string, { default?: unknown }][])
+    if (raw[k] === undefined && schema.default !== undefined) raw[k] = structuredClone(schema.default)
+  const value = Value.Convert(Config, raw)
   for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return value as Config

@@ -1,0 +1,27 @@
+// Builds the single executable: dist/wagate, migrations embedded. Flags per STYLE.md: never --minify,
+// --minify-whitespace or --minify-identifiers (they break Elysia's handler introspection in the binary).
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = join(import.meta.dir, '..')
+const outfile = process.argv[2] ?? join(root, 'dist', 'wagate')
+const args = [
+  'build',
+  '--compile',
+  '--target',
+  'bun',
+  '--minify-syntax',
+  '--bytecode',
+  '--format=esm',
+  '--no-compile-autoload-dotenv',
+  '--no-compile-autoload-bunfig',
+  join(root, 'src', 'main.ts'),
+  '--outfile',
+  outfile,
+]
+const started = performance.now()
+console.error(`building ${outfile} …`)
+const proc = Bun.spawnSync([process.execPath, ...args], { cwd: root, stdout: 'inherit', stderr: 'inherit' })
+if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1)
+const mb = (statSync(outfile).size / 1e6).toFixed(1)
+console.error(`built ${outfile}: ${mb} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`)

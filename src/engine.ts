@@ -1,0 +1,10 @@
+// The engine `wagate serve` runs: the session supervisor over the real Baileys, configured from Config.
+import type { Config } from './config.ts'
+import type { EngineFactory } from './server.ts'
+import { createSupervisor } from './sessions/supervisor.ts'
+
+export function makeEngine(config: Config): EngineFactory {
+  const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
+  return ({ db, stores, secretKey, logger }) =>
+    createSupervisor({ db, events: stores.events, logger, secretKey, waUrl: config.waUrl, rootKey })
+}

@@ -1,0 +1,49 @@
+// Config: flags over env over defaults, every bad field named.
+import { describe, expect, it } from 'bun:test'
+import { ConfigError, loadConfig, parseFlags } from '../src/config.ts'
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const c = loadConfig({}, {})
+    expect([c.dataDir, c.host, c.port, c.jwtOrgClaim, c.jwtRoleClaim]).toEqual([
+      './data',
+      '127.0.0.1',
+      8080,
+      'org_id',
+      'role',
+    ])
+    expect(c.roleCapabilities.member).toEqual(['read', 'send'])
+  })
+
+  it('lets a flag win over the environment and the environment over the default', () => {
+    const c = loadConfig(parseFlags(['--port', '9001']), { WAGATE_PORT: '9000', WAGATE_HOST: '0.0.0.0' })
+    expect(c.port).toBe(9001)
+    expect(c.host).toBe('0.0.0.0')
+  })
+
+  it('parses --flag=value and a JSON role map', () => {
+    const c = loadConfig(parseFlags(['--data-dir=/tmp/x']), { WAGATE_ROLE_CAPABILITIES: '{"bot":["send"]}' })
+    expect(c.dataDir).toBe('/tmp/x')
+    expect(c.roleCapabilities).toEqual({ bot: ['send'] })
+  })
+
+  it('names every bad field at once', () => {
+    let error: unknown
+    try {
+      loadConfig(parseFlags(['--port', 'abc', '--bogus', 'x']), {
+        WAGATE_LOG_LEVEL: 'loud',
+        WAGATE_JWKS_URL: 'ftp://x',
+        WAGATE_ROLE_CAPABILITIES: '{"x":["fly"]}',
+      })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const text = (error as ConfigError).problems.join('\n')
+    for (const field of ['port', '--bogus', 'logLevel', 'jwksUrl', 'roleCapabilities']) expect(text).toContain(field)
+  })
+
+  it('ignores unknown WAGATE_ variables rather than failing', () => {
+    expect(loadConfig({}, { WAGATE_SOMETHING_ELSE: '1' }).port).toBe(8080)
+  })
+})
