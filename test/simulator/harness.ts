@@ -172,6 +172,8 @@ export async function pairByQr(
   if (code !== 515) throw new Error(`expected 515 after pairing, got ${code}`)
   const second = connect(sim, auth, extra)
   await second.rec.opened()
+  // The history sync and offline backlog come before <ib><offline>; wait for them so tests start from quiet.
+  await second.rec.waitFor('connection.update', (u) => u.receivedPendingNotifications === true)
   return second
 }
 
