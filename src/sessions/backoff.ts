@@ -24,6 +24,8 @@ export const defaultBackoff: BackoffOptions = {
 /** Remembered between closes of one session; reset when a socket reaches `open`. */
 export type BackoffState = { attempts: number; conflicts: number[] }
 export const freshBackoff = (): BackoffState => ({ attempts: 0, conflicts: [] })
+/** After `open`: attempts start over, but recent 440s are kept, since a conflict loop reconnects fine each time. */
+export const opened = (s: BackoffState): BackoffState => ({ attempts: 0, conflicts: s.conflicts })
 
 export type Closed = { code: number | undefined; message: string; linked: boolean }
 
@@ -56,6 +58,10 @@ export function decide(
   if (code === 401) return stop('logged_out', true, 'logged out from the phone (401)')
   if (code === 403 || code === 419) return stop('failed', false, `forbidden by WhatsApp (${code})`)
   if (code === 411) return stop('failed', false, 'multi-device mismatch (411): link the device again')
+  // Raised by the noise handler once signatures are checked strictly (whatsapp/trust.ts): not transient.
+  if (/certificate/i.test(message)) {
+    return stop('failed', !linked, `server certificate not signed by the trusted WhatsApp root (${message})`)
+  }
   if (!linked && /QR refs attempts ended/i.test(message)) {
     return stop('failed', true, 'QR code expired without a scan; start the session again')
   }

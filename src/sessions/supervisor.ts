@@ -10,7 +10,7 @@ import { quietSignalLogs } from '../whatsapp/quiet.ts'
 import { createSealer } from '../whatsapp/sealed.ts'
 import { openSocket, type Account, type Closed, type WaSocket } from '../whatsapp/socket.ts'
 import { installStrictVerify, trustRoot } from '../whatsapp/trust.ts'
-import { decide, defaultBackoff, freshBackoff, type BackoffOptions } from './backoff.ts'
+import { decide, defaultBackoff, freshBackoff, opened, type BackoffOptions } from './backoff.ts'
 import type { SendText, SessionEngine } from './engine.ts'
 import { createIngest, type SessionPatch } from './ingest.ts'
 import { locked, newLive, type Live } from './live.ts'
@@ -133,7 +133,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
           if (!isCurrent()) return
           live.connected = true
           live.qr = null
-          live.backoff = freshBackoff()
+          live.backoff = opened(live.backoff)
           setStatus(sessionId, {
             status: 'connected',
             lastError: null,

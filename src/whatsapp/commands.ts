@@ -83,11 +83,24 @@ export async function createChannel(sock: WASocket, name: string, description?: 
   return { jid: meta.id, name: meta.name ?? name, description: meta.description ?? description ?? null, role: 'owner' }
 }
 
+type RawMetadata = {
+  name?: string
+  description?: string
+  thread_metadata?: { name?: { text?: string }; description?: { text?: string } }
+  viewer_metadata?: { role?: string }
+}
+
+/** rc14 returns the raw GraphQL result here (thread_metadata / viewer_metadata), not the parsed type it declares. */
 export async function channelMetadata(sock: WASocket, jid: string): Promise<ChannelInfo | null> {
-  const meta = await upstream('channel metadata', () => sock.newsletterMetadata('jid', jid))
+  const meta = (await upstream('channel metadata', () => sock.newsletterMetadata('jid', jid))) as RawMetadata | null
   if (!meta) return null
-  const role = (meta as { viewer_metadata?: { role?: string } }).viewer_metadata?.role
-  return { jid, name: meta.name ?? null, description: meta.description ?? null, role: role?.toLowerCase() ?? null }
+  const thread = meta.thread_metadata
+  return {
+    jid,
+    name: thread?.name?.text ?? meta.name ?? null,
+    description: thread?.description?.text || meta.description || null,
+    role: meta.viewer_metadata?.role?.toLowerCase() ?? null,
+  }
 }
 
 export const followChannel = (sock: WASocket, jid: string) =>
