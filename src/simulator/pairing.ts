@@ -13,6 +13,7 @@ const QR_FIRST_MS = 60_000
 const QR_NEXT_MS = 20_000
 const REF_COUNT = 6
 const PAIR_TIMEOUT_MS = 20_000
+const REF_MEMORY_MS = 10 * 60_000
 
 interface Awaiting {
   iqId: string
@@ -72,6 +73,7 @@ export class Pairing {
         signature: Buffer.from(d.eSkeySig ?? []),
       },
     }
+    this.prune()
     const refs = Array.from({ length: REF_COUNT }, () => randomBytes(16).toString('base64url'))
     const reg: Registration = { conn, noisePub, bundle, refs, startedAt: Date.now(), paired: false }
     for (const ref of refs) this.byRef.set(ref, reg)
@@ -87,6 +89,12 @@ export class Pairing {
       ],
     })
     return reg
+  }
+
+  /** Used and expired refs stay known for a while so a late scan gets 410 rather than 404. */
+  private prune(): void {
+    const cutoff = Date.now() - REF_MEMORY_MS
+    for (const [ref, reg] of this.byRef) if (reg.startedAt < cutoff) this.byRef.delete(ref)
   }
 
   onClosed(reg: Registration): void {
@@ -114,7 +122,6 @@ export class Pairing {
   /** Sends pair-success and resolves when the client's pair-device-sign checks out. */
   private complete(reg: Registration, account: Account, advSecret: Buffer): Promise<LinkedDevice> {
     reg.paired = true
-    for (const r of reg.refs) this.byRef.delete(r)
     const device = this.net.addDevice(account, reg.noisePub, reg.bundle)
     const details = proto.ADVDeviceIdentity.encode({
       rawId: randomBytes(4).readUInt32BE(0),

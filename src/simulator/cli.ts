@@ -1,0 +1,99 @@
+// `wagate simulator [--port 7000] [--control-port 7001] [--seed-accounts N]`: runs the simulator until SIGINT/SIGTERM.
+// Prints one JSON line on stdout ({wsUrl, controlUrl, rootPublicKey}) for scripts and a human line on stderr.
+import pino from 'pino'
+import { startSimulator } from './index.ts'
+
+const HELP = `Usage: wagate simulator [options]
+
+A local WhatsApp network on 127.0.0.1 that Baileys connects to through waWebSocketUrl.
+
+Options:
+  --port N            WebSocket port (default 7000; 0 picks a free one)
+  --control-port N    control API port (default 7001; 0 picks a free one)
+  --seed-accounts N   create accounts 15550000001… at start (default 0)
+  -h, --help          show this help
+
+Point the gateway at it with WAGATE_WA_URL=<wsUrl> and WAGATE_WA_ROOT_KEY=<rootPublicKey>.
+`
+
+function parsePort(name: string, value: string | undefined, max = 65535): number {
+  const n = Number(value)
+  if (value === undefined || !Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`${name} needs an integer 0–${max}`)
+  return n
+}
+
+/**
+ * libsignal reports session housekeeping with console.info/warn ("Closing session: SessionEntry…") for every
+ * re-keyed session. In the simulator's own process that is noise on the operator's terminal, so the CLI (and only
+ * the CLI, never the library) drops those lines.
+ */
+function quietLibsignalConsole(): void {
+  const noisy =
+    /^(Closing session|Opening session|Removing old closed session|Closing open session|Decrypted message with closed session|Session already)/
+  for (const key of ['info', 'warn'] as const) {
+    const orig = console[key]
+    console[key] = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && noisy.test(args[0])) return
+      orig(...args)
+    }
+  }
+}
+
+export async function simulatorCommand(argv: string[]): Promise<number> {
+  let port = 7000
+  let controlPort = 7001
+  let seedAccounts = 0
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i]!
+      const [flag, inline] = arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined]
+      const value = () => inline ?? argv[++i]
+      if (flag === '-h' || flag === '--help') {
+        process.stdout.write(HELP)
+        return 0
+      } else if (flag === '--port') port = parsePort('--port', value())
+      else if (flag === '--control-port') controlPort = parsePort('--control-port', value())
+      else if (flag === '--seed-accounts') seedAccounts = parsePort('--seed-accounts', value(), 100_000)
+      else throw new Error(`unknown option ${arg}`)
+    }
+  } catch (err) {
+    process.stderr.write(`wagate simulator: ${(err as Error).message}\n\n${HELP}`)
+    return 2
+  }
+  quietLibsignalConsole()
+  const logger = pino({ level: process.env.WAGATE_LOG_LEVEL ?? 'info' }, pino.destination(2))
+  let sim
+  try {
+    sim = await startSimulator({ port, controlPort, seedAccounts, logger })
+  } catch (err) {
+    process.stderr.write(`wagate simulator: could not start: ${(err as Error).message}\n`)
+    return 1
+  }
+  process.stdout.write(
+    JSON.stringify({ wsUrl: sim.wsUrl, controlUrl: sim.controlUrl, rootPublicKey: sim.rootPublicKey }) + '\n',
+  )
+  process.stderr.write(
+    `wagate simulator: WhatsApp on ${sim.wsUrl}, control API on ${sim.controlUrl}, root key ${sim.rootPublicKey}` +
+      (seedAccounts ? `, ${seedAccounts} seed accounts` : '') +
+      '\n',
+  )
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done)
+      process.off('SIGTERM', done)
+      resolve()
+    }
+    process.on('SIGINT', done)
+    process.on('SIGTERM', done)
+  })
+  await sim.stop()
+  process.stderr.write('wagate simulator: stopped\n')
+  return 0
+}
+
+if (import.meta.main) {
+  process.exit(await simulatorCommand(process.argv.slice(2)))
+}

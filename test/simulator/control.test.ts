@@ -1,0 +1,89 @@
+// The control API contract: shapes, validation and the error envelope.
+import { afterAll, afterEach, describe, expect, test } from 'bun:test'
+import { account, api, connect, end, memoryAuth, quietLibsignal, world, type Client, type World } from './harness.ts'
+
+const restoreConsole = quietLibsignal()
+afterAll(restoreConsole)
+
+let w: World | undefined
+const clients: Client[] = []
+afterEach(async () => {
+  for (const c of clients.splice(0)) await end(c)
+  await w?.sim.stop()
+  w?.untrust()
+  w = undefined
+})
+
+type Err = { error: { code: string; message: string; details: Record<string, unknown> } }
+
+describe('simulator control API', () => {
+  test('GET / names the WebSocket URL and the 32-byte root key', async () => {
+    w = await world()
+    const r = await api<{ wsUrl: string; rootPublicKey: string }>(w.sim, 'GET', '/')
+    expect(r.body.wsUrl).toBe(w.sim.wsUrl)
+    expect(r.body.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/chat$/)
+    expect(Buffer.from(r.body.rootPublicKey, 'base64')).toHaveLength(32)
+  })
+
+  test('accounts: create, conflict, bad phone, unknown account', async () => {
+    w = await world()
+    const created = await api(w.sim, 'POST', '/accounts', { phone: '15555000001', name: 'Eve' })
+    expect(created.status).toBe(201)
+    expect(created.body).toEqual({
+      phone: '15555000001',
+      jid: '15555000001@s.whatsapp.net',
+      lid: expect.stringMatching(/^\d+@lid$/),
+      name: 'Eve',
+    })
+    const dup = await api<Err>(w.sim, 'POST', '/accounts', { phone: '15555000001' })
+    expect(dup.status).toBe(409)
+    expect(dup.body.error.code).toBe('conflict')
+    const bad = await api<Err>(w.sim, 'POST', '/accounts', { phone: '12ab' })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error).toMatchObject({ code: 'validation_error', details: { field: 'phone' } })
+    const badReceipts = await api<Err>(w.sim, 'POST', '/accounts', { phone: '15555000002', receipts: 'sometimes' })
+    expect(badReceipts.status).toBe(400)
+    const missing = await api<Err>(w.sim, 'GET', '/accounts/15555000999')
+    expect(missing.status).toBe(404)
+    expect(missing.body.error.code).toBe('not_found')
+    const view = await api(w.sim, 'GET', '/accounts/15555000001')
+    expect(view.body).toMatchObject({ phone: '15555000001', devices: [] })
+  })
+
+  test('messages and kicks validate their input', async () => {
+    w = await world()
+    await account(w.sim, '15555000011')
+    const noTo = await api<Err>(w.sim, 'POST', '/accounts/15555000011/messages', { to: '15555000099', text: 'x' })
+    expect(noTo.status).toBe(404)
+    const badCount = await api<Err>(w.sim, 'POST', '/accounts/15555000011/messages', {
+      to: '15555000011',
+      text: 'x',
+      count: 0,
+    })
+    expect(badCount.status).toBe(400)
+    const badReason = await api<Err>(w.sim, 'POST', '/accounts/15555000011/devices:kick', { reason: 'explode' })
+    expect(badReason.status).toBe(400)
+    const none = await api<{ kicked: number }>(w.sim, 'POST', '/accounts/15555000011/devices:kick', {
+      reason: 'restart',
+    })
+    expect(none.body.kicked).toBe(0)
+    expect((await api<{ data: unknown[] }>(w.sim, 'GET', '/accounts/15555000011/messages')).body).toEqual({ data: [] })
+    expect((await api<{ data: unknown[] }>(w.sim, 'GET', '/accounts/15555000011/sent')).body).toEqual({ data: [] })
+  })
+
+  test('an unknown QR is 404 and a QR that was already used is 410', async () => {
+    w = await world()
+    await account(w.sim, '15555000021')
+    const unknown = await api<Err>(w.sim, 'POST', '/accounts/15555000021:scan', { qr: 'nope,a,b,c,d' })
+    expect(unknown.status).toBe(404)
+    const c = connect(w.sim, memoryAuth())
+    clients.push(c)
+    const qr = await c.rec.qr()
+    expect((await api(w.sim, 'POST', '/accounts/15555000021:scan', { qr })).status).toBe(200)
+    const reused = await api<Err>(w.sim, 'POST', '/accounts/15555000021:scan', { qr })
+    expect(reused.status).toBe(410)
+    expect(reused.body.error.code).toBe('gone')
+    const noCode = await api<Err>(w.sim, 'POST', '/accounts/15555000021:linkWithCode', { code: 'ABCDEFGH' })
+    expect(noCode.status).toBe(404)
+  })
+})
