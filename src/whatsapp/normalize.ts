@@ -183,6 +183,6 @@ export function reactionRecord(e: BaileysEventMap['messages.reaction'][number]):
     waId: key.id,
     reactor: reaction.key?.fromMe ? 'me' : jidNormalizedUser(reactor),
     text: reaction.text ?? '',
-    timestamp: toMs(num(reaction.senderTimestampMs as Num) ?? 0),
+    timestamp: num(reaction.senderTimestampMs as Num) ?? 0, // already ms
   }
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ulid } from 'ulid'
-import { createLogger } from '../../src/log.ts'
+import { createLogger, type Logger } from '../../src/log.ts'
 import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/sessions/supervisor.ts'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
@@ -28,7 +28,16 @@ export async function waitFor<T>(
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>
 
-export async function startHarness(opts: { sim?: Simulator; dir?: string; secretKey?: Buffer; rootKey?: Buffer } = {}) {
+export async function startHarness(
+  opts: {
+    sim?: Simulator
+    dir?: string
+    secretKey?: Buffer
+    rootKey?: Buffer
+    logger?: Logger
+    baileysLogLevel?: string
+  } = {},
+) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wagate-sessions-'))
   const sim = opts.sim ?? (await startSimulator({ port: 0, controlPort: 0 }))
   const secretKey = opts.secretKey ?? randomBytes(32)
@@ -37,7 +46,7 @@ export async function startHarness(opts: { sim?: Simulator; dir?: string; secret
   const options: SupervisorOptions = {
     db,
     events,
-    logger: createLogger('silent'),
+    logger: opts.logger ?? createLogger('silent'),
     secretKey,
     waUrl: sim.wsUrl,
     rootKey: opts.rootKey ?? Buffer.from(sim.rootPublicKey, 'base64'),
@@ -45,7 +54,7 @@ export async function startHarness(opts: { sim?: Simulator; dir?: string; secret
     restoreStaggerMs: 10,
     keepAliveIntervalMs: 1_000,
     connectTimeoutMs: 5_000,
-    baileysLogLevel: 'silent',
+    baileysLogLevel: opts.baileysLogLevel ?? 'silent',
   }
   const supervisor: Supervisor = createSupervisor(options)
 

@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
+import { initAuthCreds, proto } from '@whiskeysockets/baileys'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLogger } from '../../src/log.ts'
+import { createAuthStateSql } from '../../src/store/auth-state-sql.ts'
+import { openDb, type Db } from '../../src/store/db.ts'
+import { orgs, sessions } from '../../src/store/schema.ts'
+import { createSessionAuth } from '../../src/whatsapp/auth-state.ts'
+import { createSealer } from '../../src/whatsapp/sealed.ts'
+import { loadSecretKey } from '../../src/whatsapp/secret-key.ts'
+
+let dir: string
+let db: Db
+const key = randomBytes(32)
+const make = (sessionId = 's1') =>
+  createSessionAuth({
+    sessionId,
+    sql: createAuthStateSql(db),
+    sealer: createSealer(key),
+    logger: createLogger('silent'),
+  })
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wagate-auth-'))
+  db = openDb(join(dir, 'db.sqlite'))
+  db.orm.insert(orgs).values({ id: 'o', name: 'o' }).run()
+  db.orm
+    .insert(sessions)
+    .values([
+      { id: 's1', orgId: 'o', name: 's1' },
+      { id: 's2', orgId: 'o', name: 's2' },
+    ])
+    .run()
+})
+afterEach(() => {
+  db.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('SQL auth state', () => {
+  it('round-trips creds and keys, rehydrating app-state sync keys as protos', async () => {
+    const a = make()
+    const { state, saveCreds } = a.forSocket(() => true)
+    state.creds.me = { id: '1555@s.whatsapp.net', name: 'x' }
+    state.creds.account = proto.ADVSignedDeviceIdentity.fromObject({ details: Buffer.from([1, 2]) })
+    saveCreds()
+    await state.keys.set({
+      'pre-key': { '1': { public: Buffer.from('pub1'), private: Buffer.from('priv1') } },
+      'app-state-sync-key': { AAA: { keyData: Buffer.from('kd'), timestamp: 5 } },
+      session: { '1555.0': Buffer.from('record') },
+    })
+    const fresh = make().forSocket(() => true).state // new cache: reads the database
+    expect(Buffer.from(fresh.creds.noiseKey.private).equals(Buffer.from(state.creds.noiseKey.private))).toBe(true)
+    expect(fresh.creds.me?.id).toBe('1555@s.whatsapp.net')
+    const pre = await fresh.keys.get('pre-key', ['1', '2'])
+    expect(Object.keys(pre)).toEqual(['1'])
+    expect(Buffer.from(pre['1']!.private).toString()).toBe('priv1')
+    const app = (await fresh.keys.get('app-state-sync-key', ['AAA']))['AAA']!
+    expect(app).toBeInstanceOf(proto.Message.AppStateSyncKeyData)
+    expect(make().isLinked()).toBe(true)
+  })
+
+  it('stores nothing in plaintext', async () => {
+    const { state, saveCreds } = make().forSocket(() => true)
+    saveCreds()
+    await state.keys.set({ session: { '1.0': Buffer.from('PLAINTEXT-SESSION-RECORD') } })
+    db.sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)')
+    const raw = Buffer.concat([readFileSync(join(dir, 'db.sqlite'))])
+    for (const secret of [
+      Buffer.from('PLAINTEXT-SESSION-RECORD'),
+      Buffer.from(state.creds.noiseKey.private),
+      Buffer.from(Buffer.from(state.creds.noiseKey.private).toString('base64')),
+      Buffer.from('noiseKey'),
+    ]) {
+      expect(raw.includes(secret)).toBe(false)
+    }
+  })
+
+  it('applies a keys.set atomically: one failing row rolls back the whole call and it throws', async () => {
+    const { state } = make().forSocket(() => true)
+    db.sqlite.run(
+      "CREATE TRIGGER boom BEFORE INSERT ON auth_state WHEN NEW.id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    )
+    await state.keys.set({ 'pre-key': { '7': { public: Buffer.from('a'), private: Buffer.from('b') } } })
+    const attempt = state.keys.set({
+      session: { ok: Buffer.from('x') },
+      'pre-key': { '7': null, boom: { public: Buffer.from('a'), private: Buffer.from('b') } },
+    })
+    await expect(attempt).rejects.toThrow('boom')
+    const after = make().forSocket(() => true).state
+    expect(await after.keys.get('session', ['ok'])).toEqual({})
+    expect(Object.keys(await after.keys.get('pre-key', ['7']))).toEqual(['7'])
+  })
+
+  it('drops key and creds writes from a discarded socket', async () => {
+    let current = true
+    const { state, saveCreds } = make().forSocket(() => current)
+    current = false
+    await state.keys.set({ session: { late: Buffer.from('x') } })
+    saveCreds()
+    expect(createAuthStateSql(db).count('s1')).toBe(0)
+  })
+
+  it('keeps sessions apart and wipes one without touching the other', async () => {
+    const one = make('s1')
+    const two = make('s2')
+    one.forSocket(() => true).saveCreds()
+    two.forSocket(() => true).saveCreds()
+    one.wipe()
+    expect(one.isLinked()).toBe(false)
+    expect(createAuthStateSql(db).count('s1')).toBe(0)
+    expect(createAuthStateSql(db).count('s2')).toBe(1)
+  })
+
+  it('refuses a row moved to another session (the address is authenticated)', () => {
+    make('s1')
+      .forSocket(() => true)
+      .saveCreds()
+    db.sqlite.run("UPDATE auth_state SET session_id = 's2' WHERE session_id = 's1'")
+    expect(() => make('s2').forSocket(() => true)).toThrow()
+  })
+})
+
+describe('secret key', () => {
+  it('creates a 0600 key file once and reuses it', () => {
+    const a = loadSecretKey({ dataDir: dir })
+    const b = loadSecretKey({ dataDir: dir })
+    expect(a.length).toBe(32)
+    expect(a.equals(b)).toBe(true)
+    expect(statSync(join(dir, 'secret.key')).mode & 0o777).toBe(0o600)
+  })
+
+  it('prefers the configured key', () => {
+    const hex = randomBytes(32).toString('hex')
+    expect(loadSecretKey({ configured: hex, dataDir: dir }).toString('hex')).toBe(hex)
+    expect(() => loadSecretKey({ configured: 'short', dataDir: dir })).toThrow()
+  })
+})
+
+it('fresh creds are not linked', () => {
+  expect(initAuthCreds().account).toBeUndefined()
+})
