@@ -156,4 +156,44 @@ CREATE TABLE `sessions` (
 	FOREIGN KEY (`org_id`) REFERENCES `orgs`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `sessions_org` ON `sessions` (`org_id`,`id`);
+CREATE INDEX `sessions_org` ON `sessions` (`org_id`,`id`);--> statement-breakpoint
+CREATE TABLE `webhook_deliveries` (
+	`pk` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`id` text NOT NULL,
+	`webhook_id` text NOT NULL,
+	`event_seq` integer NOT NULL,
+	`event_id` text NOT NULL,
+	`event_type` text NOT NULL,
+	`session_id` text,
+	`status` text NOT NULL,
+	`attempt_count` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`attempts` text DEFAULT '[]' NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `deliveries_id` ON `webhook_deliveries` (`id`);--> statement-breakpoint
+CREATE INDEX `deliveries_webhook` ON `webhook_deliveries` (`webhook_id`,`pk`);--> statement-breakpoint
+CREATE INDEX `deliveries_due` ON `webhook_deliveries` (`webhook_id`,`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `deliveries_created` ON `webhook_deliveries` (`created_at`);--> statement-breakpoint
+CREATE TABLE `webhooks` (
+	`id` text PRIMARY KEY NOT NULL,
+	`org_id` text NOT NULL,
+	`url` text NOT NULL,
+	`events` text NOT NULL,
+	`session_ids` text,
+	`enabled` integer DEFAULT true NOT NULL,
+	`description` text,
+	`disabled_reason` text,
+	`secret` text NOT NULL,
+	`previous_secret` text,
+	`previous_expires_at` integer,
+	`hwm` integer DEFAULT 0 NOT NULL,
+	`created_at` integer DEFAULT (CAST(unixepoch('subsec') * 1000 AS INTEGER)) NOT NULL,
+	`updated_at` integer DEFAULT (CAST(unixepoch('subsec') * 1000 AS INTEGER)) NOT NULL,
+	FOREIGN KEY (`org_id`) REFERENCES `orgs`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `webhooks_org` ON `webhooks` (`org_id`,`id`);

@@ -25,6 +25,14 @@ export const toEnvelope = (r: Row): StoredEvent => ({
   data: JSON.parse(r.data),
 })
 
+/** Which events a reader wants: a type predicate (see events/patterns.ts) and an optional session. */
+export type EventFilter = { matchType?: (type: string) => boolean; sessionId?: string }
+
+/** A scan result: matching events, the last seq looked at, and whether more may follow at once. */
+export type EventScan = { events: StoredEvent[]; lastSeq: number; more: boolean }
+
+const CHUNK = 1000
+
 export type EventStore = ReturnType<typeof createEventStore>
 
 /**
@@ -33,12 +41,18 @@ export type EventStore = ReturnType<typeof createEventStore>
  * deliverers (webhooks, SSE) wake up.
  */
 export function createEventStore(db: Db) {
-  const insert = db.sqlite.query<
-    { seq: number },
-    [string, string, number, string, string | null, string, string | null]
-  >(
+  const { sqlite } = db
+  const insert = sqlite.query<{ seq: number }, [string, string, number, string, string | null, string, string | null]>(
     `INSERT INTO events (id, type, created_at, org_id, session_id, data, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING RETURNING seq`,
+  )
+  const after = sqlite.query<Row, [string, number, number]>(
+    'SELECT seq, id, type, created_at, org_id, session_id, data FROM events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  )
+  const maxSeq = sqlite.query<{ seq: number | null }, []>('SELECT max(seq) AS seq FROM events')
+  const seqOf = sqlite.query<{ seq: number }, [string, string]>('SELECT seq FROM events WHERE id = ? AND org_id = ?')
+  const prune = sqlite.query<null, [number, number]>(
+    'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < ? ORDER BY created_at LIMIT ?)',
   )
   const listeners = new Set<() => void>()
 
@@ -59,6 +73,49 @@ export function createEventStore(db: Db) {
     onCommitted(listener: () => void) {
       listeners.add(listener)
       return () => void listeners.delete(listener)
+    },
+    /** The highest seq ever committed (0 for an empty outbox). Seq order is commit order: one writer. */
+    maxSeq: (): number => maxSeq.get()?.seq ?? 0,
+    /** The seq of an event of `orgId`, or null when unknown (never issued, another org's, or pruned). */
+    seqOf: (orgId: string, id: string): number | null => seqOf.get(id, orgId)?.seq ?? null,
+    /**
+     * Up to `limit` events of `orgId` after `afterSeq` that pass `filter`, in commit order. Scans at
+     * most `budget` rows, so a filter that matches rarely still answers quickly; `lastSeq` is where the
+     * next scan resumes (it moves past filtered-out rows, and to the outbox head when the scan ran dry).
+     */
+    scan(orgId: string, afterSeq: number, filter: EventFilter, limit: number, budget = 10 * CHUNK): EventScan {
+      const head = maxSeq.get()?.seq ?? 0
+      const events: StoredEvent[] = []
+      let cursor = afterSeq
+      let scanned = 0
+      while (scanned < budget) {
+        const rows = after.all(orgId, cursor, CHUNK)
+        for (const r of rows) {
+          scanned++
+          if (filter.sessionId !== undefined && r.session_id !== filter.sessionId) {
+            cursor = r.seq
+            continue
+          }
+          if (filter.matchType && !filter.matchType(r.type)) {
+            cursor = r.seq
+            continue
+          }
+          if (events.length === limit) return { events, lastSeq: cursor, more: true }
+          events.push(toEnvelope(r))
+          cursor = r.seq
+        }
+        if (rows.length < CHUNK) return { events, lastSeq: Math.max(cursor, head), more: false }
+      }
+      return { events, lastSeq: cursor, more: true }
+    },
+    /** Deletes events created before `before`, in chunks; returns how many went. */
+    prune(before: number, chunk = 5000): number {
+      let total = 0
+      for (;;) {
+        const n = prune.run(before, chunk).changes
+        total += n
+        if (n < chunk) return total
+      }
     },
   }
 }

@@ -4,11 +4,13 @@ import { createApiKeyStore } from './api-keys.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'
 import type { Db } from './db.ts'
+import { createDeliveryStore } from './deliveries.ts'
 import { createEventStore } from './events.ts'
 import { createIdempotencyStore } from './idempotency.ts'
 import { createMessageStore } from './messages.ts'
 import { createOrgStore } from './orgs.ts'
 import { createSessionStore } from './sessions.ts'
+import { createWebhookStore } from './webhooks.ts'
 
 export type Stores = ReturnType<typeof createStores>
 
@@ -26,5 +28,7 @@ export function createStores(db: Db, cursorKey: Uint8Array) {
     channels: createChannelStore(db, codec),
     events: createEventStore(db),
     idempotency: createIdempotencyStore(db),
+    webhooks: createWebhookStore(db, codec, cursorKey),
+    deliveries: createDeliveryStore(db, codec),
   }
 }

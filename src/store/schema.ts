@@ -161,8 +161,12 @@ export const contacts = sqliteTable(
     updatedAt: integer('updated_at').notNull().default(now),
   },
   (t) => [
-    uniqueIndex('contacts_session_jid').on(t.sessionId, t.jid).where(sql`jid IS NOT NULL`),
-    uniqueIndex('contacts_session_lid').on(t.sessionId, t.lid).where(sql`lid IS NOT NULL`),
+    uniqueIndex('contacts_session_jid')
+      .on(t.sessionId, t.jid)
+      .where(sql`jid IS NOT NULL`),
+    uniqueIndex('contacts_session_lid')
+      .on(t.sessionId, t.lid)
+      .where(sql`lid IS NOT NULL`),
   ],
 )
 
@@ -184,7 +188,9 @@ export const events = sqliteTable(
     uniqueIndex('events_id').on(t.id),
     index('events_org_seq').on(t.orgId, t.seq),
     index('events_created').on(t.createdAt),
-    uniqueIndex('events_dedupe').on(t.dedupeKey).where(sql`dedupe_key IS NOT NULL`),
+    uniqueIndex('events_dedupe')
+      .on(t.dedupeKey)
+      .where(sql`dedupe_key IS NOT NULL`),
   ],
 )
 
@@ -215,4 +221,63 @@ export const idempotencyKeys = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.scope, t.key] }), index('idempotency_created').on(t.createdAt)],
+)
+
+/** Webhook endpoints of an organisation; `hwm` is the last events.seq already fanned out to it. */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    /** JSON array of type patterns: `message.received`, `message.*`, `*`. */
+    events: text('events').notNull(),
+    /** JSON array of session ids, or null for every session of the org. */
+    sessionIds: text('session_ids'),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    description: text('description'),
+    /** Why the gateway disabled it (e.g. the endpoint answered 410); null when enabled by hand. */
+    disabledReason: text('disabled_reason'),
+    /** The signing secret, AES-256-GCM encrypted under the server key. */
+    secret: text('secret').notNull(),
+    /** The previous secret after a rotation, still used for signing until `previous_expires_at`. */
+    previousSecret: text('previous_secret'),
+    previousExpiresAt: integer('previous_expires_at'),
+    /** Fan-out high-water mark: advanced in the same transaction that inserts the deliveries. */
+    hwm: integer('hwm').notNull().default(0),
+    createdAt: integer('created_at').notNull().default(now),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [index('webhooks_org').on(t.orgId, t.id)],
+)
+
+/** One event to deliver to one webhook; every attempt is appended to `attempts` (JSON array). */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    pk: integer('pk').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventSeq: integer('event_seq').notNull(),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    sessionId: text('session_id'),
+    /** pending | sending | succeeded | failed */
+    status: text('status').notNull(),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    attempts: text('attempts').notNull().default('[]'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('deliveries_id').on(t.id),
+    index('deliveries_webhook').on(t.webhookId, t.pk),
+    index('deliveries_due').on(t.webhookId, t.status, t.nextAttemptAt),
+    index('deliveries_created').on(t.createdAt),
+  ],
 )

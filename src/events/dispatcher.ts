@@ -1,0 +1,240 @@
+// The webhook dispatcher: a process over SQLite rows. Fans committed events out to deliveries (advancing
+// each webhook's high-water mark in the same transaction), claims due deliveries per endpoint, and sends
+// them with a per-endpoint concurrency limit. First attempts of one (webhook, session) go one at a time
+// in commit order; retries run independently. Everything it knows survives in the tables, so a restart
+// resumes where the last process stopped.
+import type { Logger } from '../log.ts'
+import type { DeliveryStore, FanoutEvent, Job, Outcome } from '../store/deliveries.ts'
+import type { EventStore } from '../store/events.ts'
+import type { WebhookStore, WebhookTarget } from '../store/webhooks.ts'
+import { attemptDelivery } from './deliver.ts'
+import { matcher } from './patterns.ts'
+
+export type DispatcherOptions = {
+  events: EventStore
+  webhooks: WebhookStore
+  deliveries: DeliveryStore
+  logger: Logger
+  /** Retry delays in ms: attempt n+1 waits schedule[n-1]; after the last one the delivery fails. */
+  schedule: readonly number[]
+  timeoutMs: number
+  /** Requests in flight per endpoint. */
+  concurrency: number
+  /** Claimed-but-unsent deliveries kept in memory per endpoint. */
+  buffer?: number
+  userAgent?: string
+  fetch?: typeof fetch
+}
+
+type Endpoint = {
+  target: WebhookTarget
+  secrets: string[]
+  previousUntil: number
+  wants: (e: FanoutEvent) => boolean
+  lanes: Map<string, Job[]>
+  busy: Set<string>
+  queued: number
+  inFlight: number
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>
+
+const FANOUT_BATCH = 5000
+const MIN_PASS_GAP_MS = 2
+
+export function createDispatcher(o: DispatcherOptions) {
+  const { events, webhooks, deliveries, logger } = o
+  const buffer = o.buffer ?? Math.max(256, o.concurrency * 16)
+  const doFetch = o.fetch ?? fetch
+  const userAgent = o.userAgent ?? 'wagate-webhooks'
+  const endpoints = new Map<string, Endpoint>()
+  const outcomes: Outcome[] = []
+  const sending = new Set<Promise<void>>()
+  let targetsDirty = true
+  let running = false
+  let passTimer: ReturnType<typeof setTimeout> | null = null
+  let dueTimer: ReturnType<typeof setTimeout> | null = null
+  let flushScheduled = false
+  let lastPass = 0
+  const unsubscribe: (() => void)[] = []
+
+  /** Builds an endpoint, or refreshes one in place so its lanes and counters carry over. */
+  function endpointFor(t: WebhookTarget, old: Endpoint | undefined): Endpoint {
+    const types = matcher(t.events)
+    const sessions = t.sessionIds ? new Set(t.sessionIds) : null
+    const fields = {
+      target: t,
+      secrets: t.previousSecret ? [t.secret, t.previousSecret] : [t.secret],
+      previousUntil: t.previousSecretExpiresAt ?? 0,
+      wants: (e: FanoutEvent) => types(e.type) && (!sessions || (e.sessionId !== null && sessions.has(e.sessionId))),
+    }
+    if (old) return Object.assign(old, fields)
+    return { ...fields, lanes: new Map(), busy: new Set(), queued: 0, inFlight: 0 }
+  }
+
+  /** Reloads enabled webhooks; claimed jobs of a webhook that went away are handed back to the table. */
+  function refreshTargets() {
+    targetsDirty = false
+    const fresh = new Map(webhooks.enabledTargets().map((t) => [t.id, t]))
+    for (const [id, ep] of endpoints) {
+      if (fresh.has(id)) continue
+      endpoints.delete(id)
+      const jobs = [...ep.lanes.values()].flat()
+      ep.lanes.clear()
+      ep.queued = 0
+      if (jobs.length) deliveries.unclaim(jobs.map((j) => j.pk))
+    }
+    for (const [id, t] of fresh) endpoints.set(id, endpointFor(t, endpoints.get(id)))
+  }
+
+  function enqueue(ep: Endpoint, job: Job) {
+    // First attempts share their session's lane (one at a time, in order); a retry gets a lane of its own.
+    const lane = job.attemptCount === 0 ? `s:${job.sessionId ?? ''}` : `r:${job.pk}`
+    const q = ep.lanes.get(lane)
+    if (q) q.push(job)
+    else ep.lanes.set(lane, [job])
+    ep.queued++
+  }
+
+  function pump(ep: Endpoint) {
+    if (!running) return
+    for (const [lane, q] of ep.lanes) {
+      if (ep.inFlight >= o.concurrency) return
+      if (ep.busy.has(lane)) continue
+      const job = q.shift()!
+      if (!q.length) ep.lanes.delete(lane)
+      ep.queued--
+      ep.inFlight++
+      ep.busy.add(lane)
+      const p: Promise<void> = send(ep, job).finally(() => {
+        sending.delete(p)
+        ep.inFlight--
+        ep.busy.delete(lane)
+        if (endpoints.get(ep.target.id) !== ep) return
+        pump(ep)
+        if (ep.queued < buffer / 2) wake()
+      })
+      sending.add(p)
+    }
+  }
+
+  async function send(ep: Endpoint, job: Job) {
+    const now = Date.now()
+    const secrets = now < ep.previousUntil ? ep.secrets : ep.secrets.slice(0, 1)
+    const r = await attemptDelivery(job, {
+      url: ep.target.url,
+      secrets,
+      schedule: o.schedule,
+      timeoutMs: o.timeoutMs,
+      userAgent,
+      fetch: doFetch,
+    })
+    outcomes.push({ pk: job.pk, status: r.status, nextAttemptAt: r.nextAttemptAt, attempt: r.attempt })
+    if (r.gone) {
+      flush()
+      webhooks.disable(ep.target.id, 'the endpoint answered 410 Gone')
+      logger.warn({ webhookId: ep.target.id }, 'webhook disabled: endpoint answered 410')
+    } else scheduleFlush()
+  }
+
+  function flush() {
+    flushScheduled = false
+    if (!outcomes.length) return
+    const batch = outcomes.splice(0)
+    try {
+      deliveries.record(batch)
+    } catch (err) {
+      logger.error({ err }, 'recording webhook attempts failed')
+    }
+    if (batch.some((b) => b.status === 'pending')) wake()
+  }
+
+  function scheduleFlush() {
+    if (flushScheduled) return
+    flushScheduled = true
+    setImmediate(flush)
+  }
+
+  /** One pass: fan out, claim what is due, start sends, and arm the timer for the next due retry. */
+  function pass() {
+    passTimer = null
+    if (!running) return
+    lastPass = Date.now()
+    try {
+      if (targetsDirty) refreshTargets()
+      const head = events.maxSeq()
+      let behind = false
+      let nextDue = Infinity
+      for (const ep of endpoints.values()) {
+        const t = ep.target
+        if (t.hwm < head) {
+          const r = deliveries.fanOut(t, ep.wants, FANOUT_BATCH)
+          t.hwm = r.hwm
+          behind ||= r.full
+        }
+        if (ep.queued >= buffer / 2) continue
+        const want = buffer - ep.queued
+        const jobs = deliveries.claim(t.id, want)
+        for (const j of jobs) enqueue(ep, j)
+        pump(ep)
+        if (jobs.length < want) nextDue = Math.min(nextDue, deliveries.nextDue(t.id) ?? Infinity)
+      }
+      if (behind) wake()
+      armDue(nextDue)
+    } catch (err) {
+      logger.error({ err }, 'webhook dispatch pass failed')
+      armDue(Date.now() + 1000)
+    }
+  }
+
+  function armDue(at: number) {
+    if (dueTimer) clearTimeout(dueTimer)
+    dueTimer = null
+    if (!running || at === Infinity) return
+    dueTimer = setTimeout(wake, Math.min(Math.max(at - Date.now(), 0) + 1, 60_000))
+  }
+
+  /** Schedules a pass soon (passes are coalesced). */
+  function wake() {
+    if (!running || passTimer) return
+    passTimer = setTimeout(pass, Math.max(0, lastPass + MIN_PASS_GAP_MS - Date.now()))
+  }
+
+  return {
+    /** Starts delivering: what a previous process left in flight is due again at once. */
+    start() {
+      if (running) return
+      running = true
+      const released = deliveries.releaseInFlight()
+      if (released) logger.info({ released }, 'resuming webhook deliveries left in flight')
+      unsubscribe.push(events.onCommitted(wake))
+      unsubscribe.push(
+        webhooks.onChange(() => {
+          targetsDirty = true
+          wake()
+        }),
+      )
+      wake()
+    },
+    /** Stops claiming, waits for requests in flight (bounded by the timeout) and records them. */
+    async stop() {
+      if (!running) return
+      running = false
+      for (const u of unsubscribe.splice(0)) u()
+      if (passTimer) clearTimeout(passTimer)
+      if (dueTimer) clearTimeout(dueTimer)
+      await Promise.allSettled([...sending])
+      flush()
+      const unsent = [...endpoints.values()].flatMap((ep) => [...ep.lanes.values()].flat().map((j) => j.pk))
+      if (unsent.length) deliveries.unclaim(unsent)
+      endpoints.clear()
+    },
+    wake,
+    /** In-memory figures for metrics and tests. */
+    stats: () => ({
+      endpoints: endpoints.size,
+      queued: [...endpoints.values()].reduce((n, ep) => n + ep.queued, 0),
+      inFlight: sending.size,
+    }),
+  }
+}

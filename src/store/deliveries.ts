@@ -1,0 +1,247 @@
+// Webhook deliveries repository: one row per (webhook, event), claimed by the dispatcher, every attempt logged.
+import { ulid } from 'ulid'
+import type { CursorCodec } from '../domain/cursor.ts'
+import type { Db } from './db.ts'
+import { afterKey, toPage, type PageQuery } from './paging.ts'
+
+export type DeliveryStatus = 'pending' | 'sending' | 'succeeded' | 'failed'
+
+/** One attempt as recorded: HTTP status (null when none came back), latency, error, ≤ 1 KB of the response. */
+export type Attempt = {
+  at: number
+  statusCode: number | null
+  latencyMs: number
+  error: string | null
+  response: string | null
+}
+
+type Row = {
+  pk: number
+  id: string
+  webhook_id: string
+  event_seq: number
+  event_id: string
+  event_type: string
+  session_id: string | null
+  status: DeliveryStatus
+  attempt_count: number
+  next_attempt_at: number
+  attempts: string
+  created_at: number
+  updated_at: number
+}
+
+export type Delivery = {
+  id: string
+  webhookId: string
+  eventId: string
+  eventType: string
+  sessionId: string | null
+  status: DeliveryStatus
+  attemptCount: number
+  /** When the next attempt is due; null unless pending. */
+  nextAttemptAt: number | null
+  attempts: Attempt[]
+  createdAt: number
+  updatedAt: number
+}
+
+const delivery = (r: Row): Delivery => ({
+  id: r.id,
+  webhookId: r.webhook_id,
+  eventId: r.event_id,
+  eventType: r.event_type,
+  sessionId: r.session_id,
+  status: r.status,
+  attemptCount: r.attempt_count,
+  nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+  attempts: JSON.parse(r.attempts) as Attempt[],
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+})
+
+/** A claimed delivery with the event body to POST (the envelope as stored, serialised once). */
+export type Job = {
+  pk: number
+  id: string
+  webhookId: string
+  eventId: string
+  sessionId: string | null
+  attemptCount: number
+  /** null when the event was pruned before it could be delivered. */
+  body: string | null
+}
+
+type JobRow = {
+  pk: number
+  id: string
+  webhook_id: string
+  event_id: string
+  session_id: string | null
+  attempt_count: number
+  type: string | null
+  created_at: number | null
+  org_id: string | null
+  data: string | null
+}
+
+/** The envelope JSON built from stored columns without re-parsing `data`. */
+const bodyOf = (r: JobRow) =>
+  r.type === null
+    ? null
+    : `{"id":${JSON.stringify(r.event_id)},"type":${JSON.stringify(r.type)},"createdAt":${r.created_at},` +
+      `"orgId":${JSON.stringify(r.org_id)},"sessionId":${JSON.stringify(r.session_id)},"data":${r.data}}`
+
+export type Outcome = { pk: number; status: DeliveryStatus; nextAttemptAt: number; attempt: Attempt }
+
+/** An event as fan-out sees it. */
+export type FanoutEvent = { seq: number; id: string; type: string; sessionId: string | null }
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>
+
+export function createDeliveryStore(db: Db, codec: CursorCodec) {
+  const { sqlite } = db
+  const insert = sqlite.query<Row, [string, string, number, string, string, string | null, number, number, number]>(
+    `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
+     next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *`,
+  )
+  const eventsAfter = sqlite.query<
+    { seq: number; id: string; type: string; session_id: string | null },
+    [string, number, number]
+  >('SELECT seq, id, type, session_id FROM events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+  const setHwm = sqlite.query<null, [number, string]>('UPDATE webhooks SET hwm = ? WHERE id = ?')
+  const due = sqlite.query<JobRow, [string, number, number]>(
+    `SELECT d.pk, d.id, d.webhook_id, d.event_id, d.session_id, d.attempt_count, e.type, e.created_at, e.org_id, e.data
+     FROM webhook_deliveries d LEFT JOIN events e ON e.seq = d.event_seq
+     WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+     ORDER BY d.next_attempt_at, d.pk LIMIT ?`,
+  )
+  const markSending = sqlite.query<null, [number, number]>(
+    "UPDATE webhook_deliveries SET status = 'sending', updated_at = ? WHERE pk = ?",
+  )
+  const record = sqlite.query<null, [string, number, string, number, number]>(
+    `UPDATE webhook_deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
+     attempts = json_insert(attempts, '$[#]', json(?)), updated_at = ? WHERE pk = ?`,
+  )
+  const nextDue = sqlite.query<{ at: number | null }, [string]>(
+    "SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE webhook_id = ? AND status = 'pending'",
+  )
+  const unclaim = sqlite.query<null, [number]>(
+    "UPDATE webhook_deliveries SET status = 'pending' WHERE pk = ? AND status = 'sending'",
+  )
+  const release = sqlite.query<null, []>("UPDATE webhook_deliveries SET status = 'pending' WHERE status = 'sending'")
+  const byId = sqlite.query<Row, [string, string]>('SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND id = ?')
+  const pageAll = sqlite.query<Row, [string, number, number]>(
+    'SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND pk < ? ORDER BY pk DESC LIMIT ?',
+  )
+  const pageStatus = sqlite.query<Row, [string, string, number, number]>(
+    'SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND status = ? AND pk < ? ORDER BY pk DESC LIMIT ?',
+  )
+  const prune = sqlite.query<null, [number, number]>(
+    `DELETE FROM webhook_deliveries WHERE pk IN (SELECT pk FROM webhook_deliveries
+     WHERE created_at < ? AND status IN ('succeeded', 'failed') ORDER BY created_at LIMIT ?)`,
+  )
+
+  const add = (webhookId: string, e: FanoutEvent, now: number) =>
+    insert.get(`dlv_${ulid(now)}`, webhookId, e.seq, e.id, e.type, e.sessionId, now, now, now)!
+
+  return {
+    /**
+     * Fans committed events out to one webhook: inserts a delivery per matching event after its
+     * high-water mark and advances the mark, in one transaction, so a crash in between loses nothing
+     * and duplicates nothing. Returns how many deliveries were created.
+     */
+    fanOut(
+      w: { id: string; orgId: string; hwm: number },
+      wants: (e: FanoutEvent) => boolean,
+      max: number,
+      now = Date.now(),
+    ) {
+      return sqlite
+        .transaction(() => {
+          const rows = eventsAfter.all(w.orgId, w.hwm, max)
+          let made = 0
+          for (const r of rows) {
+            const e = { seq: r.seq, id: r.id, type: r.type, sessionId: r.session_id }
+            if (!wants(e)) continue
+            add(w.id, e, now)
+            made++
+          }
+          const last = rows[rows.length - 1]
+          if (last) setHwm.run(last.seq, w.id)
+          return { made, hwm: last?.seq ?? w.hwm, full: rows.length === max }
+        })
+        .immediate()
+    },
+    /** Inserts one delivery directly (`:test`, `:redeliver`); call inside the event's transaction if any. */
+    create: (webhookId: string, e: FanoutEvent, now = Date.now()) => delivery(add(webhookId, e, now)),
+    /** Claims up to `limit` due deliveries of a webhook, oldest due first, marking them `sending`. */
+    claim(webhookId: string, limit: number, now = Date.now()): Job[] {
+      return sqlite
+        .transaction(() =>
+          due.all(webhookId, now, limit).map((r) => {
+            markSending.run(now, r.pk)
+            return {
+              pk: r.pk,
+              id: r.id,
+              webhookId: r.webhook_id,
+              eventId: r.event_id,
+              sessionId: r.session_id,
+              attemptCount: r.attempt_count,
+              body: bodyOf(r),
+            }
+          }),
+        )
+        .immediate()
+    },
+    /** Records finished attempts, many per transaction. */
+    record(outcomes: readonly Outcome[], now = Date.now()) {
+      sqlite
+        .transaction(() => {
+          for (const o of outcomes) record.run(o.status, o.nextAttemptAt, JSON.stringify(o.attempt), now, o.pk)
+        })
+        .immediate()
+    },
+    /** Hands claimed but unsent deliveries back (their webhook was disabled, or the dispatcher stopped). */
+    unclaim(pks: readonly number[]) {
+      sqlite
+        .transaction(() => {
+          for (const pk of pks) unclaim.run(pk)
+        })
+        .immediate()
+    },
+    nextDue: (webhookId: string): number | null => nextDue.get(webhookId)?.at ?? null,
+    /** After a restart nothing is in flight: deliveries left `sending` by a crash become due again. */
+    releaseInFlight: () => release.run().changes,
+    get: (webhookId: string, id: string): Delivery | null => {
+      const r = byId.get(webhookId, id)
+      return r ? delivery(r) : null
+    },
+    /** Newest first, optionally one status. */
+    page(webhookId: string, status: DeliveryStatus | undefined, q: PageQuery) {
+      const listing = `deliveries:${webhookId}:${status ?? '*'}`
+      const after = afterKey(codec, listing, q, ['number'])
+      const before = (after?.[0] as number | undefined) ?? Number.MAX_SAFE_INTEGER
+      const rows = status
+        ? pageStatus.all(webhookId, status, before, q.limit + 1)
+        : pageAll.all(webhookId, before, q.limit + 1)
+      return toPage(codec, listing, rows, q.limit, (r) => [r.pk], delivery)
+    },
+    /** A fresh delivery of the same event (same webhook-id), with a new retry budget. */
+    redeliver(webhookId: string, id: string, now = Date.now()): Delivery | null {
+      const r = byId.get(webhookId, id)
+      if (!r) return null
+      const e = { seq: r.event_seq, id: r.event_id, type: r.event_type, sessionId: r.session_id }
+      return delivery(add(webhookId, e, now))
+    },
+    /** Deletes finished deliveries created before `before`; returns how many went. */
+    prune(before: number, chunk = 5000): number {
+      let total = 0
+      for (;;) {
+        const n = prune.run(before, chunk).changes
+        total += n
+        if (n < chunk) return total
+      }
+    },
+  }
+}

@@ -1,0 +1,226 @@
+// Webhooks repository: endpoints of an organisation, their signing secrets (AES-256-GCM encrypted at rest)
+// and fan-out high-water mark.
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+import { ulid } from 'ulid'
+import type { CursorCodec } from '../domain/cursor.ts'
+import type { Db } from './db.ts'
+import { afterKey, toPage, type PageQuery } from './paging.ts'
+
+type Row = {
+  id: string
+  org_id: string
+  url: string
+  events: string
+  session_ids: string | null
+  enabled: number
+  description: string | null
+  disabled_reason: string | null
+  secret: string
+  previous_secret: string | null
+  previous_expires_at: number | null
+  hwm: number
+  created_at: number
+  updated_at: number
+}
+
+/** What the API shows of a webhook (never its secret). */
+export type WebhookInfo = {
+  id: string
+  orgId: string
+  url: string
+  events: string[]
+  sessionIds: string[] | null
+  enabled: boolean
+  description: string | null
+  disabledReason: string | null
+  previousSecretExpiresAt: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+/** What the dispatcher needs: where to send, the secrets in clear, and the fan-out state. */
+export type WebhookTarget = WebhookInfo & {
+  secret: string
+  previousSecret: string | null
+  hwm: number
+}
+
+/** Seals secrets as `v1.<iv>.<tag>.<ciphertext>` (base64url) under a key derived from `key`. */
+function secretBox(key: Uint8Array) {
+  const k = createHmac('sha256', key).update('wagate webhook secrets').digest()
+  return {
+    seal(secret: string): string {
+      const iv = randomBytes(12)
+      const c = createCipheriv('aes-256-gcm', k, iv)
+      const ct = Buffer.concat([c.update(secret, 'utf8'), c.final()])
+      return ['v1', ...[iv, c.getAuthTag(), ct].map((b) => b.toString('base64url'))].join('.')
+    },
+    open(sealed: string): string {
+      const [v, iv, tag, ct] = sealed.split('.')
+      if (v !== 'v1' || !iv || !tag || !ct) throw new Error('unreadable webhook secret')
+      const d = createDecipheriv('aes-256-gcm', k, Buffer.from(iv, 'base64url'))
+      d.setAuthTag(Buffer.from(tag, 'base64url'))
+      return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8')
+    },
+  }
+}
+
+const info = (r: Row): WebhookInfo => ({
+  id: r.id,
+  orgId: r.org_id,
+  url: r.url,
+  events: JSON.parse(r.events) as string[],
+  sessionIds: r.session_ids === null ? null : (JSON.parse(r.session_ids) as string[]),
+  enabled: r.enabled === 1,
+  description: r.description,
+  disabledReason: r.disabled_reason,
+  previousSecretExpiresAt: r.previous_secret ? r.previous_expires_at : null,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+})
+
+const target = (r: Row): WebhookTarget => ({
+  ...info(r),
+  secret: r.secret,
+  previousSecret: r.previous_secret,
+  hwm: r.hwm,
+})
+
+export type WebhookInput = {
+  url: string
+  events: string[]
+  sessionIds?: string[] | null
+  enabled?: boolean
+  description?: string | null
+}
+
+export type WebhookStore = ReturnType<typeof createWebhookStore>
+
+/** `key` (32 bytes, derived from the server's secret key) encrypts the signing secrets at rest. */
+export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) {
+  const { sqlite } = db
+  const box = secretBox(key)
+  const target = (r: Row): WebhookTarget => ({
+    ...info(r),
+    secret: box.open(r.secret),
+    previousSecret: r.previous_secret ? box.open(r.previous_secret) : null,
+    hwm: r.hwm,
+  })
+  const head = sqlite.query<{ seq: number | null }, []>('SELECT max(seq) AS seq FROM events')
+  const insert = sqlite.query<
+    Row,
+    [string, string, string, string, string | null, number, string | null, string, number, number, number]
+  >(
+    `INSERT INTO webhooks (id, org_id, url, events, session_ids, enabled, description, secret, hwm, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  )
+  const byId = sqlite.query<Row, [string]>('SELECT * FROM webhooks WHERE id = ?')
+  const page = sqlite.query<Row, [string, string, number]>(
+    'SELECT * FROM webhooks WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+  )
+  const save = sqlite.query<
+    Row,
+    [string, string, string | null, number, string | null, string | null, number, number, string]
+  >(
+    `UPDATE webhooks SET url = ?, events = ?, session_ids = ?, enabled = ?, description = ?, disabled_reason = ?,
+     hwm = ?, updated_at = ? WHERE id = ? RETURNING *`,
+  )
+  const remove = sqlite.query<null, [string, string]>('DELETE FROM webhooks WHERE org_id = ? AND id = ?')
+  const rotate = sqlite.query<Row, [string, number, number, string]>(
+    `UPDATE webhooks SET previous_secret = secret, secret = ?, previous_expires_at = ?, updated_at = ?
+     WHERE id = ? RETURNING *`,
+  )
+  const disable = sqlite.query<null, [string, number, string]>(
+    'UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?',
+  )
+  const enabled = sqlite.query<Row, []>('SELECT * FROM webhooks WHERE enabled = 1')
+  const listeners = new Set<() => void>()
+  const changed = () => {
+    for (const l of listeners) l()
+  }
+  const own = (orgId: string, id: string) => {
+    const r = byId.get(id)
+    return r && r.org_id === orgId ? r : null
+  }
+
+  return {
+    /** Creates a webhook that receives events committed from now on; `secret` is stored encrypted. */
+    create(orgId: string, input: WebhookInput, secret: string): WebhookInfo {
+      const now = Date.now()
+      const r = insert.get(
+        `wh_${ulid(now)}`,
+        orgId,
+        input.url,
+        JSON.stringify(input.events),
+        input.sessionIds ? JSON.stringify(input.sessionIds) : null,
+        input.enabled === false ? 0 : 1,
+        input.description ?? null,
+        box.seal(secret),
+        head.get()?.seq ?? 0,
+        now,
+        now,
+      )!
+      changed()
+      return info(r)
+    },
+    get: (orgId: string, id: string): WebhookInfo | null => {
+      const r = own(orgId, id)
+      return r ? info(r) : null
+    },
+    page(orgId: string, q: PageQuery) {
+      const listing = `webhooks:${orgId}`
+      const after = afterKey(codec, listing, q, ['string'])
+      const rows = page.all(orgId, (after?.[0] as string | undefined) ?? '\uffff', q.limit + 1)
+      return toPage(codec, listing, rows, q.limit, (r) => [r.id], info)
+    },
+    /** Applies a partial update; re-enabling starts from the outbox head (no flood of the disabled period). */
+    update(orgId: string, id: string, patch: Partial<WebhookInput>): WebhookInfo | null {
+      const r = own(orgId, id)
+      if (!r) return null
+      const enable = patch.enabled ?? r.enabled === 1
+      const reenabled = enable && r.enabled === 0
+      const sessionIds =
+        patch.sessionIds === undefined ? r.session_ids : patch.sessionIds && JSON.stringify(patch.sessionIds)
+      const out = save.get(
+        patch.url ?? r.url,
+        patch.events ? JSON.stringify(patch.events) : r.events,
+        sessionIds,
+        enable ? 1 : 0,
+        patch.description === undefined ? r.description : patch.description,
+        enable ? null : r.disabled_reason,
+        reenabled ? (head.get()?.seq ?? 0) : r.hwm,
+        Date.now(),
+        id,
+      )!
+      changed()
+      return info(out)
+    },
+    delete(orgId: string, id: string): boolean {
+      const gone = remove.run(orgId, id).changes > 0
+      if (gone) changed()
+      return gone
+    },
+    /** Replaces the secret; the old one keeps signing until `graceUntil`. */
+    rotate(orgId: string, id: string, secret: string, graceUntil: number): WebhookInfo | null {
+      if (!own(orgId, id)) return null
+      const r = rotate.get(box.seal(secret), graceUntil, Date.now(), id)!
+      changed()
+      return info(r)
+    },
+    /** Disabled by the gateway (e.g. the endpoint answered 410 Gone). */
+    disable(id: string, reason: string) {
+      disable.run(reason, Date.now(), id)
+      changed()
+    },
+    target: (id: string): WebhookTarget | null => {
+      const r = byId.get(id)
+      return r ? target(r) : null
+    },
+    enabledTargets: (): WebhookTarget[] => enabled.all().map(target),
+    /** Subscribes to webhook changes (create, update, rotate, disable, delete). */
+    onChange(listener: () => void) {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+  }
+}

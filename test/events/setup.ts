@@ -1,0 +1,86 @@
+// Builds the events side over a real SQLite file: stores, a dispatcher with a fast retry schedule, and helpers
+// that append outbox rows the way the ingest transaction does.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createDispatcher, type DispatcherOptions } from '../../src/events/dispatcher.ts'
+import { generateSecret } from '../../src/events/secrets.ts'
+import { createLogger } from '../../src/log.ts'
+import { openDb, type Db } from '../../src/store/db.ts'
+import { createStores, type Stores } from '../../src/store/index.ts'
+import type { WebhookInput } from '../../src/store/webhooks.ts'
+
+export type EventsRig = Awaited<ReturnType<typeof eventsRig>>
+
+export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' | 'webhooks' | 'deliveries'>> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'wagate-events-'))
+  const key = randomBytes(32)
+  let db: Db = openDb(join(dir, 'wagate.db'))
+  let stores: Stores = createStores(db, key)
+  stores.orgs.create('acme')
+  stores.orgs.create('other')
+  const logger = createLogger('silent')
+  const make = () =>
+    createDispatcher({
+      events: stores.events,
+      webhooks: stores.webhooks,
+      deliveries: stores.deliveries,
+      logger,
+      schedule: [50, 100, 150],
+      timeoutMs: 2000,
+      concurrency: 4,
+      ...opts,
+    })
+  let dispatcher = make()
+
+  const rig = {
+    dir,
+    get db() {
+      return db
+    },
+    get stores() {
+      return stores
+    },
+    get dispatcher() {
+      return dispatcher
+    },
+    /** Creates a webhook and returns it with its secret. */
+    webhook(input: Partial<WebhookInput> & { url: string }, orgId = 'acme') {
+      const secret = generateSecret()
+      const w = stores.webhooks.create(orgId, { events: ['*'], ...input }, secret)
+      return { ...w, secret }
+    },
+    /** Appends `n` events in one transaction, then notifies, like an ingest batch. */
+    emit(n = 1, e: { type?: string; orgId?: string; sessionId?: string | null; data?: (i: number) => unknown } = {}) {
+      const out = db.sqlite.transaction(() =>
+        Array.from({ length: n }, (_, i) =>
+          stores.events.append({
+            type: e.type ?? 'message.received',
+            orgId: e.orgId ?? 'acme',
+            sessionId: e.sessionId === undefined ? 'ses_1' : e.sessionId,
+            data: e.data ? e.data(i) : { i },
+          }),
+        ),
+      )()
+      stores.events.committed()
+      return out.map((x) => x!)
+    },
+    /** Simulates a process restart in-process: stop, close, reopen the same file, new dispatcher. */
+    async restart() {
+      await dispatcher.stop()
+      db.close()
+      db = openDb(join(dir, 'wagate.db'))
+      stores = createStores(db, key)
+      dispatcher = make()
+      dispatcher.start()
+    },
+    deliveries: (webhookId: string) => stores.deliveries.page(webhookId, undefined, { limit: 200 }).data,
+    async close() {
+      await dispatcher.stop()
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  return rig
+}
