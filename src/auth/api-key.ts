@@ -1,10 +1,10 @@
 // API key minting and verification. A key is `wgk_<prefix>_<secret>`: the prefix finds the row,
 // the secret (256 random bits) is stored only as its SHA-256 and compared in constant time.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 
 export type MintedKey = { key: string; prefix: string; hash: string }
 
-const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex')
+const hashOf = (secret: string) => new Bun.CryptoHasher('sha256').update(secret).digest('hex')
 
 export function mintApiKey(): MintedKey {
   const prefix = randomBytes(6).toString('hex')
