@@ -47,7 +47,14 @@ export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): voi
     next.lastMessageAt,
     tx.now,
   )
-  if (row && fromWhatsApp) tx.emit('chat.updated', chatFromRow(row))
+  const visible =
+    (old?.name ?? null) !== next.name ||
+    (old?.archived ?? 0) !== next.archived ||
+    (old?.pinned_at ?? 0) !== next.pinnedAt ||
+    (old?.muted_until ?? null) !== next.mutedUntil ||
+    (old?.unread_count ?? 0) !== next.unread
+  // The message events already tell a new message's effect on its chat (lastMessageAt, unread + 1).
+  if (row && fromWhatsApp && visible) tx.emit('chat.updated', chatFromRow(row))
 }
 
 /** Upserts a contact by PN or LID, merging the other id and names in; never blanks a known name. */
