@@ -118,6 +118,8 @@ export class Network {
     let lidUser: string
     do lidUser = String(randomInt(10_000_000, 99_999_999)) + String(randomInt(1_000_000, 9_999_999))
     while (this.byLid.has(lidUser))
+    // Key generation and signing dominate account creation; a phone that never messages never needs its keys.
+    let peer: SignalPeer | undefined
     const account: Account = {
       phone: input.phone,
       jid: `${input.phone}@s.whatsapp.net`,
@@ -125,7 +127,9 @@ export class Network {
       lidUser,
       name: input.name ?? `Simulated ${input.phone}`,
       receipts: input.receipts ?? 'read',
-      peer: new SignalPeer(),
+      get peer() {
+        return (peer ??= new SignalPeer())
+      },
       devices: new Map(),
       nextDeviceId: 1,
       nextKeyIndex: 1,
