@@ -1,6 +1,6 @@
 // Ingest: one transaction per batch, idempotent on replay, and the right events for each change.
 import { afterEach, beforeEach, expect, it } from 'bun:test'
-import { proto, WAMessageStubType, type BaileysEventMap } from '@whiskeysockets/baileys'
+import { proto, WAMessageStubType, type BaileysEventMap, type WAMessage } from '@whiskeysockets/baileys'
 import { createIngest, type Ingest } from '../../src/sessions/ingest.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createEventStore } from '../../src/store/events.ts'
@@ -20,8 +20,7 @@ beforeEach(() => {
 })
 afterEach(() => db.close())
 
-const msg = (id: string, message: object | null, extra: object = {}) =>
-  proto.WebMessageInfo.decode(
+const msg = (id: string, message: object | null, extra: object = {}) => <WAMessage>proto.WebMessageInfo.decode(
     proto.WebMessageInfo.encode(
       proto.WebMessageInfo.fromObject({
         key: { remoteJid: BOB, fromMe: false, id },

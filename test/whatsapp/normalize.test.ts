@@ -1,6 +1,6 @@
 // normalize on real Baileys protos: each fixture is encoded and decoded, as Baileys hands them to us.
 import { describe, expect, it } from 'bun:test'
-import { proto, WAMessageStubType } from '@whiskeysockets/baileys'
+import { proto, WAMessageStubType, type WAMessage } from '@whiskeysockets/baileys'
 import { toBatch } from '../../src/whatsapp/batch.ts'
 import {
   chatSnapshot,
@@ -20,10 +20,10 @@ const BOB_LID = '900000000002@lid'
 const GROUP = '120363000000000001@g.us'
 
 /** A WebMessageInfo as it comes off the wire (encode → decode gives Longs and null defaults). */
-function wire(o: object, extraKey: Record<string, string> = {}) {
+function wire(o: object, extraKey: Record<string, string> = {}): WAMessage {
   const msg = proto.WebMessageInfo.decode(proto.WebMessageInfo.encode(proto.WebMessageInfo.fromObject(o)).finish())
-  Object.assign(msg.key, extraKey) // Alt fields and server_id live outside the MessageKey proto
-  return msg
+  Object.assign(msg.key!, extraKey) // Alt fields and server_id live outside the MessageKey proto
+  return msg as WAMessage // a decoded WebMessageInfo is what Baileys emits as WAMessage
 }
 const incoming = (message: object, extra: object = {}) =>
   wire(
