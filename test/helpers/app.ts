@@ -8,16 +8,18 @@ import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { capabilities, type Capability } from '../../src/auth/capabilities.ts'
 import { createKey } from '../../src/bootstrap.ts'
-import { createLogger } from '../../src/log.ts'
+import { createLogger, type Logger } from '../../src/log.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
-import { openDb } from '../../src/store/db.ts'
-import { createStores } from '../../src/store/index.ts'
+import { openDb, type Db } from '../../src/store/db.ts'
+import { createStores, type Stores } from '../../src/store/index.ts'
 import { startJwks, type JwksServer } from './jwks.ts'
 import { offlineEngine } from './offline-engine.ts'
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>
 
-export async function testApp(opts: { engine?: SessionEngine; jwks?: JwksServer } = {}) {
+export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger }) => SessionEngine
+
+export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
   const stores = createStores(db, randomBytes(32))
@@ -40,7 +42,7 @@ export async function testApp(opts: { engine?: SessionEngine; jwks?: JwksServer 
       },
     },
   })
-  const engine = opts.engine ?? offlineEngine(stores)
+  const engine = opts.engine ? opts.engine({ db, stores, logger }) : offlineEngine(stores)
   const app = createApp({ stores, engine, authenticate, logger, version: 'test', maxBodyBytes: 64 * 1024, docs: true })
   stores.orgs.create('acme')
   stores.orgs.create('other')
@@ -71,6 +73,7 @@ export async function testApp(opts: { engine?: SessionEngine; jwks?: JwksServer 
     admin,
     request,
     dir,
+    engine,
     async close() {
       await engine.shutdown()
       if (!opts.jwks) jwks.stop()
