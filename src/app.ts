@@ -6,9 +6,11 @@ import { openapiPlugin } from './http/openapi.ts'
 import { apiKeyRoutes } from './http/routes/api-keys.ts'
 import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
+import { eventRoutes } from './http/routes/events.ts'
 import { healthRoutes } from './http/routes/health.ts'
 import { messageRoutes } from './http/routes/messages.ts'
 import { sessionRoutes } from './http/routes/sessions.ts'
+import { webhookRoutes } from './http/routes/webhooks.ts'
 
 export type { HttpDeps }
 
@@ -22,6 +24,8 @@ export function createApp(deps: HttpDeps) {
     .use(channelRoutes(deps))
     .use(messageRoutes(deps))
     .use(apiKeyRoutes(deps))
+    .use(webhookRoutes(deps))
+    .use(eventRoutes(deps))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { exportSPKI, importJWK, SignJWT, UnsecuredJWT } from 'jose'
 import { capabilities } from '../../src/auth/capabilities.ts'
+import { fillWebhookPath } from '../events/fixtures.ts'
 import { json, testApp, type TestApp } from '../helpers/app.ts'
 import { routes, type RouteCase } from '../helpers/routes.ts'
 
@@ -19,7 +20,8 @@ afterAll(() => t.close())
 function pathFor(r: RouteCase, orgId = 'acme') {
   const sid = t.stores.sessions.create({ orgId, name: 's' }).id
   const keyId = t.stores.apiKeys.page(orgId, { limit: 1 }).data[0]!.id
-  return r.path.replace('{sid}', sid).replace('{key}', keyId)
+  const path = r.path.replace('{sid}', sid).replace('{key}', keyId)
+  return path.includes('{webhook}') ? fillWebhookPath(t.stores, orgId, path) : path
 }
 
 async function call(r: RouteCase, token: string | null, orgId = 'acme') {

@@ -1,0 +1,90 @@
+// The event catalogue: every type the outbox carries, what its `data` holds (the REST API's own shapes),
+// and when it fires. The same table documents the events in OpenAPI (as webhooks) and in the README.
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Channel } from '../domain/channel.ts'
+import { Chat } from '../domain/chat.ts'
+import { Message } from '../domain/message.ts'
+import { Session } from '../domain/session.ts'
+
+const SessionQr = Type.Object({ sessionId: Type.String(), qr: Type.String(), expiresAt: Type.Integer() })
+const Reaction = Type.Object({
+  message: Message,
+  reactor: Type.String({ description: 'JID of who reacted' }),
+  reaction: Type.Union([Type.String(), Type.Null()], { description: 'The emoji; null when a reaction was removed' }),
+  timestamp: Type.Integer(),
+})
+const Test = Type.Object({ webhookId: Type.String(), message: Type.String() })
+
+/** Each type with its data schema and a sentence saying when it fires. */
+export const catalogue = {
+  /** The session's lifecycle status or last error changed (starting, qr, connected, reconnecting, logged_out…). */
+  'session.status': { data: Session, when: "A session's status or last error changed; data is the Session." },
+  /** A new QR code is waiting to be scanned; fires again on every refresh until paired. */
+  'session.qr': { data: SessionQr, when: 'A new QR code is ready to scan (again on every refresh until paired).' },
+  /** A message from someone else was stored (live or from history sync). */
+  'message.received': { data: Message, when: 'A message from someone else was stored; data is the Message.' },
+  /** A message sent from this number was stored: through the API (status pending) or from the phone. */
+  'message.sent': { data: Message, when: 'A message from this number was stored (API send or the phone).' },
+  /** WhatsApp acknowledged a message further: sent → delivered → read → played, or error. */
+  'message.status': { data: Message, when: "A message's ack status changed (sent, delivered, read, played, error)." },
+  /** A message was edited; data carries the new body. */
+  'message.edited': { data: Message, when: 'A message was edited; data carries the new body.' },
+  /** A message was deleted for everyone (revoked). */
+  'message.deleted': { data: Message, when: 'A message was revoked (deleted for everyone).' },
+  /** Someone reacted to a message, or removed their reaction (reaction null). */
+  'message.reaction': { data: Reaction, when: 'A reaction was added, changed or removed (reaction null).' },
+  /** A message arrived that could not be decrypted; stored as a placeholder. */
+  'message.undecryptable': { data: Message, when: 'A message could not be decrypted; a placeholder was stored.' },
+  /** A chat changed on WhatsApp's side: name, archive, pin, mute, unread count. */
+  'chat.updated': { data: Chat, when: 'A chat changed on WhatsApp: name, archived, pinned, muted, unread count.' },
+  /** A followed or owned channel published a post. */
+  'channel.post': { data: Message, when: 'A followed or owned channel published a post; data is the Message.' },
+  /** A channel's metadata or our relation to it changed (created, followed, unfollowed, muted). */
+  'channel.updated': { data: Channel, when: 'A channel was created, followed, unfollowed, muted or changed.' },
+  /** Sent by POST /webhooks/{id}:test to that webhook only; never matches a pattern, never in the pull API. */
+  'webhook.test': { data: Test, when: 'POST /webhooks/{id}:test; only to that webhook, never in pull or stream.' },
+} as const satisfies Record<string, { data: TSchema; when: string }>
+
+export type EventType = keyof typeof catalogue
+
+/** The envelope of one event type, as delivered everywhere (webhook body, SSE data, pull item). */
+const envelopeOf = <K extends EventType>(type: K) =>
+  Type.Object({
+    id: Type.String({ description: 'evt_<ulid>; the webhook-id header; dedupe on it' }),
+    type: Type.Literal(type),
+    createdAt: Type.Integer({ description: 'Commit time, epoch ms' }),
+    orgId: Type.String(),
+    sessionId: Type.Union([Type.String(), Type.Null()]),
+    data: catalogue[type].data as (typeof catalogue)[K]['data'],
+  })
+
+/** The typed union of every event: switch on `type` and `data` narrows. */
+export const AnyEvent = Type.Union((Object.keys(catalogue) as EventType[]).map(envelopeOf))
+export type AnyEvent = { [K in EventType]: Static<ReturnType<typeof envelopeOf<K>>> }[EventType]
+
+/** OpenAPI 3.1 `webhooks`: one entry per event type, the POST a receiver gets. */
+export function openapiWebhooks() {
+  const headers = {
+    'webhook-id': { required: true, schema: { type: 'string' }, description: 'The event id; dedupe on it' },
+    'webhook-timestamp': { required: true, schema: { type: 'string' }, description: 'Unix seconds' },
+    'webhook-signature': {
+      required: true,
+      schema: { type: 'string' },
+      description: 'Space-separated v1,<base64 HMAC-SHA256 of "id.timestamp.body">',
+    },
+  }
+  return Object.fromEntries(
+    (Object.keys(catalogue) as EventType[]).map((type) => [
+      type,
+      {
+        post: {
+          summary: type,
+          description: catalogue[type].when,
+          parameters: Object.entries(headers).map(([name, h]) => ({ name, in: 'header', ...h })),
+          requestBody: { required: true, content: { 'application/json': { schema: envelopeOf(type) } } },
+          responses: { '2XX': { description: 'Delivered; any other status is retried or fails (see README)' } },
+        },
+      },
+    ]),
+  )
+}

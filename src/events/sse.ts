@@ -1,0 +1,103 @@
+// The live stream hub: one Server-Sent Events stream per client, fed from the outbox (never from memory),
+// so a client resumes from any event id without gaps. Each client has a bounded buffer: a live client that
+// cannot keep up, or one that stops reading, is disconnected; ingest never waits for anyone.
+import type { EventFilter, EventStore, StoredEvent } from '../store/events.ts'
+
+export type SseOptions = {
+  /** Comment frame interval; proxies and clients see the connection alive. Default 15 s. */
+  heartbeatMs?: number
+  /** Bytes queued for one client before it counts as too slow. Default 1 MiB. */
+  bufferBytes?: number
+}
+
+export type SseHub = ReturnType<typeof createSseHub>
+
+const CHUNK = 200
+const encoder = new TextEncoder()
+
+/** `id:` is the event id (what the browser sends back as Last-Event-ID); `data:` the envelope. */
+const frame = (e: StoredEvent) =>
+  `id: ${e.id}\ndata: ${JSON.stringify({ id: e.id, type: e.type, createdAt: e.createdAt, orgId: e.orgId, sessionId: e.sessionId, data: e.data })}\n\n`
+
+export function createSseHub(events: EventStore, opts: SseOptions = {}) {
+  const heartbeatMs = opts.heartbeatMs ?? 15_000
+  const bufferBytes = opts.bufferBytes ?? 1 << 20
+  const clients = new Set<{ onCommit(): void; cut(why: string): void }>()
+  const unsubscribe = events.onCommitted(() => {
+    for (const c of clients) c.onCommit()
+  })
+
+  return {
+    /** Opens a stream of `orgId`'s events after `afterSeq` that pass `filter`. */
+    open(orgId: string, afterSeq: number, filter: EventFilter): ReadableStream<Uint8Array> {
+      let ctrl!: ReadableStreamDefaultController<Uint8Array>
+      let lastSeq = afterSeq
+      let live = false
+      let closed = false
+      let scheduled = false
+      let lastPull = Date.now()
+      let timer: ReturnType<typeof setInterval> | null = null
+
+      const cleanup = () => {
+        closed = true
+        clients.delete(client)
+        if (timer) clearInterval(timer)
+      }
+      /** Sends what the outbox holds past lastSeq, one chunk; cuts the client when its buffer overflows. */
+      const push = () => {
+        if (closed) return
+        const r = events.scan(orgId, lastSeq, filter, CHUNK)
+        lastSeq = r.lastSeq
+        live = !r.more
+        if (r.events.length) ctrl.enqueue(encoder.encode(r.events.map(frame).join('')))
+        if ((ctrl.desiredSize ?? 0) < 0) client.cut('buffer full')
+      }
+      const client = {
+        // Live clients get new events at once; a client still catching up is paced by pull() instead.
+        onCommit() {
+          if (!live || scheduled || closed) return
+          scheduled = true
+          setImmediate(() => {
+            scheduled = false
+            push()
+          })
+        },
+        cut(why: string) {
+          if (closed) return
+          cleanup()
+          try {
+            ctrl.error(new Error(`event stream closed: ${why}`))
+          } catch {}
+        },
+      }
+
+      return new ReadableStream<Uint8Array>(
+        {
+          start(c) {
+            ctrl = c
+            clients.add(client)
+            c.enqueue(encoder.encode('retry: 3000\n: connected\n\n'))
+            timer = setInterval(() => {
+              // A client whose buffer stayed full for two heartbeats has stopped reading.
+              if ((ctrl.desiredSize ?? 0) <= 0 && Date.now() - lastPull > 2 * heartbeatMs) client.cut('stalled')
+              else if (!closed) ctrl.enqueue(encoder.encode(': heartbeat\n\n'))
+            }, heartbeatMs)
+          },
+          pull() {
+            lastPull = Date.now()
+            push()
+          },
+          cancel: cleanup,
+        },
+        { highWaterMark: bufferBytes, size: (chunk) => chunk?.byteLength ?? 0 },
+      )
+    },
+    /** Connected clients. */
+    size: () => clients.size,
+    /** Disconnects everyone (shutdown). */
+    close() {
+      unsubscribe()
+      for (const c of clients) c.cut('shutting down')
+    },
+  }
+}

@@ -1,0 +1,241 @@
+// Webhooks of the caller's organisation (capability manage): CRUD, :rotateSecret, :test, deliveries and
+// :redeliver. The signing secret is shown once, at creation and on rotation.
+import { Elysia, t } from 'elysia'
+import { isPattern } from '../../events/patterns.ts'
+import { generateSecret } from '../../events/secrets.ts'
+import { AppError, notFound } from '../../errors.ts'
+import type { Stores } from '../../store/index.ts'
+import type { WebhookInput } from '../../store/webhooks.ts'
+import { authPlugin } from '../auth.ts'
+import type { HttpDeps } from '../deps.ts'
+import { ErrorEnvelope } from '../errors.ts'
+import { errors, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
+
+const Webhook = t.Object({
+  id: t.String(),
+  orgId: t.String(),
+  url: t.String(),
+  events: t.Array(t.String()),
+  sessionIds: t.Union([t.Array(t.String()), t.Null()], { description: 'null: every session of the org' }),
+  enabled: t.Boolean(),
+  description: t.Union([t.String(), t.Null()]),
+  disabledReason: t.Union([t.String(), t.Null()], { description: 'Set when the gateway disabled it (410 Gone)' }),
+  previousSecretExpiresAt: t.Union([t.Integer(), t.Null()], { description: 'Until then, both secrets sign' }),
+  createdAt: t.Integer(),
+  updatedAt: t.Integer(),
+})
+const WithSecret = t.Composite([
+  Webhook,
+  t.Object({ secret: t.String({ description: 'whsec_…; shown only now. Verify signatures with it.' }) }),
+])
+
+const Attempt = t.Object({
+  at: t.Integer(),
+  statusCode: t.Union([t.Integer(), t.Null()]),
+  latencyMs: t.Integer(),
+  error: t.Union([t.String(), t.Null()]),
+  response: t.Union([t.String(), t.Null()], { description: 'At most 1 KB of the response body' }),
+})
+const DeliveryStatus = t.UnionEnum(['pending', 'sending', 'succeeded', 'failed'])
+const Delivery = t.Object({
+  id: t.String(),
+  webhookId: t.String(),
+  eventId: t.String({ description: 'Also the webhook-id header: receivers dedupe on it' }),
+  eventType: t.String(),
+  sessionId: t.Union([t.String(), t.Null()]),
+  status: DeliveryStatus,
+  attemptCount: t.Integer(),
+  nextAttemptAt: t.Union([t.Integer(), t.Null()]),
+  attempts: t.Array(Attempt),
+  createdAt: t.Integer(),
+  updatedAt: t.Integer(),
+})
+
+const Url = t.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL the events are POSTed to' })
+const Patterns = t.Array(t.String({ minLength: 1, maxLength: 100 }), {
+  minItems: 1,
+  maxItems: 50,
+  description: 'Event types or patterns: message.received, message.*, *',
+})
+const SessionIds = t.Array(t.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 })
+const Description = t.String({ maxLength: 500 })
+
+const DAY = 24 * 3600
+
+/** Checks what TypeBox cannot: the URL scheme, the patterns, and that the sessions are the org's. */
+function checked<T extends Partial<WebhookInput>>(stores: Stores, orgId: string, input: T): T {
+  if (input.url !== undefined) {
+    let scheme = ''
+    try {
+      scheme = new URL(input.url).protocol
+    } catch {}
+    if (scheme !== 'http:' && scheme !== 'https:')
+      throw new AppError('validation_error', 'url must be an http(s) URL', { field: 'url' })
+  }
+  const bad = input.events?.filter((p) => !isPattern(p)) ?? []
+  if (bad.length) throw new AppError('validation_error', 'invalid event pattern', { field: 'events', invalid: bad })
+  const unknown = input.sessionIds?.filter((s) => !stores.sessions.get(orgId, s)) ?? []
+  if (unknown.length)
+    throw new AppError('validation_error', 'unknown session', { field: 'sessionIds', invalid: unknown })
+  return input
+}
+
+export function webhookRoutes({ stores, authenticate }: HttpDeps) {
+  const { webhooks, deliveries, events, db } = stores
+  const own = (orgId: string, id: string | null | undefined) => {
+    const w = webhooks.get(orgId, pathId(id, 'id'))
+    if (!w) throw notFound('webhook')
+    return w
+  }
+
+  return new Elysia({ prefix: '/api/v1/webhooks', tags: ['webhooks'] })
+    .use(authPlugin(authenticate))
+    .post(
+      '/',
+      ({ principal, body, set }) => {
+        const secret = generateSecret()
+        const created = webhooks.create(principal.orgId, checked(stores, principal.orgId, body), secret)
+        set.status = 201
+        return { ...created, secret }
+      },
+      {
+        auth: 'manage',
+        body: t.Object({
+          url: Url,
+          events: Patterns,
+          sessionIds: t.Optional(SessionIds),
+          enabled: t.Optional(t.Boolean()),
+          description: t.Optional(Description),
+        }),
+        response: { 201: WithSecret, ...errors },
+        detail: {
+          summary: 'Create a webhook',
+          description: 'Receives events committed from now on. The secret (whsec_…) is returned only here.',
+        },
+      },
+    )
+    .get('/', ({ principal, query }) => webhooks.page(principal.orgId, pageOf(query)), {
+      auth: 'manage',
+      query: PageQuery,
+      response: { 200: PageOf(Webhook), ...errors },
+      detail: { summary: 'List webhooks', description: 'Newest first; never includes secrets.' },
+    })
+    .get('/:id', ({ principal, params }) => own(principal.orgId, params.id), {
+      auth: 'manage',
+      response: { 200: Webhook, ...errors },
+      detail: { summary: 'Get a webhook' },
+    })
+    .patch(
+      '/:id',
+      ({ principal, params, body }) => {
+        const w = own(principal.orgId, params.id)
+        return webhooks.update(principal.orgId, w.id, checked(stores, principal.orgId, body))!
+      },
+      {
+        auth: 'manage',
+        body: t.Object(
+          {
+            url: t.Optional(Url),
+            events: t.Optional(Patterns),
+            sessionIds: t.Optional(t.Nullable(SessionIds)),
+            enabled: t.Optional(t.Boolean()),
+            description: t.Optional(t.Nullable(Description)),
+          },
+          { minProperties: 1 },
+        ),
+        response: { 200: Webhook, ...errors },
+        detail: {
+          summary: 'Update a webhook',
+          description: 'Re-enabling resumes with events committed from then on; pending deliveries resume too.',
+        },
+      },
+    )
+    .delete(
+      '/:id',
+      ({ principal, params, set }) => {
+        if (!webhooks.delete(principal.orgId, pathId(params.id, 'id'))) throw notFound('webhook')
+        set.status = 204
+      },
+      {
+        auth: 'manage',
+        response: { 204: t.Void(), ...errors },
+        detail: { summary: 'Delete a webhook', description: 'Its deliveries go with it.' },
+      },
+    )
+    .post(
+      '/:id',
+      ({ principal, params, body, set }) => {
+        const { id, verb } = splitVerb(params.id, 'id')
+        const w = own(principal.orgId, id)
+        if (verb === 'rotateSecret') {
+          const secret = generateSecret()
+          const grace = (body?.graceSeconds ?? DAY) * 1000
+          return { ...webhooks.rotate(principal.orgId, w.id, secret, Date.now() + grace)!, secret }
+        }
+        if (verb !== 'test') throw new AppError('not_found', `unknown method :${verb}`)
+        if (!w.enabled) throw new AppError('conflict', 'webhook is disabled', { disabledReason: w.disabledReason })
+        const delivery = db.sqlite.transaction(() => {
+          const data = { webhookId: w.id, message: 'This is a test event from wagate.' }
+          const e = events.append({ type: 'webhook.test', orgId: principal.orgId, sessionId: null, data })!
+          return deliveries.create(w.id, e)
+        })()
+        events.committed()
+        set.status = 202
+        return delivery
+      },
+      {
+        auth: 'manage',
+        body: t.Optional(
+          t.Nullable(
+            t.Object({
+              graceSeconds: t.Optional(
+                t.Integer({ minimum: 0, maximum: 7 * DAY, description: ':rotateSecret only; default 86400' }),
+              ),
+            }),
+          ),
+        ),
+        response: { 200: WithSecret, 202: Delivery, ...errors, 409: ErrorEnvelope },
+        detail: {
+          summary: 'Webhook methods: :rotateSecret, :test',
+          description:
+            'POST /webhooks/{id}:rotateSecret {graceSeconds?} returns the webhook with its new secret; the old one ' +
+            'keeps signing (a second v1 signature) for graceSeconds (default a day). POST /webhooks/{id}:test ' +
+            'queues a webhook.test event to this webhook only and returns the delivery (202).',
+        },
+      },
+    )
+    .get(
+      '/:id/deliveries',
+      ({ principal, params, query }) => {
+        const w = own(principal.orgId, params.id)
+        return deliveries.page(w.id, query.status, pageOf(query))
+      },
+      {
+        auth: 'manage',
+        query: t.Composite([PageQuery, t.Object({ status: t.Optional(DeliveryStatus) })]),
+        response: { 200: PageOf(Delivery), ...errors },
+        detail: { summary: "List a webhook's deliveries", description: 'Newest first, each with every attempt.' },
+      },
+    )
+    .post(
+      '/:id/deliveries/:deliveryId',
+      ({ principal, params, set }) => {
+        const w = own(principal.orgId, params.id)
+        const { id, verb } = splitVerb(params.deliveryId, 'deliveryId')
+        if (verb !== 'redeliver') throw new AppError('not_found', `unknown method :${verb}`)
+        const d = deliveries.redeliver(w.id, id)
+        if (!d) throw notFound('delivery')
+        events.committed()
+        set.status = 202
+        return d
+      },
+      {
+        auth: 'manage',
+        response: { 202: Delivery, ...errors },
+        detail: {
+          summary: 'Redeliver: POST /webhooks/{id}/deliveries/{deliveryId}:redeliver',
+          description: 'Queues a new delivery of the same event (same webhook-id) with a fresh retry budget.',
+        },
+      },
+    )
+}
