@@ -1,5 +1,4 @@
 // The session supervisor: one live Baileys socket per session, its status machine and reconnect policy.
-import type { Message } from '../domain/message.ts'
 import { AppError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { Db } from '../store/db.ts'
@@ -11,9 +10,10 @@ import { createSealer } from '../whatsapp/sealed.ts'
 import { openSocket, type Account, type Closed, type WaSocket } from '../whatsapp/socket.ts'
 import { installStrictVerify, trustRoot } from '../whatsapp/trust.ts'
 import { decide, defaultBackoff, freshBackoff, opened, type BackoffOptions } from './backoff.ts'
-import type { SendText, SessionEngine } from './engine.ts'
+import type { SessionEngine } from './engine.ts'
 import { createIngest, type SessionPatch } from './ingest.ts'
 import { locked, newLive, type Live } from './live.ts'
+import { createOperations } from './operations.ts'
 
 export type SupervisorOptions = {
   db: Db
@@ -241,54 +241,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
       setStatus(sessionId, { status: 'pairing' })
       return { code }
     },
-    async sendText(sessionId, input: SendText): Promise<Message> {
-      const sock = connectedSock(sessionId)
-      const quoted = input.quotedMessageId ? ingest.quotable(sessionId, input.quotedMessageId) : null
-      if (input.quotedMessageId && !quoted) throw new AppError('not_found', 'quoted message not found')
-      const planned = sock.plannedText(
-        { to: input.to, text: input.text, quoted, mentions: input.mentions ?? [] },
-        clock(),
-      )
-      // Stored (pending, with its outbox event) before the send, so the Baileys echo and acks find the row.
-      const message = ingest.sent(sessionId, planned)
-      try {
-        await sock.sendPlanned(planned, quoted)
-      } catch (e) {
-        ingest.batch(sessionId, {
-          ...emptyUpdate(),
-          updates: [
-            {
-              chatJid: planned.chatJid,
-              waId: planned.waId,
-              fromMe: true,
-              status: 'error',
-              error: (e as Error).message,
-            },
-          ],
-        })
-        throw e
-      }
-      return message
-    },
-    async createChannel(sessionId, input) {
-      const info = await connectedSock(sessionId).createChannel(input.name, input.description)
-      ingest.channel(sessionId, info.jid, { ...info, following: true })
-      return { jid: info.jid }
-    },
-    async followChannel(sessionId, jid) {
-      const sock = connectedSock(sessionId)
-      await sock.followChannel(jid)
-      const info = await sock.channelMetadata(jid).catch(() => null)
-      ingest.channel(sessionId, jid, { ...(info ?? {}), following: true })
-    },
-    async unfollowChannel(sessionId, jid) {
-      await connectedSock(sessionId).unfollowChannel(jid)
-      ingest.channel(sessionId, jid, { following: false })
-    },
-    async muteChannel(sessionId, jid, mute) {
-      await connectedSock(sessionId).muteChannel(jid, mute)
-      ingest.channel(sessionId, jid, { muted: mute })
-    },
+    ...createOperations({ ingest, connectedSock, clock }),
     async restore() {
       const ids = ingest.runningSessions()
       for (const [i, id] of ids.entries()) {
@@ -317,8 +270,6 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
   }
   return engine
 }
-
-const emptyUpdate = () => ({ messages: [], chats: [], contacts: [], updates: [], reactions: [], lidMappings: [] })
 
 async function waitFor(cond: () => boolean, timeoutMs: number, message: string) {
   const until = Date.now() + timeoutMs
