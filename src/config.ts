@@ -48,6 +48,18 @@ export const Config = Type.Object({
   ),
   maxBodyBytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body' }),
   eventRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'Days events are kept' }),
+  webhookRetrySchedule: Type.String({
+    pattern: '^\\d+(\\.\\d+)?(,\\d+(\\.\\d+)?)*$',
+    default: '5,30,120,600,1800,3600,10800,21600,43200',
+    description: 'Seconds between webhook attempts (comma-separated); after the last the delivery fails',
+  }),
+  webhookTimeoutMs: Type.Integer({ minimum: 100, default: 10000, description: 'Timeout of one webhook request' }),
+  webhookConcurrency: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: 8,
+    description: 'Requests in flight per webhook',
+  }),
   docs: Type.Boolean({ default: true, description: 'Serve /docs and /openapi.json' }),
 })
 export type Config = Static<typeof Config>

@@ -6,6 +6,7 @@ import { createApp } from './app.ts'
 import { createAuthenticator } from './auth/authenticator.ts'
 import { bootstrap, bootstrapBanner } from './bootstrap.ts'
 import type { Config } from './config.ts'
+import { createEventDelivery } from './events/service.ts'
 import type { Logger } from './log.ts'
 import type { SessionEngine } from './sessions/engine.ts'
 import { openDb, type Db } from './store/db.ts'
@@ -49,6 +50,7 @@ export async function startServer(
     },
   })
   const engine = deps.makeEngine({ db, stores, secretKey, logger })
+  const eventsOut = createEventDelivery(config, stores, logger, deps.version)
   const app = createApp({
     stores,
     engine,
@@ -57,10 +59,12 @@ export async function startServer(
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
     docs: config.docs,
+    eventHub: eventsOut.hub,
   }).listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes })
   const port = app.server!.port!
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, dataDir: config.dataDir }, 'wagate listening')
+  eventsOut.start()
   void engine.restore().catch((err: unknown) => logger.error({ err }, 'restoring sessions failed'))
 
   let stopping: Promise<void> | null = null
@@ -70,8 +74,10 @@ export async function startServer(
     stop: () =>
       (stopping ??= (async () => {
         logger.info('shutting down')
+        eventsOut.closeStreams()
         await app.stop()
         await engine.shutdown()
+        await eventsOut.stop()
         db.close()
       })()),
   }

@@ -1,6 +1,6 @@
 // What the HTTP layer is given: built services, never constructed here.
 import type { Authenticator } from '../auth/authenticator.ts'
-import type { SseOptions } from '../events/sse.ts'
+import type { SseHub } from '../events/sse.ts'
 import type { Logger } from '../log.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { Stores } from '../store/index.ts'
@@ -13,6 +13,6 @@ export type HttpDeps = {
   version: string
   maxBodyBytes: number
   docs: boolean
-  /** Live stream tuning (heartbeat, per-client buffer); defaults are for production. */
-  eventStream?: SseOptions
+  /** The live stream hub; server.ts passes its own to close streams before stopping. Default: a new one. */
+  eventHub?: SseHub
 }

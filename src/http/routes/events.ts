@@ -27,9 +27,9 @@ const EventPage = t.Object({
 
 const envelope = ({ seq: _, ...e }: StoredEvent) => e
 
-export function eventRoutes({ stores, authenticate, eventStream }: HttpDeps) {
+export function eventRoutes({ stores, authenticate, eventHub }: HttpDeps) {
   const { events, codec } = stores
-  const hub = createSseHub(events, eventStream)
+  const hub = eventHub ?? createSseHub(events)
   const listing = (orgId: string) => `events:${orgId}`
 
   function filterOf(q: { types?: string; sessionId?: string }): EventFilter {

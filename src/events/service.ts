@@ -1,0 +1,53 @@
+// Events out, as `wagate serve` runs it: the webhook dispatcher, the live-stream hub and the retention
+// pruner, built from config.
+import type { Config } from '../config.ts'
+import type { Logger } from '../log.ts'
+import type { Stores } from '../store/index.ts'
+import { createDispatcher } from './dispatcher.ts'
+import { createPruner } from './pruner.ts'
+import { parseSchedule } from './retry.ts'
+import { createSseHub } from './sse.ts'
+
+export type EventDelivery = ReturnType<typeof createEventDelivery>
+
+export function createEventDelivery(
+  config: Pick<Config, 'webhookRetrySchedule' | 'webhookTimeoutMs' | 'webhookConcurrency' | 'eventRetentionDays'>,
+  stores: Pick<Stores, 'events' | 'webhooks' | 'deliveries'>,
+  logger: Logger,
+  version = 'dev',
+) {
+  const dispatcher = createDispatcher({
+    events: stores.events,
+    webhooks: stores.webhooks,
+    deliveries: stores.deliveries,
+    logger: logger.child({ component: 'webhooks' }),
+    schedule: parseSchedule(config.webhookRetrySchedule),
+    timeoutMs: config.webhookTimeoutMs,
+    concurrency: config.webhookConcurrency,
+    userAgent: `wagate/${version} (webhooks)`,
+  })
+  const pruner = createPruner({
+    events: stores.events,
+    deliveries: stores.deliveries,
+    retentionMs: config.eventRetentionDays * 24 * 3600_000,
+    logger,
+  })
+  const hub = createSseHub(stores.events)
+  return {
+    dispatcher,
+    pruner,
+    /** Pass to createApp as `eventHub`. */
+    hub,
+    start() {
+      pruner.start()
+      dispatcher.start()
+    },
+    /** Ends every live stream; call before stopping the HTTP server, which waits for open responses. */
+    closeStreams: () => hub.close(),
+    /** Stops claiming, lets requests in flight finish (bounded by the webhook timeout) and records them. */
+    async stop() {
+      pruner.stop()
+      await dispatcher.stop()
+    },
+  }
+}
