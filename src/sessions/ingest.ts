@@ -87,7 +87,7 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
     /** Stores a message we just sent (`pending`) with its `message.sent` event; returns the API object. */
     sent(sessionId: string, record: MessageRecord): Message {
       return inTx(sessionId, (tx) => {
-        storeMessage(tx, record, false)
+        storeMessage(tx, record, true)
         const row = sql.messageByKey.get(sessionId, record.chatJid, record.waId)
         if (!row) throw new Error('sent message was not stored')
         return messageFromRow(row)
@@ -160,6 +160,7 @@ function rowOf(tx: Tx, r: MessageRecord) {
 function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
   const channel = r.serverId !== null && r.chatJid.endsWith('@newsletter')
   if (channel && tx.sql.messageByServerId.get(tx.sessionId, r.chatJid, r.serverId!)) return
+  if (r.mentions.length) r = { ...r, mentionNames: namesOf(tx, r.mentions) }
   const inserted = tx.sql.insertMessage.get(rowOf(tx, r))
   let row: MessageRow | null = inserted
   if (!inserted) {
@@ -170,17 +171,9 @@ function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
     row = tx.sql.replaceContent.get({ ...fields, pk: existing.pk })
   }
   if (!row) return
-  const message = messageFromRow(row)
   const chat = r.chatJid
-  if (r.undecryptable) {
-    tx.sql.countUndecryptable.run(tx.sessionId)
-    tx.emit('message.undecryptable', message, `undecryptable:${tx.sessionId}:${chat}:${r.waId}`)
-  } else if (channel) {
-    tx.emit('channel.post', message, `post:${tx.sessionId}:${chat}:${r.serverId}`)
-  } else {
-    const type = r.fromMe ? 'message.sent' : 'message.received'
-    tx.emit(type, message, `${type}:${tx.sessionId}:${chat}:${r.waId}`)
-  }
+  // History sync fills the stored copy without events: a first link must not replay a year of webhooks.
+  if (live) announce(tx, r, messageFromRow(row), channel)
   if (channel) touchChannel(tx, chat, { lastPostAt: r.timestamp }, false)
   const bump = live && inserted && !r.fromMe && r.type !== 'system' && !r.undecryptable
   applyChatPatch(
@@ -188,4 +181,29 @@ function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
     { jid: chat, type: chatTypeOf(chat), lastMessageAt: r.timestamp, ...(bump ? { unread: { delta: 1 } } : {}) },
     false,
   )
+}
+
+/** Appends the event for a newly stored message; the dedupe key makes a replay a no-op even if a row check missed it. */
+function announce(tx: Tx, r: MessageRecord, message: Message, channel: boolean): void {
+  const id = `${tx.sessionId}:${r.chatJid}:${r.waId}`
+  if (r.undecryptable) {
+    tx.sql.countUndecryptable.run(tx.sessionId)
+    tx.emit('message.undecryptable', message, `message.undecryptable:${id}`)
+  } else if (channel) {
+    tx.emit('channel.post', message, `channel.post:${tx.sessionId}:${r.chatJid}:${r.serverId}`)
+  } else {
+    const type = r.fromMe ? 'message.sent' : 'message.received'
+    tx.emit(type, message, `${type}:${id}`)
+  }
+}
+
+/** Display names for mentioned JIDs (PN or LID), from the contacts we know; unknown ones are left out. */
+function namesOf(tx: Tx, jids: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const jid of jids) {
+    const c = tx.sql.contactName.get(tx.sessionId, jid, jid)
+    const name = c?.name ?? c?.notify
+    if (name) out[jid] = name
+  }
+  return out
 }

@@ -110,6 +110,9 @@ export function createIngestSql(db: Db) {
     'SELECT body, type FROM messages WHERE session_id = ? AND wa_id = ? AND from_me = ? LIMIT 1',
   )
 
+  const contactName = q<{ name: string | null; notify: string | null }, [string, string, string]>(
+    'SELECT name, notify FROM contacts WHERE session_id = ?1 AND (jid = ?2 OR lid = ?3) ORDER BY id LIMIT 1',
+  )
   const quotable = q<
     { chat_jid: string; wa_id: string; from_me: number; sender_jid: string | null; body: string | null },
     [string, string]
@@ -117,6 +120,7 @@ export function createIngestSql(db: Db) {
   const running = q<{ id: string }, []>("SELECT id FROM sessions WHERE desired_state = 'running' ORDER BY id")
 
   return {
+    contactName,
     quotable,
     running,
     insertMessage,

@@ -40,7 +40,7 @@ export function toBatch(events: Partial<BaileysEventMap>, me: Me): Batch {
   }
   const upsert = events['messages.upsert']
   // Both `notify` and `append` are new to us (offline backlog, own echoes, channel posts): store both.
-  if (upsert) addMessages(b, upsert.messages, me, upsert.type === 'notify')
+  if (upsert) addMessages(b, upsert.messages, me, true)
   b.updates.push(...(events['messages.update'] ?? []).map(messageUpdate).filter(present))
   b.updates.push(...(events['message-receipt.update'] ?? []).map(receiptUpdate).filter(present))
   b.reactions.push(...(events['messages.reaction'] ?? []).map(reactionRecord).filter(present))

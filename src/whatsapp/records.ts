@@ -73,6 +73,7 @@ export type LidMapping = { lid: string; pn: string }
 
 /** Everything one Baileys event batch changes; ingest stores it in one transaction. */
 export type Batch = {
+  /** `live`: arrived through messages.upsert (notify, or append: offline backlog, own echoes); false = history sync. */
   messages: { record: MessageRecord; live: boolean }[]
   chats: ChatPatch[]
   contacts: ContactRecord[]

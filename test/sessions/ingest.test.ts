@@ -147,3 +147,14 @@ it('rolls the whole batch back when one write fails', () => {
   expect(count('events')).toBe(0)
   expect(count('chats')).toBe(0)
 })
+
+it('names mentioned contacts it knows', () => {
+  apply({ 'contacts.upsert': [{ id: '9@lid', notify: 'Nine' }] })
+  const text = { extendedTextMessage: { text: 'hi @9 @8', contextInfo: { mentionedJid: ['9@lid', '8@lid'] } } }
+  apply({ 'messages.upsert': { messages: [msg('N', text)], type: 'notify' } })
+  const row = db.sqlite
+    .query<{ mentions: string; mention_names: string }, []>('SELECT mentions, mention_names FROM messages')
+    .get()!
+  expect(JSON.parse(row.mentions)).toEqual(['9@lid', '8@lid'])
+  expect(JSON.parse(row.mention_names)).toEqual({ '9@lid': 'Nine' })
+})
