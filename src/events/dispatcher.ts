@@ -24,6 +24,8 @@ export type DispatcherOptions = {
   buffer?: number
   userAgent?: string
   fetch?: typeof fetch
+  /** Looks at the outbox at least this often even without a commit notification (other writers). */
+  pollMs?: number
 }
 
 type Endpoint = {
@@ -190,8 +192,8 @@ export function createDispatcher(o: DispatcherOptions) {
   function armDue(at: number) {
     if (dueTimer) clearTimeout(dueTimer)
     dueTimer = null
-    if (!running || at === Infinity) return
-    dueTimer = setTimeout(wake, Math.min(Math.max(at - Date.now(), 0) + 1, 60_000))
+    if (!running) return
+    dueTimer = setTimeout(wake, Math.min(Math.max(at - Date.now(), 0) + 1, o.pollMs ?? 1000))
   }
 
   /** Schedules a pass soon (passes are coalesced). */

@@ -31,32 +31,44 @@ export function verify(secret: string, headers: Headers, body: string, tolerance
 type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
 
 /** Starts a receiver; `reply` decides each answer (default 204). `secret` may be set after creating the webhook. */
-export function startReceiver(opts: { reply?: (r: Received, n: number) => Reply | Promise<Reply> } = {}) {
+export function startReceiver(
+  opts: { reply?: (r: Received, n: number) => Reply | Promise<Reply>; port?: number } = {},
+) {
   const received: Received[] = []
-  const state = { secret: '', reply: opts.reply }
+  /** `skewMs` shifts the receiver's clock, to play a request captured earlier and replayed later. */
+  const state = { secret: '', reply: opts.reply, skewMs: 0, inFlight: 0, maxInFlight: 0 }
   const server = Bun.serve({
     hostname: '127.0.0.1',
-    port: 0,
+    port: opts.port ?? 0,
     async fetch(req) {
-      const body = await req.text()
-      const r: Received = {
-        id: req.headers.get('webhook-id') ?? '',
-        timestamp: Number(req.headers.get('webhook-timestamp')),
-        signatures: (req.headers.get('webhook-signature') ?? '').split(' '),
-        body,
-        event: JSON.parse(body),
-        valid: state.secret ? verify(state.secret, req.headers, body) : false,
-        at: Date.now(),
+      state.maxInFlight = Math.max(state.maxInFlight, ++state.inFlight)
+      try {
+        return await handle(req)
+      } finally {
+        state.inFlight--
       }
-      received.push(r)
-      const out = (await state.reply?.(r, received.length)) ?? { status: 204 }
-      if (out.delayMs) await Bun.sleep(out.delayMs)
-      if (!r.valid && state.secret) return new Response('bad signature', { status: 401 })
-      return new Response(out.body ?? null, { status: out.status, headers: out.headers })
     },
   })
+  async function handle(req: Request) {
+    const body = await req.text()
+    const r: Received = {
+      id: req.headers.get('webhook-id') ?? '',
+      timestamp: Number(req.headers.get('webhook-timestamp')),
+      signatures: (req.headers.get('webhook-signature') ?? '').split(' '),
+      body,
+      event: JSON.parse(body),
+      valid: state.secret ? verify(state.secret, req.headers, body, 300, Date.now() + state.skewMs) : false,
+      at: Date.now(),
+    }
+    received.push(r)
+    const out = (await state.reply?.(r, received.length)) ?? { status: 204 }
+    if (out.delayMs) await Bun.sleep(out.delayMs)
+    if (!r.valid && state.secret) return new Response('bad signature', { status: 401 })
+    return new Response(out.body ?? null, { status: out.status, headers: out.headers })
+  }
   return {
     url: `http://127.0.0.1:${server.port}/hook`,
+    port: server.port!,
     received,
     state,
     ids: () => received.map((r) => r.id),

@@ -4,12 +4,18 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createApp } from '../../src/app.ts'
+import { createAuthenticator } from '../../src/auth/authenticator.ts'
+import type { Capability } from '../../src/auth/capabilities.ts'
+import { createKey } from '../../src/bootstrap.ts'
 import { createDispatcher, type DispatcherOptions } from '../../src/events/dispatcher.ts'
+import { createSseHub, type SseOptions } from '../../src/events/sse.ts'
 import { generateSecret } from '../../src/events/secrets.ts'
 import { createLogger } from '../../src/log.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createStores, type Stores } from '../../src/store/index.ts'
 import type { WebhookInput } from '../../src/store/webhooks.ts'
+import { offlineEngine } from '../helpers/offline-engine.ts'
 
 export type EventsRig = Awaited<ReturnType<typeof eventsRig>>
 
@@ -74,6 +80,36 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
       stores = createStores(db, key)
       dispatcher = make()
       dispatcher.start()
+    },
+    /** The HTTP app over these stores (API keys only), with a hub tuned by `sse`. */
+    http(sse: SseOptions = {}) {
+      const authenticate = createAuthenticator({
+        apiKeys: stores.apiKeys,
+        orgs: stores.orgs,
+        jwt: { orgClaim: 'org_id', roleClaim: 'role', roleCapabilities: {} },
+      })
+      const hub = createSseHub(stores.events, sse)
+      const app = createApp({
+        stores,
+        engine: offlineEngine(stores),
+        authenticate,
+        logger,
+        version: 'test',
+        maxBodyBytes: 64 * 1024,
+        docs: false,
+        eventHub: hub,
+      })
+      const key = (caps: Capability[] = ['read', 'manage'], orgId = 'acme') =>
+        createKey(stores, { orgId, name: 't', capabilities: caps }).key
+      const admin = key()
+      const request = (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
+        const headers = new Headers(init.headers)
+        headers.set('authorization', `Bearer ${init.token ?? admin}`)
+        if (init.json !== undefined) headers.set('content-type', 'application/json')
+        const body = init.json !== undefined ? JSON.stringify(init.json) : init.body
+        return app.handle(new Request(`http://localhost${path}`, { ...init, headers, body }))
+      }
+      return { app, hub, key, request }
     },
     deliveries: (webhookId: string) => stores.deliveries.page(webhookId, undefined, { limit: 200 }).data,
     async close() {
