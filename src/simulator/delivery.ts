@@ -3,6 +3,7 @@
 // Signal encryption at delivery time, decryption of what clients send, and the recipient phone's receipts.
 import {
   getBinaryNodeChild,
+  getBinaryNodeChildBuffer,
   getBinaryNodeChildren,
   jidNormalizedUser,
   proto,
@@ -23,6 +24,11 @@ import { garbageCiphertext } from './signal-peer.ts'
 
 const DELIVERY_RECEIPT_MS = 50
 const READ_RECEIPT_MS = 120
+const MAX_RETRIES = 3
+
+function beUInt(buf: Uint8Array | undefined): number {
+  return buf?.length ? Buffer.from(buf).readUIntBE(0, buf.length) : 0
+}
 
 export class Delivery {
   constructor(private readonly net: Network) {}
@@ -167,10 +173,49 @@ export class Delivery {
       if (!id) continue
       const item = device.outbox.get(id)
       if (!item) continue
+      if (node.tag === 'receipt' && node.attrs.type === 'retry' && item.kind === 'signal') {
+        this.retry(device, conn, item, node)
+        continue
+      }
       device.outbox.delete(id)
       if (item.sent) item.sent.devices.set(device.jid, 'receipted')
-      if (item.kind === 'signal' && node.attrs.type !== 'retry') item.from.peer.confirmSession(device.addr)
+      if (item.kind === 'signal') item.from.peer.confirmSession(device.addr)
     }
+  }
+
+  /**
+   * The device could not decrypt: like a phone, start a fresh session from the keys the retry receipt carries (or the
+   * uploaded bundle) and send the message again, a few times at most.
+   */
+  private retry(device: LinkedDevice, conn: Conn, item: Extract<OutItem, { kind: 'signal' }>, node: BinaryNode): void {
+    item.retries = (item.retries ?? 0) + 1
+    if (item.retries > MAX_RETRIES) {
+      device.outbox.delete(item.id)
+      return
+    }
+    const keys = getBinaryNodeChild(node, 'keys')
+    const identity = getBinaryNodeChildBuffer(keys, 'identity')
+    const skey = getBinaryNodeChild(keys, 'skey')
+    const skeyValue = getBinaryNodeChildBuffer(skey, 'value')
+    const skeySig = getBinaryNodeChildBuffer(skey, 'signature')
+    if (identity && skeyValue && skeySig) {
+      device.bundle = {
+        ...device.bundle,
+        identity: Buffer.from(identity),
+        signedPreKey: {
+          id: beUInt(getBinaryNodeChildBuffer(skey, 'id')),
+          pub: Buffer.from(skeyValue),
+          signature: Buffer.from(skeySig),
+        },
+      }
+      const key = getBinaryNodeChild(keys, 'key')
+      const keyValue = getBinaryNodeChildBuffer(key, 'value')
+      if (keyValue)
+        device.preKeys.unshift({ id: beUInt(getBinaryNodeChildBuffer(key, 'id')), pub: Buffer.from(keyValue) })
+    }
+    item.from.peer.forget(device.addr)
+    item.sentOnConn = undefined
+    this.schedule(device, () => this.sendItem(device, conn, item, false))
   }
 
   /** A message a linked device sends: decrypt the copies for phones, relay the copies for other linked devices. */

@@ -36,6 +36,7 @@ export type OutItem =
       undecryptable?: boolean
       sent?: SentMessage
       sentOnConn?: number
+      retries?: number
     }
   | { kind: 'raw'; id: string; node: BinaryNode; sent?: SentMessage; sentOnConn?: number }
 

@@ -1,14 +1,13 @@
 // Linking a new device: QR (pair-device refs → the phone scans → pair-success → pair-device-sign → 515) and the
 // pairing-code variant (link_code_companion_reg stages), which ends in the same pair-success.
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, pbkdf2, randomBytes } from 'node:crypto'
-import { promisify } from 'node:util'
+import { createHmac, randomBytes } from 'node:crypto'
 import { getBinaryNodeChild, getBinaryNodeChildBuffer, proto, type BinaryNode } from '@whiskeysockets/baileys'
 import { SimError } from './context.ts'
 import { nowSeconds, sendStreamError, type Account, type Conn, type LinkedDevice, type Network } from './network.ts'
-import { generateKeyPair, sharedKey, sign, verify, type CurveKeyPair } from './pki.ts'
+import { advSecretFromFinish, wrapWithCode } from './pairing-code.ts'
+import { generateKeyPair, sign, verify, type CurveKeyPair } from './pki.ts'
 import type { Bundle } from './signal-peer.ts'
 
-const pbkdf2Async = promisify(pbkdf2)
 const QR_FIRST_MS = 60_000
 const QR_NEXT_MS = 20_000
 const REF_COUNT = 6
@@ -48,12 +47,6 @@ function beUInt(buf: Uint8Array | undefined): number {
   if (!buf?.length) return 0
   return Buffer.from(buf).readUIntBE(0, buf.length)
 }
-
-function hkdf(ikm: Uint8Array, len: number, info: string, salt: Uint8Array = Buffer.alloc(0)): Buffer {
-  return Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from(info), len))
-}
-
-const codeKey = (code: string, salt: Uint8Array) => pbkdf2Async(Buffer.from(code), salt, 2 << 16, 32, 'sha256')
 
 export class Pairing {
   private readonly byRef = new Map<string, Registration>()
@@ -236,30 +229,21 @@ export class Pairing {
       const account = this.net.accounts.get(req.phone)
       try {
         if (!account) throw new Error('unknown account')
-        const companionEph = await this.unwrap(req.code!, req.wrappedCompanionEphemeral)
-        const companionShared = sharedKey(req.primaryEphemeral.priv, companionEph)
-        const salt = wrappedBundle.subarray(0, 32)
-        const iv = wrappedBundle.subarray(32, 44)
-        const body = wrappedBundle.subarray(44)
-        const key = hkdf(companionShared, 32, 'link_code_pairing_key_bundle_encryption_key', salt)
-        const d = createDecipheriv('aes-256-gcm', key, iv)
-        d.setAuthTag(body.subarray(body.length - 16))
-        const plain = Buffer.concat([d.update(body.subarray(0, body.length - 16)), d.final()])
-        const random = plain.subarray(64, 96)
-        const identityShared = sharedKey(account.peer.identity.privKey, companionIdentity)
-        req.onFinish(hkdf(Buffer.concat([companionShared, identityShared, random]), 32, 'adv_secret'))
+        const secret = await advSecretFromFinish({
+          code: req.code!,
+          wrappedCompanionEphemeral: req.wrappedCompanionEphemeral,
+          primaryEphemeral: req.primaryEphemeral,
+          primaryIdentityPriv: account.peer.identity.privKey,
+          companionIdentity,
+          wrappedBundle,
+        })
+        req.onFinish(secret)
       } catch {
         req.onFinish(new SimError('conflict', 'wrong pairing code'))
       }
       return []
     }
     return []
-  }
-
-  private async unwrap(code: string, wrapped: Buffer): Promise<Buffer> {
-    const key = await codeKey(code, wrapped.subarray(0, 32))
-    const d = createDecipheriv('aes-256-ctr', key, wrapped.subarray(32, 48))
-    return Buffer.concat([d.update(wrapped.subarray(48, 80)), d.final()])
   }
 
   /** POST /accounts/{phone}:linkWithCode — the phone enters the code the client displayed. */
@@ -271,11 +255,7 @@ export class Pairing {
     const req = reg.code
     req.code = code.replace(/-/g, '').toUpperCase()
     req.primaryEphemeral = generateKeyPair()
-    const salt = randomBytes(32)
-    const iv = randomBytes(16)
-    const key = await codeKey(req.code, salt)
-    const c = createCipheriv('aes-256-ctr', key, iv)
-    const wrapped = Buffer.concat([salt, iv, c.update(req.primaryEphemeral.pub), c.final()])
+    const wrapped = await wrapWithCode(req.code, req.primaryEphemeral.pub)
     const advSecret = new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new SimError('timeout', 'the client did not finish code pairing')),

@@ -16,10 +16,11 @@ import { trustRoot } from '../../src/whatsapp/trust.ts'
 
 export const silent = pino({ level: process.env.WAGATE_TEST_LOG ?? 'silent' })
 
-/** creds + a Map-backed key store. */
-export function memoryAuth(): AuthenticationState {
+/** creds + a Map-backed key store (`store` is exposed so a test can damage it on purpose). */
+export function memoryAuth(): AuthenticationState & { store: Map<string, unknown> } {
   const store = new Map<string, unknown>()
   return {
+    store,
     creds: initAuthCreds(),
     keys: {
       get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {

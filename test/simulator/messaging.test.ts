@@ -171,6 +171,35 @@ describe('simulator messaging', () => {
     expect(upserted(third).some((m) => m.key.id === lost.body.id)).toBe(false)
   })
 
+  test('a client that lost its session asks for a retry and gets the message re-encrypted', async () => {
+    w = await world()
+    await account(w.sim, '15552000051')
+    await account(w.sim, '15552000052')
+    const c = await pairByQr(w.sim, '15552000052')
+    clients.push(c)
+    const first = await api<{ id: string }>(w.sim, 'POST', '/accounts/15552000051/messages', {
+      to: '15552000052',
+      text: 'one',
+    })
+    await c.rec.waitFor('messages.upsert', (u) => u.messages.some((m) => m.key.id === first.body.id))
+    const store = (c.auth as typeof c.auth & { store: Map<string, unknown> }).store
+    for (const key of [...store.keys()]) if (key.startsWith('session:')) store.delete(key)
+
+    const second = await api<{ id: string }>(w.sim, 'POST', '/accounts/15552000051/messages', {
+      to: '15552000052',
+      text: 'two',
+    })
+    const got = await c.rec.waitFor('messages.upsert', (u) =>
+      u.messages.find((m) => m.key.id === second.body.id && textOf(m)),
+    )
+    expect(textOf(got)).toBe('two')
+    await waitSent(
+      w,
+      '15552000051',
+      (s) => s.data.find((m) => m.id === second.body.id)?.devices[0]?.state === 'receipted',
+    )
+  })
+
   test('an undecryptable message surfaces as a CIPHERTEXT stub', async () => {
     w = await world()
     await account(w.sim, '15552000041')
