@@ -1,7 +1,7 @@
 // The webhook dispatcher against real HTTP receivers on 127.0.0.1: outcomes by status code, retries,
 // ordering, isolation and concurrency.
 import { afterEach, describe, expect, it } from 'bun:test'
-import { startReceiver, waitFor } from './receiver.ts'
+import { startReceiver, waitFor, type Received, type Reply } from './receiver.ts'
 import { eventsRig, type EventsRig } from './setup.ts'
 
 let rig: EventsRig
@@ -17,7 +17,7 @@ afterEach(async () => {
 })
 
 /** A rig with one webhook pointing at a fresh receiver whose replies `reply` decides. */
-async function oneHook(reply?: Parameters<typeof startReceiver>[0] extends infer O ? NonNullable<O>['reply'] : never) {
+async function oneHook(reply?: (r: Received, n: number) => Reply) {
   rig = await eventsRig()
   const rx = receiver({ reply })
   const w = rig.webhook({ url: rx.url })

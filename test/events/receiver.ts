@@ -28,7 +28,7 @@ export function verify(secret: string, headers: Headers, body: string, tolerance
   })
 }
 
-type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+export type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
 
 /** Starts a receiver; `reply` decides each answer (default 204). `secret` may be set after creating the webhook. */
 export function startReceiver(
