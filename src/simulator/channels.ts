@@ -42,7 +42,13 @@ export class Channels {
   constructor(
     private readonly net: Network,
     private readonly delivery: Delivery,
-  ) {}
+  ) {
+    delivery.onChannelPost = (author, jid, text) => {
+      const channel = this.byJid.get(jid)
+      if (!channel || channel.owner !== author) return undefined
+      return this.post(channel, text).serverId
+    }
+  }
 
   create(input: { name: string; description?: string; owner?: Account }): Channel {
     let jid: string

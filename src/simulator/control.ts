@@ -7,6 +7,13 @@
 //   410 gone             — the QR is known but expired (its ref rotated out, the client disconnected, or it was used)
 //   504 timeout          — the client did not confirm pairing within 20 s
 // Lists are {"data":[...]}. Times are epoch milliseconds.
+//
+// Kick reasons (POST /accounts/{phone}/devices:kick), applied to every linked device of the account:
+//   restart → <stream:error code=515> (client sees 515)   conflict → <conflict type=replaced> (440)
+//   logged_out → <stream:error code=401><conflict type=device_removed> (401) and the device is unlinked
+//   failure → <failure reason=401> now if connected (401), else the device's next login is refused once
+//   drop → TCP close (428)   silence → nothing more is sent or answered, so keepalive fails (408)
+// `kicked` counts the devices acted on (connected ones, plus offline ones for logged_out and failure).
 import type { Server } from 'bun'
 import { SimError, type SimContext } from './context.ts'
 import type { HistoryInput } from './history.ts'

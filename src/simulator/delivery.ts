@@ -30,7 +30,12 @@ function beUInt(buf: Uint8Array | undefined): number {
   return buf?.length ? Buffer.from(buf).readUIntBE(0, buf.length) : 0
 }
 
+const messageText = (m: proto.IMessage) => m.conversation ?? m.extendedTextMessage?.text ?? ''
+
 export class Delivery {
+  /** Set by the channels module: posts from a channel's owner; returns the server id, or undefined if refused. */
+  onChannelPost?: (author: Account, channelJid: string, text: string) => number | undefined
+
   constructor(private readonly net: Network) {}
 
   /** Adds an item to a device's outbox and sends it now if the device is online. */
@@ -226,7 +231,14 @@ export class Delivery {
     const to = node.attrs.to ?? ''
     const t = nowSeconds()
     if (to.endsWith('@newsletter')) {
-      conn.send({ tag: 'ack', attrs: { id, class: 'message', from: to, t: String(t) } })
+      // An admin posting from the client: plaintext, delivered to the followers like a control-API post.
+      const plain = getBinaryNodeChild(node, 'plaintext')
+      const text = plain?.content instanceof Uint8Array ? messageText(proto.Message.decode(plain.content)) : ''
+      const serverId = this.onChannelPost?.(device.account, to, text)
+      const attrs: Record<string, string> = { id, class: 'message', from: to, t: String(t) }
+      if (serverId !== undefined) attrs.server_id = String(serverId)
+      else attrs.error = '403'
+      conn.send({ tag: 'ack', attrs })
       return
     }
     const copies: Array<{ jid: string; enc: BinaryNode }> = []
@@ -282,7 +294,7 @@ export class Delivery {
     }
     // The sender's own phone gets a DeviceSentMessage copy; it is not something that phone "received".
     if (msg.deviceSentMessage || msg.protocolMessage || phone === device.account) return
-    const text = msg.conversation ?? msg.extendedTextMessage?.text ?? ''
+    const text = messageText(msg)
     phone.inbox.push({
       id,
       from: device.account.jid,

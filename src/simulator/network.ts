@@ -107,6 +107,8 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000)
 export class Network {
   readonly accounts = new Map<string, Account>()
   private readonly byLid = new Map<string, Account>()
+  /** Phones whose Signal keys exist (created lazily), so unlinking does not force keys into existence. */
+  private readonly peers = new Set<SignalPeer>()
   private connSeq = 0
 
   constructor(readonly log: Logger) {}
@@ -121,6 +123,7 @@ export class Network {
     while (this.byLid.has(lidUser))
     // Key generation and signing dominate account creation; a phone that never messages never needs its keys.
     let peer: SignalPeer | undefined
+    const peers = this.peers
     const account: Account = {
       phone: input.phone,
       jid: `${input.phone}@s.whatsapp.net`,
@@ -129,7 +132,11 @@ export class Network {
       name: input.name ?? `Simulated ${input.phone}`,
       receipts: input.receipts ?? 'read',
       get peer() {
-        return (peer ??= new SignalPeer())
+        if (!peer) {
+          peer = new SignalPeer()
+          peers.add(peer)
+        }
+        return peer
       },
       devices: new Map(),
       nextDeviceId: 1,
@@ -175,7 +182,7 @@ export class Network {
   /** Removes a device: it must pair again; every phone forgets its sessions with it. */
   unlink(device: LinkedDevice): void {
     device.account.devices.delete(device.id)
-    for (const a of this.accounts.values()) a.peer.forget(device.addr)
+    for (const p of this.peers) p.forget(device.addr)
   }
 
   deviceState(device: LinkedDevice): 'connected' | 'offline' {

@@ -103,7 +103,7 @@ class Connection implements Conn {
     device.conn = this
     this.device = device
     this.send({ tag: 'success', attrs: { t: String(nowSeconds()), lid: device.lidJid, props: '1', location: 'sim' } })
-    setTimeout(() => this.ctx.markReady(this.id), READY_FALLBACK_MS)
+    setTimeout(() => this.ctx.markReady(this.id), READY_FALLBACK_MS).unref()
   }
 }
 

@@ -97,5 +97,16 @@ describe('simulator history sync and channels', () => {
     const updates = getBinaryNodeChild(fetched as never, 'message_updates')
     expect(updates).toBeTruthy()
     expect(await c.sock.subscribeNewsletterUpdates(created.id)).toEqual({ duration: '300' })
+
+    // The owner posts from the client; a follower's client receives it.
+    await account(w.sim, '15554000022')
+    const follower = await pairByQr(w.sim, '15554000022')
+    clients.push(follower)
+    await follower.sock.newsletterFollow(created.id)
+    await c.sock.sendMessage(created.id, { text: 'from the admin' })
+    const got = await follower.rec.waitFor('messages.upsert', (u) =>
+      u.messages.find((m) => m.key.remoteJid === created.id),
+    )
+    expect(textOf(got)).toBe('from the admin')
   })
 })
