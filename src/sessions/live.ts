@@ -2,6 +2,7 @@
 import type { SessionAuth } from '../whatsapp/auth-state.ts'
 import { createRetryCache, type RetryCache, type WaSocket } from '../whatsapp/socket.ts'
 import { freshBackoff, type BackoffState } from './backoff.ts'
+import type { Watchdog } from './watchdog.ts'
 
 export type Live = {
   /** Bumped whenever a socket is replaced or ended; a socket is current only while its generation matches. */
@@ -15,6 +16,9 @@ export type Live = {
   qrCount: number
   pairing: boolean
   retryCache: RetryCache
+  /** Epoch ms of the last frame from WhatsApp, for the watchdog. */
+  lastFrameAt: number
+  watchdog: Watchdog | null
   tail: Promise<unknown>
 }
 
@@ -30,6 +34,8 @@ export function newLive(auth: SessionAuth): Live {
     qrCount: 0,
     pairing: false,
     retryCache: createRetryCache(),
+    lastFrameAt: 0,
+    watchdog: null,
     tail: Promise.resolve(),
   }
 }

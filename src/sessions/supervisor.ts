@@ -14,6 +14,7 @@ import type { SessionEngine } from './engine.ts'
 import { createIngest, type SessionPatch } from './ingest.ts'
 import { locked, newLive, type Live } from './live.ts'
 import { createOperations } from './operations.ts'
+import { startWatchdog } from './watchdog.ts'
 
 export type SupervisorOptions = {
   db: Db
@@ -29,6 +30,8 @@ export type SupervisorOptions = {
   /** Delay between sessions restored at boot. */
   restoreStaggerMs?: number
   keepAliveIntervalMs?: number
+  /** No frame for this long while connected → `degraded` and a reconnect (default 75 s; 0 disables). */
+  deafAfterMs?: number
   connectTimeoutMs?: number
   /** Level for Baileys' own logs (quiet by default). */
   baileysLogLevel?: string
@@ -85,6 +88,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     live.sock = null
     live.connected = false
     live.qr = null
+    live.watchdog?.stop()
     if (!sock) return
     try {
       await (logout ? sock.logout() : sock.end())
@@ -118,6 +122,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
           }
         },
         storedText: (waId, fromMe) => ingest.storedText(sessionId, waId, fromMe),
+        frame: () => void (live.lastFrameAt = clock()),
         qr(qr) {
           if (!isCurrent()) return
           const expiresAt = clock() + (live.qrCount++ === 0 ? FIRST_QR_MS : NEXT_QR_MS)
@@ -134,6 +139,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
           live.connected = true
           live.qr = null
           live.backoff = opened(live.backoff)
+          watch(sessionId, live, gen)
           setStatus(sessionId, {
             status: 'connected',
             lastError: null,
@@ -150,8 +156,30 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     live.sock = sock
   }
 
+  function watch(sessionId: string, live: Live, gen: number) {
+    const deafAfterMs = o.deafAfterMs ?? 75_000
+    if (!deafAfterMs) return
+    live.watchdog?.stop()
+    live.lastFrameAt = clock()
+    live.watchdog = startWatchdog({
+      lastFrameAt: () => live.lastFrameAt,
+      deafAfterMs,
+      clock,
+      onDeaf(silentMs) {
+        if (live.generation !== gen || !live.sock) return
+        log.warn({ sessionId, silentMs }, 'connection is deaf; reconnecting')
+        setStatus(sessionId, {
+          status: 'degraded',
+          lastError: `no data from WhatsApp for ${Math.round(silentMs / 1000)} s`,
+        })
+        live.sock.kill('connection deaf (watchdog)')
+      },
+    })
+  }
+
   function onClose(sessionId: string, live: Live, gen: number, c: Closed) {
     if (live.generation !== gen || c.intentional) return
+    live.watchdog?.stop()
     live.sock = null
     live.connected = false
     live.qr = null

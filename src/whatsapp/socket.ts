@@ -16,6 +16,8 @@ export type SocketHandlers = {
   qr(qr: string): void
   open(account: Account): void
   close(c: Closed): void
+  /** Any frame arrived (keepalive answers included): the connection is not deaf. */
+  frame(): void
   /** The stored text of one of our messages, so Baileys can re-encrypt it for a retry receipt. */
   storedText(waId: string, fromMe: boolean): string | null
 }
@@ -101,6 +103,8 @@ export function openSocket(o: SocketOptions) {
     }
   })
 
+  sock.ws.on('frame', () => o.handlers.frame())
+
   // Baileys emits nothing for a successful server ack of our sends (research/baileys.md §5.8); this internal
   // stanza hook turns it into status `sent`. Re-check on upgrades.
   sock.ws.on('CB:ack,class:message', (node: { attrs: Record<string, string> }) => {
@@ -118,6 +122,10 @@ export function openSocket(o: SocketOptions) {
       ending = true
       sock.ev.flush()
       await sock.end(undefined)
+    },
+    /** Drops a connection that stopped answering; it closes with 408 and the reconnect policy takes over. */
+    kill(reason: string): void {
+      void sock.end(Object.assign(new Error(reason), { output: { statusCode: 408 } }))
     },
     /** Unlinks the device from the account (only on an explicit API request). */
     async logout(): Promise<void> {

@@ -53,6 +53,7 @@ export async function startHarness(
     backoff: { baseMs: 50, capMs: 400 },
     restoreStaggerMs: 10,
     keepAliveIntervalMs: 1_000,
+    deafAfterMs: 2_500,
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
   }

@@ -47,11 +47,14 @@ it('drop (428) backs off, reconnects and clears the error', async () => {
   expect(h.session(sid).last_error).toBeNull()
 })
 
-it('silence (keepalive timeout, 408) reconnects', async () => {
+it('silence: the watchdog reports the deaf connection as degraded, then it reconnects', async () => {
   const { sid, seq } = await kicked('silence')
-  await waitFor('connected again', () => statusesSince(sid, seq).at(-1)?.status === 'connected', 20_000)
-  expect(statusesSince(sid, seq)[0]!.lastError).toContain('408')
-}, 30_000)
+  await waitFor('connected again', () => statusesSince(sid, seq).at(-1)?.status === 'connected', 15_000)
+  const seen = statusesSince(sid, seq)
+  expect(seen.map((s) => s.status)).toEqual(['degraded', 'reconnecting', 'connected'])
+  expect(seen[0]!.lastError).toContain('no data from WhatsApp')
+  expect(seen[1]!.lastError).toContain('408')
+}, 20_000)
 
 it('conflict (440) reconnects with backoff, and a loop of conflicts stops the session', async () => {
   const { sid, phone, seq } = await kicked('conflict')
