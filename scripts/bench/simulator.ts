@@ -167,6 +167,9 @@ await Promise.all(
 await done
 const msgSecs = (performance.now() - t0) / 1000
 const cpu1 = await simCpuSeconds()
+const simRss = sim.pid
+  ? Math.round(Number(/VmRSS:\s+(\d+)/.exec(await Bun.file(`/proc/${sim.pid}/status`).text())?.[1] ?? 0) / 1024)
+  : undefined
 const rss = Math.round(process.memoryUsage().rss / 1024 / 1024)
 
 console.log(
@@ -184,6 +187,7 @@ if (cpu0 !== undefined && cpu1 !== undefined) {
 console.log(
   `inbound messages: ${received} in ${msgSecs.toFixed(2)} s = ${Math.round(received / msgSecs)} msgs/s (Baileys decrypt in-process)`,
 )
+if (simRss !== undefined) console.log(`simulator rss: ${simRss} MB with ${ACCOUNTS} accounts`)
 console.log(`rss (bench process${SPAWN ? ', clients only' : ', simulator + clients'}): ${rss} MB`)
 for (const s of socks) s.end(undefined)
 await sim.stop()
