@@ -1,12 +1,12 @@
 // The live stream hub: one Server-Sent Events stream per client, fed from the outbox (never from memory),
-// so a client resumes from any event id without gaps. Each client has a bounded buffer: a live client that
-// cannot keep up, or one that stops reading, is disconnected; ingest never waits for anyone.
+// so a client resumes from any event id without gaps. Each client has a bounded buffer: a client that
+// falls behind is paced from the outbox, one that stops reading is disconnected; ingest waits for no one.
 import type { EventFilter, EventStore, StoredEvent } from '../store/events.ts'
 
 export type SseOptions = {
   /** Comment frame interval; proxies and clients see the connection alive. Default 15 s. */
   heartbeatMs?: number
-  /** Bytes queued for one client before it counts as too slow. Default 1 MiB. */
+  /** Bytes queued per client; past it the client is fed from the outbox as it drains. Default 1 MiB. */
   bufferBytes?: number
 }
 
@@ -22,7 +22,7 @@ const frame = (e: StoredEvent) =>
 export function createSseHub(events: EventStore, opts: SseOptions = {}) {
   const heartbeatMs = opts.heartbeatMs ?? 15_000
   const bufferBytes = opts.bufferBytes ?? 1 << 20
-  const clients = new Set<{ onCommit(): void; cut(why: string): void }>()
+  const clients = new Set<{ onCommit(): void; cut(): void }>()
   const unsubscribe = events.onCommitted(() => {
     for (const c of clients) c.onCommit()
   })
@@ -35,6 +35,7 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
       let live = false
       let closed = false
       let scheduled = false
+      let pushing = false
       let lastPull = Date.now()
       let timer: ReturnType<typeof setInterval> | null = null
 
@@ -43,14 +44,24 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
         clients.delete(client)
         if (timer) clearInterval(timer)
       }
-      /** Sends what the outbox holds past lastSeq, one chunk; cuts the client when its buffer overflows. */
+      /**
+       * Sends what the outbox holds past lastSeq while the client's buffer has room. When it is full the
+       * client is behind: it stays connected and pull() resumes from the outbox once it drains the buffer.
+       */
       const push = () => {
-        if (closed) return
-        const r = events.scan(orgId, lastSeq, filter, CHUNK)
-        lastSeq = r.lastSeq
-        live = !r.more
-        if (r.events.length) ctrl.enqueue(encoder.encode(r.events.map(frame).join('')))
-        if ((ctrl.desiredSize ?? 0) < 0) client.cut('buffer full')
+        if (closed || pushing) return
+        pushing = true // enqueue() may call pull() synchronously; one loop at a time
+        try {
+          while ((ctrl.desiredSize ?? 0) > 0) {
+            const r = events.scan(orgId, lastSeq, filter, CHUNK)
+            lastSeq = r.lastSeq
+            if (r.events.length) ctrl.enqueue(encoder.encode(r.events.map(frame).join('')))
+            if (!r.more) return void (live = true)
+          }
+          live = false
+        } finally {
+          pushing = false
+        }
       }
       const client = {
         // Live clients get new events at once; a client still catching up is paced by pull() instead.
@@ -62,11 +73,13 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
             push()
           })
         },
-        cut(why: string) {
+        cut() {
           if (closed) return
           cleanup()
           try {
-            ctrl.error(new Error(`event stream closed: ${why}`))
+            // error() without a reason drops the connection at once (close() would wait for a drain that
+            // never comes); with a reason Bun also prints it as an unhandled error.
+            ctrl.error()
           } catch {}
         },
       }
@@ -79,7 +92,7 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
             c.enqueue(encoder.encode('retry: 3000\n: connected\n\n'))
             timer = setInterval(() => {
               // A client whose buffer stayed full for two heartbeats has stopped reading.
-              if ((ctrl.desiredSize ?? 0) <= 0 && Date.now() - lastPull > 2 * heartbeatMs) client.cut('stalled')
+              if ((ctrl.desiredSize ?? 0) <= 0 && Date.now() - lastPull > 2 * heartbeatMs) client.cut()
               else if (!closed) ctrl.enqueue(encoder.encode(': heartbeat\n\n'))
             }, heartbeatMs)
           },
@@ -97,7 +110,7 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
     /** Disconnects everyone (shutdown). */
     close() {
       unsubscribe()
-      for (const c of clients) c.cut('shutting down')
+      for (const c of clients) c.cut()
     },
   }
 }
