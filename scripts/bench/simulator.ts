@@ -58,11 +58,14 @@ const SPAWN = process.argv.includes('--spawn')
 const logger = pino({ level: 'silent' })
 
 async function spawnSimulator() {
-  const child = Bun.spawn([process.execPath, 'src/simulator/cli.ts', '--port', '0', '--control-port', '0'], {
-    stdout: 'pipe',
-    stderr: 'ignore',
-    env: { ...process.env, WAGATE_LOG_LEVEL: 'silent' },
-  })
+  const child = Bun.spawn(
+    [process.execPath, `${import.meta.dir}/../../src/simulator/cli.ts`, '--port', '0', '--control-port', '0'],
+    {
+      stdout: 'pipe',
+      stderr: 'ignore',
+      env: { ...process.env, WAGATE_LOG_LEVEL: 'silent' },
+    },
+  )
   const reader = child.stdout.getReader()
   let text = ''
   while (!text.includes('\n')) {

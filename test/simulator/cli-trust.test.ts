@@ -27,7 +27,16 @@ describe('wagate simulator command', () => {
 
   test('prints one JSON line with the URLs and root key, serves, and stops cleanly on SIGTERM', async () => {
     const child = Bun.spawn(
-      [process.execPath, 'src/simulator/cli.ts', '--port', '0', '--control-port', '0', '--seed-accounts', '2'],
+      [
+        process.execPath,
+        `${import.meta.dir}/../../src/simulator/cli.ts`,
+        '--port',
+        '0',
+        '--control-port',
+        '0',
+        '--seed-accounts',
+        '2',
+      ],
       {
         stdout: 'pipe',
         stderr: 'pipe',
