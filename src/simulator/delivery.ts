@@ -52,11 +52,6 @@ export class Delivery {
     })
   }
 
-  /** Waits until everything scheduled for the device so far has been handed to its socket. */
-  drained(device: LinkedDevice): Promise<void> {
-    return device.chain
-  }
-
   /**
    * Called once a device has logged in and its key bundle is settled: first login gets the history sync, then the
    * queued items go out marked offline, then `<ib><offline count>` ends the backlog.
