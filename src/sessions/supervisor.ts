@@ -79,7 +79,11 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     }
   }
 
-  /** Ends the current socket (if any) so its late events no longer drive the status. Call under the lock. */
+  /**
+   * Ends the current socket (if any) so its late events no longer drive the status. Call under the lock.
+   * Creds of a pairing that never finished are wiped: `requestPairingCode` already wrote `me`, and Baileys
+   * would try to log in with them next time (research/baileys.md §2.7).
+   */
   async function detach(live: Live, logout = false) {
     live.generation++
     if (live.timer) clearTimeout(live.timer)
@@ -95,6 +99,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     } catch (e) {
       log.warn({ err: String(e) }, logout ? 'logout failed; wiping locally' : 'socket end failed')
     }
+    if (!live.auth.isLinked()) live.auth.wipe()
   }
 
   /** Opens a new socket for the session. Call under the lock. */

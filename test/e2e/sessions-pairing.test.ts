@@ -34,6 +34,7 @@ it('shows the QR only while waiting for a scan, and stop keeps it stopped', asyn
   await h.supervisor.stop(sid)
   expect(h.supervisor.qr(sid)).toBeNull()
   expect(h.session(sid)).toMatchObject({ status: 'stopped', desired_state: 'stopped' })
+  expect(authRows(sid)).toBe(0) // a pairing that never finished leaves no half-written creds
 })
 
 it('logs out on request: unlinks on WhatsApp and wipes the creds', async () => {
