@@ -108,9 +108,8 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     live.qrCount = 0
     live.pairing = false
     setStatus(sessionId, { status, ...(status === 'starting' ? { lastError: null } : {}) })
-    let sock: WaSocket | null = null
     const isCurrent = () => live.generation === gen
-    sock = openSocket({
+    live.sock = openSocket({
       auth: live.auth,
       isCurrent,
       logger: o.logger.child({ sessionId, module: 'baileys' }, { level: o.baileysLogLevel ?? 'warn' }),
@@ -158,7 +157,6 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
         close: (c) => onClose(sessionId, live, gen, c),
       },
     })
-    live.sock = sock
   }
 
   function watch(sessionId: string, live: Live, gen: number) {
