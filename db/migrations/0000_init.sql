@@ -176,7 +176,7 @@ CREATE TABLE `webhook_deliveries` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `deliveries_id` ON `webhook_deliveries` (`id`);--> statement-breakpoint
 CREATE INDEX `deliveries_webhook` ON `webhook_deliveries` (`webhook_id`,`pk`);--> statement-breakpoint
-CREATE INDEX `deliveries_due` ON `webhook_deliveries` (`webhook_id`,`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `deliveries_due` ON `webhook_deliveries` (`webhook_id`,`next_attempt_at`) WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX `deliveries_created` ON `webhook_deliveries` (`created_at`);--> statement-breakpoint
 CREATE TABLE `webhooks` (
 	`id` text PRIMARY KEY NOT NULL,

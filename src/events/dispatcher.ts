@@ -207,6 +207,7 @@ export function createDispatcher(o: DispatcherOptions) {
     start() {
       if (running) return
       running = true
+      targetsDirty = true
       const released = deliveries.releaseInFlight()
       if (released) logger.info({ released }, 'resuming webhook deliveries left in flight')
       unsubscribe.push(events.onCommitted(wake))

@@ -105,6 +105,12 @@ export function createDeliveryStore(db: Db, codec: CursorCodec) {
     `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
      next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *`,
   )
+  const insertMany = sqlite.query<null, [string, string, number]>(
+    `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
+     next_attempt_at, created_at, updated_at)
+     SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, 'pending', ?3, ?3, ?3
+     FROM json_each(?2) AS j`,
+  )
   const eventsAfter = sqlite.query<
     { seq: number; id: string; type: string; session_id: string | null },
     [string, number, number]
@@ -116,12 +122,13 @@ export function createDeliveryStore(db: Db, codec: CursorCodec) {
      WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
      ORDER BY d.next_attempt_at, d.pk LIMIT ?`,
   )
-  const markSending = sqlite.query<null, [number, number]>(
-    "UPDATE webhook_deliveries SET status = 'sending', updated_at = ? WHERE pk = ?",
+  const markSending = sqlite.query<null, [number, string]>(
+    "UPDATE webhook_deliveries SET status = 'sending', updated_at = ? WHERE pk IN (SELECT value FROM json_each(?))",
   )
-  const record = sqlite.query<null, [string, number, string, number, number]>(
-    `UPDATE webhook_deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
-     attempts = json_insert(attempts, '$[#]', json(?)), updated_at = ? WHERE pk = ?`,
+  const record = sqlite.query<null, [number, string]>(
+    `UPDATE webhook_deliveries AS d SET status = j.value ->> 'status', attempt_count = d.attempt_count + 1,
+     next_attempt_at = j.value ->> 'nextAttemptAt', attempts = json_insert(d.attempts, '$[#]', j.value -> 'attempt'),
+     updated_at = ?1 FROM json_each(?2) AS j WHERE d.pk = j.value ->> 'pk'`,
   )
   const nextDue = sqlite.query<{ at: number | null }, [string]>(
     "SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE webhook_id = ? AND status = 'pending'",
@@ -160,16 +167,15 @@ export function createDeliveryStore(db: Db, codec: CursorCodec) {
       return sqlite
         .transaction(() => {
           const rows = eventsAfter.all(w.orgId, w.hwm, max)
-          let made = 0
+          const made: [string, number, string, string, string | null][] = []
           for (const r of rows) {
-            const e = { seq: r.seq, id: r.id, type: r.type, sessionId: r.session_id }
-            if (!wants(e)) continue
-            add(w.id, e, now)
-            made++
+            if (wants({ seq: r.seq, id: r.id, type: r.type, sessionId: r.session_id }))
+              made.push([`dlv_${ulid(now)}`, r.seq, r.id, r.type, r.session_id])
           }
+          if (made.length) insertMany.run(w.id, JSON.stringify(made), now)
           const last = rows[rows.length - 1]
           if (last) setHwm.run(last.seq, w.id)
-          return { made, hwm: last?.seq ?? w.hwm, full: rows.length === max }
+          return { made: made.length, hwm: last?.seq ?? w.hwm, full: rows.length === max }
         })
         .immediate()
     },
@@ -177,30 +183,26 @@ export function createDeliveryStore(db: Db, codec: CursorCodec) {
     create: (webhookId: string, e: FanoutEvent, now = Date.now()) => delivery(add(webhookId, e, now)),
     /** Claims up to `limit` due deliveries of a webhook, oldest due first, marking them `sending`. */
     claim(webhookId: string, limit: number, now = Date.now()): Job[] {
-      return sqlite
-        .transaction(() =>
-          due.all(webhookId, now, limit).map((r) => {
-            markSending.run(now, r.pk)
-            return {
-              pk: r.pk,
-              id: r.id,
-              webhookId: r.webhook_id,
-              eventId: r.event_id,
-              sessionId: r.session_id,
-              attemptCount: r.attempt_count,
-              body: bodyOf(r),
-            }
-          }),
-        )
-        .immediate()
-    },
-    /** Records finished attempts, many per transaction. */
-    record(outcomes: readonly Outcome[], now = Date.now()) {
-      sqlite
+      const rows = sqlite
         .transaction(() => {
-          for (const o of outcomes) record.run(o.status, o.nextAttemptAt, JSON.stringify(o.attempt), now, o.pk)
+          const rows = due.all(webhookId, now, limit)
+          if (rows.length) markSending.run(now, JSON.stringify(rows.map((r) => r.pk)))
+          return rows
         })
         .immediate()
+      return rows.map((r) => ({
+        pk: r.pk,
+        id: r.id,
+        webhookId: r.webhook_id,
+        eventId: r.event_id,
+        sessionId: r.session_id,
+        attemptCount: r.attempt_count,
+        body: bodyOf(r),
+      }))
+    },
+    /** Records finished attempts, all in one statement. */
+    record(outcomes: readonly Outcome[], now = Date.now()) {
+      if (outcomes.length) record.run(now, JSON.stringify(outcomes))
     },
     /** Hands claimed but unsent deliveries back (their webhook was disabled, or the dispatcher stopped). */
     unclaim(pks: readonly number[]) {

@@ -277,7 +277,9 @@ export const webhookDeliveries = sqliteTable(
   (t) => [
     uniqueIndex('deliveries_id').on(t.id),
     index('deliveries_webhook').on(t.webhookId, t.pk),
-    index('deliveries_due').on(t.webhookId, t.status, t.nextAttemptAt),
+    index('deliveries_due')
+      .on(t.webhookId, t.nextAttemptAt)
+      .where(sql`status = 'pending'`),
     index('deliveries_created').on(t.createdAt),
   ],
 )

@@ -1,0 +1,189 @@
+// Webhook delivery benchmark: events/s delivered to a local receiver and delivery lag (commit → receipt)
+// while ingest runs, against a ceiling measured in the same run: raw keep-alive POSTs of the same bodies to
+// the same receiver at the same concurrency, no database.
+//   bun scripts/bench/webhooks.ts [--rate 5000] [--seconds 10] [--backlog 50000] [--sessions 16] [--concurrency 16]
+// The receiver runs as a child process (this file with --receiver) so its work is not on the dispatcher's loop.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createDispatcher } from '../../src/events/dispatcher.ts'
+import { generateSecret } from '../../src/events/secrets.ts'
+import { signatureHeaders } from '../../src/events/signing.ts'
+import { createLogger } from '../../src/log.ts'
+import { openDb } from '../../src/store/db.ts'
+import { createStores } from '../../src/store/index.ts'
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? Number(process.argv[i + 1]) : def
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
+
+if (process.argv.includes('--receiver')) {
+  // Counts requests and records lag = now - the envelope's createdAt; GET /stats returns and resets them.
+  let lags: number[] = []
+  let count = 0
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(req) {
+      if (req.method === 'GET') {
+        const sorted = lags.sort((a, b) => a - b)
+        const out = { count, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), max: sorted.at(-1) ?? 0 }
+        lags = []
+        count = 0
+        return Response.json(out)
+      }
+      const body = await req.text()
+      const at = body.indexOf('"createdAt":')
+      lags.push(Date.now() - Number(body.slice(at + 12, body.indexOf(',', at))))
+      count++
+      return new Response(null, { status: 204 })
+    },
+  })
+  console.log(JSON.stringify({ port: server.port }))
+  await new Promise(() => {})
+}
+
+const rate = arg('rate', 5000)
+const seconds = arg('seconds', 10)
+const backlog = arg('backlog', 50_000)
+const sessions = arg('sessions', 16)
+const concurrency = arg('concurrency', 16)
+
+const child = Bun.spawn([process.execPath, import.meta.path, '--receiver'], { stdout: 'pipe', stderr: 'inherit' })
+const first = await (child.stdout as ReadableStream<Uint8Array>).getReader().read()
+const { port } = JSON.parse(new TextDecoder().decode(first.value)) as { port: number }
+const url = `http://127.0.0.1:${port}/hook`
+const stats = () =>
+  fetch(url).then((r) => r.json() as Promise<{ count: number; p50: number; p99: number; max: number }>)
+
+const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-webhooks-'))
+const db = openDb(join(dir, 'wagate.db'))
+const stores = createStores(db, randomBytes(32))
+stores.orgs.create('bench')
+const secret = generateSecret()
+const hook = stores.webhooks.create('bench', { url, events: ['*'] }, secret)
+const dispatcher = createDispatcher({
+  events: stores.events,
+  webhooks: stores.webhooks,
+  deliveries: stores.deliveries,
+  logger: createLogger('silent'),
+  schedule: [1000],
+  timeoutMs: 10_000,
+  concurrency,
+})
+
+const data = { id: '3EB0C767D26A3D5E1C3F', chatId: '6281234567890@s.whatsapp.net', type: 'text', body: 'x'.repeat(200) }
+let n = 0
+/** One ingest transaction of `k` events spread over the sessions, then the commit notification. */
+function ingest(k: number) {
+  db.sqlite.transaction(() => {
+    for (let i = 0; i < k; i++, n++)
+      stores.events.append({ type: 'message.received', orgId: 'bench', sessionId: `s${n % sessions}`, data })
+  })()
+  stores.events.committed()
+}
+
+const waitCount = async (want: number, timeoutMs: number) => {
+  let got = 0
+  const until = Date.now() + timeoutMs
+  while (got < want && Date.now() < until) {
+    await Bun.sleep(50)
+    got += (await stats()).count
+  }
+  return got
+}
+
+// 1. Steady ingest at --rate for --seconds: delivered rate and lag while ingest runs.
+dispatcher.start()
+await stats()
+const tick = 10
+const perTick = Math.max(1, Math.round((rate * tick) / 1000))
+const t0 = performance.now()
+let produced = 0
+while (performance.now() - t0 < seconds * 1000) {
+  const due = Math.floor(((performance.now() - t0) / 1000) * rate)
+  if (due > produced) {
+    const k = Math.min(due - produced, perTick * 4)
+    ingest(k)
+    produced += k
+  }
+  await Bun.sleep(tick)
+}
+const steady = await stats()
+let delivered = steady.count
+delivered += await waitCount(produced - delivered, 30_000)
+const steadyElapsed = (performance.now() - t0) / 1000
+
+// 2. Backlog: --backlog events committed at once while the dispatcher is stopped, then drained.
+await dispatcher.stop()
+for (let left = backlog; left > 0; left -= 1000) ingest(Math.min(1000, left))
+await stats()
+const d0 = performance.now()
+dispatcher.start()
+const drained = await waitCount(backlog, 120_000)
+const drainRate = drained / ((performance.now() - d0) / 1000)
+await dispatcher.stop()
+
+// 3. Ceiling: the same bodies, signed, POSTed with the same concurrency, straight from memory.
+const bodies = Array.from({ length: 1000 }, (_, i) =>
+  JSON.stringify({
+    id: `evt_${i}`,
+    type: 'message.received',
+    createdAt: Date.now(),
+    orgId: 'bench',
+    sessionId: 's0',
+    data,
+  }),
+)
+let sent = 0
+const c0 = performance.now()
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (sent < backlog) {
+      const body = bodies[sent++ % bodies.length]!
+      const res = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...signatureHeaders([secret], 'evt_x', body) },
+      })
+      await res.arrayBuffer()
+    }
+  }),
+)
+const ceiling = backlog / ((performance.now() - c0) / 1000)
+await stats()
+
+const failed = db.sqlite
+  .query<{ n: number }, [string]>(
+    "SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ? AND status != 'succeeded'",
+  )
+  .get(hook.id)!.n
+console.log(
+  JSON.stringify(
+    {
+      config: { rate, seconds, backlog, sessions, concurrency },
+      steady: {
+        produced,
+        delivered,
+        deliveredPerSec: Math.round(delivered / steadyElapsed),
+        lagP50Ms: steady.p50,
+        lagP99Ms: steady.p99,
+        lagMaxMs: steady.max,
+      },
+      backlog: { delivered: drained, eventsPerSec: Math.round(drainRate) },
+      ceiling: { rawPostsPerSec: Math.round(ceiling) },
+      ratio: Number((drainRate / ceiling).toFixed(2)),
+      notSucceeded: failed,
+    },
+    null,
+    2,
+  ),
+)
+child.kill()
+db.close()
+rmSync(dir, { recursive: true, force: true })
+process.exit(0)
