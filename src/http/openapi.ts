@@ -1,5 +1,11 @@
 // OpenAPI document at /openapi.json and a docs UI at /docs, built from the routes' TypeBox schemas.
 import { openapi } from '@elysiajs/openapi'
+import { openapiWebhooks } from '../events/catalogue.ts'
+
+type Webhooks = Extract<
+  NonNullable<NonNullable<Parameters<typeof openapi>[0]>['documentation']>,
+  { webhooks?: unknown }
+>['webhooks']
 
 const description = `wagate is a self-hosted, multi-tenant WhatsApp HTTP gateway.
 
@@ -33,6 +39,8 @@ export function openapiPlugin(version: string, enabled: boolean) {
         },
       },
       security: [{ bearer: [] }],
+      // OpenAPI 3.1 `webhooks`: the event catalogue, one POST per event type a receiver gets.
+      webhooks: openapiWebhooks() as Webhooks,
     },
   })
 }
