@@ -77,7 +77,9 @@ export function createDispatcher(o: DispatcherOptions) {
   /** Reloads enabled webhooks; claimed jobs of a webhook that went away are handed back to the table. */
   function refreshTargets() {
     targetsDirty = false
-    const fresh = new Map(webhooks.enabledTargets().map((t) => [t.id, t]))
+    const unreadable = (webhookId: string, err: unknown) =>
+      logger.error({ webhookId, err }, 'webhook secret cannot be decrypted (was the secret key changed?)')
+    const fresh = new Map(webhooks.enabledTargets(unreadable).map((t) => [t.id, t]))
     for (const [id, ep] of endpoints) {
       if (fresh.has(id)) continue
       endpoints.delete(id)

@@ -216,7 +216,17 @@ export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) 
       const r = byId.get(id)
       return r ? target(r) : null
     },
-    enabledTargets: (): WebhookTarget[] => enabled.all().map(target),
+    /** Enabled webhooks with their secrets; one whose secret cannot be decrypted (another key) is skipped. */
+    enabledTargets(onUnreadable: (id: string, err: unknown) => void): WebhookTarget[] {
+      return enabled.all().flatMap((r) => {
+        try {
+          return [target(r)]
+        } catch (err) {
+          onUnreadable(r.id, err)
+          return []
+        }
+      })
+    },
     /** Subscribes to webhook changes (create, update, rotate, disable, delete). */
     onChange(listener: () => void) {
       listeners.add(listener)

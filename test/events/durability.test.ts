@@ -1,6 +1,9 @@
 // Delivery state lives in SQLite: events committed while no dispatcher runs, and deliveries a crashed
 // process left in flight, are delivered after a restart.
 import { afterEach, expect, it } from 'bun:test'
+import { randomBytes } from 'node:crypto'
+import { generateSecret } from '../../src/events/secrets.ts'
+import { createWebhookStore } from '../../src/store/webhooks.ts'
 import { startReceiver, waitFor } from './receiver.ts'
 import { eventsRig, type EventsRig } from './setup.ts'
 
@@ -56,4 +59,17 @@ it('creates each delivery once however often fan-out runs', async () => {
   const first = rig.stores.deliveries.fanOut(t, () => true, 100)
   const again = rig.stores.deliveries.fanOut(rig.stores.webhooks.target(w.id)!, () => true, 100)
   expect([first.made, again.made]).toEqual([5, 0])
+})
+
+it('keeps delivering to other webhooks when one secret cannot be decrypted', async () => {
+  rig = await eventsRig()
+  rx = startReceiver()
+  const foreign = createWebhookStore(rig.db, rig.stores.codec, randomBytes(32)) // sealed under another key
+  foreign.create('acme', { url: rx.url, events: ['*'] }, generateSecret())
+  rig.webhook({ url: rx.url })
+  rig.dispatcher.start()
+  rig.emit(1)
+  await waitFor(() => rx.received.length === 1)
+  await Bun.sleep(50) // the unreadable webhook sends nothing
+  expect(rx.received).toHaveLength(1)
 })
