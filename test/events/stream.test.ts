@@ -132,3 +132,13 @@ it('cuts off a client that never reads, without slowing ingest or other clients'
   expect(slowest).toBeLessThan(250)
   await waitFor(() => reader.events().length === total, 10_000, 'the reading client to get everything')
 })
+
+it('starts after a pull-API cursor passed as ?after=', async () => {
+  const { base, key, request } = await serve()
+  rig.emit(2)
+  const { nextCursor } = (await (await request('/api/v1/events')).json()) as { nextCursor: string }
+  const missed = rig.emit(3) // committed after the pull, before the stream opened
+  const c = await connect(base, key(['read']), `?after=${nextCursor}`)
+  await waitFor(() => c.events().length === 3)
+  expect(c.events().map((f) => f.id)).toEqual(missed.map((e) => e.id))
+})
