@@ -60,7 +60,13 @@ export async function startServer(
     maxBodyBytes: config.maxBodyBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
-  }).listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes })
+  }).listen({
+    hostname: config.host,
+    port: config.port,
+    // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
+    // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
+    maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024),
+  })
   const port = app.server!.port!
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, dataDir: config.dataDir }, 'wagate listening')

@@ -3,43 +3,22 @@ import { afterAll, beforeAll, expect, it } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { buildBinary, startBinary } from './helpers/binary.ts'
 
-const root = join(import.meta.dir, '..')
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bin-'))
-const bin = join(dir, 'wagate')
-let proc: ReturnType<typeof Bun.spawn>
+let proc: Awaited<ReturnType<typeof startBinary>>['proc']
 let url = ''
 let key = ''
 let stdout = ''
 
-async function readUntil(stream: ReadableStream<Uint8Array>, done: () => boolean, ms: number) {
-  const reader = stream.getReader()
-  const deadline = Date.now() + ms
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`binary did not start in time; output so far:\n${stdout}`)
-    const { value, done: end } = await reader.read()
-    if (end) throw new Error(`binary exited early:\n${stdout}`)
-    stdout += new TextDecoder().decode(value)
-  }
-  reader.releaseLock()
-}
-
 beforeAll(async () => {
-  const build = Bun.spawnSync([process.execPath, join(root, 'scripts', 'build.ts'), bin], { stderr: 'pipe' })
-  if (build.exitCode !== 0) throw new Error(build.stderr.toString())
+  const bin = buildBinary()
   // A stray .env and bunfig.toml in the working dir must not change the binary's behaviour.
   writeFileSync(join(dir, '.env'), 'WAGATE_PORT=1\nWAGATE_DATA_DIR=/nonexistent\n')
   writeFileSync(join(dir, 'bunfig.toml'), '[install]\nregistry = "http://127.0.0.1:1"\n')
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WAGATE_')))
-  proc = Bun.spawn([bin, 'serve', '--data-dir', join(dir, 'data'), '--port', '0', '--log-level', 'info'], {
-    cwd: dir,
-    env,
-    stdout: 'pipe',
-    stderr: 'inherit',
-  })
-  await readUntil(proc.stdout as ReadableStream<Uint8Array>, () => /"url":"[^"]+"/.test(stdout), 20_000)
-  url = /"url":"([^"]+)"/.exec(stdout)![1]!
-  key = /(wgk_[A-Za-z0-9_-]+)/.exec(stdout)![1]!
+  const started = await startBinary(bin, join(dir, 'data'), dir)
+  ;({ proc, url, stdout } = started)
+  key = started.key!
 }, 120_000)
 
 afterAll(() => {

@@ -30,6 +30,19 @@ function validationDetails(error: unknown): ErrorDetails {
   return { in: e.type, fields }
 }
 
+/** Reads the body as text, failing with 413 as soon as it passes `max` bytes. */
+async function readCapped(request: Request, max: number): Promise<string> {
+  if (!request.body) return ''
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength
+    if (total > max) throw new AppError('payload_too_large', `request body exceeds ${max} bytes`, { limit: max })
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 const requestIds = new WeakMap<Request, string>()
 let counter = 0
 
@@ -47,12 +60,12 @@ export function errorPlugin(logger: Logger, maxBodyBytes: number) {
         throw new AppError('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`, { limit: maxBodyBytes })
     })
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
-      // Strict JSON: a malformed body is a 400, never silently "no body"; an empty one is no body.
-      if (!contentType?.startsWith('application/json')) return
-      const text = await request.text()
-      if (text.length > maxBodyBytes)
-        throw new AppError('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`)
+      // The API speaks JSON only. Bodies are read with a cap (a chunked body has no content-length to check
+      // up front); a malformed body is a 400, never silently "no body"; an empty one is no body.
+      const text = await readCapped(request, maxBodyBytes)
       if (!text.trim()) return null
+      if (!contentType?.startsWith('application/json'))
+        throw new AppError('validation_error', 'request body must be application/json', { in: 'body' })
       try {
         return JSON.parse(text)
       } catch {

@@ -92,13 +92,14 @@ export function eventRoutes({ stores, authenticate, eventHub }: HttpDeps) {
             })
           start = seq
         }
-        return new Response(hub.open(principal.orgId, start, filter), {
-          headers: {
-            'content-type': 'text/event-stream; charset=utf-8',
-            'cache-control': 'no-cache',
-            'x-accel-buffering': 'no',
-          },
-        })
+        const headers = {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          'x-accel-buffering': 'no',
+        }
+        // HEAD gets the headers only: opening a stream that nobody will read would hold the connection.
+        if (request.method === 'HEAD') return new Response(null, { headers })
+        return new Response(hub.open(principal.orgId, start, filter), { headers })
       },
       {
         auth: 'read',

@@ -1,0 +1,42 @@
+// Hostile input against the running binary: a seeded fuzz run (scripts/fuzz.ts runs the full 10,000+).
+import { afterAll, beforeAll, expect, it } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildBinary, startBinary } from './helpers/binary.ts'
+import { fuzzContext, runFuzz, type FuzzReport } from './helpers/fuzz-run.ts'
+
+const COUNT = 1500
+const SEED = 20261122
+const dir = mkdtempSync(join(tmpdir(), 'wagate-fuzz-'))
+let gw: Awaited<ReturnType<typeof startBinary>>
+let report: FuzzReport
+
+beforeAll(async () => {
+  gw = await startBinary(buildBinary(), join(dir, 'data'), dir, ['--max-body-bytes', '65536'])
+  const ctx = await fuzzContext(gw.url, gw.key!, 65536)
+  report = await runFuzz({ url: gw.url, dbPath: join(dir, 'data', 'wagate.db'), ctx, seed: SEED, count: COUNT })
+}, 180_000)
+
+afterAll(async () => {
+  gw.proc.kill('SIGTERM')
+  await gw.proc.exited
+  rmSync(dir, { recursive: true, force: true })
+})
+
+it(`answers ${COUNT} generated requests with no 5xx, only enveloped errors, no data changed by a rejection`, () => {
+  expect(report.violations).toEqual([])
+  expect(report.sent).toBeGreaterThan(COUNT * 0.95)
+})
+
+it('exercised both accepted and rejected requests', () => {
+  const statuses = Object.keys(report.byStatus).map(Number)
+  expect(statuses.some((s) => s < 300)).toBe(true)
+  for (const s of [400, 401, 404]) expect(statuses).toContain(s)
+})
+
+it('is still healthy afterwards', async () => {
+  expect((await fetch(`${gw.url}/readyz`)).status).toBe(200)
+  const res = await fetch(`${gw.url}/api/v1/sessions`, { headers: { authorization: `Bearer ${gw.key}` } })
+  expect(res.status).toBe(200)
+})
