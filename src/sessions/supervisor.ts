@@ -125,6 +125,8 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
             log.error({ sessionId, err: String(e) }, 'ingest failed')
           }
         },
+        // Throws on failure on purpose: Baileys then NACKs instead of receipting a message we did not store.
+        received: (b) => ingest.batch(sessionId, b),
         storedText: (waId, fromMe) => ingest.storedText(sessionId, waId, fromMe),
         frame: () => void (live.lastFrameAt = clock()),
         qr(qr) {

@@ -52,5 +52,24 @@ function addMessages(b: Batch, messages: BaileysEventMap['messages.upsert']['mes
     b.lidMappings.push(...mappingsOfKey(m.key))
     const record = messageRecord(m, me)
     if (record) b.messages.push({ record, live })
+    if (record && live) addMerged(b, m)
+  }
+}
+
+/**
+ * Baileys' event buffer folds later updates, reactions and receipts of a buffered message into its upsert
+ * (research/baileys.md §3.0). The message itself is usually stored already (before its receipt, or by an
+ * earlier batch), so its insert is a no-op: carry the folded changes as updates, which are idempotent.
+ */
+function addMerged(b: Batch, m: BaileysEventMap['messages.upsert']['messages'][number]) {
+  const u = messageUpdate({ key: m.key, update: m })
+  if (u) b.updates.push(u)
+  for (const receipt of m.userReceipt ?? []) {
+    const r = receiptUpdate({ key: m.key, receipt })
+    if (r) b.updates.push(r)
+  }
+  for (const reaction of m.reactions ?? []) {
+    const r = reactionRecord({ key: m.key, reaction })
+    if (r) b.reactions.push(r)
   }
 }

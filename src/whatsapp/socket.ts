@@ -1,5 +1,15 @@
 // The socket factory: one Baileys connection for one session, exposed without Baileys types.
-import makeWASocket, { Browsers, jidNormalizedUser, type CacheStore, type WAProto } from '@whiskeysockets/baileys'
+import makeWASocket, {
+  Browsers,
+  cleanMessage,
+  jidNormalizedUser,
+  normalizeMessageContent,
+  proto,
+  type CacheStore,
+  type UserFacingSocketConfig,
+  type WAMessage,
+  type WAProto,
+} from '@whiskeysockets/baileys'
 import type { Logger } from '../log.ts'
 import type { SessionAuth } from './auth-state.ts'
 import { toBatch } from './batch.ts'
@@ -13,6 +23,11 @@ export type Account = { jid: string; lid: string | null; phone: string; pushName
 /** Callbacks from one socket. `batch` must be synchronous: it stores before Baileys moves on. */
 export type SocketHandlers = {
   batch(b: Batch): void
+  /**
+   * One decrypted message, before its receipt (or ack) leaves. Must have committed when it returns; a throw
+   * makes Baileys NACK the message so WhatsApp sends it again.
+   */
+  received(b: Batch): void | Promise<void>
   qr(qr: string): void
   open(account: Account): void
   close(c: Closed): void
@@ -58,9 +73,41 @@ const meOf = (m: { id?: string; lid?: string } | undefined): Me => ({
   lid: m?.lid ? jidNormalizedUser(m.lid) : null,
 })
 
+/**
+ * The option scripts/patch-baileys.mjs adds to Baileys (issue 6 §1): awaited for every successfully decrypted
+ * message before its delivery receipt or ack is sent, with the raw (not yet cleaned) message.
+ */
+type BeforeReceipt = { beforeReceipt(msg: WAMessage, type: 'notify' | 'append'): Promise<void> }
+
+/**
+ * `msg` as Baileys' later `messages.upsert` carries it: `cleanMessage` normalises the key and flips reaction and
+ * poll-vote keys inside `message` in place, and Baileys cleans the original again after the hook, so clean a copy
+ * (its key copied, its content deep-copied only when cleaning mutates it).
+ */
+function cleaned(msg: WAMessage, me: { id?: string; lid?: string } | undefined): WAMessage {
+  const content = normalizeMessageContent(msg.message)
+  const mutates = !!(content?.reactionMessage || content?.pollUpdateMessage)
+  const message = mutates ? proto.Message.decode(proto.Message.encode(msg.message!).finish()) : msg.message
+  const copy: WAMessage = { ...msg, key: { ...msg.key }, message }
+  cleanMessage(copy, me?.id ?? '', me?.lid ?? '')
+  return copy
+}
+
 export function openSocket(o: SocketOptions) {
   const { state, saveCreds } = o.auth.forSocket(o.isCurrent)
+  const hook: BeforeReceipt = {
+    // Store before the receipt: a process killed after the receipt but before the buffered `messages.upsert`
+    // was stored would lose a message WhatsApp will not send again. The later upsert of the same message is
+    // then a no-op (ingest is idempotent). A replaced socket must not write (like its key writes): throwing
+    // makes Baileys NACK, so the message comes again on the current connection.
+    async beforeReceipt(msg, type) {
+      if (!o.isCurrent()) throw new Error('socket replaced; message left for redelivery')
+      const m = cleaned(msg, state.creds.me)
+      await o.handlers.received(toBatch({ 'messages.upsert': { messages: [m], type } }, meOf(state.creds.me)))
+    },
+  }
   const sock = makeWASocket({
+    ...hook,
     auth: state,
     logger: o.logger,
     ...(o.waUrl ? { waWebSocketUrl: o.waUrl } : {}),
@@ -74,7 +121,7 @@ export function openSocket(o: SocketOptions) {
       const text = key.id ? o.handlers.storedText(key.id, !!key.fromMe) : null
       return text === null ? undefined : { conversation: text }
     },
-  })
+  } as UserFacingSocketConfig)
   // Baileys' end() destroys the event buffer without flushing it, losing events whose receipts already went
   // out (research/baileys.md §3.0, verified by a probe). Deliver them first, whoever ends the socket.
   const destroy = sock.ev.destroy.bind(sock.ev)
