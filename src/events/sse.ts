@@ -55,7 +55,13 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
           while ((ctrl.desiredSize ?? 0) > 0) {
             const r = events.scan(orgId, lastSeq, filter, CHUNK)
             lastSeq = r.lastSeq
-            if (r.events.length) ctrl.enqueue(encoder.encode(r.events.map(frame).join('')))
+            if (r.events.length) {
+              try {
+                ctrl.enqueue(encoder.encode(r.events.map(frame).join('')))
+              } catch {
+                return cleanup()
+              }
+            }
             if (!r.more) return void (live = true)
           }
           live = false
@@ -93,7 +99,14 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
             timer = setInterval(() => {
               // A client whose buffer stayed full for two heartbeats has stopped reading.
               if ((ctrl.desiredSize ?? 0) <= 0 && Date.now() - lastPull > 2 * heartbeatMs) client.cut()
-              else if (!closed) ctrl.enqueue(encoder.encode(': heartbeat\n\n'))
+              else if (!closed) {
+                // The stream can be closed underneath us (client gone, server stopping) before cancel() runs.
+                try {
+                  ctrl.enqueue(encoder.encode(': heartbeat\n\n'))
+                } catch {
+                  cleanup()
+                }
+              }
             }, heartbeatMs)
           },
           pull() {
