@@ -1,0 +1,67 @@
+// The message stored before its receipt (socket.ts beforeReceipt) and the buffered `messages.upsert` that
+// follows it: the second adds nothing, except changes Baileys' event buffer folded into it.
+import { afterEach, beforeEach, expect, it } from 'bun:test'
+import { proto, type BaileysEventMap, type WAMessage } from '@whiskeysockets/baileys'
+import { createIngest, type Ingest } from '../../src/sessions/ingest.ts'
+import { openDb, type Db } from '../../src/store/db.ts'
+import { createEventStore } from '../../src/store/events.ts'
+import { orgs, sessions } from '../../src/store/schema.ts'
+import { toBatch } from '../../src/whatsapp/batch.ts'
+
+const me = { jid: '15550000001@s.whatsapp.net', lid: '900000000001@lid' }
+const BOB = '15550000002@s.whatsapp.net'
+let db: Db
+let ingest: Ingest
+
+beforeEach(() => {
+  db = openDb(':memory:')
+  db.orm.insert(orgs).values({ id: 'o', name: 'o' }).run()
+  db.orm.insert(sessions).values({ id: 's', orgId: 'o', name: 's' }).run()
+  ingest = createIngest({ db, events: createEventStore(db) })
+})
+afterEach(() => db.close())
+
+const msg = (id: string, extra: object = {}) => <WAMessage>proto.WebMessageInfo.fromObject({
+    key: { remoteJid: BOB, fromMe: false, id },
+    messageTimestamp: 1_700_000_000,
+    message: { conversation: 'hi' },
+    pushName: 'Bob',
+    ...extra,
+  })
+const apply = (events: Partial<BaileysEventMap>) => ingest.batch('s', toBatch(events, me))
+const upsert = (m: WAMessage, type: 'notify' | 'append' = 'notify') => ({
+  'messages.upsert': { messages: [m], type },
+})
+const dump = (table: string) => db.sqlite.query<Record<string, unknown>, []>(`SELECT * FROM ${table}`).all()
+const types = () =>
+  db.sqlite
+    .query<{ type: string }, []>('SELECT type FROM events ORDER BY seq')
+    .all()
+    .map((e) => e.type)
+
+it('makes the later upsert of a message stored before its receipt a no-op', () => {
+  apply(upsert(msg('A'), 'append'))
+  const before = { messages: dump('messages'), chats: dump('chats'), contacts: dump('contacts'), events: types() }
+  apply({ ...upsert(msg('A'), 'append'), 'chats.update': [{ id: BOB, unreadCount: 1 }] })
+  expect({ messages: dump('messages'), chats: dump('chats'), contacts: dump('contacts'), events: types() }).toEqual(
+    before,
+  )
+  expect(types()).toEqual(['message.received'])
+})
+
+it('applies a reaction the event buffer folded into the upsert of an already stored message', () => {
+  apply(upsert(msg('A')))
+  const reaction = { key: { remoteJid: BOB, fromMe: false, id: 'R' }, text: '👍', senderTimestampMs: 1_700_000_001_000 }
+  apply(upsert(msg('A', { reactions: [reaction] })))
+  apply(upsert(msg('A', { reactions: [reaction] })))
+  expect(JSON.parse(dump('messages')[0]!.reactions as string)).toEqual({ [BOB]: '👍' })
+  expect(types()).toEqual(['message.received', 'message.reaction'])
+})
+
+it('applies an edit the event buffer folded into the upsert of an already stored message', () => {
+  apply(upsert(msg('A')))
+  const edited = { editedMessage: { message: { conversation: 'hi, edited' } } }
+  apply(upsert(msg('A', { message: edited })))
+  expect(dump('messages')[0]).toMatchObject({ body: 'hi, edited', edited: 1 })
+  expect(types()).toEqual(['message.received', 'message.edited'])
+})
