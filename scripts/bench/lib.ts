@@ -1,0 +1,153 @@
+// Shared pieces of the benchmark scripts: flags, the simulator and the gateway as child processes (so each has its
+// own core and its own RSS), linking sessions through the public API, and the one-line result the entry point reads.
+import { Database } from 'bun:sqlite'
+import { join } from 'node:path'
+import { startGateway, type GatewayProcess } from '../../test/helpers/gateway-process.ts'
+
+export const root = join(import.meta.dir, '..', '..')
+
+export function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? Number(process.argv[i + 1]) : def
+}
+export const flag = (name: string) => process.argv.includes(`--${name}`)
+
+/** The line index.ts looks for: `BENCH {json}`. Everything else a script prints is for humans. */
+export function result(data: Record<string, unknown>): void {
+  console.log(`BENCH ${JSON.stringify(data)}`)
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+/** Resident set size of a process in MB, from /proc (VmRSS). */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await Bun.file(`/proc/${pid}/status`).text()
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text()
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100
+}
+
+export async function waitFor<T>(what: string, cond: () => T | Promise<T>, timeoutMs: number, everyMs = 20) {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const v = await cond()
+    if (v) return v as NonNullable<T>
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(everyMs)
+  }
+}
+
+export type Sim = Awaited<ReturnType<typeof spawnSimulator>>
+
+/** `wagate simulator` in a child process: its Signal encryption must not share the gateway's event loop. */
+export async function spawnSimulator() {
+  const child = Bun.spawn(
+    [process.execPath, join(root, 'src', 'simulator', 'cli.ts'), '--port', '0', '--control-port', '0'],
+    {
+      stdout: 'pipe',
+      stderr: 'ignore',
+    },
+  )
+  const reader = child.stdout.getReader()
+  let text = ''
+  while (!text.includes('\n')) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error('simulator exited before printing its URLs')
+    text += new TextDecoder().decode(value)
+  }
+  const info = JSON.parse(text.slice(0, text.indexOf('\n'))) as {
+    wsUrl: string
+    controlUrl: string
+    rootPublicKey: string
+  }
+  async function control<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(info.controlUrl + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`)
+    return (await res.json()) as T
+  }
+  return {
+    ...info,
+    pid: child.pid,
+    control,
+    env: { WAGATE_WA_URL: info.wsUrl, WAGATE_WA_ROOT_KEY: info.rootPublicKey },
+    stop: async () => {
+      child.kill('SIGTERM')
+      await child.exited
+    },
+  }
+}
+
+/** The gateway (`bun src/main.ts serve`) on `dataDir`, pointed at the simulator, with a typed API caller. */
+export async function spawnGateway(dataDir: string, sim: Sim) {
+  const gw: GatewayProcess = await startGateway({ dataDir, env: sim.env, timeoutMs: 30_000 })
+  const key = gw.key!
+  async function api<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${gw.url}/api/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...init.headers },
+    })
+    return { status: res.status, body: (await res.json().catch(() => null)) as T }
+  }
+  return { ...gw, api }
+}
+export type Gateway = Awaited<ReturnType<typeof spawnGateway>>
+
+/**
+ * Links one session per phone through the public API (create + start, read the QR, scan it on the simulator) and
+ * waits until every one is `connected`. `parallel` bounds how many pairings are in flight at once.
+ */
+export async function linkSessions(gw: Gateway, sim: Sim, phones: string[], parallel = 10): Promise<string[]> {
+  const sids: string[] = []
+  let next = 0
+  async function one(phone: string) {
+    await sim.control('POST', '/accounts', { phone, name: `Owner ${phone}` })
+    const created = await gw.api<{ id: string }>('/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ name: phone, start: true }),
+    })
+    if (created.status >= 300) throw new Error(`create session: ${created.status} ${JSON.stringify(created.body)}`)
+    const sid = created.body.id
+    const qr = await waitFor(
+      `QR of ${phone}`,
+      async () => {
+        const r = await gw.api<{ qr: string }>(`/sessions/${sid}/qr`)
+        return r.status === 200 ? r.body.qr : null
+      },
+      30_000,
+      50,
+    )
+    await sim.control('POST', `/accounts/${phone}:scan`, { qr })
+    await waitFor(
+      `${phone} connected`,
+      async () => (await gw.api<{ status: string }>(`/sessions/${sid}`)).body.status === 'connected',
+      60_000,
+      100,
+    )
+    sids.push(sid)
+  }
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, phones.length) }, async () => {
+      while (next < phones.length) await one(phones[next++]!)
+    }),
+  )
+  return sids
+}
+
+/** A read-only handle on the gateway's database, to count stored rows without going through its event loop. */
+export function countMessages(dataDir: string, body: string): () => number {
+  const db = new Database(join(dataDir, 'wagate.db'), { readonly: true })
+  const q = db.query<{ n: number }, [string]>('SELECT count(*) AS n FROM messages WHERE body = ?')
+  return () => q.get(body)!.n
+}
