@@ -26,7 +26,7 @@ export function apiKeyRoutes({ stores, authenticate }: HttpDeps) {
   return new Elysia({ prefix: '/api/v1/api-keys', tags: ['api-keys'] })
     .use(authPlugin(authenticate))
     .post(
-      '/',
+      '',
       ({ principal, body, set }) => {
         const minted = mintApiKey()
         const created = apiKeys.create({
@@ -54,7 +54,7 @@ export function apiKeyRoutes({ stores, authenticate }: HttpDeps) {
         detail: { summary: 'Create an API key', description: 'Returns the key once; only its hash is stored.' },
       },
     )
-    .get('/', ({ principal, query }) => apiKeys.page(principal.orgId, pageOf(query)), {
+    .get('', ({ principal, query }) => apiKeys.page(principal.orgId, pageOf(query)), {
       auth: 'admin',
       query: PageQuery,
       response: { 200: PageOf(ApiKey), ...errors },

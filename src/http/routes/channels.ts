@@ -33,7 +33,7 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
   return new Elysia({ prefix: '/api/v1/sessions/:sid/channels', tags: ['channels'] })
     .use(authPlugin(authenticate))
     .get(
-      '/',
+      '',
       ({ principal, params, query }) => channels.page(ownSession(sessions, principal, params.sid).id, pageOf(query)),
       {
         auth: 'read',
@@ -71,7 +71,7 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
       },
     )
     .post(
-      '/',
+      '',
       async ({ principal, params, body, set }) => {
         const session = ownSession(sessions, principal, params.sid)
         const name = body.name.trim()

@@ -22,7 +22,7 @@ export function chatRoutes({ stores, authenticate }: HttpDeps) {
   return new Elysia({ prefix: '/api/v1/sessions/:sid/chats', tags: ['chats'] })
     .use(authPlugin(authenticate))
     .get(
-      '/',
+      '',
       ({ principal, params, query }) => chats.page(ownSession(sessions, principal, params.sid).id, pageOf(query)),
       {
         auth: 'read',

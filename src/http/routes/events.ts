@@ -48,7 +48,7 @@ export function eventRoutes({ stores, authenticate, eventHub }: HttpDeps) {
   return new Elysia({ prefix: '/api/v1/events', tags: ['events'] })
     .use(authPlugin(authenticate))
     .get(
-      '/',
+      '',
       ({ principal, query }) => {
         const filter = filterOf(query)
         const r = events.scan(

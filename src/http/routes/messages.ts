@@ -31,7 +31,7 @@ export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
   return new Elysia({ prefix: '/api/v1/sessions/:sid/messages', tags: ['messages'] })
     .use(authPlugin(authenticate))
     .post(
-      '/',
+      '',
       async ({ principal, params, body, request, set }) => {
         const session = ownSession(sessions, principal, params.sid)
         const input = { ...body, to: toJid(body.to) }

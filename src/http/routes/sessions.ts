@@ -30,7 +30,7 @@ export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
   return new Elysia({ prefix: '/api/v1/sessions', tags: ['sessions'] })
     .use(authPlugin(authenticate))
     .post(
-      '/',
+      '',
       async ({ principal, body, set }) => {
         const metadata = metadataOf(body.metadata)
         const session = sessions.create({ orgId: principal.orgId, name: body.name, ...(metadata ? { metadata } : {}) })
@@ -45,7 +45,7 @@ export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
         detail: { summary: 'Create a session', description: 'Creates a session (status `stopped` unless start).' },
       },
     )
-    .get('/', ({ principal, query }) => sessions.page(principal.orgId, pageOf(query)), {
+    .get('', ({ principal, query }) => sessions.page(principal.orgId, pageOf(query)), {
       auth: 'read',
       query: PageQuery,
       response: { 200: PageOf(Session), ...errors },

@@ -91,7 +91,7 @@ export function webhookRoutes({ stores, authenticate }: HttpDeps) {
   return new Elysia({ prefix: '/api/v1/webhooks', tags: ['webhooks'] })
     .use(authPlugin(authenticate))
     .post(
-      '/',
+      '',
       ({ principal, body, set }) => {
         const secret = generateSecret()
         const created = webhooks.create(principal.orgId, checked(stores, principal.orgId, body), secret)
@@ -114,7 +114,7 @@ export function webhookRoutes({ stores, authenticate }: HttpDeps) {
         },
       },
     )
-    .get('/', ({ principal, query }) => webhooks.page(principal.orgId, pageOf(query)), {
+    .get('', ({ principal, query }) => webhooks.page(principal.orgId, pageOf(query)), {
       auth: 'manage',
       query: PageQuery,
       response: { 200: PageOf(Webhook), ...errors },
