@@ -134,3 +134,6 @@ export function loadConfig(
 
 /** Env var name of a config field, for help texts and the README. */
 export const envName = (field: string) => 'WAGATE_' + field.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
+
+/** The log level the environment asks for, for commands that take no full Config (the simulator). */
+export const envLogLevel = (env: Record<string, string | undefined> = process.env) => envValues(env).logLevel ?? 'info'

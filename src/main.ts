@@ -3,7 +3,7 @@
 import pkg from '../package.json' with { type: 'json' }
 import { isCapability } from './auth/capabilities.ts'
 import { createKey } from './bootstrap.ts'
-import { Config, ConfigError, envName, loadConfig, parseFlags } from './config.ts'
+import { Config, ConfigError, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
 import { createLogger } from './log.ts'
 import { openData, startServer } from './server.ts'
 import { makeEngine } from './engine.ts'
@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(rest)
       case 'simulator': {
         const { simulatorCommand } = await import('./simulator/cli.ts')
-        return await simulatorCommand(rest)
+        return await simulatorCommand(rest, envLogLevel())
       }
       case 'keys':
         return keys(rest)

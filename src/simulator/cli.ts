@@ -1,6 +1,7 @@
 // `wagate simulator [--port 7000] [--control-port 7001] [--seed-accounts N]`: runs the simulator until SIGINT/SIGTERM.
 // Prints one JSON line on stdout ({wsUrl, controlUrl, rootPublicKey}) for scripts and a human line on stderr.
 import pino from 'pino'
+import { quietSignalLogs } from '../whatsapp/quiet.ts'
 import { startSimulator } from './index.ts'
 
 const HELP = `Usage: wagate simulator [options]
@@ -11,6 +12,7 @@ Options:
   --port N            WebSocket port (default 7000; 0 picks a free one)
   --control-port N    control API port (default 7001; 0 picks a free one)
   --seed-accounts N   create accounts 15550000001… at start (default 0)
+  --log-level L       pino level for the simulator's log on stderr (default info, or WAGATE_LOG_LEVEL)
   -h, --help          show this help
 
 Point the gateway at it with WAGATE_WA_URL=<wsUrl> and WAGATE_WA_ROOT_KEY=<rootPublicKey>.
@@ -23,24 +25,8 @@ function parsePort(name: string, value: string | undefined, max = 65535): number
   return n
 }
 
-/**
- * libsignal reports session housekeeping with console.info/warn ("Closing session: SessionEntry…") for every
- * re-keyed session. In the simulator's own process that is noise on the operator's terminal, so the CLI (and only
- * the CLI, never the library) drops those lines.
- */
-function quietLibsignalConsole(): void {
-  const noisy =
-    /^(Closing session|Opening session|Removing old closed session|Closing open session|Decrypted message with closed session|Session already)/
-  for (const key of ['info', 'warn'] as const) {
-    const orig = console[key]
-    console[key] = (...args: unknown[]) => {
-      if (typeof args[0] === 'string' && noisy.test(args[0])) return
-      orig(...args)
-    }
-  }
-}
-
-export async function simulatorCommand(argv: string[]): Promise<number> {
+/** `logLevel` comes from WAGATE_LOG_LEVEL (read by src/config.ts); `--log-level` overrides it. */
+export async function simulatorCommand(argv: string[], logLevel = 'info'): Promise<number> {
   let port = 7000
   let controlPort = 7001
   let seedAccounts = 0
@@ -56,6 +42,7 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
         return 0
       } else if (flag === '--port') port = parsePort('--port', value())
       else if (flag === '--control-port') controlPort = parsePort('--control-port', value())
+      else if (flag === '--log-level') logLevel = value() ?? logLevel
       else if (flag === '--seed-accounts') seedAccounts = parsePort('--seed-accounts', value(), 100_000)
       else throw new Error(`unknown option ${arg}`)
     }
@@ -63,8 +50,10 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
     process.stderr.write(`wagate simulator: ${(err as Error).message}\n\n${HELP}`)
     return 2
   }
-  quietLibsignalConsole()
-  const logger = pino({ level: process.env.WAGATE_LOG_LEVEL ?? 'info' }, pino.destination(2))
+  const logger = pino({ level: logLevel }, pino.destination(2))
+  // libsignal prints session housekeeping (with key material) on the console; in the simulator's own process
+  // that goes to our logger at debug level instead, as in the gateway.
+  quietSignalLogs(logger)
   let sim
   try {
     sim = await startSimulator({ port, controlPort, seedAccounts, logger })
