@@ -5,15 +5,11 @@
 //
 // By default the simulator runs in this process next to the clients, so msgs/s is a floor for the simulator alone.
 // --spawn runs it as `bun src/simulator/cli.ts` in a child process instead (simulator and clients on separate cores).
-import makeWASocket, {
-  initAuthCreds,
-  type AuthenticationState,
-  type SignalDataSet,
-  type SignalDataTypeMap,
-} from '@whiskeysockets/baileys'
+import makeWASocket from '@whiskeysockets/baileys'
 import pino from 'pino'
 import { startSimulator } from '../../src/simulator/index.ts'
 import { trustRoot } from '../../src/whatsapp/trust.ts'
+import { memoryAuth } from '../../test/simulator/harness.ts'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -27,31 +23,6 @@ const MESSAGES = arg('messages', 2_000)
 for (const k of ['info', 'warn'] as const) {
   const orig = console[k]
   console[k] = (...a: unknown[]) => (typeof a[0] === 'string' && /session/i.test(a[0]) ? undefined : orig(...a))
-}
-
-function memoryAuth(): AuthenticationState {
-  const store = new Map<string, unknown>()
-  return {
-    creds: initAuthCreds(),
-    keys: {
-      get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
-        const out: { [id: string]: SignalDataTypeMap[T] } = {}
-        for (const id of ids) {
-          const v = store.get(`${type}:${id}`)
-          if (v !== undefined) out[id] = v as SignalDataTypeMap[T]
-        }
-        return out
-      },
-      set: async (data: SignalDataSet) => {
-        for (const [type, entries] of Object.entries(data)) {
-          for (const [id, v] of Object.entries(entries ?? {})) {
-            if (v == null) store.delete(`${type}:${id}`)
-            else store.set(`${type}:${id}`, v)
-          }
-        }
-      },
-    },
-  }
 }
 
 const SPAWN = process.argv.includes('--spawn')
