@@ -5,7 +5,7 @@
 //
 // By default the simulator runs in this process next to the clients, so msgs/s is a floor for the simulator alone.
 // --spawn runs it as `bun src/simulator/cli.ts` in a child process instead (simulator and clients on separate cores).
-import makeWASocket from '@whiskeysockets/baileys'
+import makeWASocket, { type AuthenticationState } from '@whiskeysockets/baileys'
 import pino from 'pino'
 import { startSimulator } from '../../src/simulator/index.ts'
 import { trustRoot } from '../../src/whatsapp/trust.ts'
