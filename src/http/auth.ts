@@ -3,9 +3,11 @@ import { Elysia } from 'elysia'
 import type { Authenticator } from '../auth/authenticator.ts'
 import type { Capability, Principal } from '../auth/capabilities.ts'
 import { AppError } from '../errors.ts'
+import { ErrorEnvelope } from './errors.ts'
 
 export function authPlugin(authenticate: Authenticator) {
-  return new Elysia({ name: 'auth' }).macro({
+  // The error envelope is registered here, once, so every route file documents errors as one named component.
+  return new Elysia({ name: 'auth' }).model({ error: ErrorEnvelope }).macro({
     auth: (need: Capability) => ({
       // Reads request.headers, not the `headers` context: sucrose may drop the latter in compiled builds.
       async resolve({ request }): Promise<{ principal: Principal }> {

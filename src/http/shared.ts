@@ -4,7 +4,6 @@ import type { Principal } from '../auth/capabilities.ts'
 import { clampLimit } from '../domain/page.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { SessionStore } from '../store/sessions.ts'
-import { ErrorEnvelope } from './errors.ts'
 
 export const PageQuery = t.Object({
   limit: t.Optional(
@@ -26,12 +25,7 @@ export const PageOf = <T extends TSchema>(item: T) =>
   })
 
 /** Error responses documented on every authenticated route. */
-export const errors = {
-  400: ErrorEnvelope,
-  401: ErrorEnvelope,
-  403: ErrorEnvelope,
-  404: ErrorEnvelope,
-} as const
+export const errors = { 400: 'error', 401: 'error', 403: 'error', 404: 'error' } as const
 
 /** A path segment that failed percent-decoding arrives as null: reject it as bad input. */
 export function pathId(value: string | null | undefined, name: string): string {

@@ -5,7 +5,6 @@ import { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
-import { ErrorEnvelope } from '../errors.ts'
 import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
 
 const isChannelJid = (jid: string) => /^[0-9]{6,30}@newsletter$/.test(jid)
@@ -28,7 +27,7 @@ const docs = {
 
 export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, channels, messages } = stores
-  const live = { ...errors, 409: ErrorEnvelope, 502: ErrorEnvelope }
+  const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
 
   return new Elysia({ prefix: '/api/v1/sessions/:sid/channels', tags: ['channels'] })
     .use(authPlugin(authenticate))

@@ -6,7 +6,6 @@ import { Message } from '../../domain/message.ts'
 import { AppError } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
-import { ErrorEnvelope } from '../errors.ts'
 import { errors, ownSession } from '../shared.ts'
 
 const Jid = t.String({
@@ -65,7 +64,7 @@ export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
       {
         auth: 'send',
         body: SendText,
-        response: { 201: Message, ...errors, 409: ErrorEnvelope, 502: ErrorEnvelope },
+        response: { 201: Message, ...errors, 409: 'error' as const, 502: 'error' as const },
         detail: {
           summary: 'Send a text message',
           description:

@@ -5,7 +5,6 @@ import { Session } from '../../domain/session.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
-import { ErrorEnvelope } from '../errors.ts'
 import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
 
 // Declared as Unknown and checked by hand: Elysia's coercion turns a string into an indexed object for t.Object/t.Record.
@@ -25,7 +24,7 @@ const Phone = t.String({ pattern: '^\\+?[0-9]{6,15}$', description: 'Internation
 
 export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions } = stores
-  const conflict = { ...errors, 409: ErrorEnvelope }
+  const conflict = { ...errors, 409: 'error' as const }
 
   return new Elysia({ prefix: '/api/v1/sessions', tags: ['sessions'] })
     .use(authPlugin(authenticate))

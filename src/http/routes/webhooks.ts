@@ -8,7 +8,6 @@ import type { Stores } from '../../store/index.ts'
 import type { WebhookInput } from '../../store/webhooks.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
-import { ErrorEnvelope } from '../errors.ts'
 import { errors, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
 
 const Webhook = t.Object({
@@ -194,7 +193,7 @@ export function webhookRoutes({ stores, authenticate }: HttpDeps) {
             }),
           ),
         ),
-        response: { 200: WithSecret, 202: Delivery, ...errors, 409: ErrorEnvelope },
+        response: { 200: WithSecret, 202: Delivery, ...errors, 409: 'error' as const },
         detail: {
           summary: 'Webhook methods: :rotateSecret, :test',
           description:
