@@ -98,10 +98,15 @@ export function openSocket(o: SocketOptions) {
   const hook: BeforeReceipt = {
     // Store before the receipt: a process killed after the receipt but before the buffered `messages.upsert`
     // was stored would lose a message WhatsApp will not send again. The later upsert of the same message is
-    // then a no-op (ingest is idempotent). A replaced socket must not write (like its key writes): throwing
-    // makes Baileys NACK, so the message comes again on the current connection.
+    // then a no-op (ingest is idempotent).
     async beforeReceipt(msg, type) {
-      if (!o.isCurrent()) throw new Error('socket replaced; message left for redelivery')
+      if (!o.isCurrent()) {
+        // A replaced socket must not write (like its key writes), nor receipt what it did not store. Held until
+        // the supervisor's end() has closed the connection, the throw cannot even become a NACK (which a server
+        // may treat as final), so the message stays queued for the current connection.
+        await closed
+        throw new Error('socket replaced; message left for redelivery')
+      }
       const m = cleaned(msg, state.creds.me)
       await o.handlers.received(toBatch({ 'messages.upsert': { messages: [m], type } }, meOf(state.creds.me)))
     },
@@ -130,6 +135,9 @@ export function openSocket(o: SocketOptions) {
     destroy()
   }
   let ending = false
+  // Resolved by the `connection: 'close'` update, which Baileys emits once the WebSocket is closed.
+  let onClosed!: () => void
+  const closed = new Promise<void>((r) => (onClosed = r))
 
   sock.ev.process((events) => {
     // Synchronous on purpose: nothing below awaits before the batch is stored.
@@ -145,6 +153,7 @@ export function openSocket(o: SocketOptions) {
       o.handlers.open({ jid: id, lid: me.lid, phone: id.split('@')[0] ?? '', pushName: state.creds.me?.name ?? null })
     }
     if (u.connection === 'close') {
+      onClosed()
       const err = u.lastDisconnect?.error as (Error & { output?: { statusCode?: number } }) | undefined
       o.handlers.close({ code: err?.output?.statusCode, message: err?.message ?? '', intentional: ending || !err })
     }

@@ -19,24 +19,14 @@ beforeAll(async () => {
   h = await startHarness()
   await h.control('POST', '/accounts', { phone: BOB, name: 'Bob' })
   sid = await h.linkedSession(ME)
-  // The supervisor lets go of the linked session; the test drives its own socket on the same creds.
+  // The supervisor lets go of the linked session; the tests drive their own sockets on the same creds.
   await h.supervisor.stop(sid)
 })
 afterAll(() => h.close())
 
-it('verifies the Baileys patch is in place where the receipt code is (a moved anchor fails)', () => {
-  const root = join(import.meta.dir, '..', '..')
-  const check = Bun.spawnSync(['node', join(root, 'scripts', 'patch-baileys.mjs'), '--check'], { cwd: root })
-  expect(check.stderr.toString()).toBe('')
-  expect(check.exitCode).toBe(0)
-})
-
-it('withholds the delivery receipt until the received hook has returned', async () => {
-  let frames = 0
-  let opened = false
-  const received: Batch[] = []
-  let release!: () => void
-  const gate = new Promise<void>((r) => (release = r))
+/** A socket on the linked session whose `received` handler is the test's; resolves once it is open. */
+async function socket(received: (b: Batch) => Promise<void>, isCurrent = () => true) {
+  const state = { frames: 0, opened: false }
   const logger = createLogger('silent')
   const auth = createSessionAuth({
     sessionId: sid,
@@ -46,44 +36,98 @@ it('withholds the delivery receipt until the received hook has returned', async 
   })
   const sock = openSocket({
     auth,
-    isCurrent: () => true,
+    isCurrent,
     logger,
     waUrl: h.sim.wsUrl,
     retryCache: createRetryCache(),
     keepAliveIntervalMs: 200,
     handlers: {
       batch: () => {},
-      async received(b) {
-        received.push(b)
-        await gate
-      },
+      received,
       qr: () => {},
-      open: () => void (opened = true),
+      open: () => void (state.opened = true),
       close: () => {},
-      frame: () => void frames++,
+      frame: () => void state.frames++,
       storedText: () => null,
     },
   })
+  await waitFor('the socket to open', () => state.opened, 15_000)
+  return {
+    state,
+    /** Keepalive answers: proof that the connection keeps flowing. */
+    frames: (n: number) => {
+      const seen = state.frames
+      return waitFor(`${n} more frames`, () => state.frames >= seen + n, 5_000)
+    },
+    async end() {
+      await sock.end()
+      auth.close()
+    },
+  }
+}
+
+async function send(text: string) {
+  const sent = (await h.control('POST', `/accounts/${BOB}/messages`, { to: ME, text })).body
+  return async () => {
+    const all = (await h.control('GET', `/accounts/${BOB}/sent`)).body.data as any[]
+    return all.find((s) => s.id === sent.id)?.devices[0]?.state as string | undefined
+  }
+}
+
+const bodies = (batches: Batch[]) => batches.flatMap((b) => b.messages.map((m) => m.record.body))
+
+it('verifies the Baileys patch is in place where the receipt code is (a moved anchor fails)', () => {
+  const root = join(import.meta.dir, '..', '..')
+  const check = Bun.spawnSync(['node', join(root, 'scripts', 'patch-baileys.mjs'), '--check'], { cwd: root })
+  expect(check.stderr.toString()).toBe('')
+  expect(check.exitCode).toBe(0)
+})
+
+it('withholds the delivery receipt until the received hook has returned', async () => {
+  const received: Batch[] = []
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  const s = await socket(async (b) => {
+    received.push(b)
+    await gate
+  })
   try {
-    await waitFor('the socket to open', () => opened, 15_000)
-    const sent = (await h.control('POST', `/accounts/${BOB}/messages`, { to: ME, text: 'hold the receipt' })).body
-    const state = async () => {
-      const all = (await h.control('GET', `/accounts/${BOB}/sent`)).body.data as any[]
-      return all.find((s) => s.id === sent.id)?.devices[0]?.state as string | undefined
-    }
+    const state = await send('hold the receipt')
     // Unpatched, the hook is never called and the receipt goes out at once.
     await waitFor('the hook or a receipt', async () => received.length === 1 || (await state()) === 'receipted')
     expect(await state()).toBe('delivered')
-    expect(received[0]!.messages.map((m) => m.record.body)).toEqual(['hold the receipt'])
-    // Keepalive answers prove the connection keeps flowing while the hook holds the receipt back.
-    const seen = frames
-    await waitFor('more frames while blocked', () => frames >= seen + 3, 5_000)
+    expect(bodies(received)).toEqual(['hold the receipt'])
+    await s.frames(3)
     expect(await state()).toBe('delivered')
     release()
     await waitFor('the receipt after release', async () => (await state()) === 'receipted')
   } finally {
     release()
-    await sock.end()
-    auth.close()
+    await s.end()
+  }
+}, 30_000)
+
+it('a replaced socket stores nothing and receipts nothing; the next socket gets the message again', async () => {
+  const old: Batch[] = []
+  let current = true
+  const replaced = await socket(
+    async (b) => void old.push(b),
+    () => current,
+  )
+  current = false
+  const state = await send('sent to a replaced socket')
+  await waitFor('delivered', async () => (await state()) === 'delivered')
+  await replaced.frames(3)
+  expect(old).toEqual([])
+  expect(await state()).toBe('delivered')
+  await replaced.end()
+
+  const received: Batch[] = []
+  const next = await socket(async (b) => void received.push(b))
+  try {
+    await waitFor('the receipt from the next socket', async () => (await state()) === 'receipted')
+    expect(bodies(received)).toEqual(['sent to a replaced socket'])
+  } finally {
+    await next.end()
   }
 }, 30_000)
