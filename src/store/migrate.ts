@@ -6,9 +6,7 @@ export type MigrationResult = { applied: string[]; total: number }
 
 /** Applies every embedded migration not yet recorded, each in its own transaction. */
 export function migrate(sqlite: Database): MigrationResult {
-  sqlite.run(
-    'CREATE TABLE IF NOT EXISTS wagate_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',
-  )
+  sqlite.run('CREATE TABLE IF NOT EXISTS wagate_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)')
   const done = new Set(
     sqlite
       .query<{ name: string }, []>('SELECT name FROM wagate_migrations')
