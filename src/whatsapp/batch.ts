@@ -1,5 +1,11 @@
 // Pure: one Baileys event map (as `ev.process` delivers it) → one Batch of records for one transaction.
-import type { BaileysEventMap } from '@whiskeysockets/baileys'
+import {
+  normalizeMessageContent,
+  proto,
+  WAMessageStubType,
+  type BaileysEventMap,
+  type WAMessage,
+} from '@whiskeysockets/baileys'
 import { emptyBatch, type Batch } from './records.ts'
 import {
   chatSnapshot,
@@ -44,6 +50,30 @@ export function toBatch(events: Partial<BaileysEventMap>, me: Me): Batch {
   b.updates.push(...(events['messages.update'] ?? []).map(messageUpdate).filter(present))
   b.updates.push(...(events['message-receipt.update'] ?? []).map(receiptUpdate).filter(present))
   b.reactions.push(...(events['messages.reaction'] ?? []).map(reactionRecord).filter(present))
+  return b
+}
+
+/**
+ * The one message Baileys is about to receipt (socket.ts `beforeReceipt`; `m` already cleaned), plus the effect
+ * Baileys' processMessage emits for it only after the receipt: an edit, a revoke or a reaction it carries. The
+ * records equal those of the later events (same keys, as in rc14 lib/Utils/process-message.js), so those are no-ops.
+ */
+export function receivedBatch(m: WAMessage, type: 'notify' | 'append', me: Me): Batch {
+  const b = toBatch({ 'messages.upsert': { messages: [m], type } }, me)
+  const content = normalizeMessageContent(m.message)
+  const pm = content?.protocolMessage
+  const target = pm?.key?.id ? { ...m.key, id: pm.key.id } : null
+  const Type = proto.Message.ProtocolMessage.Type
+  let u = null
+  if (target && pm?.type === Type.REVOKE) {
+    u = messageUpdate({ key: target, update: { message: null, messageStubType: WAMessageStubType.REVOKE } })
+  } else if (target && pm?.type === Type.MESSAGE_EDIT) {
+    u = messageUpdate({ key: target, update: { message: { editedMessage: { message: pm.editedMessage } } } })
+  } else if (!pm && content?.reactionMessage?.key) {
+    const r = reactionRecord({ key: content.reactionMessage.key, reaction: { ...content.reactionMessage, key: m.key } })
+    if (r) b.reactions.push(r)
+  }
+  if (u) b.updates.push(u)
   return b
 }
 

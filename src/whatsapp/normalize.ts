@@ -4,6 +4,7 @@ import {
   isLidUser,
   isPnUser,
   jidNormalizedUser,
+  normalizeMessageContent,
   toNumber,
   WAMessageStubType,
   type BaileysEventMap,
@@ -71,9 +72,10 @@ export function messageRecord(msg: WAMessage, me: Me): MessageRecord | null {
   const stub = msg.messageStubType ?? 0
   const undecryptable = stub === WAMessageStubType.CIPHERTEXT
   if (!content && !stub) return null
-  if (content && (content.type === 'reaction' || msg.message?.protocolMessage || msg.message?.pollUpdateMessage)) {
-    return null
-  }
+  // Unwrapped first: WhatsApp sends an edit as `editedMessage: { message: { protocolMessage } }`, a carrier
+  // whose effect comes as an update, not a message of its own.
+  const inner = normalizeMessageContent(msg.message)
+  if (content && (content.type === 'reaction' || inner?.protocolMessage || inner?.pollUpdateMessage)) return null
   const sender = senderOf(key, chatJid, me)
   const fromMe = !!key.fromMe
   const serverId = key.server_id ? Number(key.server_id) : null

@@ -12,7 +12,7 @@ import makeWASocket, {
 } from '@whiskeysockets/baileys'
 import type { Logger } from '../log.ts'
 import type { SessionAuth } from './auth-state.ts'
-import { toBatch } from './batch.ts'
+import { receivedBatch, toBatch } from './batch.ts'
 import * as cmd from './commands.ts'
 import type { Me } from './normalize.ts'
 import { emptyBatch, type Batch, type MessageRecord } from './records.ts'
@@ -108,7 +108,7 @@ export function openSocket(o: SocketOptions) {
         throw new Error('socket replaced; message left for redelivery')
       }
       const m = cleaned(msg, state.creds.me)
-      await o.handlers.received(toBatch({ 'messages.upsert': { messages: [m], type } }, meOf(state.creds.me)))
+      await o.handlers.received(receivedBatch(m, type, meOf(state.creds.me)))
     },
   }
   const sock = makeWASocket({

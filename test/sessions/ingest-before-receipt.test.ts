@@ -1,12 +1,12 @@
-// The message stored before its receipt (socket.ts beforeReceipt) and the buffered `messages.upsert` that
-// follows it: the second adds nothing, except changes Baileys' event buffer folded into it.
+// The message stored before its receipt (socket.ts beforeReceipt, batch.ts receivedBatch) and the events Baileys
+// emits for it afterwards: those add nothing, except changes Baileys' event buffer folded into the upsert.
 import { afterEach, beforeEach, expect, it } from 'bun:test'
-import { proto, type BaileysEventMap, type WAMessage } from '@whiskeysockets/baileys'
+import { proto, WAMessageStubType, type BaileysEventMap, type WAMessage } from '@whiskeysockets/baileys'
 import { createIngest, type Ingest } from '../../src/sessions/ingest.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createEventStore } from '../../src/store/events.ts'
 import { orgs, sessions } from '../../src/store/schema.ts'
-import { toBatch } from '../../src/whatsapp/batch.ts'
+import { receivedBatch, toBatch } from '../../src/whatsapp/batch.ts'
 
 const me = { jid: '15550000001@s.whatsapp.net', lid: '900000000001@lid' }
 const BOB = '15550000002@s.whatsapp.net'
@@ -32,6 +32,7 @@ const apply = (events: Partial<BaileysEventMap>) => ingest.batch('s', toBatch(ev
 const upsert = (m: WAMessage, type: 'notify' | 'append' = 'notify') => ({
   'messages.upsert': { messages: [m], type },
 })
+const count = () => db.sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM messages').get()!.n
 const dump = (table: string) => db.sqlite.query<Record<string, unknown>, []>(`SELECT * FROM ${table}`).all()
 const types = () =>
   db.sqlite
@@ -64,4 +65,53 @@ it('applies an edit the event buffer folded into the upsert of an already stored
   apply(upsert(msg('A', { message: edited })))
   expect(dump('messages')[0]).toMatchObject({ body: 'hi, edited', edited: 1 })
   expect(types()).toEqual(['message.received', 'message.edited'])
+})
+
+it('applies a reaction before its receipt, so the messages.reaction Baileys emits after it is a no-op', () => {
+  apply(upsert(msg('A')))
+  const reactionMessage = {
+    key: { remoteJid: BOB, fromMe: false, id: 'A' },
+    text: '👍',
+    senderTimestampMs: 1_700_000_001_000,
+  }
+  const carrier = msg('R', { message: { reactionMessage } })
+  ingest.batch('s', receivedBatch(carrier, 'notify', me))
+  expect(JSON.parse(dump('messages')[0]!.reactions as string)).toEqual({ [BOB]: '👍' })
+  apply({
+    ...upsert(carrier),
+    'messages.reaction': [{ key: reactionMessage.key, reaction: { ...reactionMessage, key: carrier.key } }],
+  })
+  expect(count()).toBe(1)
+  expect(types()).toEqual(['message.received', 'message.reaction'])
+})
+
+it('applies an edit (WhatsApp’s editedMessage carrier) before its receipt, without storing the carrier', () => {
+  apply(upsert(msg('A')))
+  const protocolMessage = {
+    type: proto.Message.ProtocolMessage.Type.MESSAGE_EDIT,
+    key: { remoteJid: BOB, fromMe: true, id: 'A' },
+    editedMessage: { conversation: 'fixed' },
+  }
+  const carrier = msg('E', { message: { editedMessage: { message: { protocolMessage } } } })
+  ingest.batch('s', receivedBatch(carrier, 'notify', me))
+  expect(dump('messages')[0]).toMatchObject({ body: 'fixed', edited: 1 })
+  const later = { message: { editedMessage: { message: protocolMessage.editedMessage } } }
+  apply({ ...upsert(carrier), 'messages.update': [{ key: { ...carrier.key, id: 'A' }, update: later }] })
+  expect(count()).toBe(1)
+  expect(types()).toEqual(['message.received', 'message.edited'])
+})
+
+it('applies a revoke before its receipt, so the messages.update Baileys emits after it is a no-op', () => {
+  apply(upsert(msg('A')))
+  const protocolMessage = {
+    type: proto.Message.ProtocolMessage.Type.REVOKE,
+    key: { remoteJid: BOB, fromMe: true, id: 'A' },
+  }
+  const carrier = msg('D', { message: { protocolMessage } })
+  ingest.batch('s', receivedBatch(carrier, 'notify', me))
+  expect(dump('messages')[0]).toMatchObject({ deleted: 1 })
+  const update = { message: null, messageStubType: WAMessageStubType.REVOKE, key: carrier.key }
+  apply({ ...upsert(carrier), 'messages.update': [{ key: { ...carrier.key, id: 'A' }, update }] })
+  expect(count()).toBe(1)
+  expect(types()).toEqual(['message.received', 'message.deleted'])
 })
