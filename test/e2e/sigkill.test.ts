@@ -1,5 +1,6 @@
-// Issue 6 §1: no acknowledged message is ever lost. A burst from 10 contacts, the gateway child killed with
-// SIGKILL at a seeded random point and restarted, several rounds. The full run (10 rounds × 5,000) is
+// Issue 6 §1: no acknowledged message is ever lost. A burst from 10 contacts; the gateway child is killed with
+// SIGKILL at a seeded random point of the live burst, restarted, killed again in the middle of the offline
+// backlog (where an unpatched Baileys has receipted messages it still holds in its event buffer), restarted. The full run (10 rounds × 5,000) is
 // `bun scripts/sigkill.ts`; this CI size keeps the same shape with fewer messages.
 import { expect, it } from 'bun:test'
 import { runSigkill } from '../helpers/sigkill-run.ts'
@@ -13,8 +14,10 @@ it('stores every message exactly once, with one event, across SIGKILLs at random
   const results = await runSigkill({ rounds: ROUNDS, contacts: CONTACTS, perContact: PER_CONTACT, seed: SEED })
   const total = CONTACTS * PER_CONTACT
   for (const r of results) {
-    expect(r.receiptedNotStored).toBe(0)
-    expect(r.receiptedAtKill + r.notReceiptedAtKill).toBe(total)
+    for (const k of r.kills) {
+      expect({ phase: k.phase, lost: k.receiptedNotStored }).toEqual({ phase: k.phase, lost: 0 })
+      expect(k.receipted + k.notReceipted).toBe(total)
+    }
     expect({ stored: r.stored, duplicates: r.duplicates, missing: r.missing }).toEqual({
       stored: total,
       duplicates: 0,

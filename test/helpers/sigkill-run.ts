@@ -11,17 +11,23 @@ import { startGateway } from './gateway-process.ts'
 
 export type SigkillOptions = { rounds: number; contacts: number; perContact: number; seed: number }
 
+/** One SIGKILL: `live` while the burst arrives (aimed at a stored count), `catch-up` during the offline backlog
+ * after the restart (aimed at a receipted count, since an unpatched Baileys stores nothing until the backlog ends). */
+export type Kill = {
+  phase: 'live' | 'catch-up'
+  aimedAt: number
+  /** Stored rows of the round, and simulator states, once the simulator saw the connection close. */
+  stored: number
+  receipted: number
+  notReceipted: number
+  /** Receipted but not stored at the kill: lost for good. Must be 0. */
+  receiptedNotStored: number
+}
+
 export type RoundResult = {
   round: number
-  /** Stored messages of this round's burst at which the kill was aimed, and how many were stored when it landed. */
-  killAt: number
-  storedAtKill: number
-  /** Simulator states at the kill: receipted by the gateway, or not (delivered or still queued). */
-  receiptedAtKill: number
-  notReceiptedAtKill: number
-  /** Receipted at the kill but not stored then: must be 0. */
-  receiptedNotStored: number
-  /** After the restart caught up. */
+  kills: Kill[]
+  /** After the last restart caught up. */
   stored: number
   duplicates: number
   missing: number
@@ -81,17 +87,9 @@ export async function runSigkill(o: SigkillOptions, log: (line: string) => void 
       return all.filter((s) => s.text === text)
     }
     const total = o.contacts * o.perContact
-    const results: RoundResult[] = []
-    for (let round = 1; round <= o.rounds; round++) {
-      const started = Date.now()
-      const text = `sigkill round ${round}`
-      const killAt = Math.floor((0.02 + 0.96 * random()) * total)
-      const bursts = contacts.map((c) =>
-        control('POST', `/accounts/${c}/messages`, { to: owner, text, count: o.perContact }),
-      )
-      for (const b of await Promise.all(bursts))
-        if (b.status !== 201) throw new Error(`burst: ${JSON.stringify(b.body)}`)
-      await waitFor(`${killAt} stored`, () => countOf.get(text)!.n >= killAt, 60_000)
+    const allReceipted = (sent: Sent[]) => sent.filter((x) => x.devices.every((d) => d.state === 'receipted'))
+    /** SIGKILL, then what the dead process left: stored rows against what the simulator saw receipted. */
+    const kill = async (phase: Kill['phase'], aimedAt: number, text: string): Promise<Kill> => {
       await gw.stop('SIGKILL')
       // Once the simulator saw the connection close, every receipt the dead process wrote has been read.
       await waitFor('the device offline', async () =>
@@ -99,31 +97,54 @@ export async function runSigkill(o: SigkillOptions, log: (line: string) => void 
           (d) => d.state === 'offline',
         ),
       )
-      const storedAtKill = new Set(storedOf.all(text).map((r) => r.wa_id))
-      const atKill = await sentOf(text)
-      const receipted = atKill.filter((s) => s.devices.every((d) => d.state === 'receipted'))
+      const stored = new Set(storedOf.all(text).map((r) => r.wa_id))
+      const sent = await sentOf(text)
+      const receipted = allReceipted(sent)
+      return {
+        phase,
+        aimedAt,
+        stored: stored.size,
+        receipted: receipted.length,
+        notReceipted: sent.length - receipted.length,
+        receiptedNotStored: receipted.filter((x) => !stored.has(x.id)).length,
+      }
+    }
+    const results: RoundResult[] = []
+    for (let round = 1; round <= o.rounds; round++) {
+      const started = Date.now()
+      const text = `sigkill round ${round}`
+      const kills: Kill[] = []
+      const liveAt = Math.floor((0.02 + 0.96 * random()) * total)
+      const bursts = contacts.map((c) =>
+        control('POST', `/accounts/${c}/messages`, { to: owner, text, count: o.perContact }),
+      )
+      for (const b of await Promise.all(bursts))
+        if (b.status !== 201) throw new Error(`burst: ${JSON.stringify(b.body)}`)
+      await waitFor(`${liveAt} stored`, () => countOf.get(text)!.n >= liveAt, 60_000)
+      kills.push(await kill('live', liveAt, text))
+      // The rest comes as the offline backlog after the restart: kill again in the middle of it.
+      const done = kills[0]!.receipted
+      const catchUpAt = done + Math.max(1, Math.floor(random() * (total - done)))
+      gw = await startGateway({ dataDir: dir, env })
+      await waitFor(`${catchUpAt} receipted`, async () => allReceipted(await sentOf(text)).length >= catchUpAt, 60_000)
+      kills.push(await kill('catch-up', catchUpAt, text))
       gw = await startGateway({ dataDir: dir, env })
       await waitFor('caught up', () => countOf.get(text)!.n >= total, 120_000)
-      await waitFor('all receipted', async () =>
-        (await sentOf(text)).every((s) => s.devices.every((d) => d.state === 'receipted')),
-      )
+      await waitFor('all receipted', async () => allReceipted(await sentOf(text)).length === total)
+      const sent = await sentOf(text)
       const rows = storedOf.all(text)
       const storedIds = new Set(rows.map((x) => x.wa_id))
       const events = eventsOf.all(text)
-      const ids = new Set(atKill.map((s) => s.id))
+      const ids = new Set(sent.map((x) => x.id))
       const r: RoundResult = {
         round,
-        killAt,
-        storedAtKill: storedAtKill.size,
-        receiptedAtKill: receipted.length,
-        notReceiptedAtKill: atKill.length - receipted.length,
-        receiptedNotStored: receipted.filter((s) => !storedAtKill.has(s.id)).length,
+        kills,
         stored: rows.length,
         duplicates: rows.filter((x) => x.n !== 1).length,
         missing: [...ids].filter((id) => !storedIds.has(id)).length,
         events: events.reduce((a, e) => a + e.n, 0),
         messagesWithOneEvent: events.filter((e) => e.n === 1 && ids.has(e.id)).length,
-        receiptedAfter: (await sentOf(text)).filter((s) => s.devices.every((d) => d.state === 'receipted')).length,
+        receiptedAfter: allReceipted(sent).length,
         ms: Date.now() - started,
       }
       log(`round ${r.round}/${o.rounds} (seed ${o.seed}): ${JSON.stringify(r)}`)
