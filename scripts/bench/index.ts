@@ -79,16 +79,20 @@ const parsers: Record<string, (out: string) => Row[]> = {
     ]
   },
   ingest(out) {
-    const { ceiling, history, live, batch } = bench(out).ingest
-    const row = (label: string, x: number): Row => [
+    const { ceiling, history, live, liveCeiling, batch } = bench(out).ingest
+    const row = (label: string, x: number, c: number, what: string): Row => [
       `store ingest: ${label}, batches of ${batch}`,
       `${n(x)} rows/s`,
-      `${n(ceiling)} rows/s (raw INSERT)`,
-      (x / ceiling).toFixed(2),
+      `${n(c)} rows/s (${what})`,
+      (x / c).toFixed(2),
       '≥ 0.8 of ceiling',
-      yes(x / ceiling >= 0.8),
+      yes(x / c >= 0.8),
     ]
-    return [row('history messages', history), row('live messages (+ chat, event)', live)]
+    return [
+      row('history messages', history, ceiling, 'raw INSERT'),
+      row('live messages (+ chat, event)', live, ceiling, 'raw INSERT of the messages alone'),
+      row('live messages (+ chat, event)', live, liveCeiling, 'raw message + event + chat writes'),
+    ]
   },
   inbound(out) {
     return (bench(out).inbound as { sessions: number; perSec: number; ceiling: number }[]).map((r) => [

@@ -1,6 +1,7 @@
 // Store ingest: message batches through the real ingest path (src/sessions/ingest.ts: one immediate transaction per
 // batch, insert-or-ignore with RETURNING, chat upsert, and for live messages the outbox event) against the ceiling of
-// a raw prepared INSERT of the same rows, the same batch size, into the same schema on a fresh file.
+// a raw prepared INSERT of the same rows, the same batch size, into the same schema on a fresh file. Live messages
+// also get a second ceiling: the same three rows per message (message, event, chat) written by raw statements.
 //   bun scripts/bench/ingest.ts [--rows 100000] [--batch 200] [--chats 1000]
 // Each variant gets its own fresh database file (WAL, synchronous=NORMAL, as the gateway opens it).
 import { randomBytes } from 'node:crypto'
@@ -75,6 +76,41 @@ function raw(): number {
   return rate
 }
 
+/**
+ * The live path's own ceiling: the same three writes per message (message row, outbox event with its JSON and dedupe
+ * key, chat upsert) as raw prepared statements, none of the ingest code's reads, RETURNING or mapping.
+ */
+function rawLive(): number {
+  const { db, sid } = fresh('raw-live')
+  const msg = db.sqlite.query(
+    `INSERT INTO messages (session_id, chat_jid, wa_id, server_id, from_me, sender_jid, sender_lid, sender_name, type,
+       body, media, mentions, mention_names, quoted_id, status, ack_level, error, edited, deleted, timestamp, created_at)
+     VALUES (?, ?, ?, NULL, 0, ?, NULL, ?, ?, ?, NULL, '[]', '{}', NULL, ?, 2, NULL, 0, 0, ?, ?)`,
+  )
+  const evt = db.sqlite.query(
+    `INSERT INTO events (id, type, created_at, org_id, session_id, data, dedupe_key)
+     VALUES (?, 'message.received', ?, 'bench', ?, ?, ?)`,
+  )
+  const chat = db.sqlite.query(
+    `INSERT INTO chats (session_id, jid, type, unread_count, last_message_at, created_at, updated_at)
+     VALUES (?1, ?2, 'dm', 1, ?3, ?4, ?4) ON CONFLICT (session_id, jid) DO UPDATE
+     SET unread_count = unread_count + 1, last_message_at = max(last_message_at, ?3), updated_at = ?4`,
+  )
+  let seq = 0
+  const tx = db.sqlite.transaction((b: MessageRecord[]) => {
+    const now = Date.now()
+    for (const r of b) {
+      msg.run(sid, r.chatJid, r.waId, r.senderJid, r.senderName, r.type, r.body, r.status, r.timestamp, now)
+      const data = JSON.stringify({ ...r, sessionId: sid, id: ++seq })
+      evt.run(`evt_${now}${seq}`, now, sid, data, `message.received:${sid}:${r.chatJid}:${r.waId}`)
+      chat.run(sid, r.chatJid, r.timestamp, now)
+    }
+  })
+  const rate = timed((b) => tx.immediate(b))
+  db.close()
+  return rate
+}
+
 function ours(live: boolean): number {
   const { db, sid } = fresh(live ? 'live' : 'history')
   const ingest = createIngest({ db, events: createEventStore(db) })
@@ -99,6 +135,7 @@ try {
   // state never favour our path.
   const first = raw()
   const history = ours(false)
+  const liveCeiling = rawLive()
   const live = ours(true)
   const ceiling = Math.max(first, raw())
   const f = (x: number) => Math.round(x).toLocaleString('en')
@@ -106,8 +143,12 @@ try {
   console.log(`raw prepared INSERT (ceiling): ${f(ceiling)} rows/s`)
   console.log(`ingest, history (no events):   ${f(history)} rows/s = ${(history / ceiling).toFixed(2)} of the ceiling`)
   console.log(`ingest, live (+ chat, event):  ${f(live)} rows/s = ${(live / ceiling).toFixed(2)} of the ceiling`)
+  console.log(
+    `raw message + event + chat writes (live ceiling): ${f(liveCeiling)} rows/s; ` +
+      `live ingest = ${(live / liveCeiling).toFixed(2)} of it`,
+  )
   console.log(`command: bun scripts/bench/ingest.ts --rows ${ROWS} --batch ${BATCH} --chats ${CHATS}`)
-  result({ ingest: { rows: ROWS, batch: BATCH, ceiling, history, live } })
+  result({ ingest: { rows: ROWS, batch: BATCH, ceiling, history, live, liveCeiling } })
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
