@@ -114,7 +114,8 @@ const parsers: Record<string, (out: string) => Row[]> = {
     return [
       ['RSS, gateway with 0 sessions (baseline)', `${m.baselineMb.toFixed(1)} MB`, '–', '–', '–', '–'],
       ...m.levels.map((l): Row => [
-        `RSS per idle session at ${l.sessions} (RSS ${l.rssMb.toFixed(0)} MB)`,
+        // (RSS(n) - RSS(0)) / n: at the first level mostly the first session's one-time cost (lazy module init).
+        `RSS per idle session at ${l.sessions} (RSS ${l.rssMb.toFixed(0)} MB)${l === m.levels[0] ? ', incl. one-time init' : ''}`,
         `${l.perSessionMb.toFixed(2)} MB`,
         '–',
         '–',
