@@ -16,6 +16,8 @@ const args = [
   '--no-compile-autoload-dotenv',
   '--no-compile-autoload-bunfig',
   join(root, 'src', 'main.ts'),
+  // Workers are separate entry points of the executable.
+  join(root, 'src', 'store', 'checkpointer.ts'),
   '--outfile',
   outfile,
 ]

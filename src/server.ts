@@ -9,7 +9,7 @@ import type { Config } from './config.ts'
 import { createEventDelivery } from './events/service.ts'
 import type { Logger } from './log.ts'
 import type { SessionEngine } from './sessions/engine.ts'
-import { openDb, type Db } from './store/db.ts'
+import { openDb, type Db, type OpenOptions } from './store/db.ts'
 import { createStores, type Stores } from './store/index.ts'
 import { loadSecretKey } from './whatsapp/secret-key.ts'
 
@@ -18,8 +18,8 @@ export const dbPath = (dataDir: string) => join(dataDir, 'wagate.db')
 export type EngineFactory = (ctx: { db: Db; stores: Stores; secretKey: Buffer; logger: Logger }) => SessionEngine
 
 /** Opens the data dir: database migrated, secret key loaded, repositories built. */
-export function openData(config: Config) {
-  const db = openDb(dbPath(config.dataDir))
+export function openData(config: Config, opts: OpenOptions = {}) {
+  const db = openDb(dbPath(config.dataDir), { checkpoint: opts.checkpoint ?? 'auto' })
   const secretKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })
   const cursorKey = createHmac('sha256', secretKey).update('wagate cursor key').digest()
   return { db, secretKey, stores: createStores(db, cursorKey) }
@@ -32,7 +32,7 @@ export async function startServer(
   deps: { logger: Logger; version: string; makeEngine: EngineFactory; out?: (s: string) => void },
 ): Promise<Running> {
   const { logger } = deps
-  const { db, secretKey, stores } = openData(config)
+  const { db, secretKey, stores } = openData(config, { checkpoint: 'background' })
   const created = bootstrap(stores)
   if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
 
@@ -84,7 +84,7 @@ export async function startServer(
         await app.stop()
         await engine.shutdown()
         await eventsOut.stop()
-        db.close()
+        await db.close()
       })()),
   }
 }

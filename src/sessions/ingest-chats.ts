@@ -57,35 +57,25 @@ export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): voi
   if (row && fromWhatsApp && visible) tx.emit('chat.updated', chatFromRow(row))
 }
 
-/** Upserts a contact by PN or LID, merging the other id and names in; never blanks a known name. */
+/**
+ * Upserts a contact by PN or LID, merging the other id and names in; never blanks a known name. When the PN and
+ * the LID were first seen on two rows (history sync, then a message naming both), the two are merged once; the
+ * alternative, a unique-constraint failure caught on every later message from that contact, cost a third of
+ * the ingest time (scripts/bench/inbound.ts).
+ */
 export function applyContact(tx: Tx, c: ContactRecord): void {
-  const existing = tx.sql.contactBy.get(tx.sessionId, c.jid, c.lid)
-  try {
-    if (existing) {
-      tx.sql.updateContact.run(
-        existing.id,
-        c.jid,
-        c.lid,
-        c.name ?? null,
-        c.notify ?? null,
-        c.verifiedName ?? null,
-        tx.now,
-      )
-    } else {
-      tx.sql.upsertContact.run(
-        tx.sessionId,
-        c.jid,
-        c.lid,
-        c.name ?? null,
-        c.notify ?? null,
-        c.verifiedName ?? null,
-        tx.now,
-      )
-    }
-  } catch (e) {
-    // Two rows already hold the PN and the LID separately; keep both rather than fail the batch.
-    if (!String(e).includes('UNIQUE')) throw e
+  const [first, second] = tx.sql.contactBy.all(tx.sessionId, c.jid, c.lid)
+  let ids = [c.jid, c.lid] as const
+  if (first && second) {
+    const halves = (!first.lid && !second.jid) || (!first.jid && !second.lid)
+    if (halves) {
+      tx.sql.deleteContact.run(second.id)
+      tx.sql.updateContact.run(first.id, second.jid, second.lid, second.name, second.notify, null, tx.now)
+    } else ids = [null, null] // two distinct contacts claim these ids: update names only, move no id
   }
+  const rest = [c.name ?? null, c.notify ?? null, c.verifiedName ?? null, tx.now] as const
+  if (first) tx.sql.updateContact.run(first.id, ...ids, ...rest)
+  else tx.sql.upsertContact.run(tx.sessionId, ...ids, ...rest)
 }
 
 export type ChannelSet = {

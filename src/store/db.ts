@@ -7,10 +7,19 @@ import { migrate } from './migrate.ts'
 import * as schema from './schema.ts'
 
 export type Orm = BunSQLiteDatabase<typeof schema>
-export type Db = { sqlite: Database; orm: Orm; close(): void }
+/** `close()` returns a promise only for a `background` database: await it so the WAL is folded back. */
+export type Db = { sqlite: Database; orm: Orm; close(): void | Promise<void> }
+
+export type OpenOptions = {
+  /**
+   * `background` (the server): no automatic checkpoint in commits; a worker checkpoints every second and
+   * close() truncates the WAL. `auto` (CLI commands, tests): SQLite's own checkpoint every 1,000 pages.
+   */
+  checkpoint?: 'auto' | 'background'
+}
 
 /** Opens (creating if needed) and migrates the database at `path`; `:memory:` for tests. */
-export function openDb(path: string): Db {
+export function openDb(path: string, opts: OpenOptions = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new Database(path, { create: true, strict: true })
   sqlite.run('PRAGMA journal_mode = WAL')
@@ -19,5 +28,34 @@ export function openDb(path: string): Db {
   sqlite.run('PRAGMA foreign_keys = ON')
   migrate(sqlite)
   const orm = drizzle({ client: sqlite, schema })
-  return { sqlite, orm, close: () => sqlite.close() }
+  if (opts.checkpoint !== 'background' || path === ':memory:') return { sqlite, orm, close: () => sqlite.close() }
+
+  sqlite.run('PRAGMA wal_autocheckpoint = 0')
+  // In the compiled binary the worker is an extra entry point laid out under the bundle root (scripts/build.ts);
+  // from source it sits next to this file.
+  const compiled = import.meta.url.startsWith('file:///$bunfs/')
+  const worker = new Worker(new URL(compiled ? './store/checkpointer.ts' : './checkpointer.ts', import.meta.url).href)
+  worker.onerror = (e) => console.error(`wagate: WAL checkpointer failed: ${e.message}`)
+  worker.postMessage({ path, intervalMs: 1000 })
+  worker.unref()
+  return {
+    sqlite,
+    orm,
+    async close() {
+      // The worker closes its connection first, so this, the last one, can fold the WAL back and truncate it.
+      const stopped = new Promise<void>((resolve) => {
+        worker.onmessage = (e: MessageEvent<{ stopped?: boolean }>) => e.data.stopped && resolve()
+        setTimeout(resolve, 2000).unref()
+      })
+      worker.postMessage('stop')
+      await stopped
+      worker.terminate()
+      try {
+        sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)')
+      } catch {
+        // A reader elsewhere holds the WAL: the next open checkpoints instead.
+      }
+      sqlite.close()
+    },
+  }
 }

@@ -77,15 +77,20 @@ export function createIngestSql(db: Db) {
   >(
     `INSERT INTO contacts (session_id, jid, lid, name, notify, verified_name, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
   )
-  const contactBy = q<{ id: number; jid: string | null; lid: string | null }, [string, string | null, string | null]>(
-    'SELECT id, jid, lid FROM contacts WHERE session_id = ?1 AND (jid = ?2 OR lid = ?3) ORDER BY id LIMIT 1',
+  type ContactRow = { id: number; jid: string | null; lid: string | null; name: string | null; notify: string | null }
+  const contactBy = q<ContactRow, [string, string | null, string | null]>(
+    'SELECT id, jid, lid, name, notify FROM contacts WHERE session_id = ?1 AND (jid = ?2 OR lid = ?3) ORDER BY id LIMIT 2',
   )
+  const deleteContact = q<unknown, [number]>('DELETE FROM contacts WHERE id = ?1')
+  // Only when something changed: every message names its sender, and a write per message costs a page.
   const updateContact = q<
     unknown,
     [number, string | null, string | null, string | null, string | null, string | null, number]
   >(
     `UPDATE contacts SET jid = coalesce(jid, ?2), lid = coalesce(lid, ?3), name = coalesce(?4, name),
-       notify = coalesce(?5, notify), verified_name = coalesce(?6, verified_name), updated_at = ?7 WHERE id = ?1`,
+       notify = coalesce(?5, notify), verified_name = coalesce(?6, verified_name), updated_at = ?7
+     WHERE id = ?1 AND (jid IS NOT coalesce(jid, ?2) OR lid IS NOT coalesce(lid, ?3) OR name IS NOT coalesce(?4, name)
+       OR notify IS NOT coalesce(?5, notify) OR verified_name IS NOT coalesce(?6, verified_name))`,
   )
   const channelByJid = q<ChannelRow, [string, string]>(
     `SELECT ${channelColumns} FROM channels WHERE session_id = ? AND jid = ?`,
@@ -133,6 +138,7 @@ export function createIngestSql(db: Db) {
     upsertChat,
     upsertContact,
     contactBy,
+    deleteContact,
     updateContact,
     channelByJid,
     upsertChannel,

@@ -93,8 +93,20 @@ function cleaned(msg: WAMessage, me: { id?: string; lid?: string } | undefined):
   return copy
 }
 
+/**
+ * What of a message the event buffer may change after the receipt hook stored it: Baileys folds later updates,
+ * receipts and reactions into a message it still holds (lib/Utils/event-buffer.js).
+ */
+const foldable = (m: WAMessage) =>
+  `${m.status ?? ''}|${m.messageStubType ?? ''}|${m.reactions?.length ?? 0}|${m.userReceipt?.length ?? 0}|` +
+  `${m.pollUpdates?.length ?? 0}|${m.message ? 1 : 0}`
+
 export function openSocket(o: SocketOptions) {
   const { state, saveCreds } = o.auth.forSocket(o.isCurrent)
+  // Messages stored by the receipt hook, by object: Baileys emits the same object in the later upsert, which is
+  // then skipped unless something was folded into it. Ingest would find nothing to do, but only after a
+  // transaction that cost about as much as the store itself (scripts/bench/inbound.ts).
+  const storedEarly = new WeakMap<object, string>()
   const hook: BeforeReceipt = {
     // Store before the receipt: a process killed after the receipt but before the buffered `messages.upsert`
     // was stored would lose a message WhatsApp will not send again. The later upsert of the same message is
@@ -109,6 +121,7 @@ export function openSocket(o: SocketOptions) {
       }
       const m = cleaned(msg, state.creds.me)
       await o.handlers.received(receivedBatch(m, type, meOf(state.creds.me)))
+      storedEarly.set(msg, foldable(msg))
     },
   }
   const sock = makeWASocket({
@@ -143,6 +156,15 @@ export function openSocket(o: SocketOptions) {
     // Synchronous on purpose: nothing below awaits before the batch is stored.
     if (events['creds.update']) saveCreds()
     const me = meOf(state.creds.me)
+    const upsert = events['messages.upsert']
+    if (upsert) {
+      const fresh = upsert.messages.filter((m) => storedEarly.get(m) !== foldable(m))
+      if (fresh.length < upsert.messages.length) {
+        events = { ...events }
+        if (fresh.length) events['messages.upsert'] = { ...upsert, messages: fresh }
+        else delete events['messages.upsert']
+      }
+    }
     // Messages from a socket being replaced are still messages WhatsApp considers delivered: always store them.
     o.handlers.batch(toBatch(events, me))
     const u = events['connection.update']

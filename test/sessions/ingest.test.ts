@@ -158,3 +158,23 @@ it('names mentioned contacts it knows', () => {
   expect(JSON.parse(row.mentions)).toEqual(['9@lid', '8@lid'])
   expect(JSON.parse(row.mention_names)).toEqual({ '9@lid': 'Nine' })
 })
+
+it('merges a contact first seen as a phone number and as a LID into one row when one message names both', () => {
+  const LID = '900000000002@lid'
+  apply({ 'contacts.upsert': [{ id: BOB, name: 'Bob' }] })
+  apply({ 'contacts.upsert': [{ id: LID, notify: 'Bobby' }] })
+  expect(count('contacts')).toBe(2)
+  apply({ 'lid-mapping.update': { lid: LID, pn: BOB } })
+  const rows = db.sqlite.query<Record<string, any>, []>('SELECT jid, lid, name, notify FROM contacts').all()
+  expect(rows).toEqual([{ jid: BOB, lid: LID, name: 'Bob', notify: 'Bobby' }])
+})
+
+it('leaves two distinct contacts alone when a message would swap their ids', () => {
+  const CAROL = '15550000003@s.whatsapp.net'
+  apply({ 'contacts.upsert': [{ id: BOB, name: 'Bob' }] })
+  apply({ 'lid-mapping.update': { lid: '900000000002@lid', pn: BOB } })
+  apply({ 'contacts.upsert': [{ id: CAROL, name: 'Carol' }] })
+  apply({ 'lid-mapping.update': { lid: '900000000003@lid', pn: CAROL } })
+  apply({ 'lid-mapping.update': { lid: '900000000003@lid', pn: BOB } })
+  expect(count('contacts')).toBe(2)
+})
