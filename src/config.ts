@@ -46,6 +46,11 @@ export const Config = Type.Object({
       description: 'Base64 of the 32-byte Curve25519 root key to trust (the simulator prints its own)',
     }),
   ),
+  watchdogSilenceMs: Type.Integer({
+    minimum: 0,
+    default: 75_000,
+    description: 'A connected session that receives no frame for this long is degraded and reconnected (0: off)',
+  }),
   maxBodyBytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body' }),
   eventRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'Days events are kept' }),
   webhookRetrySchedule: Type.String({

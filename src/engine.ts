@@ -6,5 +6,13 @@ import { createSupervisor } from './sessions/supervisor.ts'
 export function makeEngine(config: Config): EngineFactory {
   const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
   return ({ db, stores, secretKey, logger }) =>
-    createSupervisor({ db, events: stores.events, logger, secretKey, waUrl: config.waUrl, rootKey })
+    createSupervisor({
+      db,
+      events: stores.events,
+      logger,
+      secretKey,
+      waUrl: config.waUrl,
+      rootKey,
+      deafAfterMs: config.watchdogSilenceMs,
+    })
 }
