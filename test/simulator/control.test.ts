@@ -1,18 +1,10 @@
 // The control API contract: shapes, validation and the error envelope.
-import { afterAll, afterEach, describe, expect, test } from 'bun:test'
-import { account, api, connect, end, memoryAuth, quietLibsignal, world, type Client, type World } from './harness.ts'
-
-const restoreConsole = quietLibsignal()
-afterAll(restoreConsole)
+import { describe, expect, test } from 'bun:test'
+import { account, api, connect, memoryAuth, world, type World } from './harness.ts'
+import { simulatorLifecycle } from './lifecycle.ts'
 
 let w: World | undefined
-const clients: Client[] = []
-afterEach(async () => {
-  for (const c of clients.splice(0)) await end(c)
-  await w?.sim.stop()
-  w?.untrust()
-  w = undefined
-})
+const clients = simulatorLifecycle()
 
 type Err = { error: { code: string; message: string; details: Record<string, unknown> } }
 

@@ -1,18 +1,10 @@
 // Faults on demand: every kick reason gives the client its documented disconnect code; IQ faults delay or fail.
-import { afterAll, afterEach, describe, expect, test } from 'bun:test'
-import { account, api, connect, end, pairByQr, quietLibsignal, world, type Client, type World } from './harness.ts'
-
-const restoreConsole = quietLibsignal()
-afterAll(restoreConsole)
+import { describe, expect, test } from 'bun:test'
+import { account, api, connect, pairByQr, world, type World } from './harness.ts'
+import { simulatorLifecycle } from './lifecycle.ts'
 
 let w: World | undefined
-const clients: Client[] = []
-afterEach(async () => {
-  for (const c of clients.splice(0)) await end(c)
-  await w?.sim.stop()
-  w?.untrust()
-  w = undefined
-})
+const clients = simulatorLifecycle()
 
 const cases = [
   { reason: 'restart', code: 515, relogin: true },

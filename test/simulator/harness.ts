@@ -211,10 +211,15 @@ export interface World {
   untrust: () => void
 }
 
+/** Worlds opened and not yet closed, for test/simulator/lifecycle.ts. */
+export const openWorlds = new Set<World>()
+
 export async function world(): Promise<World> {
   const sim = await startSimulator({ port: 0, controlPort: 0, logger: silent })
   const untrust = trustRoot(Buffer.from(sim.rootPublicKey, 'base64'))
-  return { sim, untrust }
+  const w = { sim, untrust }
+  openWorlds.add(w)
+  return w
 }
 
 export async function account(sim: Simulator, phone: string, extra: Record<string, unknown> = {}) {

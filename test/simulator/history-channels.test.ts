@@ -1,19 +1,11 @@
 // History sync on first login, and channels (newsletters): create, follow, post delivery, mute, unfollow.
-import { afterAll, afterEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { getBinaryNodeChild, type WAMessage } from '@whiskeysockets/baileys'
-import { account, api, end, pairByQr, quietLibsignal, world, type Client, type World } from './harness.ts'
-
-const restoreConsole = quietLibsignal()
-afterAll(restoreConsole)
+import { account, api, pairByQr, world, type World } from './harness.ts'
+import { simulatorLifecycle } from './lifecycle.ts'
 
 let w: World | undefined
-const clients: Client[] = []
-afterEach(async () => {
-  for (const c of clients.splice(0)) await end(c)
-  await w?.sim.stop()
-  w?.untrust()
-  w = undefined
-})
+const clients = simulatorLifecycle()
 
 const textOf = (m: WAMessage) => m.message?.conversation ?? m.message?.extendedTextMessage?.text
 

@@ -1,19 +1,11 @@
 // Messages both ways, receipts, bursts, two linked clients, and WhatsApp's offline queue.
-import { afterAll, afterEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { proto, type BinaryNode, type WAMessage } from '@whiskeysockets/baileys'
-import { account, api, connect, end, pairByQr, quietLibsignal, world, type Client, type World } from './harness.ts'
-
-const restoreConsole = quietLibsignal()
-afterAll(restoreConsole)
+import { account, api, connect, end, pairByQr, world, type Client, type World } from './harness.ts'
+import { simulatorLifecycle } from './lifecycle.ts'
 
 let w: World | undefined
-const clients: Client[] = []
-afterEach(async () => {
-  for (const c of clients.splice(0)) await end(c)
-  await w?.sim.stop()
-  w?.untrust()
-  w = undefined
-})
+const clients = simulatorLifecycle()
 
 type Sent = { data: Array<{ id: string; devices: Array<{ jid: string; state: string }> }> }
 

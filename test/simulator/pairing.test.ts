@@ -1,32 +1,13 @@
 // Linking and logging in: QR pairing, restart from saved creds, unknown devices, pairing codes, strict certificates.
-import { afterAll, afterEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { jidDecode } from '@whiskeysockets/baileys'
 import { randomBytes } from 'node:crypto'
 import { installStrictVerify, trustRoot } from '../../src/whatsapp/trust.ts'
-import {
-  account,
-  api,
-  connect,
-  end,
-  memoryAuth,
-  pairByQr,
-  quietLibsignal,
-  world,
-  type Client,
-  type World,
-} from './harness.ts'
-
-const restoreConsole = quietLibsignal()
-afterAll(restoreConsole)
+import { account, api, connect, end, memoryAuth, pairByQr, world, type World } from './harness.ts'
+import { simulatorLifecycle } from './lifecycle.ts'
 
 let w: World | undefined
-const clients: Client[] = []
-afterEach(async () => {
-  for (const c of clients.splice(0)) await end(c)
-  await w?.sim.stop()
-  w?.untrust()
-  w = undefined
-})
+const clients = simulatorLifecycle()
 
 describe('simulator pairing and login', () => {
   test('fresh auth shows a QR; scanning it pairs, restarts with 515 and logs in with the account JID and LID', async () => {
