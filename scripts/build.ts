@@ -1,5 +1,5 @@
-// Builds the single executable: dist/wagate, migrations embedded. Flags per STYLE.md: never --minify,
-// --minify-whitespace or --minify-identifiers (they break Elysia's handler introspection in the binary).
+// Builds the single executable: dist/wagate, migrations embedded. Flags per STYLE.md: syntax minification only;
+// whitespace or identifier minification breaks Elysia's handler introspection in the binary (see STYLE.md).
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 
