@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { createApp } from './app.ts'
 import { createAuthenticator } from './auth/authenticator.ts'
 import { bootstrap, bootstrapBanner } from './bootstrap.ts'
-import type { Config } from './config.ts'
+import { ConfigError, type Config } from './config.ts'
 import { createEventDelivery } from './events/service.ts'
 import type { Logger } from './log.ts'
 import type { SessionEngine } from './sessions/engine.ts'
@@ -25,6 +25,17 @@ export function openData(config: Config, opts: OpenOptions = {}) {
   return { db, secretKey, stores: createStores(db, cursorKey) }
 }
 
+/** The offline JWKS file; an unreadable one stops startup with a config error, not a stack trace. */
+function readJwks(path: string): { keys: unknown[] } {
+  try {
+    const jwks = JSON.parse(readFileSync(path, 'utf8')) as { keys?: unknown }
+    if (!Array.isArray(jwks.keys)) throw new Error('no "keys" array')
+    return jwks as { keys: unknown[] }
+  } catch (e) {
+    throw new ConfigError([`jwksFile: cannot use ${path}: ${(e as Error).message}`])
+  }
+}
+
 export type Running = { url: string; port: number; stop(): Promise<void> }
 
 export async function startServer(
@@ -32,6 +43,7 @@ export async function startServer(
   deps: { logger: Logger; version: string; makeEngine: EngineFactory; out?: (s: string) => void },
 ): Promise<Running> {
   const { logger } = deps
+  const jwks = config.jwksFile ? readJwks(config.jwksFile) : undefined
   const { db, secretKey, stores } = openData(config, { checkpoint: 'background' })
   const created = bootstrap(stores)
   if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
@@ -41,7 +53,7 @@ export async function startServer(
     orgs: stores.orgs,
     jwt: {
       jwksUrl: config.jwksUrl,
-      jwks: config.jwksFile ? (JSON.parse(readFileSync(config.jwksFile, 'utf8')) as { keys: unknown[] }) : undefined,
+      jwks,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
       orgClaim: config.jwtOrgClaim,

@@ -77,3 +77,14 @@ describe('wagate', () => {
     expect(r.err).toContain('port')
   })
 })
+
+it('refuses to serve with an unreadable JWKS file, before creating anything', () => {
+  const fresh = join(dir, 'fresh')
+  const p = Bun.spawnSync(
+    [process.execPath, join(import.meta.dir, '..', 'src', 'main.ts'), 'serve', '--data-dir', fresh, '--port', '0'],
+    { env: { ...process.env, WAGATE_LOG_LEVEL: 'silent', WAGATE_JWKS_FILE: join(dir, 'missing.json') } },
+  )
+  expect(p.exitCode).toBe(2)
+  expect(p.stderr.toString()).toContain('jwksFile')
+  expect(p.stdout.toString()).not.toContain('wgk_')
+})
