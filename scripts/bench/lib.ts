@@ -3,6 +3,8 @@
 import { Database } from 'bun:sqlite'
 import { join } from 'node:path'
 import { startGateway, type GatewayProcess } from '../../test/helpers/gateway-process.ts'
+import { simControl } from '../../test/helpers/sim-control.ts'
+import { waitFor } from '../../test/helpers/wait.ts'
 
 export const root = join(import.meta.dir, '..', '..')
 
@@ -35,15 +37,7 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (Number(f[11]) + Number(f[12])) / 100
 }
 
-export async function waitFor<T>(what: string, cond: () => T | Promise<T>, timeoutMs: number, everyMs = 20) {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const v = await cond()
-    if (v) return v as NonNullable<T>
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(everyMs)
-  }
-}
+export { waitFor }
 
 export type Sim = Awaited<ReturnType<typeof spawnSimulator>>
 
@@ -68,14 +62,11 @@ export async function spawnSimulator() {
     controlUrl: string
     rootPublicKey: string
   }
+  const raw = simControl(info.controlUrl)
   async function control<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(info.controlUrl + path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`)
-    return (await res.json()) as T
+    const res = await raw<T>(method, path, body)
+    if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`)
+    return res.body
   }
   return {
     ...info,

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { json, testApp, type TestApp } from '../helpers/app.ts'
-import { waitFor } from './sessions-harness.ts'
+import { simControl, type SimControl } from '../helpers/sim-control.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const OWNER = '6281200000001'
 const ALICE = '6281200000002'
@@ -13,20 +14,14 @@ let sim: Simulator
 let t: TestApp
 let sid: string
 
-async function control<T = any>(method: string, path: string, body?: unknown) {
-  const res = await fetch(sim.controlUrl + path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return { status: res.status, body: (await res.json().catch(() => null)) as T }
-}
+let control: SimControl
 
 const api = (path: string, init: Parameters<TestApp['request']>[1] = {}) => t.request(`/api/v1${path}`, init)
 const getJson = async (path: string) => json(await api(path))
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, controlPort: 0 })
+  control = simControl(sim.controlUrl)
   for (const [phone, name] of [
     [OWNER, 'Gateway Owner'],
     [ALICE, 'Alice'],

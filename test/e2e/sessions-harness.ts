@@ -10,21 +10,10 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createEventStore } from '../../src/store/events.ts'
 import { orgs, sessions } from '../../src/store/schema.ts'
+import { simControl } from '../helpers/sim-control.ts'
+import { waitFor } from '../helpers/wait.ts'
 
-/** Polls `cond` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  cond: () => T | Promise<T>,
-  timeoutMs = 10_000,
-): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const v = await cond()
-    if (v) return v as NonNullable<T>
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(25)
-  }
-}
+export { waitFor }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>
 
@@ -59,15 +48,7 @@ export async function startHarness(
   }
   const supervisor: Supervisor = createSupervisor(options)
 
-  async function control<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(sim.controlUrl + path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const text = await res.text()
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T }
-  }
+  const control = simControl(sim.controlUrl)
 
   let orgId: string | null = null
   function createSession(name = 'test'): string {

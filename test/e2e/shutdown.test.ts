@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { startGateway } from '../helpers/gateway-process.ts'
-import { waitFor } from './sessions-harness.ts'
+import { simControl } from '../helpers/sim-control.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const OWNER = '6281300000001'
 const ALICE = '6281300000002'
@@ -25,14 +26,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function control(method: string, path: string, body?: unknown) {
-  const res = await fetch(sim.controlUrl + path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return { status: res.status, body: (await res.json().catch(() => null)) as any }
-}
+const control = (method: string, path: string, body?: unknown) => simControl(sim.controlUrl)(method, path, body)
 
 it('stores every message of a burst exactly once across a SIGTERM and a restart', async () => {
   const env = { WAGATE_WA_URL: sim.wsUrl, WAGATE_WA_ROOT_KEY: sim.rootPublicKey, WAGATE_LOG_LEVEL: 'info' }

@@ -1,6 +1,7 @@
 // A real webhook receiver on 127.0.0.1 that verifies Standard Webhooks signatures exactly as the README
 // tells integrators to (written here independently of src/events/signing.ts), and records what it got.
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { waitFor as wait } from '../helpers/wait.ts'
 
 export type Received = {
   id: string
@@ -76,11 +77,6 @@ export function startReceiver(
   }
 }
 
-/** Polls `cond` every 10 ms until it holds; fails after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'condition') {
-  const until = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
-}
+/** Polls `cond` every 10 ms until it holds; fails after `timeoutMs` (this suite's argument order). */
+export const waitFor = (cond: () => boolean, timeoutMs = 10_000, what = 'condition') =>
+  wait(what, cond, timeoutMs, 10).then(() => undefined)

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { startSimulator } from '../../src/simulator/index.ts'
 import { waitFor } from '../e2e/sessions-harness.ts'
 import { startGateway } from './gateway-process.ts'
+import { simControl } from './sim-control.ts'
 
 export type SigkillOptions = { rounds: number; contacts: number; perContact: number; seed: number }
 
@@ -55,14 +56,7 @@ export async function runSigkill(o: SigkillOptions, log: (line: string) => void 
   const random = seeded(o.seed)
   const sim = await startSimulator({ port: 0, controlPort: 0 })
   const dir = mkdtempSync(join(tmpdir(), 'wagate-sigkill-'))
-  const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(sim.controlUrl + path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return { status: res.status, body: (await res.json().catch(() => null)) as any }
-  }
+  const control = simControl(sim.controlUrl)
   const env = { WAGATE_WA_URL: sim.wsUrl, WAGATE_WA_ROOT_KEY: sim.rootPublicKey, WAGATE_LOG_LEVEL: 'info' }
   const owner = '6281400000000'
   const contacts = Array.from({ length: o.contacts }, (_, i) => `62814000001${String(i).padStart(2, '0')}`)

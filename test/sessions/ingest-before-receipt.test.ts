@@ -2,23 +2,15 @@
 // emits for it afterwards: those add nothing, except changes Baileys' event buffer folded into the upsert.
 import { afterEach, beforeEach, expect, it } from 'bun:test'
 import { proto, WAMessageStubType, type BaileysEventMap, type WAMessage } from '@whiskeysockets/baileys'
-import { createIngest, type Ingest } from '../../src/sessions/ingest.ts'
-import { openDb, type Db } from '../../src/store/db.ts'
-import { createEventStore } from '../../src/store/events.ts'
-import { orgs, sessions } from '../../src/store/schema.ts'
+import type { Ingest } from '../../src/sessions/ingest.ts'
+import type { Db } from '../../src/store/db.ts'
 import { receivedBatch, toBatch } from '../../src/whatsapp/batch.ts'
+import { BOB, freshIngest, me } from './fixture.ts'
 
-const me = { jid: '15550000001@s.whatsapp.net', lid: '900000000001@lid' }
-const BOB = '15550000002@s.whatsapp.net'
 let db: Db
 let ingest: Ingest
 
-beforeEach(() => {
-  db = openDb(':memory:')
-  db.orm.insert(orgs).values({ id: 'o', name: 'o' }).run()
-  db.orm.insert(sessions).values({ id: 's', orgId: 'o', name: 's' }).run()
-  ingest = createIngest({ db, events: createEventStore(db) })
-})
+beforeEach(() => void ({ db, ingest } = freshIngest()))
 afterEach(() => db.close())
 
 const msg = (id: string, extra: object = {}) => <WAMessage>proto.WebMessageInfo.fromObject({
