@@ -9,6 +9,11 @@ import { sessions } from './schema.ts'
 
 type Row = typeof sessions.$inferSelect
 
+/** The row in drizzle's camelCase shape, so raw statements and drizzle queries map the same way. */
+const columns = `id, org_id AS orgId, name, metadata, desired_state AS desiredState, status, last_error AS lastError,
+  phone, jid, lid, push_name AS pushName, undecryptable_count AS undecryptableCount, created_at AS createdAt,
+  updated_at AS updatedAt, status_changed_at AS statusChangedAt, connected_at AS connectedAt`
+
 export const sessionFromRow = (r: Row): Session => ({
   id: r.id,
   orgId: r.orgId,
@@ -36,12 +41,7 @@ export type SessionStore = ReturnType<typeof createSessionStore>
 
 export function createSessionStore(db: Db, codec: CursorCodec) {
   const { sqlite, orm } = db
-  const byOrg = sqlite.query<Row, [string, string]>(
-    `SELECT id, org_id AS orgId, name, metadata, desired_state AS desiredState, status, last_error AS lastError,
-       phone, jid, lid, push_name AS pushName, undecryptable_count AS undecryptableCount, created_at AS createdAt,
-       updated_at AS updatedAt, status_changed_at AS statusChangedAt, connected_at AS connectedAt
-     FROM sessions WHERE org_id = ? AND id = ?`,
-  )
+  const byOrg = sqlite.query<Row, [string, string]>(`SELECT ${columns} FROM sessions WHERE org_id = ? AND id = ?`)
   const listing = (orgId: string) => `sessions:${orgId}`
 
   return {
@@ -77,10 +77,7 @@ export function createSessionStore(db: Db, codec: CursorCodec) {
       const after = afterKey(codec, listing(orgId), q, ['string'])
       const rows = sqlite
         .query<Row, [string, string, number]>(
-          `SELECT id, org_id AS orgId, name, metadata, desired_state AS desiredState, status, last_error AS lastError,
-             phone, jid, lid, push_name AS pushName, created_at AS createdAt, updated_at AS updatedAt,
-             status_changed_at AS statusChangedAt, connected_at AS connectedAt
-           FROM sessions WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+          `SELECT ${columns} FROM sessions WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
         )
         .all(orgId, (after?.[0] as string | undefined) ?? '\uffff', q.limit + 1)
       return toPage(codec, listing(orgId), rows, q.limit, (r) => [r.id], sessionFromRow)
