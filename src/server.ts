@@ -70,6 +70,7 @@ export async function startServer(
     logger,
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
+    mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
   }).listen({

@@ -14,6 +14,7 @@ import type { SessionEngine } from './engine.ts'
 import { createIngest, type SessionPatch } from './ingest.ts'
 import { locked, newLive, type Live } from './live.ts'
 import { createOperations } from './operations.ts'
+import { createSending, type SendingOptions } from './sending.ts'
 import { startWatchdog } from './watchdog.ts'
 
 export type SupervisorOptions = {
@@ -37,6 +38,8 @@ export type SupervisorOptions = {
   baileysLogLevel?: string
   clock?: () => number
   random?: () => number
+  /** Global send pacing (sessions override it with metadata `sendPacing`), queue bound, media store and fetching. */
+  sending?: Partial<Pick<SendingOptions, 'pacing' | 'queueMax' | 'mediaMaxBytes' | 'media' | 'fetchMedia'>>
 }
 
 export type Supervisor = SessionEngine & {
@@ -58,6 +61,17 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
   quietSignalLogs(o.logger)
   installStrictVerify()
   const untrust = o.rootKey ? trustRoot(o.rootKey) : null
+  const sending = createSending({
+    ...o.sending,
+    ingest,
+    logger: log,
+    socketOf: (id) => {
+      const live = lives.get(id)
+      return live?.sock && live.connected ? live.sock : null
+    },
+    clock,
+    random: o.random,
+  })
 
   function liveOf(sessionId: string): Live {
     let live = lives.get(sessionId)
@@ -117,6 +131,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
       retryCache: live.retryCache,
       keepAliveIntervalMs: o.keepAliveIntervalMs,
       connectTimeoutMs: o.connectTimeoutMs,
+      mediaFile: (sha256) => o.sending?.media?.path(sha256) ?? '',
       handlers: {
         batch(b) {
           try {
@@ -155,6 +170,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
             pushName: a.pushName,
             connectedAt: clock(),
           })
+          sending.connected(sessionId)
         },
         close: (c) => onClose(sessionId, live, gen, c),
       },
@@ -188,6 +204,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     live.sock = null
     live.connected = false
     live.qr = null
+    sending.disconnected(sessionId)
     const linked = live.auth.isLinked()
     const { decision, state } = decide({ ...c, linked }, live.backoff, clock(), policy, o.random)
     live.backoff = state
@@ -255,6 +272,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
       await locked(live, () => detach(live))
       live.auth.close()
       lives.delete(sessionId)
+      sending.forget(sessionId)
     },
     qr(sessionId) {
       const qr = lives.get(sessionId)?.qr
@@ -274,7 +292,12 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
       setStatus(sessionId, { status: 'pairing' })
       return { code }
     },
-    ...createOperations({ ingest, connectedSock, clock }),
+    ...createOperations({ ingest, connectedSock }),
+    send: async (sessionId, input, upload) => sending.ops.send(sessionId, input, upload ?? null),
+    react: async (sessionId, chatJid, waId, emoji) => sending.ops.react(sessionId, chatJid, waId, emoji),
+    edit: async (sessionId, chatJid, waId, text) => sending.ops.edit(sessionId, chatJid, waId, text),
+    revoke: async (sessionId, chatJid, waId) => sending.ops.revoke(sessionId, chatJid, waId),
+    forward: async (sessionId, chatJid, waId, to) => sending.ops.forward(sessionId, chatJid, waId, to),
     async restore() {
       const ids = ingest.runningSessions()
       for (const [i, id] of ids.entries()) {
@@ -283,6 +306,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
       }
     },
     async shutdown() {
+      sending.stopAll()
       await Promise.all(
         [...lives.entries()].map(([id, live]) =>
           locked(live, async () => {
