@@ -42,6 +42,8 @@ function effectsOf(job: QueuedSend, me: string | null, now: number): Batch {
   return b
 }
 
+export type Sending = ReturnType<typeof createSending>
+
 export function createSending(o: SendingOptions) {
   const global = o.pacing ?? defaultPacing
   const pacing = (sessionId: string): Pacing => {
