@@ -1,15 +1,6 @@
 // Outbound operations on a live Baileys socket (sends are in outbound.ts): channel create/follow/unfollow/mute/metadata.
-import { jidNormalizedUser, type WASocket } from '@whiskeysockets/baileys'
+import type { WASocket } from '@whiskeysockets/baileys'
 import { AppError } from '../errors.ts'
-
-/** `6281…` or a full JID → the JID WhatsApp expects. */
-export function toJid(to: string): string {
-  if (to.includes('@')) return jidNormalizedUser(to)
-  const digits = to.replace(/\D/g, '')
-  if (digits.length < 6 || digits.length > 15)
-    throw new AppError('validation_error', 'to must be a phone number or JID')
-  return `${digits}@s.whatsapp.net`
-}
 
 /** Wraps WhatsApp's refusal (a Boom or timeout) as our upstream error, keeping the status code. */
 async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
