@@ -140,8 +140,9 @@ export function loadConfig(
     if (raw[k] === undefined && schema.default !== undefined) raw[k] = structuredClone(schema.default)
   const value = Value.Convert(Config, raw)
   for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
-  if (typeof value.egressAllow === 'string')
-    for (const p of parseAllowList(value.egressAllow).problems) problems.push(`egressAllow: ${p}`)
+  const { egressAllow } = value as Partial<Config>
+  if (typeof egressAllow === 'string')
+    for (const p of parseAllowList(egressAllow).problems) problems.push(`egressAllow: ${p}`)
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return value as Config
 }
