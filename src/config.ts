@@ -1,6 +1,7 @@
 // One typed Config, read once: command-line flags > WAGATE_* environment > defaults, validated with TypeBox.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { parseAllowList } from './media/egress.ts'
 
 const Capability = Type.Union([
   Type.Literal('read'),
@@ -72,6 +73,12 @@ export const Config = Type.Object({
     description: 'Requests in flight per webhook',
   }),
   docs: Type.Boolean({ default: true, description: 'Serve /docs and /openapi.json' }),
+  egressAllow: Type.String({
+    default: '',
+    description:
+      'Comma-separated hosts and CIDRs webhooks and media URLs may reach although private, loopback or link-local ' +
+      '(e.g. 127.0.0.0/8,::1 for a receiver on this machine)',
+  }),
 })
 export type Config = Static<typeof Config>
 
@@ -155,6 +162,9 @@ export function loadConfig(
   const value = Value.Convert(Config, raw)
   for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
   if (typeof raw.jwksUrl === 'string') problems.push(...jwksUrlProblems(raw.jwksUrl))
+  const { egressAllow } = value as Partial<Config>
+  if (typeof egressAllow === 'string')
+    for (const p of parseAllowList(egressAllow).problems) problems.push(`egressAllow: ${p}`)
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return value as Config
 }
