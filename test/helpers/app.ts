@@ -17,9 +17,9 @@ import { offlineEngine } from './offline-engine.ts'
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>
 
-export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger }) => SessionEngine
+export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger; dir: string }) => SessionEngine
 
-export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } = {}) {
+export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; mediaMaxBytes?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
   const stores = createStores(db, randomBytes(32))
@@ -42,8 +42,17 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } 
       },
     },
   })
-  const engine = opts.engine ? opts.engine({ db, stores, logger }) : offlineEngine(stores)
-  const app = createApp({ stores, engine, authenticate, logger, version: 'test', maxBodyBytes: 64 * 1024, docs: true })
+  const engine = opts.engine ? opts.engine({ db, stores, logger, dir }) : offlineEngine(stores)
+  const app = createApp({
+    stores,
+    engine,
+    authenticate,
+    logger,
+    version: 'test',
+    maxBodyBytes: 64 * 1024,
+    ...(opts.mediaMaxBytes ? { mediaMaxBytes: opts.mediaMaxBytes } : {}),
+    docs: true,
+  })
   stores.orgs.create('acme')
   stores.orgs.create('other')
 
