@@ -53,6 +53,8 @@ export class ControlApi {
   constructor(
     private readonly ctx: SimContext,
     private readonly info: () => { wsUrl: string; rootPublicKey: string },
+    /** Routes built on Elysia (groups, contacts, chats): asked when no route of the table matches the path. */
+    private readonly more?: { handle(req: Request): Promise<Response> },
   ) {
     this.routes = [
       { method: 'GET', pattern: /^\/$/, handler: () => json(200, this.info()) },
@@ -109,6 +111,7 @@ export class ControlApi {
 
   private async handle(req: Request): Promise<Response> {
     const path = decodeURIComponent(new URL(req.url).pathname)
+    if (this.more && !this.routes.some((r) => r.pattern.test(path))) return this.more.handle(req)
     try {
       let pathMatched = false
       for (const r of this.routes) {

@@ -2,10 +2,14 @@
 // `waWebSocketUrl`, plus the JSON control API that scripts it. See control.ts for the API, pki.ts for the trust root.
 import pino, { type Logger } from 'pino'
 import { Channels } from './channels.ts'
+import { Contacts } from './contacts.ts'
 import { ControlApi } from './control.ts'
+import { socialControl } from './control-social.ts'
 import type { SimContext } from './context.ts'
 import { Delivery } from './delivery.ts'
 import { Faults } from './faults.ts'
+import { GroupMessages } from './group-messages.ts'
+import { Groups } from './groups.ts'
 import { Network } from './network.ts'
 import { Pairing } from './pairing.ts'
 import { createPki } from './pki.ts'
@@ -32,10 +36,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const net = new Network(log)
   const delivery = new Delivery(net)
   let wa: WaServer | undefined
+  const contacts = new Contacts(net, delivery)
+  const groups = new Groups(net, delivery, contacts)
   const ctx: SimContext = {
     net,
     delivery,
     channels: new Channels(net, delivery),
+    groups,
+    groupMessages: new GroupMessages(net, delivery, groups),
+    contacts,
     pairing: new Pairing(net),
     faults: new Faults(),
     pki: createPki(),
@@ -45,7 +54,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   wa = new WaServer(ctx)
   const wsUrl = wa.listen(opts.port ?? 0)
   const rootPublicKey = ctx.pki.root.pub.toString('base64')
-  const control = new ControlApi(ctx, () => ({ wsUrl, rootPublicKey }))
+  const control = new ControlApi(ctx, () => ({ wsUrl, rootPublicKey }), socialControl(ctx))
   let controlUrl: string
   try {
     controlUrl = control.listen(opts.controlPort ?? 0)
