@@ -7,6 +7,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import type { BinaryNode } from '@whiskeysockets/baileys'
 import type { Contacts } from './contacts.ts'
+import { SimError } from './context.ts'
 import type { Delivery } from './delivery.ts'
 import { messageId, nowSeconds, type Account, type Network } from './network.ts'
 
@@ -48,13 +49,18 @@ export interface ParticipantResult {
   addRequest?: { code: string; expiration: number }
 }
 
-/** An IQ error: its status becomes the <error code>. */
+/** An IQ error: its status becomes the <error code>; on the control API it maps to a SimError. */
 export class GroupError extends Error {
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message)
+  }
+
+  toSimError(): SimError {
+    const code = this.status === 404 ? 'not_found' : this.status === 409 ? 'conflict' : 'forbidden'
+    return new SimError(code, this.message, { whatsappCode: this.status })
   }
 }
 

@@ -1,24 +1,25 @@
 // Control routes for what an account shows others: privacy ("who can add me to groups"), address book, block list,
 // profile picture, presence and typing, and whether it messages from its LID.
 import { Elysia, t } from 'elysia'
-import { SimError, type SimContext } from './context.ts'
-import { accountByRef, accountOf, Phone, simErrors } from './control-kit.ts'
+import { SimError, type SimContext } from '../context.ts'
+import { accountByRef, Ref } from './refs.ts'
+import { accountOf, Phone, PhoneParams } from './shared.ts'
 
-const Ref = t.String({ minLength: 1, description: 'A phone number (digits) or a PN/LID JID' })
-
-export function contactControl(ctx: SimContext) {
+export function contactRoutes(ctx: SimContext) {
   const contacts = ctx.contacts
   return new Elysia()
-    .use(simErrors())
-    .get('/accounts/:phone/profile', ({ params }) => contacts.view(accountOf(ctx, params.phone)))
+    .get('/accounts/:phone/profile', ({ params }) => contacts.view(accountOf(ctx, params.phone)), {
+      params: PhoneParams,
+    })
     .post(
       '/accounts/:phone/privacy',
       ({ params, body }) => {
         const a = accountOf(ctx, params.phone)
-        contacts.setPrivacy(a, body)
+        contacts.setPrivacy(a, { groupAdd: body.groupAdd, contacts: body.contacts?.map(String) })
         return contacts.view(a)
       },
       {
+        params: PhoneParams,
         body: t.Object({
           groupAdd: t.Optional(t.Union([t.Literal('all'), t.Literal('contacts'), t.Literal('none')])),
           contacts: t.Optional(t.Array(Phone, { maxItems: 10_000 })),
@@ -32,7 +33,10 @@ export function contactControl(ctx: SimContext) {
         contacts.setBlocked(a, accountByRef(ctx, body.jid), body.action === 'block')
         return contacts.view(a)
       },
-      { body: t.Object({ jid: Ref, action: t.Union([t.Literal('block'), t.Literal('unblock')]) }) },
+      {
+        params: PhoneParams,
+        body: t.Object({ jid: Ref, action: t.Union([t.Literal('block'), t.Literal('unblock')]) }),
+      },
     )
     .post(
       '/accounts/:phone/picture',
@@ -42,6 +46,7 @@ export function contactControl(ctx: SimContext) {
         return contacts.view(a)
       },
       {
+        params: PhoneParams,
         body: t.Object({
           url: t.Optional(t.Union([t.String({ minLength: 1 }), t.Null()])),
           hidden: t.Optional(t.Boolean()),
@@ -55,7 +60,7 @@ export function contactControl(ctx: SimContext) {
         contacts.setPresence(a, body.state)
         return contacts.view(a)
       },
-      { body: t.Object({ state: t.Union([t.Literal('available'), t.Literal('unavailable')]) }) },
+      { params: PhoneParams, body: t.Object({ state: t.Union([t.Literal('available'), t.Literal('unavailable')]) }) },
     )
     .post(
       '/accounts/:phone/chatstate',
@@ -74,6 +79,7 @@ export function contactControl(ctx: SimContext) {
         return { sent: true }
       },
       {
+        params: PhoneParams,
         body: t.Object({
           to: Ref,
           state: t.Union([t.Literal('composing'), t.Literal('recording'), t.Literal('paused')]),
@@ -87,6 +93,6 @@ export function contactControl(ctx: SimContext) {
         a.sendsAsLid = body.mode === 'lid'
         return { phone: a.phone, jid: a.jid, lid: a.lid, mode: a.sendsAsLid ? 'lid' : 'pn' }
       },
-      { body: t.Object({ mode: t.Union([t.Literal('pn'), t.Literal('lid')]) }) },
+      { params: PhoneParams, body: t.Object({ mode: t.Union([t.Literal('pn'), t.Literal('lid')]) }) },
     )
 }

@@ -2,12 +2,12 @@
 // the members' linked clients as the same w:gp2 notifications a client's own IQs produce). Also the per-account
 // counter of group-metadata queries, so a test can prove a gateway serves group sends from its metadata cache.
 import { Elysia, t } from 'elysia'
-import { SimError, type SimContext } from './context.ts'
-import { accountByRef, accountOf, Phone, simErrors } from './control-kit.ts'
-import { PARTICIPANT_ACTIONS, type Group, type ParticipantAction } from './groups.ts'
+import { SimError, type SimContext } from '../context.ts'
+import { PARTICIPANT_ACTIONS, type Group, type ParticipantAction } from '../groups.ts'
+import { accountByRef, Ref, toJid } from './refs.ts'
+import { accountOf, pathParam, Phone, PhoneParams } from './shared.ts'
 
-const Ref = t.String({ minLength: 1, description: 'A phone number (digits) or a PN/LID JID' })
-const toJid = (ref: string) => (/^\d{6,15}$/.test(ref) ? `${ref}@s.whatsapp.net` : ref)
+const GidParams = t.Object({ gid: t.String({ minLength: 1 }) })
 
 export function groupView(g: Group) {
   return {
@@ -30,15 +30,15 @@ export function groupView(g: Group) {
   }
 }
 
-export function groupControl(ctx: SimContext) {
+export function groupRoutes(ctx: SimContext) {
   const groups = ctx.groups
-  const group = (gid: string) => {
+  const group = (raw: string | null) => {
+    const gid = pathParam(raw, 'gid')
     const g = groups.byJid.get(gid.includes('@') ? gid : `${gid}@g.us`)
     if (!g) throw new SimError('not_found', `group ${gid} not found`)
     return g
   }
   return new Elysia()
-    .use(simErrors())
     .post(
       '/groups',
       ({ body, set }) => {
@@ -64,7 +64,7 @@ export function groupControl(ctx: SimContext) {
     .post('/groups/join', ({ body }) => groupView(groups.join(body.code, accountOf(ctx, body.phone))), {
       body: t.Object({ phone: Phone, code: t.String({ minLength: 1 }) }),
     })
-    .get('/groups/:gid', ({ params }) => groupView(group(params.gid)))
+    .get('/groups/:gid', ({ params }) => groupView(group(params.gid)), { params: GidParams })
     .patch(
       '/groups/:gid',
       ({ params, body }) => {
@@ -76,6 +76,7 @@ export function groupControl(ctx: SimContext) {
         return groupView(g)
       },
       {
+        params: GidParams,
         body: t.Object({
           actor: Phone,
           subject: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
@@ -95,6 +96,7 @@ export function groupControl(ctx: SimContext) {
         return { data: data.map((r) => ({ jid: r.jid, status: r.status })) }
       },
       {
+        params: GidParams,
         body: t.Object({
           actor: Phone,
           action: t.Union(PARTICIPANT_ACTIONS.map((a) => t.Literal(a))),
@@ -108,7 +110,7 @@ export function groupControl(ctx: SimContext) {
         const g = group(params.gid)
         return { code: groups.revokeInvite(g, accountOf(ctx, body.actor)) }
       },
-      { body: t.Object({ actor: Phone }) },
+      { params: GidParams, body: t.Object({ actor: Phone }) },
     )
     .post(
       '/groups/:gid/leave',
@@ -117,7 +119,7 @@ export function groupControl(ctx: SimContext) {
         groups.leave(g, accountOf(ctx, body.phone))
         return groupView(g)
       },
-      { body: t.Object({ phone: Phone }) },
+      { params: GidParams, body: t.Object({ phone: Phone }) },
     )
     .post(
       '/groups/:gid/messages',
@@ -127,11 +129,15 @@ export function groupControl(ctx: SimContext) {
         set.status = 201
         return sent
       },
-      { body: t.Object({ from: Ref, text: t.String({ minLength: 1 }) }) },
+      { params: GidParams, body: t.Object({ from: Ref, text: t.String({ minLength: 1 }) }) },
     )
-    .get('/groups/:gid/messages', ({ params }) => ({ data: group(params.gid).messages }))
-    .get('/accounts/:phone/counters', ({ params }) => {
-      const counts = groups.queryCounts(accountOf(ctx, params.phone))
-      return { groupMetadataQueries: counts.total, groupMetadataQueriesByGroup: counts.byGroup }
-    })
+    .get('/groups/:gid/messages', ({ params }) => ({ data: group(params.gid).messages }), { params: GidParams })
+    .get(
+      '/accounts/:phone/counters',
+      ({ params }) => {
+        const counts = groups.queryCounts(accountOf(ctx, params.phone))
+        return { groupMetadataQueries: counts.total, groupMetadataQueriesByGroup: counts.byGroup }
+      },
+      { params: PhoneParams },
+    )
 }
