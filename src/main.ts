@@ -4,6 +4,7 @@ import pkg from '../package.json' with { type: 'json' }
 import { isCapability } from './auth/capabilities.ts'
 import { createKey } from './bootstrap.ts'
 import { Config, ConfigError, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
+import { isOrgId } from './domain/org.ts'
 import { createLogger } from './log.ts'
 import { openData, PortInUse, startServer } from './server.ts'
 import { DataDirLocked } from './store/data-dir.ts'
@@ -122,8 +123,7 @@ function orgs(argv: string[]): number {
   try {
     if (sub === 'create') {
       const id = positional[0]
-      if (!id || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id))
-        throw new UsageError('orgs create needs an id: a-z, 0-9, _ and -')
+      if (!isOrgId(id)) throw new UsageError('orgs create needs an id: a-z, 0-9, _ and -')
       const org = stores.orgs.create(id, own.name ?? id)
       if (!org) throw new UsageError(`organisation '${id}' already exists`)
       print(org)

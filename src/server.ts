@@ -63,14 +63,21 @@ export async function startServer(
   const created = bootstrap(stores)
   if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
 
+  if ((config.jwksUrl || jwks) && !config.jwtIssuer && !config.jwtAudience)
+    logger.warn(
+      'login JWTs are accepted from any issuer for any audience: set --jwt-issuer and/or --jwt-audience ' +
+        'so tokens minted for another service are refused',
+    )
   const authenticate = createAuthenticator({
     apiKeys: stores.apiKeys,
     orgs: stores.orgs,
+    logger,
     jwt: {
       jwksUrl: config.jwksUrl,
       jwks,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
+      clockToleranceSeconds: config.jwtClockToleranceSeconds,
       orgClaim: config.jwtOrgClaim,
       roleClaim: config.jwtRoleClaim,
       roleCapabilities: config.roleCapabilities,
@@ -87,6 +94,7 @@ export async function startServer(
     logger,
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
+    mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
   })

@@ -13,6 +13,8 @@ export type HttpDeps = {
   logger: Logger
   version: string
   maxBodyBytes: number
+  /** Largest media file a send may carry (the send route's body limit follows it); none: the general limit. */
+  mediaMaxBytes?: number
   docs: boolean
   /** The egress policy: webhook URLs are validated against it when created or changed. */
   egress: Pick<Egress, 'checkUrl'>
