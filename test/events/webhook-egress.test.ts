@@ -128,7 +128,7 @@ describe('wagate serve with and without --egress-allow', () => {
   }
   beforeAll(async () => {
     ;[strict, open] = await Promise.all([start(), start({ WAGATE_EGRESS_ALLOW: '127.0.0.0/8,::1' })])
-  })
+  }, 30_000)
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.stop()))
     for (const d of dirs) rmSync(d, { recursive: true, force: true })
