@@ -91,6 +91,7 @@ export async function startServer(
     logger,
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
+    mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
   })

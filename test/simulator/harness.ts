@@ -12,7 +12,7 @@ import makeWASocket, {
 import type { Boom } from '@hapi/boom'
 import pino from 'pino'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
-import { trustRoot } from '../../src/whatsapp/trust.ts'
+import { trustRoot } from '../../src/whatsapp/process-patches.ts'
 
 export const silent = pino({ level: process.env.WAGATE_TEST_LOG ?? 'silent' })
 
