@@ -5,8 +5,11 @@ import { createEgress, parseAllowList } from './media/egress.ts'
 import { createOutboundFiles } from './media/outbound-files.ts'
 import { createFetchMedia } from './sessions/fetch-media.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
+import { assertReceiptHook } from './whatsapp/receipt-hook.ts'
 
+/** Throws MissingReceiptHook when the loaded Baileys was not patched: no serve may lose messages silently. */
 export function makeEngine(config: Config): EngineFactory {
+  assertReceiptHook()
   const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
   return ({ db, stores, secretKey, logger }) =>
     createSupervisor({
