@@ -58,6 +58,14 @@ export class Recorder {
       'messages.update',
       'messaging-history.set',
       'message-receipt.update',
+      'groups.upsert',
+      'groups.update',
+      'group-participants.update',
+      'chats.update',
+      'chats.delete',
+      'presence.update',
+      'blocklist.update',
+      'contacts.update',
     ]
     for (const event of events) {
       sock.ev.on(event, (data: unknown) => {
