@@ -8,6 +8,7 @@ import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
 import { eventRoutes } from './http/routes/events.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { mediaRoutes } from './http/routes/media.ts'
 import { messageRoutes } from './http/routes/messages.ts'
 import { sessionRoutes } from './http/routes/sessions.ts'
 import { webhookRoutes } from './http/routes/webhooks.ts'
@@ -16,13 +17,14 @@ export type { HttpDeps }
 
 export function createApp(deps: HttpDeps) {
   return new Elysia()
-    .use(errorPlugin(deps.logger, deps.maxBodyBytes))
+    .use(errorPlugin(deps.logger, deps.maxBodyBytes, deps.media?.maxBytes))
     .use(openapiPlugin(deps.version, deps.docs))
     .use(healthRoutes(deps))
     .use(sessionRoutes(deps))
     .use(chatRoutes(deps))
     .use(channelRoutes(deps))
     .use(messageRoutes(deps))
+    .use(mediaRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(webhookRoutes(deps))
     .use(eventRoutes(deps))

@@ -2,6 +2,7 @@
 import type { Authenticator } from '../auth/authenticator.ts'
 import type { SseHub } from '../events/sse.ts'
 import type { Logger } from '../log.ts'
+import type { MediaStore } from '../media/store.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { Stores } from '../store/index.ts'
 
@@ -13,6 +14,8 @@ export type HttpDeps = {
   version: string
   maxBodyBytes: number
   docs: boolean
+  /** The media file store and the largest file it takes; without it the media routes answer 503. */
+  media?: { store: MediaStore; maxBytes: number }
   /** The live stream hub; server.ts passes its own to close streams before stopping. Default: a new one. */
   eventHub?: SseHub
 }

@@ -49,17 +49,29 @@ let counter = 0
 /** Request id used in logs and echoed as `x-request-id`. */
 export const requestIdOf = (request: Request) => requestIds.get(request) ?? 'unknown'
 
-export function errorPlugin(logger: Logger, maxBodyBytes: number) {
-  return new Elysia({ name: 'errors', seed: maxBodyBytes })
+/**
+ * Routes whose non-JSON body is a file the handler streams itself (to disk, capped by `uploadMaxBytes`): the
+ * JSON parser leaves it unread and the JSON size cap does not apply.
+ */
+export const fileBodyRoutes: RegExp[] = [/^\/api\/v1\/sessions\/[^/]+\/media$/]
+
+const isFileBody = (request: Request) =>
+  request.method === 'POST' &&
+  !(request.headers.get('content-type') ?? '').startsWith('application/json') &&
+  fileBodyRoutes.some((r) => r.test(new URL(request.url).pathname))
+
+export function errorPlugin(logger: Logger, maxBodyBytes: number, uploadMaxBytes = maxBodyBytes) {
+  return new Elysia({ name: 'errors', seed: [maxBodyBytes, uploadMaxBytes] })
     .onRequest(({ request, set }) => {
       const id = request.headers.get('x-request-id')?.slice(0, 64) || `req_${Date.now().toString(36)}_${++counter}`
       requestIds.set(request, id)
       set.headers['x-request-id'] = id
+      const limit = isFileBody(request) ? uploadMaxBytes : maxBodyBytes
       const length = Number(request.headers.get('content-length') ?? 0)
-      if (length > maxBodyBytes)
-        throw new AppError('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`, { limit: maxBodyBytes })
+      if (length > limit) throw new AppError('payload_too_large', `request body exceeds ${limit} bytes`, { limit })
     })
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
+      if (isFileBody(request)) return {}
       // The API speaks JSON only. Bodies are read with a cap (a chunked body has no content-length to check
       // up front); a malformed body is a 400, never silently "no body"; an empty one is no body.
       const text = await readCapped(request, maxBodyBytes)

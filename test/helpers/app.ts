@@ -9,6 +9,7 @@ import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { capabilities, type Capability } from '../../src/auth/capabilities.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
+import { openMediaStore } from '../../src/media/store.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createStores, type Stores } from '../../src/store/index.ts'
@@ -43,7 +44,17 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } 
     },
   })
   const engine = opts.engine ? opts.engine({ db, stores, logger }) : offlineEngine(stores)
-  const app = createApp({ stores, engine, authenticate, logger, version: 'test', maxBodyBytes: 64 * 1024, docs: true })
+  const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: stores.media }), maxBytes: 4 * 1024 * 1024 }
+  const app = createApp({
+    stores,
+    engine,
+    authenticate,
+    logger,
+    version: 'test',
+    maxBodyBytes: 64 * 1024,
+    docs: true,
+    media,
+  })
   stores.orgs.create('acme')
   stores.orgs.create('other')
 
@@ -74,6 +85,7 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } 
     request,
     dir,
     engine,
+    media,
     async close() {
       await engine.shutdown()
       if (!opts.jwks) jwks.stop()
