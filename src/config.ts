@@ -1,6 +1,7 @@
 // One typed Config, read once: command-line flags > WAGATE_* environment > defaults, validated with TypeBox.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { parseAllowList } from './media/egress.ts'
 
 const Capability = Type.Union([
   Type.Literal('read'),
@@ -21,6 +22,12 @@ export const Config = Type.Object({
   jwksFile: Type.Optional(Type.String({ minLength: 1, description: 'A JWKS JSON file, for offline use' })),
   jwtIssuer: Type.Optional(Type.String({ minLength: 1, description: 'Required `iss` of login JWTs' })),
   jwtAudience: Type.Optional(Type.String({ minLength: 1, description: 'Required `aud` of login JWTs' })),
+  jwtClockToleranceSeconds: Type.Integer({
+    minimum: 0,
+    maximum: 300,
+    default: 30,
+    description: 'Seconds of clock difference allowed on login JWTs (exp, nbf, iat)',
+  }),
   jwtOrgClaim: Type.String({ minLength: 1, default: 'org_id', description: 'Claim holding the organisation id' }),
   jwtRoleClaim: Type.String({ minLength: 1, default: 'role', description: 'Claim holding the role' }),
   roleCapabilities: Type.Record(Type.String(), Type.Array(Capability), {
@@ -79,6 +86,12 @@ export const Config = Type.Object({
   mediaRetentionDays: Type.Optional(
     Type.Number({ exclusiveMinimum: 0, description: 'Days media files are kept (default: kept until deleted)' }),
   ),
+  egressAllow: Type.String({
+    default: '',
+    description:
+      'Comma-separated hosts and CIDRs webhooks and media URLs may reach although private, loopback or link-local ' +
+      '(e.g. 127.0.0.0/8,::1 for a receiver on this machine)',
+  }),
 })
 export type Config = Static<typeof Config>
 
@@ -115,6 +128,21 @@ export class ConfigError extends Error {
   }
 }
 
+const loopbackHost = (host: string) => host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+
+/** Keys fetched over plain HTTP could be swapped on the way: only a JWKS on this machine may use it. */
+function jwksUrlProblems(value: string): string[] {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return [`jwksUrl: not a URL`]
+  }
+  if (url.protocol === 'http:' && !loopbackHost(url.hostname))
+    return ['jwksUrl: http:// is allowed only on loopback (127.0.0.0/8, [::1], localhost); use https://']
+  return []
+}
+
 /** Builds and validates the config; throws ConfigError naming every bad field. */
 export function loadConfig(
   flags: Record<string, string> = {},
@@ -146,6 +174,10 @@ export function loadConfig(
     if (raw[k] === undefined && schema.default !== undefined) raw[k] = structuredClone(schema.default)
   const value = Value.Convert(Config, raw)
   for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
+  if (typeof raw.jwksUrl === 'string') problems.push(...jwksUrlProblems(raw.jwksUrl))
+  const { egressAllow } = value as Partial<Config>
+  if (typeof egressAllow === 'string')
+    for (const p of parseAllowList(egressAllow).problems) problems.push(`egressAllow: ${p}`)
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return value as Config
 }

@@ -1,20 +1,12 @@
 // Outbound operations on a live Baileys socket: send text, channel create/follow/unfollow/mute/metadata.
-import { generateMessageIDV2, jidNormalizedUser, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
+import { generateMessageIDV2, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
+import { toJid } from '../domain/jid.ts'
 import { AppError } from '../errors.ts'
 import type { MessageRecord } from './records.ts'
 import type { Me } from './normalize.ts'
 
 /** A stored message we can quote: enough to rebuild the `quoted` WAMessage Baileys needs. */
 export type Quotable = { chatJid: string; waId: string; fromMe: boolean; senderJid: string | null; body: string | null }
-
-/** `6281…` or a full JID → the JID WhatsApp expects. */
-export function toJid(to: string): string {
-  if (to.includes('@')) return jidNormalizedUser(to)
-  const digits = to.replace(/\D/g, '')
-  if (digits.length < 6 || digits.length > 15)
-    throw new AppError('validation_error', 'to must be a phone number or JID')
-  return `${digits}@s.whatsapp.net`
-}
 
 /** Wraps WhatsApp's refusal (a Boom or timeout) as our upstream error, keeping the status code. */
 async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {

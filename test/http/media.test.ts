@@ -63,7 +63,7 @@ async function receive(waId: string, stored: boolean) {
 }
 
 const mediaPath = (mid: string) => `/api/v1/sessions/${sid}/chats/${encodeURIComponent(CHAT)}/messages/${mid}/media`
-const upload = (body: BodyInit, headers: Record<string, string> = {}, q = '', token?: string) =>
+const upload = (body: RequestInit['body'], headers: Record<string, string> = {}, q = '', token?: string) =>
   t.request(`/api/v1/sessions/${sid}/media${q}`, { method: 'POST', body, headers, ...(token ? { token } : {}) })
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@
 // result and sends nothing twice; the same key with another body is a 409.
 import { createHash } from 'node:crypto'
 import { Elysia, t } from 'elysia'
+import { toJid } from '../../domain/jid.ts'
 import { Message } from '../../domain/message.ts'
 import { AppError } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
@@ -19,9 +20,6 @@ const SendText = t.Object({
   quotedMessageId: t.Optional(t.String({ minLength: 1, maxLength: 128 })),
   mentions: t.Optional(t.Array(t.String({ pattern: '@(s\\.whatsapp\\.net|lid)$' }), { maxItems: 256 })),
 })
-
-/** A bare phone number becomes its JID. */
-const toJid = (to: string) => (to.includes('@') ? to : `${to.replace(/^\+/, '')}@s.whatsapp.net`)
 
 export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, idempotency } = stores
