@@ -86,6 +86,23 @@ export const Config = Type.Object({
   mediaRetentionDays: Type.Optional(
     Type.Number({ exclusiveMinimum: 0, description: 'Days media files are kept (default: kept until deleted)' }),
   ),
+  sendMinGapMs: Type.Integer({
+    minimum: 0,
+    default: 2000,
+    description: 'Least time between two sends of a session (pacing against automated-sending bans)',
+  }),
+  sendJitterMs: Type.Integer({ minimum: 0, default: 3000, description: 'Random extra time added to each gap' }),
+  sendTyping: Type.Boolean({ default: true, description: 'Show "typing…" before a text, for its length' }),
+  sendQueueMax: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'Operations a session may have queued; more answer 429 rate_limited',
+  }),
+  sendMediaMaxBytes: Type.Integer({
+    minimum: 1024,
+    default: 104857600,
+    description: 'Largest media file a send may carry',
+  }),
   egressAllow: Type.String({
     default: '',
     description:

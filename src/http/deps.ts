@@ -13,6 +13,8 @@ export type HttpDeps = {
   logger: Logger
   version: string
   maxBodyBytes: number
+  /** Largest media file a send may carry (the send route's body limit follows it); none: the general limit. */
+  mediaMaxBytes?: number
   docs: boolean
   /** The media file store and the largest file it takes; without it the media routes answer 503. */
   media?: { store: MediaStore; maxBytes: number }

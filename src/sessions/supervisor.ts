@@ -31,7 +31,12 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     remove: (id) => lifecycle.remove(ctx, id),
     qr: (id) => lifecycle.qr(ctx, id),
     requestPairingCode: (id, phone) => lifecycle.requestPairingCode(ctx, id, phone),
-    ...createOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock, clock: ctx.clock }),
+    ...createOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock }),
+    send: async (id, input, upload) => ctx.sending.ops.send(id, input, upload ?? null),
+    react: async (id, chatJid, waId, emoji) => ctx.sending.ops.react(id, chatJid, waId, emoji),
+    edit: async (id, chatJid, waId, text) => ctx.sending.ops.edit(id, chatJid, waId, text),
+    revoke: async (id, chatJid, waId) => ctx.sending.ops.revoke(id, chatJid, waId),
+    forward: async (id, chatJid, waId, to) => ctx.sending.ops.forward(id, chatJid, waId, to),
     restore: () => restoreRunning(ctx),
     async shutdown() {
       await shutdownAll(ctx)
