@@ -8,6 +8,7 @@ import { isOrgId } from './domain/org.ts'
 import { createLogger } from './log.ts'
 import { openData, PortInUse, startServer } from './server.ts'
 import { DataDirLocked } from './store/data-dir.ts'
+import { MissingReceiptHook } from './whatsapp/receipt-hook.ts'
 import { makeEngine } from './engine.ts'
 import { migrate } from './store/migrate.ts'
 
@@ -180,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2
     }
   } catch (e) {
-    if (e instanceof DataDirLocked || e instanceof PortInUse) {
+    if (e instanceof DataDirLocked || e instanceof PortInUse || e instanceof MissingReceiptHook) {
       console.error(`wagate: ${e.message}`)
       return 1
     }
