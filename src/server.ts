@@ -7,6 +7,7 @@ import { createAuthenticator } from './auth/authenticator.ts'
 import { bootstrap, bootstrapBanner } from './bootstrap.ts'
 import { ConfigError, type Config } from './config.ts'
 import { createEventDelivery } from './events/service.ts'
+import { createEgress, parseAllowList } from './media/egress.ts'
 import type { Logger } from './log.ts'
 import { openMediaStore, type MediaStore } from './media/store.ts'
 import type { SessionEngine } from './sessions/engine.ts'
@@ -91,8 +92,10 @@ export async function startServer(
   })
   const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: stores.media })
   const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
-  const eventsOut = createEventDelivery(config, stores, logger, deps.version)
+  const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
+  const eventsOut = createEventDelivery(config, stores, logger, egress, deps.version)
   const app = createApp({
+    egress,
     stores,
     engine,
     authenticate,

@@ -3,6 +3,7 @@ import type { Authenticator } from '../auth/authenticator.ts'
 import type { SseHub } from '../events/sse.ts'
 import type { Logger } from '../log.ts'
 import type { MediaStore } from '../media/store.ts'
+import type { Egress } from '../media/egress.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { Stores } from '../store/index.ts'
 
@@ -18,6 +19,8 @@ export type HttpDeps = {
   docs: boolean
   /** The media file store and the largest file it takes; without it the media routes answer 503. */
   media?: { store: MediaStore; maxBytes: number }
+  /** The egress policy: webhook URLs are validated against it when created or changed. */
+  egress: Pick<Egress, 'checkUrl'>
   /** The live stream hub; server.ts passes its own to close streams before stopping. Default: a new one. */
   eventHub?: SseHub
 }

@@ -10,17 +10,19 @@ import { capabilities, type Capability } from '../../src/auth/capabilities.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
 import { openMediaStore } from '../../src/media/store.ts'
+import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createStores, type Stores } from '../../src/store/index.ts'
 import { startJwks, type JwksServer } from './jwks.ts'
+import { loopbackEgress } from './lookup.ts'
 import { offlineEngine } from './offline-engine.ts'
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>
 
 export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger }) => SessionEngine
 
-export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } = {}) {
+export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
   const stores = createStores(db, randomBytes(32))
@@ -54,6 +56,7 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } 
     maxBodyBytes: 64 * 1024,
     docs: true,
     media,
+    egress: opts.egress ?? loopbackEgress(),
   })
   stores.orgs.create('acme')
   stores.orgs.create('other')
