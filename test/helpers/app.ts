@@ -9,7 +9,7 @@ import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { capabilities, type Capability } from '../../src/domain/capability.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
-import { openMediaStore } from '../../src/media/store.ts'
+import { openMediaStore, type MediaStore } from '../../src/media/store.ts'
 import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
@@ -20,9 +20,17 @@ import { offlineEngine } from './offline-engine.ts'
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>
 
-export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger }) => SessionEngine
+export type EngineMaker = (ctx: {
+  db: Db
+  stores: Stores
+  logger: Logger
+  dir: string
+  media: MediaStore
+}) => SessionEngine
 
-export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress } = {}) {
+export async function testApp(
+  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; mediaMaxBytes?: number } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
   const stores = createStores(db, randomBytes(32))
@@ -45,8 +53,8 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; e
       },
     },
   })
-  const engine = opts.engine ? opts.engine({ db, stores, logger }) : offlineEngine(stores)
   const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: stores.media }), maxBytes: 4 * 1024 * 1024 }
+  const engine = opts.engine ? opts.engine({ db, stores, logger, dir, media: media.store }) : offlineEngine(stores)
   const app = createApp({
     stores,
     engine,
@@ -54,6 +62,7 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; e
     logger,
     version: 'test',
     maxBodyBytes: 64 * 1024,
+    ...(opts.mediaMaxBytes ? { mediaMaxBytes: opts.mediaMaxBytes } : {}),
     docs: true,
     media,
     egress: opts.egress ?? loopbackEgress(),
