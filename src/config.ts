@@ -1,14 +1,8 @@
 // One typed Config, read once: command-line flags > WAGATE_* environment > defaults, validated with TypeBox.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { Capability } from './domain/capability.ts'
 import { parseAllowList } from './media/egress.ts'
-
-const Capability = Type.Union([
-  Type.Literal('read'),
-  Type.Literal('send'),
-  Type.Literal('manage'),
-  Type.Literal('admin'),
-])
 
 export const Config = Type.Object({
   dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory holding the database and key file' }),

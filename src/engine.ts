@@ -3,8 +3,11 @@ import type { Config } from './config.ts'
 import type { EngineFactory } from './server.ts'
 import { createOutboundFiles } from './media/outbound-files.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
+import { assertReceiptHook } from './whatsapp/receipt-hook.ts'
 
+/** Throws MissingReceiptHook when the loaded Baileys was not patched: no serve may lose messages silently. */
 export function makeEngine(config: Config): EngineFactory {
+  assertReceiptHook()
   const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
   return ({ db, stores, secretKey, logger }) =>
     createSupervisor({
