@@ -19,9 +19,11 @@ import { offlineEngine } from './offline-engine.ts'
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>
 
-export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger }) => SessionEngine
+export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger; dir: string }) => SessionEngine
 
-export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress } = {}) {
+export async function testApp(
+  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; mediaMaxBytes?: number } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
   const stores = createStores(db, randomBytes(32))
@@ -44,7 +46,7 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; e
       },
     },
   })
-  const engine = opts.engine ? opts.engine({ db, stores, logger }) : offlineEngine(stores)
+  const engine = opts.engine ? opts.engine({ db, stores, logger, dir }) : offlineEngine(stores)
   const app = createApp({
     stores,
     engine,
@@ -52,6 +54,7 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; e
     logger,
     version: 'test',
     maxBodyBytes: 64 * 1024,
+    ...(opts.mediaMaxBytes ? { mediaMaxBytes: opts.mediaMaxBytes } : {}),
     docs: true,
     egress: opts.egress ?? loopbackEgress(),
   })

@@ -1,6 +1,8 @@
 // Sessions: CRUD over the stored session rows, and lifecycle custom methods on the live engine.
 import { Elysia, t } from 'elysia'
 import QRCode from 'qrcode'
+import { Value } from '@sinclair/typebox/value'
+import { SendPacing } from '../../domain/outbound.ts'
 import { Session } from '../../domain/session.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
@@ -16,6 +18,11 @@ function metadataOf(value: unknown): Record<string, unknown> | undefined {
     throw new AppError('validation_error', 'metadata must be a JSON object', { field: 'metadata' })
   if (JSON.stringify(value).length > 16_384)
     throw new AppError('validation_error', 'metadata exceeds 16 KiB', { field: 'metadata' })
+  const pacing = (value as Record<string, unknown>).sendPacing
+  if (pacing !== undefined && !Value.Check(SendPacing, pacing))
+    throw new AppError('validation_error', 'metadata.sendPacing takes minGapMs, jitterMs (ms) and typing', {
+      field: 'metadata.sendPacing',
+    })
   return value as Record<string, unknown>
 }
 
