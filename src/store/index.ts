@@ -1,5 +1,5 @@
 // Builds every repository over one database.
-import { createCursorCodec } from '../domain/cursor.ts'
+import { createCursorCodec } from './cursor.ts'
 import { createApiKeyStore } from './api-keys.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'

@@ -1,5 +1,5 @@
 // Messages repository (read side): a chat's or channel's messages, newest first.
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Media, Message, MessageStatus, MessageType } from '../domain/message.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
