@@ -1,10 +1,25 @@
 // The engine `wagate serve` runs: the session supervisor over the real Baileys, configured from Config.
-import type { Config } from './config.ts'
+import { readFileSync } from 'node:fs'
+import { ConfigError, type Config } from './config.ts'
 import type { EngineFactory } from './server.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
 
+/** The PEM `--wa-media-ca` names, or a config error saying why it cannot be used. */
+function readMediaCa(path: string): string {
+  let pem: string
+  try {
+    pem = readFileSync(path, 'utf8')
+  } catch (e) {
+    throw new ConfigError([`waMediaCa: cannot read ${path}: ${(e as Error).message}`])
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError([`waMediaCa: ${path} is not a PEM certificate`])
+  return pem
+}
+
 export function makeEngine(config: Config): EngineFactory {
   const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
+  const mediaCa = config.waMediaCa ? readMediaCa(config.waMediaCa) : undefined
   return ({ db, stores, secretKey, logger }) =>
     createSupervisor({
       db,
@@ -13,6 +28,7 @@ export function makeEngine(config: Config): EngineFactory {
       secretKey,
       waUrl: config.waUrl,
       rootKey,
+      mediaCa,
       deafAfterMs: config.watchdogSilenceMs,
     })
 }

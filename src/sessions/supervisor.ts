@@ -4,6 +4,7 @@
 // `connection.ts` (socket wiring, watchdog, close policy), `restore.ts` (boot and shutdown), `operations.ts`
 // (what a connected session does).
 import { quietSignalLogs } from '../whatsapp/quiet.ts'
+import { trustMediaCa } from '../whatsapp/media-ca.ts'
 import { installStrictVerify, trustRoot } from '../whatsapp/trust.ts'
 import { createContext, type SupervisorOptions } from './context.ts'
 import type { SessionEngine } from './engine.ts'
@@ -23,6 +24,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
   quietSignalLogs(o.logger)
   installStrictVerify()
   const untrust = o.rootKey ? trustRoot(o.rootKey) : null
+  const untrustMedia = o.mediaCa ? trustMediaCa(o.mediaCa) : null
   return {
     start: (id) => lifecycle.start(ctx, id),
     stop: (id) => lifecycle.stop(ctx, id),
@@ -36,6 +38,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     async shutdown() {
       await shutdownAll(ctx)
       untrust?.()
+      untrustMedia?.()
     },
     live(id) {
       const l = ctx.lives.get(id)
