@@ -2,7 +2,11 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, type Config } from './config.ts'
 import type { EngineFactory } from './server.ts'
+import { createEgress, parseAllowList } from './media/egress.ts'
+import { createOutboundFiles } from './media/outbound-files.ts'
+import { createFetchMedia } from './sessions/fetch-media.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
+import { assertReceiptHook } from './whatsapp/receipt-hook.ts'
 
 /** The PEM `--wa-media-ca` names, or a config error saying why it cannot be used. */
 function readMediaCa(path: string): string {
@@ -17,7 +21,9 @@ function readMediaCa(path: string): string {
   return pem
 }
 
+/** Throws MissingReceiptHook when the loaded Baileys was not patched: no serve may lose messages silently. */
 export function makeEngine(config: Config): EngineFactory {
+  assertReceiptHook()
   const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
   const mediaCa = config.waMediaCa ? readMediaCa(config.waMediaCa) : undefined
   return ({ db, stores, secretKey, logger }) =>
@@ -30,5 +36,12 @@ export function makeEngine(config: Config): EngineFactory {
       rootKey,
       mediaCa,
       deafAfterMs: config.watchdogSilenceMs,
+      sending: {
+        pacing: { minGapMs: config.sendMinGapMs, jitterMs: config.sendJitterMs, typing: config.sendTyping },
+        queueMax: config.sendQueueMax,
+        mediaMaxBytes: config.sendMediaMaxBytes,
+        media: createOutboundFiles(config.dataDir),
+        fetchMedia: createFetchMedia(createEgress({ allow: parseAllowList(config.egressAllow).allow })),
+      },
     })
 }

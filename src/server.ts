@@ -7,15 +7,24 @@ import { createAuthenticator } from './auth/authenticator.ts'
 import { bootstrap, bootstrapBanner } from './bootstrap.ts'
 import { ConfigError, type Config } from './config.ts'
 import { createEventDelivery } from './events/service.ts'
+import { createEgress, parseAllowList } from './media/egress.ts'
 import type { Logger } from './log.ts'
+import { openMediaStore, type MediaStore } from './media/store.ts'
 import type { SessionEngine } from './sessions/engine.ts'
+import { lockDataDir, prepareDataDir } from './store/data-dir.ts'
 import { openDb, type Db, type OpenOptions } from './store/db.ts'
 import { createStores, type Stores } from './store/index.ts'
 import { loadSecretKey } from './whatsapp/secret-key.ts'
 
 export const dbPath = (dataDir: string) => join(dataDir, 'wagate.db')
 
-export type EngineFactory = (ctx: { db: Db; stores: Stores; secretKey: Buffer; logger: Logger }) => SessionEngine
+export type EngineFactory = (ctx: {
+  db: Db
+  stores: Stores
+  secretKey: Buffer
+  logger: Logger
+  media: MediaStore
+}) => SessionEngine
 
 /** Opens the data dir: database migrated, secret key loaded, repositories built. */
 export function openData(config: Config, opts: OpenOptions = {}) {
@@ -36,6 +45,17 @@ function readJwks(path: string): { keys: unknown[] } {
   }
 }
 
+/** The configured port is taken: no port sharing, so a second server never splits another's traffic. */
+export class PortInUse extends Error {
+  constructor(host: string, port: number) {
+    super(`port ${port} on ${host} is already in use by another process; stop it or choose another --port`)
+    this.name = 'PortInUse'
+  }
+}
+
+const addressInUse = (e: unknown) =>
+  (e as { code?: string }).code === 'EADDRINUSE' || /EADDRINUSE|address already in use|port \d+ in use/i.test(String(e))
+
 export type Running = { url: string; port: number; stop(): Promise<void> }
 
 export async function startServer(
@@ -44,45 +64,69 @@ export async function startServer(
 ): Promise<Running> {
   const { logger } = deps
   const jwks = config.jwksFile ? readJwks(config.jwksFile) : undefined
+  for (const warning of prepareDataDir(config.dataDir)) logger.warn({ dataDir: config.dataDir }, warning)
+  const lock = lockDataDir(config.dataDir)
   const { db, secretKey, stores } = openData(config, { checkpoint: 'background' })
   const created = bootstrap(stores)
   if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
 
+  if ((config.jwksUrl || jwks) && !config.jwtIssuer && !config.jwtAudience)
+    logger.warn(
+      'login JWTs are accepted from any issuer for any audience: set --jwt-issuer and/or --jwt-audience ' +
+        'so tokens minted for another service are refused',
+    )
   const authenticate = createAuthenticator({
     apiKeys: stores.apiKeys,
     orgs: stores.orgs,
+    logger,
     jwt: {
       jwksUrl: config.jwksUrl,
       jwks,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
+      clockToleranceSeconds: config.jwtClockToleranceSeconds,
       orgClaim: config.jwtOrgClaim,
       roleClaim: config.jwtRoleClaim,
       roleCapabilities: config.roleCapabilities,
     },
   })
-  const engine = deps.makeEngine({ db, stores, secretKey, logger })
-  const eventsOut = createEventDelivery(config, stores, logger, deps.version)
+  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: stores.media })
+  const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
+  const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
+  const eventsOut = createEventDelivery(config, stores, logger, egress, deps.version)
   const app = createApp({
+    egress,
     stores,
     engine,
     authenticate,
     logger,
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
+    mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
-  }).listen({
-    hostname: config.host,
-    port: config.port,
-    // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
-    // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
-    maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024),
+    media: { store: media, maxBytes: config.mediaMaxBytes },
   })
+  try {
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      // Elysia turns port sharing on by default: two servers on one port would split its requests.
+      reusePort: false,
+      // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
+      // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
+      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024, config.mediaMaxBytes + 1024 * 1024),
+    })
+  } catch (e) {
+    await db.close()
+    lock.release()
+    throw addressInUse(e) ? new PortInUse(config.host, config.port) : e
+  }
   const port = app.server!.port!
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, dataDir: config.dataDir }, 'wagate listening')
   eventsOut.start()
+  const retention = startRetention(config, media, logger)
   void engine.restore().catch((err: unknown) => logger.error({ err }, 'restoring sessions failed'))
 
   let stopping: Promise<void> | null = null
@@ -93,10 +137,30 @@ export async function startServer(
       (stopping ??= (async () => {
         logger.info('shutting down')
         eventsOut.closeStreams()
+        if (retention) clearInterval(retention)
         await app.stop()
         await engine.shutdown()
         await eventsOut.stop()
         await db.close()
+        lock.release()
       })()),
   }
+}
+
+/** `--media-retention-days`: drop older media now and every hour (files nobody else references are deleted). */
+function startRetention(config: Config, media: MediaStore, logger: Logger) {
+  const days = config.mediaRetentionDays
+  if (!days) return null
+  const run = () => {
+    try {
+      const n = media.retain(days)
+      if (n) logger.info({ dropped: n, days }, 'media retention')
+    } catch (err) {
+      logger.error({ err }, 'media retention failed')
+    }
+  }
+  run()
+  const timer = setInterval(run, 3_600_000)
+  timer.unref()
+  return timer
 }

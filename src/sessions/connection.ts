@@ -28,6 +28,7 @@ export function connect(ctx: Context, sessionId: string, live: Live, status: 'st
     retryCache: live.retryCache,
     keepAliveIntervalMs: o.keepAliveIntervalMs,
     connectTimeoutMs: o.connectTimeoutMs,
+    mediaFile: (sha256) => o.sending?.media?.path(sha256) ?? '',
     handlers: handlers(ctx, sessionId, live, gen),
   })
 }
@@ -102,6 +103,7 @@ function onOpen(ctx: Context, sessionId: string, live: Live, gen: number, a: Acc
     pushName: a.pushName,
     connectedAt: ctx.clock(),
   })
+  ctx.sending.connected(sessionId)
 }
 
 /** Starts the deaf-connection watchdog for an open socket: silence → `degraded` and a reconnect. */
@@ -133,6 +135,7 @@ function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Cl
   live.sock = null
   live.connected = false
   live.qr = null
+  ctx.sending.disconnected(sessionId)
   const linked = live.auth.isLinked()
   const { decision, state } = decide({ ...c, linked }, live.backoff, ctx.clock(), ctx.policy, ctx.options.random)
   live.backoff = state

@@ -10,6 +10,7 @@ import type { WaSocket } from '../whatsapp/socket.ts'
 import { defaultBackoff, type BackoffOptions } from './backoff.ts'
 import { createIngest, type Ingest, type SessionPatch } from './ingest.ts'
 import { newLive, type Live } from './live.ts'
+import { createSending, type Sending, type SendingOptions } from './sending.ts'
 
 export type SupervisorOptions = {
   db: Db
@@ -34,6 +35,8 @@ export type SupervisorOptions = {
   baileysLogLevel?: string
   clock?: () => number
   random?: () => number
+  /** Global send pacing (sessions override it with metadata `sendPacing`), queue bound, media store and fetching. */
+  sending?: Partial<Pick<SendingOptions, 'pacing' | 'queueMax' | 'mediaMaxBytes' | 'media' | 'fetchMedia'>>
 }
 
 export type Context = {
@@ -49,6 +52,8 @@ export type Context = {
   setStatus(sessionId: string, patch: SessionPatch): ReturnType<Ingest['session']> | null
   /** The session's socket, or `session_not_connected`. */
   connectedSock(sessionId: string): WaSocket
+  /** The outbound side: accepted operations and the per-session senders draining the queue. */
+  sending: Sending
 }
 
 export function createContext(o: SupervisorOptions): Context {
@@ -58,7 +63,19 @@ export function createContext(o: SupervisorOptions): Context {
   const authSql = createAuthStateSql(o.db)
   const sealer = createSealer(o.secretKey)
   const lives = new Map<string, Live>()
+  const sending = createSending({
+    ...o.sending,
+    ingest,
+    logger: log,
+    socketOf: (id) => {
+      const live = lives.get(id)
+      return live?.sock && live.connected ? live.sock : null
+    },
+    clock,
+    random: o.random,
+  })
   return {
+    sending,
     options: o,
     log,
     clock,

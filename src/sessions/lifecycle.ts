@@ -50,6 +50,7 @@ export async function remove(ctx: Context, sessionId: string): Promise<void> {
   await locked(live, () => detach(ctx, live))
   live.auth.close()
   ctx.lives.delete(sessionId)
+  ctx.sending.forget(sessionId)
 }
 
 export function qr(ctx: Context, sessionId: string): { qr: string; expiresAt: number } | null {

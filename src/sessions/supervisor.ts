@@ -3,9 +3,8 @@
 // Assembled from parts: `context.ts` (shared state), `lifecycle.ts` (commands under the per-session lock),
 // `connection.ts` (socket wiring, watchdog, close policy), `restore.ts` (boot and shutdown), `operations.ts`
 // (what a connected session does).
-import { quietSignalLogs } from '../whatsapp/quiet.ts'
 import { trustMediaCa } from '../whatsapp/media-ca.ts'
-import { installStrictVerify, trustRoot } from '../whatsapp/trust.ts'
+import { applyProcessPatches, trustRoot } from '../whatsapp/process-patches.ts'
 import { createContext, type SupervisorOptions } from './context.ts'
 import type { SessionEngine } from './engine.ts'
 import * as lifecycle from './lifecycle.ts'
@@ -21,8 +20,7 @@ export type Supervisor = SessionEngine & {
 
 export function createSupervisor(o: SupervisorOptions): Supervisor {
   const ctx = createContext(o)
-  quietSignalLogs(o.logger)
-  installStrictVerify()
+  applyProcessPatches(o.logger)
   const untrust = o.rootKey ? trustRoot(o.rootKey) : null
   const untrustMedia = o.mediaCa ? trustMediaCa(o.mediaCa) : null
   return {
@@ -33,7 +31,12 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     remove: (id) => lifecycle.remove(ctx, id),
     qr: (id) => lifecycle.qr(ctx, id),
     requestPairingCode: (id, phone) => lifecycle.requestPairingCode(ctx, id, phone),
-    ...createOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock, clock: ctx.clock }),
+    ...createOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock }),
+    send: async (id, input, upload) => ctx.sending.ops.send(id, input, upload ?? null),
+    react: async (id, chatJid, waId, emoji) => ctx.sending.ops.react(id, chatJid, waId, emoji),
+    edit: async (id, chatJid, waId, text) => ctx.sending.ops.edit(id, chatJid, waId, text),
+    revoke: async (id, chatJid, waId) => ctx.sending.ops.revoke(id, chatJid, waId),
+    forward: async (id, chatJid, waId, to) => ctx.sending.ops.forward(id, chatJid, waId, to),
     restore: () => restoreRunning(ctx),
     async shutdown() {
       await shutdownAll(ctx)

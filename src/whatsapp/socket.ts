@@ -15,7 +15,10 @@ import type { SessionAuth } from './auth-state.ts'
 import { receivedBatch, toBatch } from './batch.ts'
 import * as cmd from './commands.ts'
 import type { Me } from './normalize.ts'
-import { emptyBatch, type Batch, type MessageRecord } from './records.ts'
+import { emptyBatch, type Batch } from './records.ts'
+import { sendQueued } from './outbound.ts'
+import type { OutboundContent } from '../domain/outbound.ts'
+import { AppError } from '../errors.ts'
 
 export type Closed = { code: number | undefined; message: string; intentional: boolean }
 export type Account = { jid: string; lid: string | null; phone: string; pushName: string | null }
@@ -49,6 +52,12 @@ export type SocketOptions = {
   retryCache: CacheStore
   keepAliveIntervalMs?: number | undefined
   connectTimeoutMs?: number | undefined
+  /** The path of a stored media file by its SHA-256, for media sends. */
+  mediaFile?: ((sha256: string) => string) | undefined
+}
+
+const noMedia = (): string => {
+  throw new AppError('validation_error', 'this gateway has no media store')
 }
 
 export type WaSocket = ReturnType<typeof openSocket>
@@ -212,8 +221,11 @@ export function openSocket(o: SocketOptions) {
       await sock.logout()
     },
     requestPairingCode: (phone: string) => sock.requestPairingCode(phone.replace(/\D/g, '')),
-    plannedText: (input: cmd.SendInput, now: number) => cmd.plannedText(meOf(state.creds.me), input, now),
-    sendPlanned: (planned: MessageRecord, quoted?: cmd.Quotable | null) => cmd.sendPlanned(sock, planned, quoted),
+    /** Sends one queued operation under its pre-chosen id (resolves once the stanza is written). */
+    sendQueued: (job: { chatJid: string; waId: string; content: OutboundContent }) =>
+      sendQueued(sock, job, o.mediaFile ?? noMedia),
+    /** "typing…" / "recording audio…" shown in the chat until the next message (pacing). */
+    presence: (jid: string, type: 'composing' | 'recording' | 'paused') => sock.sendPresenceUpdate(type, jid),
     createChannel: (name: string, description?: string) => cmd.createChannel(sock, name, description),
     channelMetadata: (jid: string) => cmd.channelMetadata(sock, jid),
     followChannel: (jid: string) => cmd.followChannel(sock, jid),
