@@ -7,6 +7,7 @@ import type { Db } from './db.ts'
 import { createDeliveryStore } from './deliveries.ts'
 import { createEventStore } from './events.ts'
 import { createIdempotencyStore } from './idempotency.ts'
+import { createMediaRepo } from './media.ts'
 import { createMessageStore } from './messages.ts'
 import { createOrgStore } from './orgs.ts'
 import { createSessionStore } from './sessions.ts'
@@ -29,6 +30,7 @@ export function createStores(db: Db, cursorKey: Uint8Array) {
     channels: createChannelStore(db, codec),
     events,
     idempotency: createIdempotencyStore(db),
+    media: createMediaRepo(db),
     webhooks: createWebhookStore(db, codec, cursorKey),
     deliveries: createDeliveryStore(db, codec, events),
   }

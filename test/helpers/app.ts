@@ -9,6 +9,7 @@ import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { capabilities, type Capability } from '../../src/domain/capability.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
+import { openMediaStore, type MediaStore } from '../../src/media/store.ts'
 import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
@@ -19,7 +20,13 @@ import { offlineEngine } from './offline-engine.ts'
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>
 
-export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger; dir: string }) => SessionEngine
+export type EngineMaker = (ctx: {
+  db: Db
+  stores: Stores
+  logger: Logger
+  dir: string
+  media: MediaStore
+}) => SessionEngine
 
 export async function testApp(
   opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; mediaMaxBytes?: number } = {},
@@ -46,7 +53,8 @@ export async function testApp(
       },
     },
   })
-  const engine = opts.engine ? opts.engine({ db, stores, logger, dir }) : offlineEngine(stores)
+  const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: stores.media }), maxBytes: 4 * 1024 * 1024 }
+  const engine = opts.engine ? opts.engine({ db, stores, logger, dir, media: media.store }) : offlineEngine(stores)
   const app = createApp({
     stores,
     engine,
@@ -56,6 +64,7 @@ export async function testApp(
     maxBodyBytes: 64 * 1024,
     ...(opts.mediaMaxBytes ? { mediaMaxBytes: opts.mediaMaxBytes } : {}),
     docs: true,
+    media,
     egress: opts.egress ?? loopbackEgress(),
   })
   stores.orgs.create('acme')
@@ -88,6 +97,7 @@ export async function testApp(
     request,
     dir,
     engine,
+    media,
     async close() {
       await engine.shutdown()
       if (!opts.jwks) jwks.stop()

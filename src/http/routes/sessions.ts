@@ -29,7 +29,7 @@ function metadataOf(value: unknown): Record<string, unknown> | undefined {
 const Name = t.String({ minLength: 1, maxLength: 100 })
 const Phone = t.String({ pattern: '^\\+?[0-9]{6,15}$', description: 'International number, digits only' })
 
-export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
+export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps) {
   const { sessions } = stores
   const conflict = { ...errors, 409: 'error' as const }
 
@@ -84,12 +84,17 @@ export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
         const session = ownSession(sessions, principal, params.sid)
         await engine.remove(session.id)
         sessions.delete(principal.orgId, session.id)
+        // Its media references went with it (cascade): delete the files no other session holds.
+        media?.store.sweep()
         set.status = 204
       },
       {
         auth: 'manage',
         response: { 204: t.Void(), ...errors },
-        detail: { summary: 'Delete a session', description: 'Closes it and removes its stored copy.' },
+        detail: {
+          summary: 'Delete a session',
+          description: 'Closes it and removes its stored copy, and the media files no other session references.',
+        },
       },
     )
     .get(
