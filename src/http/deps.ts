@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts'
 import type { Egress } from '../media/egress.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { Stores } from '../store/index.ts'
+import type { Limits } from './rate-limit.ts'
 
 export type HttpDeps = {
   stores: Stores
@@ -18,6 +19,8 @@ export type HttpDeps = {
   docs: boolean
   /** The egress policy: webhook URLs are validated against it when created or changed. */
   egress: Pick<Egress, 'checkUrl'>
+  /** Request rate per principal, streams and webhooks per organisation; none: unlimited (tests). */
+  limits?: Limits
   /** The live stream hub; server.ts passes its own to close streams before stopping. Default: a new one. */
   eventHub?: SseHub
 }

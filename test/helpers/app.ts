@@ -9,6 +9,7 @@ import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { capabilities, type Capability } from '../../src/auth/capabilities.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
+import type { Limits } from '../../src/http/rate-limit.ts'
 import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
@@ -21,7 +22,9 @@ export type TestApp = Awaited<ReturnType<typeof testApp>>
 
 export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger }) => SessionEngine
 
-export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress } = {}) {
+export async function testApp(
+  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; limits?: Limits } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
   const stores = createStores(db, randomBytes(32))
@@ -54,6 +57,7 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer; e
     maxBodyBytes: 64 * 1024,
     docs: true,
     egress: opts.egress ?? loopbackEgress(),
+    ...(opts.limits ? { limits: opts.limits } : {}),
   })
   stores.orgs.create('acme')
   stores.orgs.create('other')
