@@ -1,7 +1,9 @@
 // The engine `wagate serve` runs: the session supervisor over the real Baileys, configured from Config.
 import type { Config } from './config.ts'
 import type { EngineFactory } from './server.ts'
+import { createEgress, parseAllowList } from './media/egress.ts'
 import { createOutboundFiles } from './media/outbound-files.ts'
+import { createFetchMedia } from './sessions/fetch-media.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
 import { assertReceiptHook } from './whatsapp/receipt-hook.ts'
 
@@ -23,6 +25,7 @@ export function makeEngine(config: Config): EngineFactory {
         queueMax: config.sendQueueMax,
         mediaMaxBytes: config.sendMediaMaxBytes,
         media: createOutboundFiles(config.dataDir),
+        fetchMedia: createFetchMedia(createEgress({ allow: parseAllowList(config.egressAllow).allow })),
       },
     })
 }

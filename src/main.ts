@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // The `wagate` command line: parse, call, exit. Everything real is built in server.ts and the modules.
 import pkg from '../package.json' with { type: 'json' }
-import { isCapability } from './auth/capabilities.ts'
+import { isCapability } from './domain/capability.ts'
 import { createKey } from './bootstrap.ts'
 import { Config, ConfigError, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
 import { isOrgId } from './domain/org.ts'

@@ -2,7 +2,7 @@
 // live event streams and webhooks per organisation that the routes enforce. Applied where the auth macro
 // resolves the principal, so every authenticated route is limited and a rejected request does no work.
 import type { Authenticator } from '../auth/authenticator.ts'
-import type { Principal } from '../auth/capabilities.ts'
+import type { Principal } from '../domain/capability.ts'
 import { AppError } from '../errors.ts'
 
 export type Limits = {

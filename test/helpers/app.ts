@@ -6,10 +6,11 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
-import { capabilities, type Capability } from '../../src/auth/capabilities.ts'
+import { capabilities, type Capability } from '../../src/domain/capability.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
 import type { Limits } from '../../src/http/rate-limit.ts'
+import { openMediaStore, type MediaStore } from '../../src/media/store.ts'
 import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
@@ -20,10 +21,16 @@ import { offlineEngine } from './offline-engine.ts'
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>
 
-export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger }) => SessionEngine
+export type EngineMaker = (ctx: {
+  db: Db
+  stores: Stores
+  logger: Logger
+  dir: string
+  media: MediaStore
+}) => SessionEngine
 
 export async function testApp(
-  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; limits?: Limits } = {},
+  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; mediaMaxBytes?: number; limits?: Limits } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
@@ -47,7 +54,8 @@ export async function testApp(
       },
     },
   })
-  const engine = opts.engine ? opts.engine({ db, stores, logger }) : offlineEngine(stores)
+  const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: stores.media }), maxBytes: 4 * 1024 * 1024 }
+  const engine = opts.engine ? opts.engine({ db, stores, logger, dir, media: media.store }) : offlineEngine(stores)
   const app = createApp({
     stores,
     engine,
@@ -55,7 +63,9 @@ export async function testApp(
     logger,
     version: 'test',
     maxBodyBytes: 64 * 1024,
+    ...(opts.mediaMaxBytes ? { mediaMaxBytes: opts.mediaMaxBytes } : {}),
     docs: true,
+    media,
     egress: opts.egress ?? loopbackEgress(),
     ...(opts.limits ? { limits: opts.limits } : {}),
   })
@@ -89,6 +99,7 @@ export async function testApp(
     request,
     dir,
     engine,
+    media,
     async close() {
       await engine.shutdown()
       if (!opts.jwks) jwks.stop()
