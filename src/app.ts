@@ -8,6 +8,7 @@ import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
 import { eventRoutes } from './http/routes/events.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { mediaRoutes } from './http/routes/media.ts'
 import { messageOpRoutes } from './http/routes/message-ops.ts'
 import { messageRoutes } from './http/routes/messages.ts'
 import { sessionRoutes } from './http/routes/sessions.ts'
@@ -23,13 +24,20 @@ const uploadLimit = (mediaMaxBytes: number | undefined) =>
 
 export function createApp(deps: HttpDeps) {
   return new Elysia()
-    .use(errorPlugin(deps.logger, deps.maxBodyBytes, uploadLimit(deps.mediaMaxBytes)))
+    .use(
+      errorPlugin(
+        deps.logger,
+        deps.maxBodyBytes,
+        uploadLimit(Math.max(deps.mediaMaxBytes ?? 0, deps.media?.maxBytes ?? 0)),
+      ),
+    )
     .use(openapiPlugin(deps.version, deps.docs))
     .use(healthRoutes(deps))
     .use(sessionRoutes(deps))
     .use(chatRoutes(deps))
     .use(channelRoutes(deps))
     .use(messageRoutes(deps))
+    .use(mediaRoutes(deps))
     .use(messageOpRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(webhookRoutes(deps))

@@ -1,14 +1,8 @@
 // One typed Config, read once: command-line flags > WAGATE_* environment > defaults, validated with TypeBox.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { Capability } from './domain/capability.ts'
 import { parseAllowList } from './media/egress.ts'
-
-const Capability = Type.Union([
-  Type.Literal('read'),
-  Type.Literal('send'),
-  Type.Literal('manage'),
-  Type.Literal('admin'),
-])
 
 export const Config = Type.Object({
   dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory holding the database and key file' }),
@@ -73,6 +67,19 @@ export const Config = Type.Object({
     description: 'Requests in flight per webhook',
   }),
   docs: Type.Boolean({ default: true, description: 'Serve /docs and /openapi.json' }),
+  mediaAutoDownload: Type.String({
+    pattern: '^(none|(image|video|audio|document|sticker)(,(image|video|audio|document|sticker))*)$',
+    default: 'image,video,audio,document,sticker',
+    description: 'Inbound media kinds downloaded on arrival (comma-separated, or none)',
+  }),
+  mediaMaxBytes: Type.Integer({
+    minimum: 1,
+    default: 104_857_600,
+    description: 'Largest media file stored: bigger inbound media is skipped, bigger uploads answer 413',
+  }),
+  mediaRetentionDays: Type.Optional(
+    Type.Number({ exclusiveMinimum: 0, description: 'Days media files are kept (default: kept until deleted)' }),
+  ),
   sendMinGapMs: Type.Integer({
     minimum: 0,
     default: 2000,
@@ -191,3 +198,9 @@ export const envName = (field: string) => 'WAGATE_' + field.replace(/[A-Z]/g, (c
 
 /** The log level the environment asks for, for commands that take no full Config (the simulator). */
 export const envLogLevel = (env: Record<string, string | undefined> = process.env) => envValues(env).logLevel ?? 'info'
+
+/** `--media-auto-download` as a list of message types. */
+export const autoDownloadKinds = (c: Pick<Config, 'mediaAutoDownload'>) =>
+  c.mediaAutoDownload === 'none'
+    ? []
+    : (c.mediaAutoDownload.split(',') as ('image' | 'video' | 'audio' | 'document' | 'sticker')[])

@@ -1,13 +1,14 @@
 #!/usr/bin/env bun
 // The `wagate` command line: parse, call, exit. Everything real is built in server.ts and the modules.
 import pkg from '../package.json' with { type: 'json' }
-import { isCapability } from './auth/capabilities.ts'
+import { isCapability } from './domain/capability.ts'
 import { createKey } from './bootstrap.ts'
 import { Config, ConfigError, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
 import { isOrgId } from './domain/org.ts'
 import { createLogger } from './log.ts'
 import { openData, PortInUse, startServer } from './server.ts'
 import { DataDirLocked } from './store/data-dir.ts'
+import { MissingReceiptHook } from './whatsapp/receipt-hook.ts'
 import { makeEngine } from './engine.ts'
 import { migrate } from './store/migrate.ts'
 
@@ -180,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2
     }
   } catch (e) {
-    if (e instanceof DataDirLocked || e instanceof PortInUse) {
+    if (e instanceof DataDirLocked || e instanceof PortInUse || e instanceof MissingReceiptHook) {
       console.error(`wagate: ${e.message}`)
       return 1
     }

@@ -7,7 +7,9 @@ import { createAuthenticator } from './auth/authenticator.ts'
 import { bootstrap, bootstrapBanner } from './bootstrap.ts'
 import { ConfigError, type Config } from './config.ts'
 import { createEventDelivery } from './events/service.ts'
+import { createEgress, parseAllowList } from './media/egress.ts'
 import type { Logger } from './log.ts'
+import { openMediaStore, type MediaStore } from './media/store.ts'
 import type { SessionEngine } from './sessions/engine.ts'
 import { lockDataDir, prepareDataDir } from './store/data-dir.ts'
 import { openDb, type Db, type OpenOptions } from './store/db.ts'
@@ -16,7 +18,13 @@ import { loadSecretKey } from './whatsapp/secret-key.ts'
 
 export const dbPath = (dataDir: string) => join(dataDir, 'wagate.db')
 
-export type EngineFactory = (ctx: { db: Db; stores: Stores; secretKey: Buffer; logger: Logger }) => SessionEngine
+export type EngineFactory = (ctx: {
+  db: Db
+  stores: Stores
+  secretKey: Buffer
+  logger: Logger
+  media: MediaStore
+}) => SessionEngine
 
 /** Opens the data dir: database migrated, secret key loaded, repositories built. */
 export function openData(config: Config, opts: OpenOptions = {}) {
@@ -82,9 +90,12 @@ export async function startServer(
       roleCapabilities: config.roleCapabilities,
     },
   })
-  const engine = deps.makeEngine({ db, stores, secretKey, logger })
-  const eventsOut = createEventDelivery(config, stores, logger, deps.version)
+  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: stores.media })
+  const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
+  const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
+  const eventsOut = createEventDelivery(config, stores, logger, egress, deps.version)
   const app = createApp({
+    egress,
     stores,
     engine,
     authenticate,
@@ -94,6 +105,7 @@ export async function startServer(
     mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
+    media: { store: media, maxBytes: config.mediaMaxBytes },
   })
   try {
     app.listen({
@@ -103,7 +115,7 @@ export async function startServer(
       reusePort: false,
       // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
       // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
-      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024),
+      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024, config.mediaMaxBytes + 1024 * 1024),
     })
   } catch (e) {
     await db.close()
@@ -114,6 +126,7 @@ export async function startServer(
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, dataDir: config.dataDir }, 'wagate listening')
   eventsOut.start()
+  const retention = startRetention(config, media, logger)
   void engine.restore().catch((err: unknown) => logger.error({ err }, 'restoring sessions failed'))
 
   let stopping: Promise<void> | null = null
@@ -124,6 +137,7 @@ export async function startServer(
       (stopping ??= (async () => {
         logger.info('shutting down')
         eventsOut.closeStreams()
+        if (retention) clearInterval(retention)
         await app.stop()
         await engine.shutdown()
         await eventsOut.stop()
@@ -131,4 +145,22 @@ export async function startServer(
         lock.release()
       })()),
   }
+}
+
+/** `--media-retention-days`: drop older media now and every hour (files nobody else references are deleted). */
+function startRetention(config: Config, media: MediaStore, logger: Logger) {
+  const days = config.mediaRetentionDays
+  if (!days) return null
+  const run = () => {
+    try {
+      const n = media.retain(days)
+      if (n) logger.info({ dropped: n, days }, 'media retention')
+    } catch (err) {
+      logger.error({ err }, 'media retention failed')
+    }
+  }
+  run()
+  const timer = setInterval(run, 3_600_000)
+  timer.unref()
+  return timer
 }

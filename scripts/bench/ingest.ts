@@ -121,6 +121,7 @@ function ours(live: boolean): number {
       contacts: [],
       updates: [],
       reactions: [],
+      pollVotes: [],
       lidMappings: [],
     }),
   )

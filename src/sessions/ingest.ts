@@ -11,11 +11,21 @@ import type { Session } from '../domain/session.ts'
 import type { Db } from '../store/db.ts'
 import type { EventStore } from '../store/events.ts'
 import { createIngestSql, type SessionRow } from '../store/ingest-sql.ts'
+import { createMediaSql, type MediaSql } from '../store/media-sql.ts'
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import { createOutboundQueue, type QueuedSend } from '../store/outbound.ts'
 import type { OutboundContent } from '../domain/outbound.ts'
 import type { Batch, MessageRecord } from '../whatsapp/records.ts'
 import { applyChatPatch, applyContact, touchChannel } from './ingest-chats.ts'
+import {
+  applyPollVote,
+  noDownloads,
+  settleMedia,
+  storeExtras,
+  withMediaStatus,
+  type MediaOutcome,
+  type MediaPolicy,
+} from './ingest-media.ts'
 import { applyReaction, applyUpdate } from './ingest-updates.ts'
 
 export type Ingest = ReturnType<typeof createIngest>
@@ -24,24 +34,41 @@ export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'orgId' | 'undecrypta
 /** Context shared by the ingest helpers during one transaction. */
 export type Tx = {
   sql: ReturnType<typeof createIngestSql>
+  media: MediaSql
+  mediaPolicy: MediaPolicy
   sessionId: string
   orgId: string
   now: number
   emit(type: string, data: unknown, dedupeKey?: string): void
+  /** A media download became pending: the download queue is told after commit. */
+  queueMedia(): void
 }
 
 export const toSession = (r: SessionRow): Session => sessionFromRow(r as Parameters<typeof sessionFromRow>[0])
 
-export function createIngest(opts: { db: Db; events: EventStore; clock?: () => number }) {
+export type IngestOptions = {
+  db: Db
+  events: EventStore
+  clock?: () => number
+  /** Which inbound media becomes a pending download (default: none). */
+  mediaPolicy?: MediaPolicy
+  /** Called after a commit that made a media download pending for the session. */
+  onMediaQueued?: (sessionId: string) => void
+}
+
+export function createIngest(opts: IngestOptions) {
   const { db, events } = opts
   const clock = opts.clock ?? Date.now
   const sql = createIngestSql(db)
+  const media = createMediaSql(db)
+  const mediaPolicy = opts.mediaPolicy ?? noDownloads
   const queue = createOutboundQueue(db)
   const orgOf = new Map<string, string>()
 
   /** Runs `work` in one immediate transaction with an event sink; notifies deliverers after commit. */
   function inTx<T>(sessionId: string, work: (tx: Tx) => T): T {
     let appended = 0
+    let queued = false
     const run = db.sqlite.transaction(() => {
       let orgId = orgOf.get(sessionId)
       if (!orgId) {
@@ -52,17 +79,21 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
       const now = clock()
       const tx: Tx = {
         sql,
+        media,
+        mediaPolicy,
         sessionId,
         orgId,
         now,
         emit(type, data, dedupeKey) {
           if (events.append({ type, orgId, sessionId, data, dedupeKey }, now)) appended++
         },
+        queueMedia: () => void (queued = true),
       }
       return work(tx)
     })
     const out = run.immediate()
     if (appended) events.committed()
+    if (queued) opts.onMediaQueued?.(sessionId)
     return out
   }
 
@@ -75,6 +106,7 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
         !b.contacts.length &&
         !b.updates.length &&
         !b.reactions.length &&
+        !b.pollVotes.length &&
         !b.lidMappings.length
       )
         return
@@ -85,6 +117,7 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
         for (const { record, live } of b.messages) storeMessage(tx, record, live)
         for (const u of b.updates) applyUpdate(tx, u)
         for (const r of b.reactions) applyReaction(tx, r)
+        for (const v of b.pollVotes) applyPollVote(tx, v)
       })
     },
     /** The send queue, read by the sender. */
@@ -147,6 +180,26 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
     storedText(sessionId: string, waId: string, fromMe: boolean): string | null {
       return sql.messageForGet.get(sessionId, waId, fromMe ? 1 : 0)?.body ?? null
     },
+    /** A media download ended (stored, or failed for good): job, message and `message.media` in one commit. */
+    mediaSettled(sessionId: string, pk: number, attempts: number, outcome: MediaOutcome): void {
+      inTx(sessionId, (tx) => settleMedia(tx, pk, attempts, outcome))
+    },
+    /** Due downloads of a session, and when the next one is due. */
+    dueMedia: (sessionId: string, limit: number) => media.due.all(sessionId, clock(), limit),
+    nextMediaAt: (sessionId: string) => media.nextDue.get(sessionId)?.at ?? null,
+    /** A download attempt failed but will be retried (or its path changed after a re-upload); no event. */
+    mediaRetry(pk: number, attempts: number, nextAttemptAt: number, error: string | null, path?: MediaPath) {
+      media.setJob.run(
+        pk,
+        'pending',
+        attempts,
+        nextAttemptAt,
+        error,
+        path?.directPath ?? null,
+        path?.url ?? null,
+        clock(),
+      )
+    },
     sessionRow: (id: string) => sql.sessionById.get(id),
     /** One stored message by its key, for operations on it (react, edit, revoke, forward). */
     message(sessionId: string, chatJid: string, waId: string): Message | null {
@@ -164,6 +217,8 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
     runningSessions: () => sql.running.all().map((r) => r.id),
   }
 }
+
+type MediaPath = { directPath: string | null; url: string | null }
 
 function rowOf(tx: Tx, r: MessageRecord) {
   return {
@@ -186,6 +241,15 @@ function rowOf(tx: Tx, r: MessageRecord) {
     error: null,
     edited: 0,
     deleted: 0,
+    location: r.location ? JSON.stringify(r.location) : null,
+    contacts: r.contacts ? JSON.stringify(r.contacts) : null,
+    poll: r.poll
+      ? JSON.stringify({
+          name: r.poll.name,
+          selectableCount: r.poll.selectableCount,
+          options: r.poll.options.map((name) => ({ name, votes: 0, voters: [] })),
+        })
+      : null,
     timestamp: r.timestamp,
     created_at: tx.now,
   }
@@ -196,16 +260,23 @@ function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
   const channel = r.serverId !== null && r.chatJid.endsWith('@newsletter')
   if (channel && tx.sql.messageByServerId.get(tx.sessionId, r.chatJid, r.serverId!)) return
   if (r.mentions.length) r = { ...r, mentionNames: namesOf(tx, r.mentions) }
+  r = withMediaStatus(r, live, tx.mediaPolicy)
   const inserted = tx.sql.insertMessage.get(rowOf(tx, r))
   let row: MessageRow | null = inserted
   if (!inserted) {
     const existing = tx.sql.messageByKey.get(tx.sessionId, r.chatJid, r.waId)
+    if (existing && !r.undecryptable && (existing.type !== 'unknown' || existing.body !== null)) {
+      // Already stored (our own send's echo, a replay): only what the echo adds, such as media keys.
+      if (storeExtras(tx, existing, r)) tx.queueMedia()
+      return
+    }
     // A retry that decrypted replaces the CIPHERTEXT placeholder stored under the same key (§3.6 step 4).
-    if (!existing || r.undecryptable || existing.type !== 'unknown' || existing.body !== null) return
+    if (!existing || r.undecryptable) return
     const { created_at: _, ...fields } = rowOf(tx, r)
     row = tx.sql.replaceContent.get({ ...fields, pk: existing.pk })
   }
   if (!row) return
+  if (storeExtras(tx, row, r)) tx.queueMedia()
   const chat = r.chatJid
   // History sync fills the stored copy without events: a first link must not replay a year of webhooks.
   if (live) announce(tx, r, messageFromRow(row), channel)

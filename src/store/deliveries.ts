@@ -1,6 +1,6 @@
 // Webhook deliveries repository: one row per (webhook, event), claimed by the dispatcher, every attempt logged.
 import { ulid } from 'ulid'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 

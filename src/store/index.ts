@@ -1,5 +1,5 @@
 // Builds every repository over one database.
-import { createCursorCodec } from '../domain/cursor.ts'
+import { createCursorCodec } from './cursor.ts'
 import { createApiKeyStore } from './api-keys.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'
@@ -7,6 +7,7 @@ import type { Db } from './db.ts'
 import { createDeliveryStore } from './deliveries.ts'
 import { createEventStore } from './events.ts'
 import { createIdempotencyStore } from './idempotency.ts'
+import { createMediaRepo } from './media.ts'
 import { createMessageStore } from './messages.ts'
 import { createOrgStore } from './orgs.ts'
 import { createSessionStore } from './sessions.ts'
@@ -28,6 +29,7 @@ export function createStores(db: Db, cursorKey: Uint8Array) {
     channels: createChannelStore(db, codec),
     events: createEventStore(db),
     idempotency: createIdempotencyStore(db),
+    media: createMediaRepo(db),
     webhooks: createWebhookStore(db, codec, cursorKey),
     deliveries: createDeliveryStore(db, codec),
   }

@@ -2,7 +2,7 @@
 // and fan-out high-water mark.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import { ulid } from 'ulid'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 
