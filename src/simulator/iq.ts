@@ -133,6 +133,9 @@ export class IqHandler {
         return groupIq(this.ctx.groups, conn, node)
       case 'w:sync:app:state':
         return this.ctx.appState.iq(conn, node)
+      case 'w:m':
+        // Always answered: one failed media_conn breaks a Baileys socket's uploads until it ends.
+        return getBinaryNodeChild(node, 'media_conn') ? this.ctx.media.mediaConn() : undefined
       case 'w:mex':
         return this.ctx.channels.mex(device?.account, node)
       case 'newsletter':
