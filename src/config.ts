@@ -47,6 +47,13 @@ export const Config = Type.Object({
       description: 'Base64 of the 32-byte Curve25519 root key to trust (the simulator prints its own)',
     }),
   ),
+  waMediaCa: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "PEM file of an extra CA to trust for WhatsApp media hosts (the simulator's, for tests; never needed for WhatsApp)",
+    }),
+  ),
   watchdogSilenceMs: Type.Integer({
     minimum: 0,
     default: 75_000,

@@ -22,6 +22,8 @@ export type SupervisorOptions = {
   waUrl?: string | undefined
   /** The one root key to trust (32 bytes); WhatsApp's own when undefined. Signatures are checked strictly either way. */
   rootKey?: Buffer | undefined
+  /** PEM of an extra CA trusted for WhatsApp media transfers (the simulator's media host); see whatsapp/media-ca.ts. */
+  mediaCa?: string | undefined
   backoff?: Partial<BackoffOptions>
   /** Delay between sessions restored at boot. */
   restoreStaggerMs?: number

@@ -6,6 +6,8 @@ import type { Delivery } from './delivery.ts'
 import type { Faults } from './faults.ts'
 import type { GroupMessages } from './group-messages.ts'
 import type { Groups } from './groups.ts'
+import type { MediaHost } from './media/host.ts'
+import type { MediaRetries } from './media/retry.ts'
 import type { Network } from './network.ts'
 import type { Pairing } from './pairing.ts'
 import type { Pki } from './pki.ts'
@@ -20,6 +22,10 @@ export interface SimContext {
   pairing: Pairing
   faults: Faults
   pki: Pki
+  /** The HTTPS media host (uploads, downloads, media_conn). */
+  media: MediaHost
+  /** Media the phones sent, for re-upload requests (and GET …/sent's mediaRetries). */
+  retries: MediaRetries
   log: Logger
   /** Marks a logged-in connection ready for traffic (after its key-bundle checks). */
   markReady(connId: number): void

@@ -139,6 +139,9 @@ export class IqHandler {
         }))
         return [{ tag: 'sync', attrs: {}, content: collections }]
       }
+      case 'w:m':
+        // Always answered: one failed media_conn breaks a Baileys socket's uploads until it ends.
+        return getBinaryNodeChild(node, 'media_conn') ? this.ctx.media.mediaConn() : undefined
       case 'w:mex':
         return this.ctx.channels.mex(device?.account, node)
       case 'newsletter':

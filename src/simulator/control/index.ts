@@ -21,6 +21,8 @@ import { messageRoutes } from './messages.ts'
 export interface ControlInfo {
   wsUrl: string
   rootPublicKey: string
+  /** PEM of the media host's CA. */
+  mediaCa: string
 }
 
 /** Media bodies arrive base64 in JSON; leave room for a few hundred MB. */
