@@ -19,6 +19,7 @@ export type Stores = ReturnType<typeof createStores>
 /** `secretKey` (the data dir's 32-byte key) seals secrets at rest; a key derived from it signs pagination cursors. */
 export function createStores(db: Db, secretKey: Uint8Array) {
   const codec = createCursorCodec(cursorKeyOf(secretKey))
+  const events = createEventStore(db)
   return {
     db,
     codec,
@@ -28,10 +29,10 @@ export function createStores(db: Db, secretKey: Uint8Array) {
     chats: createChatStore(db, codec),
     messages: createMessageStore(db, codec),
     channels: createChannelStore(db, codec),
-    events: createEventStore(db),
+    events,
     idempotency: createIdempotencyStore(db),
     media: createMediaRepo(db),
     webhooks: createWebhookStore(db, codec, createSealer(secretKey)),
-    deliveries: createDeliveryStore(db, codec),
+    deliveries: createDeliveryStore(db, codec, events),
   }
 }
