@@ -3,12 +3,13 @@
 import pkg from '../package.json' with { type: 'json' }
 import { isCapability } from './domain/capability.ts'
 import { createKey } from './bootstrap.ts'
-import { Config, ConfigError, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
+import { Config, ConfigError, envApiKey, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
 import { isOrgId } from './domain/org.ts'
 import { createLogger } from './log.ts'
 import { join } from 'node:path'
 import { dbPath, openData, PortInUse, startServer } from './server.ts'
 import { backupDatabase, BackupError } from './store/backup.ts'
+import { linkSession, LinkError } from './cli/link.ts'
 import { DataDirLocked } from './store/data-dir.ts'
 import { MissingReceiptHook } from './whatsapp/receipt-hook.ts'
 import { makeEngine } from './engine.ts'
@@ -36,6 +37,7 @@ Commands:
   orgs         create | list organisations
   migrate      apply database migrations and exit
   backup       copy the database while the server runs (--out FILE)
+  sessions     link a number from the terminal (sessions link --name NAME)
   version      print the version
 
 Run 'wagate <command> --help' for a command's options.`,
@@ -61,6 +63,12 @@ Accepts --data-dir and the other serve options.`,
 Writes a consistent copy of the database to FILE (mode 0600) while the server may be running, checks it,
 and prints {"out","bytes","ms","tables"}. FILE must not exist. The copy does not hold the secret key:
 keep DATA_DIR/secret.key (or WAGATE_SECRET_KEY) with it, and copy DATA_DIR/media for message media.`,
+  sessions: `Usage: wagate sessions link --name NAME [--url URL] [--key KEY] [--timeout SECONDS]
+
+Links a WhatsApp number from a terminal (over SSH): finds or creates the session NAME on a running
+gateway, starts it, prints each QR as text as it refreshes, and exits 0 once connected (1 when it ends
+logged out or failed, or after --timeout, default 300 s). --url defaults to http://HOST:PORT of the serve
+options; the key (with 'manage') comes from --key or WAGATE_API_KEY.`,
   version: 'Usage: wagate version',
 }
 
@@ -169,6 +177,19 @@ function backup(argv: string[]): number {
   return 0
 }
 
+async function sessionsCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv
+  const { own, config } = takeFlags(rest, ['name', 'url', 'key', 'timeout'])
+  const key = own.key ?? envApiKey()
+  if (sub !== 'link' || !own.name || !key) throw new UsageError(help.sessions!)
+  const timeout = own.timeout ? Number(own.timeout) : 300
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError('--timeout takes seconds')
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = own.url ?? `http://${host}:${config.port}`
+  await linkSession({ url, key, name: own.name, timeoutMs: timeout * 1000 })
+  return 0
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -196,6 +217,8 @@ export async function main(argv: string[]): Promise<number> {
         return migrateCommand(rest)
       case 'backup':
         return backup(rest)
+      case 'sessions':
+        return await sessionsCommand(rest)
       case 'version':
       case '--version':
         console.log(version)
