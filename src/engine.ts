@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { ConfigError, type Config } from './config.ts'
 import type { EngineFactory } from './server.ts'
 import { createEgress, parseAllowList } from './media/egress.ts'
-import { createOutboundFiles } from './media/outbound-files.ts'
+import { mediaFilesOf } from './media/files.ts'
 import { createFetchMedia } from './sessions/fetch-media.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
 import { assertReceiptHook } from './whatsapp/receipt-hook.ts'
@@ -26,7 +26,7 @@ export function makeEngine(config: Config): EngineFactory {
   assertReceiptHook()
   const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
   const mediaCa = config.waMediaCa ? readMediaCa(config.waMediaCa) : undefined
-  return ({ db, stores, secretKey, logger }) =>
+  return ({ db, stores, secretKey, logger, media }) =>
     createSupervisor({
       db,
       events: stores.events,
@@ -40,7 +40,7 @@ export function makeEngine(config: Config): EngineFactory {
         pacing: { minGapMs: config.sendMinGapMs, jitterMs: config.sendJitterMs, typing: config.sendTyping },
         queueMax: config.sendQueueMax,
         mediaMaxBytes: config.sendMediaMaxBytes,
-        media: createOutboundFiles(config.dataDir),
+        media: mediaFilesOf(media, stores.media),
         fetchMedia: createFetchMedia(createEgress({ allow: parseAllowList(config.egressAllow).allow })),
       },
     })

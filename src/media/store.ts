@@ -22,9 +22,15 @@ export type PutOptions = {
   expectedSha256?: string | null
   /** Larger content is refused (`too_large`) as soon as it passes the cap. */
   maxBytes?: number
-  /** Recorded with the file in one transaction, so a sweep can never take a file between put and ref. */
+  /**
+   * Recorded with the file in one transaction, so a sweep can never take a file between put and ref. Without one
+   * the file is staged: kept unreferenced for an hour, time for the send that put it to reference it.
+   */
   holder?: Holder | null
 }
+
+/** How long a file put without a holder survives sweeps unreferenced. */
+export const STAGED_MS = 3_600_000
 export type Source = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array
 
 /** Why a put stored nothing. */
@@ -63,7 +69,7 @@ export function openMediaStore(o: { dir: string; repo: MediaRepo; clock?: () => 
       mkdirSync(join(dir, stored.sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
       renameSync(temp, final)
     }
-    repo.added(stored.sha256, stored.size, holder, clock())
+    repo.added(stored.sha256, stored.size, holder, clock(), clock() + STAGED_MS)
   }
 
   async function put(source: Source, opts: PutOptions = {}): Promise<Stored> {
@@ -102,7 +108,7 @@ export function openMediaStore(o: { dir: string; repo: MediaRepo; clock?: () => 
   function sweep(): number {
     let n = 0
     for (;;) {
-      const shas = repo.takeOrphans(500)
+      const shas = repo.takeOrphans(clock(), 500)
       for (const s of shas) rmSync(pathOf(s), { force: true })
       n += shas.length
       if (shas.length < 500) return n

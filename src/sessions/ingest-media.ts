@@ -37,8 +37,11 @@ export function withMediaStatus(r: MessageRecord, live: boolean, policy: MediaPo
  * Stores the download coordinates and poll secret of a message row (new or already stored: our own sends come
  * back as echoes carrying the keys). Returns true when a download became pending.
  */
-export function storeExtras(tx: Tx, row: MessageRow, r: MessageRecord): boolean {
+export function storeExtras(tx: Tx, row: MessageRow, r: MessageRecord, kinds: KindsJson | null): boolean {
   let queued = false
+  const stored = r.media?.status === 'stored' && r.media.sha256
+  if (stored) tx.media.ref.run(r.media!.sha256!, tx.sessionId, `message:${row.pk}`, tx.now)
+  if (kinds) tx.media.fillKinds.run(kinds.location, kinds.contacts, kinds.poll, row.pk)
   const src = r.mediaSource
   if (src && row.media !== null && !tx.media.job.get(row.pk)) {
     const status = (JSON.parse(row.media) as MediaInfo).status ?? 'skipped'
@@ -60,6 +63,17 @@ export function storeExtras(tx: Tx, row: MessageRow, r: MessageRecord): boolean 
   }
   if (r.poll) tx.media.upsertPoll.run(row.pk, r.poll.secret, JSON.stringify(r.poll.options))
   return queued
+}
+
+/** The JSON columns of a record's location, contacts and poll (its tally starting at zero). */
+export type KindsJson = { location: string | null; contacts: string | null; poll: string | null }
+
+export function kindsJson(r: MessageRecord): KindsJson {
+  return {
+    location: r.location ? JSON.stringify(r.location) : null,
+    contacts: r.contacts ? JSON.stringify(r.contacts) : null,
+    poll: r.poll ? JSON.stringify(pollOf(r.poll, r.poll.options, new Map())) : null,
+  }
 }
 
 /** The API's poll object from a poll's options and the latest vote of each voter. */

@@ -19,6 +19,7 @@ import type { Batch, MessageRecord } from '../whatsapp/records.ts'
 import { applyChatPatch, applyContact, touchChannel } from './ingest-chats.ts'
 import {
   applyPollVote,
+  kindsJson,
   noDownloads,
   settleMedia,
   storeExtras,
@@ -241,15 +242,7 @@ function rowOf(tx: Tx, r: MessageRecord) {
     error: null,
     edited: 0,
     deleted: 0,
-    location: r.location ? JSON.stringify(r.location) : null,
-    contacts: r.contacts ? JSON.stringify(r.contacts) : null,
-    poll: r.poll
-      ? JSON.stringify({
-          name: r.poll.name,
-          selectableCount: r.poll.selectableCount,
-          options: r.poll.options.map((name) => ({ name, votes: 0, voters: [] })),
-        })
-      : null,
+    ...kindsJson(r),
     timestamp: r.timestamp,
     created_at: tx.now,
   }
@@ -267,7 +260,7 @@ function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
     const existing = tx.sql.messageByKey.get(tx.sessionId, r.chatJid, r.waId)
     if (existing && !r.undecryptable && (existing.type !== 'unknown' || existing.body !== null)) {
       // Already stored (our own send's echo, a replay): only what the echo adds, such as media keys.
-      if (storeExtras(tx, existing, r)) tx.queueMedia()
+      if (storeExtras(tx, existing, r, kindsJson(r))) tx.queueMedia()
       return
     }
     // A retry that decrypted replaces the CIPHERTEXT placeholder stored under the same key (§3.6 step 4).
@@ -276,7 +269,7 @@ function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
     row = tx.sql.replaceContent.get({ ...fields, pk: existing.pk })
   }
   if (!row) return
-  if (storeExtras(tx, row, r)) tx.queueMedia()
+  if (storeExtras(tx, row, r, null)) tx.queueMedia()
   const chat = r.chatJid
   // History sync fills the stored copy without events: a first link must not replay a year of webhooks.
   if (live) announce(tx, r, messageFromRow(row), channel)

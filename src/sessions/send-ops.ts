@@ -266,7 +266,10 @@ function recordOf(
     senderName: null,
     type: typeOf(c.kind),
     body: c.kind === 'text' ? c.text : isMedia ? c.caption : c.kind === 'poll' ? c.name : null,
-    media: isMedia ? { mimetype: c.mimetype, filename: c.filename, size: c.size } : null,
+    // The file is in the media store already: the message holds it (ingest) and serves it at once.
+    media: isMedia
+      ? { mimetype: c.mimetype, filename: c.filename, size: c.size, sha256: c.sha256, status: 'stored' }
+      : null,
     mentions: c.mentions ?? [],
     mentionNames: {},
     quotedId: c.quoted?.waId ?? null,

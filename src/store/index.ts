@@ -18,6 +18,7 @@ export type Stores = ReturnType<typeof createStores>
 /** `cursorKey` signs pagination cursors (derived from the data dir's secret key in production). */
 export function createStores(db: Db, cursorKey: Uint8Array) {
   const codec = createCursorCodec(cursorKey)
+  const events = createEventStore(db)
   return {
     db,
     codec,
@@ -27,10 +28,10 @@ export function createStores(db: Db, cursorKey: Uint8Array) {
     chats: createChatStore(db, codec),
     messages: createMessageStore(db, codec),
     channels: createChannelStore(db, codec),
-    events: createEventStore(db),
+    events,
     idempotency: createIdempotencyStore(db),
     media: createMediaRepo(db),
     webhooks: createWebhookStore(db, codec, cursorKey),
-    deliveries: createDeliveryStore(db, codec),
+    deliveries: createDeliveryStore(db, codec, events),
   }
 }

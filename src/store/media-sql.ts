@@ -57,6 +57,16 @@ export function createMediaSql(db: Db) {
     setMediaJson: q<MessageRow, [string, number]>(
       `UPDATE messages SET media = ? WHERE pk = ? RETURNING ${messageColumns}`,
     ),
+    /** A message holds its media file (see store/media.ts): the sweep keeps it. */
+    ref: q<unknown, [string, string, string, number]>(
+      'INSERT INTO media_refs (sha256, session_id, owner, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    /** What an echo adds to a message stored before it was sent (location, contacts, poll of our own sends). */
+    fillKinds: q<unknown, [string | null, string | null, string | null, number]>(
+      `UPDATE messages SET location = coalesce(location, ?1), contacts = coalesce(contacts, ?2), poll = coalesce(poll, ?3)
+       WHERE pk = ?4 AND (location IS NULL AND ?1 IS NOT NULL OR contacts IS NULL AND ?2 IS NOT NULL
+         OR poll IS NULL AND ?3 IS NOT NULL)`,
+    ),
     messageByPk: q<MessageRow, [number]>(`SELECT ${messageColumns} FROM messages WHERE pk = ?`),
     upsertPoll: q<unknown, [number, Uint8Array | null, string]>(
       `INSERT INTO polls (message_pk, secret, options) VALUES (?, ?, ?)

@@ -16,8 +16,9 @@ export type MediaRepo = ReturnType<typeof createMediaRepo>
 
 export function createMediaRepo(db: Db) {
   const q = db.sqlite.query.bind(db.sqlite)
-  const insertFile = q<unknown, [string, number, number]>(
-    'INSERT INTO media_files (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  const insertFile = q<unknown, [string, number, number, number]>(
+    `INSERT INTO media_files (sha256, size, created_at, keep_until) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT DO UPDATE SET keep_until = max(keep_until, excluded.keep_until)`,
   )
   const file = q<{ sha256: string; size: number }, [string]>('SELECT sha256, size FROM media_files WHERE sha256 = ?')
   const ref = q<unknown, [string, string, string, number]>(
@@ -26,9 +27,9 @@ export function createMediaRepo(db: Db) {
   const unref = q<unknown, [string, string, string]>(
     'DELETE FROM media_refs WHERE sha256 = ? AND session_id = ? AND owner = ?',
   )
-  const orphans = q<{ sha256: string }, [number]>(
-    `SELECT sha256 FROM media_files f WHERE NOT EXISTS (SELECT 1 FROM media_refs r WHERE r.sha256 = f.sha256)
-     LIMIT ?`,
+  const orphans = q<{ sha256: string }, [number, number]>(
+    `SELECT sha256 FROM media_files f
+     WHERE keep_until <= ?1 AND NOT EXISTS (SELECT 1 FROM media_refs r WHERE r.sha256 = f.sha256) LIMIT ?2`,
   )
   const deleteFile = q<unknown, [string]>('DELETE FROM media_files WHERE sha256 = ?')
   const insertUpload = q<unknown, [string, string, string, string, number, string | null, number]>(
@@ -53,19 +54,28 @@ export function createMediaRepo(db: Db) {
 
   return {
     file: (sha256: string) => file.get(sha256),
-    /** Records a file that now exists on disk and, in the same transaction, its first reference. */
-    added(sha256: string, size: number, holder: { sessionId: string; owner: string } | null, now: number) {
+    /**
+     * Records a file that now exists on disk and, in the same transaction, its first reference; a file without one
+     * is kept unreferenced until `keepUntil`.
+     */
+    added(
+      sha256: string,
+      size: number,
+      holder: { sessionId: string; owner: string } | null,
+      now: number,
+      keepUntil = 0,
+    ) {
       db.sqlite.transaction(() => {
-        insertFile.run(sha256, size, now)
+        insertFile.run(sha256, size, now, holder ? 0 : keepUntil)
         if (holder) ref.run(sha256, holder.sessionId, holder.owner, now)
       })()
     },
     ref: (sha256: string, sessionId: string, owner: string, now: number) => void ref.run(sha256, sessionId, owner, now),
     unref: (sha256: string, sessionId: string, owner: string) => void unref.run(sha256, sessionId, owner),
     /** Forgets up to `limit` files nobody references and returns their hashes (the caller deletes the files). */
-    takeOrphans(limit: number): string[] {
+    takeOrphans(now: number, limit: number): string[] {
       return db.sqlite.transaction(() => {
-        const shas = orphans.all(limit).map((r) => r.sha256)
+        const shas = orphans.all(now, limit).map((r) => r.sha256)
         for (const s of shas) deleteFile.run(s)
         return shas
       })()

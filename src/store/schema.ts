@@ -319,6 +319,8 @@ export const mediaFiles = sqliteTable('media_files', {
   sha256: text('sha256').primaryKey(),
   size: integer('size').notNull(),
   createdAt: integer('created_at').notNull(),
+  /** A file put without a holder (staged for a send about to be accepted) is kept unreferenced until then. */
+  keepUntil: integer('keep_until').notNull().default(0),
 })
 
 /**

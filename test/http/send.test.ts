@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { createEgress } from '../../src/media/egress.ts'
-import { createOutboundFiles } from '../../src/media/outbound-files.ts'
+import { mediaFilesOf } from '../../src/media/files.ts'
 import { createFetchMedia } from '../../src/sessions/fetch-media.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { json, testApp, type TestApp } from '../helpers/app.ts'
@@ -23,7 +23,7 @@ let now = 1_800_000_000_000
 beforeAll(async () => {
   app = await testApp({
     mediaMaxBytes: 1024 * 1024,
-    engine: ({ db, stores, logger, dir }) =>
+    engine: ({ db, stores, logger, media }) =>
       createSupervisor({
         db,
         events: stores.events,
@@ -34,7 +34,7 @@ beforeAll(async () => {
           pacing: { minGapMs: 2000, jitterMs: 3000, typing: true },
           queueMax: 6,
           mediaMaxBytes: 1024 * 1024,
-          media: createOutboundFiles(dir),
+          media: mediaFilesOf(media, stores.media),
           fetchMedia: createFetchMedia(createEgress()),
         },
       }),

@@ -92,7 +92,7 @@ async function checked<T extends Partial<WebhookInput>>(deps: HttpDeps, orgId: s
 
 export function webhookRoutes(deps: HttpDeps) {
   const { stores, authenticate } = deps
-  const { webhooks, deliveries, events, db } = stores
+  const { webhooks, deliveries } = stores
   const own = (orgId: string, id: string | null | undefined) => {
     const w = webhooks.get(orgId, pathId(id, 'id'))
     if (!w) throw notFound('webhook')
@@ -187,12 +187,13 @@ export function webhookRoutes(deps: HttpDeps) {
         }
         if (verb !== 'test') throw new AppError('not_found', `unknown method :${verb}`)
         if (!w.enabled) throw new AppError('conflict', 'webhook is disabled', { disabledReason: w.disabledReason })
-        const delivery = db.sqlite.transaction(() => {
-          const data = { webhookId: w.id, message: 'This is a test event from wagate.' }
-          const e = events.append({ type: 'webhook.test', orgId: principal.orgId, sessionId: null, data })!
-          return deliveries.create(w.id, e)
-        })()
-        events.committed()
+        const data = { webhookId: w.id, message: 'This is a test event from wagate.' }
+        const delivery = deliveries.deliverToOne(w.id, {
+          type: 'webhook.test',
+          orgId: principal.orgId,
+          sessionId: null,
+          data,
+        })
         set.status = 202
         return delivery
       },
@@ -238,7 +239,6 @@ export function webhookRoutes(deps: HttpDeps) {
         if (verb !== 'redeliver') throw new AppError('not_found', `unknown method :${verb}`)
         const d = deliveries.redeliver(w.id, id)
         if (!d) throw notFound('delivery')
-        events.committed()
         set.status = 202
         return d
       },
