@@ -5,7 +5,7 @@ import type { Message, MessageType } from '../domain/message.ts'
 import type { MediaKind, OutboundContent, Pacing, SendInput, TargetKey } from '../domain/outbound.ts'
 import { AppError, notFound } from '../errors.ts'
 import { toJid } from '../domain/jid.ts'
-import { newMessageId } from '../whatsapp/outbound.ts'
+import { newMessageId, vcardOf } from '../whatsapp/outbound.ts'
 import type { MessageRecord } from '../whatsapp/records.ts'
 import type { Ingest } from './ingest.ts'
 import {
@@ -229,10 +229,19 @@ export function createSendOps(d: SendOpsDeps) {
   }
 }
 
-/** The content of a stored message that can be sent again: text, or media whose file is in the store. */
+/** The content of a stored message that can be sent again: text, location, contacts, or media whose file is stored. */
 function forwardable(m: Message, media: MediaFiles | null): OutboundContent {
   if (m.type === 'text' && m.body) return { kind: 'text', text: m.body, linkPreview: false }
-  const file = m.media as (Message['media'] & { sha256?: string | null }) | null
+  if (m.type === 'location' && m.location) {
+    const { latitude, longitude, name, address } = m.location
+    return { kind: 'location', latitude, longitude, name, address }
+  }
+  if (m.type === 'contact' && m.contacts?.length)
+    return {
+      kind: 'contacts',
+      contacts: m.contacts.map((c) => ({ name: c.name, phones: c.phones, org: c.org ?? null })),
+    }
+  const file = m.media
   const kind = m.type as MediaKind
   if (file?.sha256 && media?.path(file.sha256) && ['image', 'video', 'audio', 'document', 'sticker'].includes(kind))
     return {
@@ -270,6 +279,14 @@ function recordOf(
     media: isMedia
       ? { mimetype: c.mimetype, filename: c.filename, size: c.size, sha256: c.sha256, status: 'stored' }
       : null,
+    ...(c.kind === 'location'
+      ? { location: { latitude: c.latitude, longitude: c.longitude, name: c.name, address: c.address } }
+      : {}),
+    ...(c.kind === 'contacts' ? { contacts: c.contacts.map((x) => ({ ...x, vcard: vcardOf(x) })) } : {}),
+    // The secret is Baileys' to choose at send time; the echo of our own message brings it to the row.
+    ...(c.kind === 'poll'
+      ? { poll: { name: c.name, selectableCount: c.selectableCount, options: c.options, secret: null } }
+      : {}),
     mentions: c.mentions ?? [],
     mentionNames: {},
     quotedId: c.quoted?.waId ?? null,
