@@ -60,6 +60,26 @@ export const Config = Type.Object({
     description: 'A connected session that receives no frame for this long is degraded and reconnected (0: off)',
   }),
   maxBodyBytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body' }),
+  rateLimit: Type.Number({
+    minimum: 0,
+    default: 20,
+    description: 'API requests per second each API key or login user may make, sustained (0: no limit)',
+  }),
+  rateBurst: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description: 'API requests each API key or login user may make at once after being idle',
+  }),
+  maxStreamsPerOrg: Type.Integer({
+    minimum: 0,
+    default: 20,
+    description: 'Live event streams (SSE) an organisation may hold open at once (0: no limit)',
+  }),
+  maxWebhooksPerOrg: Type.Integer({
+    minimum: 0,
+    default: 50,
+    description: 'Webhooks an organisation may have (0: no limit)',
+  }),
   eventRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'Days events are kept' }),
   webhookRetrySchedule: Type.String({
     pattern: '^\\d+(\\.\\d+)?(,\\d+(\\.\\d+)?)*$',

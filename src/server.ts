@@ -102,6 +102,12 @@ export async function startServer(
     logger,
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
+    limits: {
+      ratePerSecond: config.rateLimit,
+      burst: config.rateBurst,
+      streamsPerOrg: config.maxStreamsPerOrg,
+      webhooksPerOrg: config.maxWebhooksPerOrg,
+    },
     mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,

@@ -134,6 +134,7 @@ export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) 
     'UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?',
   )
   const enabled = sqlite.query<Row, []>('SELECT * FROM webhooks WHERE enabled = 1')
+  const count = sqlite.query<{ n: number }, [string]>('SELECT count(*) AS n FROM webhooks WHERE org_id = ?')
   const listeners = new Set<() => void>()
   const changed = () => {
     for (const l of listeners) l()
@@ -163,6 +164,8 @@ export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) 
       changed()
       return info(r)
     },
+    /** Webhooks of the organisation (the per-organisation cap). */
+    count: (orgId: string) => count.get(orgId)?.n ?? 0,
     get: (orgId: string, id: string): WebhookInfo | null => {
       const r = own(orgId, id)
       return r ? info(r) : null
