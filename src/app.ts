@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import type { HttpDeps } from './http/deps.ts'
 import { errorPlugin } from './http/errors.ts'
 import { openapiPlugin } from './http/openapi.ts'
+import { rateLimitedAuthenticator, unlimited } from './http/rate-limit.ts'
 import { apiKeyRoutes } from './http/routes/api-keys.ts'
 import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
@@ -22,7 +23,10 @@ const uploadLimit = (mediaMaxBytes: number | undefined) =>
     ? { maxBytes: Math.ceil((mediaMaxBytes * 4) / 3) + 65536, paths: /^\/api\/v1\/sessions\/[^/]+\/(messages|media)$/ }
     : undefined
 
-export function createApp(deps: HttpDeps) {
+export function createApp(given: HttpDeps) {
+  const limits = given.limits ?? unlimited
+  // Every route authenticates through this one: the principal's request budget is charged as it resolves.
+  const deps = { ...given, limits, authenticate: rateLimitedAuthenticator(given.authenticate, limits) }
   return new Elysia()
     .use(
       errorPlugin(

@@ -60,6 +60,26 @@ export const Config = Type.Object({
     description: 'A connected session that receives no frame for this long is degraded and reconnected (0: off)',
   }),
   maxBodyBytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body' }),
+  rateLimit: Type.Number({
+    minimum: 0,
+    default: 20,
+    description: 'API requests per second each API key or login user may make, sustained (0: no limit)',
+  }),
+  rateBurst: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description: 'API requests each API key or login user may make at once after being idle',
+  }),
+  maxStreamsPerOrg: Type.Integer({
+    minimum: 0,
+    default: 20,
+    description: 'Live event streams (SSE) an organisation may hold open at once (0: no limit)',
+  }),
+  maxWebhooksPerOrg: Type.Integer({
+    minimum: 0,
+    default: 50,
+    description: 'Webhooks an organisation may have (0: no limit)',
+  }),
   eventRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'Days events are kept' }),
   webhookRetrySchedule: Type.String({
     pattern: '^\\d+(\\.\\d+)?(,\\d+(\\.\\d+)?)*$',
@@ -131,11 +151,14 @@ export function parseFlags(argv: string[]): Record<string, string> {
   return out
 }
 
+/** Variables read by client commands (`sessions link`), not serve settings. */
+const clientOnly = new Set(['WAGATE_API_KEY'])
+
 /** `WAGATE_DATA_DIR` → `dataDir`. */
 export function envValues(env: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith('WAGATE_') && v !== undefined && v !== '') out[camel(k.slice(7))] = v
+    if (k.startsWith('WAGATE_') && !clientOnly.has(k) && v !== undefined && v !== '') out[camel(k.slice(7))] = v
   }
   return out
 }
@@ -204,6 +227,9 @@ export function loadConfig(
 export const envName = (field: string) => 'WAGATE_' + field.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
 
 /** The log level the environment asks for, for commands that take no full Config (the simulator). */
+/** The API key `wagate sessions link` uses when no --key is given (never a serve setting). */
+export const envApiKey = (env: Record<string, string | undefined> = process.env) => env.WAGATE_API_KEY || undefined
+
 export const envLogLevel = (env: Record<string, string | undefined> = process.env) => envValues(env).logLevel ?? 'info'
 
 /** `--media-auto-download` as a list of message types. */

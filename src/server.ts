@@ -1,5 +1,4 @@
 // Wires real things together for `wagate serve`: database, keys, engine, HTTP server, shutdown.
-import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createApp } from './app.ts'
@@ -13,6 +12,7 @@ import { openMediaStore, type MediaStore } from './media/store.ts'
 import type { SessionEngine } from './sessions/engine.ts'
 import { lockDataDir, prepareDataDir } from './store/data-dir.ts'
 import { openDb, type Db, type OpenOptions } from './store/db.ts'
+import { migrateData } from './store/data-migrations.ts'
 import { createStores, type Stores } from './store/index.ts'
 import { loadSecretKey } from './whatsapp/secret-key.ts'
 
@@ -30,8 +30,8 @@ export type EngineFactory = (ctx: {
 export function openData(config: Config, opts: OpenOptions = {}) {
   const db = openDb(dbPath(config.dataDir), { checkpoint: opts.checkpoint ?? 'auto' })
   const secretKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })
-  const cursorKey = createHmac('sha256', secretKey).update('wagate cursor key').digest()
-  return { db, secretKey, stores: createStores(db, cursorKey) }
+  migrateData(db.sqlite, secretKey)
+  return { db, secretKey, stores: createStores(db, secretKey) }
 }
 
 /** The offline JWKS file; an unreadable one stops startup with a config error, not a stack trace. */
@@ -102,6 +102,12 @@ export async function startServer(
     logger,
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
+    limits: {
+      ratePerSecond: config.rateLimit,
+      burst: config.rateBurst,
+      streamsPerOrg: config.maxStreamsPerOrg,
+      webhooksPerOrg: config.maxWebhooksPerOrg,
+    },
     mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,

@@ -6,6 +6,7 @@ import type { MediaStore } from '../media/store.ts'
 import type { Egress } from '../media/egress.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { Stores } from '../store/index.ts'
+import type { Limits } from './rate-limit.ts'
 
 export type HttpDeps = {
   stores: Stores
@@ -21,6 +22,8 @@ export type HttpDeps = {
   media?: { store: MediaStore; maxBytes: number }
   /** The egress policy: webhook URLs are validated against it when created or changed. */
   egress: Pick<Egress, 'checkUrl'>
+  /** Request rate per principal, streams and webhooks per organisation; none: unlimited (tests). */
+  limits?: Limits
   /** The live stream hub; server.ts passes its own to close streams before stopping. Default: a new one. */
   eventHub?: SseHub
 }

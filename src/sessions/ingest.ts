@@ -66,11 +66,10 @@ export function createIngest(opts: IngestOptions) {
   const queue = createOutboundQueue(db)
   const orgOf = new Map<string, string>()
 
-  /** Runs `work` in one immediate transaction with an event sink; notifies deliverers after commit. */
+  /** Runs `work` in one event-store transaction (deliverers are woken after commit), with the session's context. */
   function inTx<T>(sessionId: string, work: (tx: Tx) => T): T {
-    let appended = 0
     let queued = false
-    const run = db.sqlite.transaction(() => {
+    const out = events.transaction((append) => {
       let orgId = orgOf.get(sessionId)
       if (!orgId) {
         orgId = sql.sessionById.get(sessionId)?.orgId
@@ -86,14 +85,12 @@ export function createIngest(opts: IngestOptions) {
         orgId,
         now,
         emit(type, data, dedupeKey) {
-          if (events.append({ type, orgId, sessionId, data, dedupeKey }, now)) appended++
+          append({ type, orgId, sessionId, data, dedupeKey }, now)
         },
         queueMedia: () => void (queued = true),
       }
       return work(tx)
     })
-    const out = run.immediate()
-    if (appended) events.committed()
     if (queued) opts.onMediaQueued?.(sessionId)
     return out
   }

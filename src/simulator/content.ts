@@ -8,7 +8,7 @@ import { encryptMedia, type MediaType } from './media/crypto.ts'
 import type { MediaHost } from './media/host.ts'
 import type { RetryOutcome } from './media/retry.ts'
 import type { Account } from './network.ts'
-import { encryptVote, type PollRecord } from './poll.ts'
+import { authorJid, encryptVote, type PollRecord } from './poll.ts'
 
 const MAX_RANDOM_BYTES = 512 * 1024 * 1024
 
@@ -217,7 +217,12 @@ export class ContentBuilder {
           messageContextInfo: { messageSecret: secret },
           ...(p.selectableCount === 1 ? { pollCreationMessageV3: creation } : { pollCreationMessage: creation }),
         }
-        return { kind, message, stanza: { type: 'poll' }, poll: { secret, creatorJid: from.jid, options: p.options } }
+        return {
+          kind,
+          message,
+          stanza: { type: 'poll' },
+          poll: { secret, creatorJid: authorJid(from), options: p.options },
+        }
       }
       case 'pollVote': {
         const v = input.pollVote!
@@ -228,8 +233,8 @@ export class ContentBuilder {
           throw new SimError('validation_error', 'not options of this poll', { field: 'pollVote.options', unknown })
         const message: proto.IMessage = {
           pollUpdateMessage: {
-            pollCreationMessageKey: { remoteJid: to.jid, fromMe: poll.creatorJid === from.jid, id: v.messageId },
-            vote: encryptVote(poll, v.messageId, from.jid, v.options),
+            pollCreationMessageKey: { remoteJid: to.jid, fromMe: poll.creatorJid === authorJid(from), id: v.messageId },
+            vote: encryptVote(poll, v.messageId, authorJid(from), v.options),
             senderTimestampMs: Date.now(),
           },
         }

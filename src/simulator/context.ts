@@ -1,5 +1,6 @@
 // What every part of the simulator shares, and the one error type the control API maps to its envelope.
 import type { Logger } from 'pino'
+import type { AppState } from './app-state.ts'
 import type { Channels } from './channels.ts'
 import type { Contacts } from './contacts.ts'
 import type { Delivery } from './delivery.ts'
@@ -19,6 +20,7 @@ export interface SimContext {
   groups: Groups
   groupMessages: GroupMessages
   contacts: Contacts
+  appState: AppState
   pairing: Pairing
   faults: Faults
   pki: Pki

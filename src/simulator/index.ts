@@ -1,6 +1,7 @@
 // `startSimulator()`: a local WhatsApp network on 127.0.0.1 that the real Baileys connects to through its
 // `waWebSocketUrl`, plus the JSON control API that scripts it. See control/ for the API, pki.ts for the trust root.
 import pino, { type Logger } from 'pino'
+import { AppState } from './app-state.ts'
 import { Channels } from './channels.ts'
 import { Contacts } from './contacts.ts'
 import { ContentBuilder } from './content.ts'
@@ -55,6 +56,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     groups,
     groupMessages: new GroupMessages(net, delivery, groups),
     contacts,
+    appState: new AppState(net, delivery),
     pairing: new Pairing(net),
     faults: new Faults(),
     pki: createPki(),

@@ -29,8 +29,10 @@ type Long = { toNumber(): number }
 
 /** Phones in a vCard's TEL lines (the waid when present). */
 function vcardPhones(vcard: string): string[] {
-  return [...vcard.matchAll(/^TEL[^:]*?(?:waid=(\d+))?[^:]*:(.*)$/gm)].map((m) => m[1] ?? m[2]!.trim())
+  return [...vcard.matchAll(/^TEL([^:]*):(.*)$/gm)].map((m) => /waid=(\d+)/.exec(m[1]!)?.[1] ?? m[2]!.trim())
 }
+
+const vcardName = (vcard: string) => /^FN:(.*)$/m.exec(vcard)?.[1]?.trim() ?? null
 
 export class Receiver {
   constructor(private readonly media: MediaHost) {}
@@ -65,7 +67,11 @@ export class Receiver {
     }
     const cards = msg.contactMessage ? [msg.contactMessage] : (msg.contactsArrayMessage?.contacts ?? undefined)
     if (cards) {
-      const contacts = cards.map((c) => ({ name: c.displayName, phones: vcardPhones(c.vcard ?? ''), vcard: c.vcard }))
+      const contacts = cards.map((c) => ({
+        name: c.displayName ?? vcardName(c.vcard ?? ''),
+        phones: vcardPhones(c.vcard ?? ''),
+        vcard: c.vcard,
+      }))
       return { kind: 'contacts', text: null, contacts }
     }
     const creation = msg.pollCreationMessage ?? msg.pollCreationMessageV2 ?? msg.pollCreationMessageV3
@@ -104,7 +110,16 @@ export class Receiver {
       return {
         kind: 'pollVote',
         text: null,
-        pollVote: { messageId, options: decryptVote(poll, messageId, sender.jid, u.vote) },
+        pollVote: {
+          messageId,
+          options: decryptVote(
+            poll,
+            messageId,
+            [sender.jid, sender.lid],
+            [poll.creatorJid, phone.jid, phone.lid],
+            u.vote,
+          ),
+        },
       }
     } catch {
       return { kind: 'pollVote', text: null, pollVote: { messageId, options: null, error: 'vote did not decrypt' } }

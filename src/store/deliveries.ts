@@ -185,13 +185,11 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
     /** Inserts one delivery directly, for fixtures; call inside the event's transaction. Wakes nobody. */
     create: (webhookId: string, e: FanoutEvent, now = Date.now()) => delivery(add(webhookId, e, now)),
     /**
-     * Appends `event` and queues it for this one webhook only (`:test`), in one transaction, then wakes the
+     * Appends `event` and queues it for this one webhook only (`:test`), in one transaction that wakes the
      * deliverers; returns the delivery.
      */
     deliverToOne(webhookId: string, event: NewEvent, now = Date.now()): Delivery {
-      const made = sqlite.transaction(() => delivery(add(webhookId, events.append(event, now)!, now)))()
-      events.committed()
-      return made
+      return events.transaction((append) => delivery(add(webhookId, append(event, now)!, now)))
     },
     /** Claims up to `limit` due deliveries of a webhook, oldest due first, marking them `sending`. */
     claim(webhookId: string, limit: number, now = Date.now()): Job[] {

@@ -1,5 +1,6 @@
 // Builds every repository over one database.
-import { createCursorCodec } from './cursor.ts'
+import { createSealer } from '../domain/sealer.ts'
+import { createCursorCodec, cursorKeyOf } from './cursor.ts'
 import { createApiKeyStore } from './api-keys.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'
@@ -15,9 +16,9 @@ import { createWebhookStore } from './webhooks.ts'
 
 export type Stores = ReturnType<typeof createStores>
 
-/** `cursorKey` signs pagination cursors (derived from the data dir's secret key in production). */
-export function createStores(db: Db, cursorKey: Uint8Array) {
-  const codec = createCursorCodec(cursorKey)
+/** `secretKey` (the data dir's 32-byte key) seals secrets at rest; a key derived from it signs pagination cursors. */
+export function createStores(db: Db, secretKey: Uint8Array) {
+  const codec = createCursorCodec(cursorKeyOf(secretKey))
   const events = createEventStore(db)
   return {
     db,
@@ -31,7 +32,7 @@ export function createStores(db: Db, cursorKey: Uint8Array) {
     events,
     idempotency: createIdempotencyStore(db),
     media: createMediaRepo(db),
-    webhooks: createWebhookStore(db, codec, cursorKey),
+    webhooks: createWebhookStore(db, codec, createSealer(secretKey)),
     deliveries: createDeliveryStore(db, codec, events),
   }
 }

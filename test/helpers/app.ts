@@ -9,6 +9,7 @@ import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { capabilities, type Capability } from '../../src/domain/capability.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
+import type { Limits } from '../../src/http/rate-limit.ts'
 import { openMediaStore, type MediaStore } from '../../src/media/store.ts'
 import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
@@ -29,7 +30,7 @@ export type EngineMaker = (ctx: {
 }) => SessionEngine
 
 export async function testApp(
-  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; mediaMaxBytes?: number } = {},
+  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; mediaMaxBytes?: number; limits?: Limits } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
@@ -66,6 +67,7 @@ export async function testApp(
     docs: true,
     media,
     egress: opts.egress ?? loopbackEgress(),
+    ...(opts.limits ? { limits: opts.limits } : {}),
   })
   stores.orgs.create('acme')
   stores.orgs.create('other')

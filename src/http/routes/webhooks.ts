@@ -105,6 +105,12 @@ export function webhookRoutes(deps: HttpDeps) {
       '',
       async ({ principal, body, set }) => {
         const input = await checked(deps, principal.orgId, body)
+        // Counted after the awaited URL check, next to the insert, so concurrent creates cannot both slip in.
+        const max = deps.limits?.webhooksPerOrg ?? 0
+        if (max && webhooks.count(principal.orgId) >= max)
+          throw new AppError('conflict', `this organisation already has the maximum of ${max} webhooks`, {
+            limit: max,
+          })
         const secret = generateSecret()
         const created = webhooks.create(principal.orgId, input, secret)
         set.status = 201
