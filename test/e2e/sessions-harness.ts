@@ -28,6 +28,8 @@ export async function startHarness(
     rootKey?: Buffer
     logger?: Logger
     baileysLogLevel?: string
+    /** Inbound media: trust the simulator's media CA and download every kind (retries quick). */
+    downloads?: boolean
   } = {},
 ) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wagate-sessions-'))
@@ -51,6 +53,18 @@ export async function startHarness(
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
     sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: mediaFilesOf(media, mediaRepo) },
+    ...(opts.downloads
+      ? {
+          mediaCa: sim.mediaCa,
+          downloads: {
+            store: media,
+            policy: { autoDownload: ['image', 'video', 'audio', 'document', 'sticker'], maxBytes: 64 << 20 },
+            hostAllowed: (host: string) => host.startsWith('127.0.0.1:'),
+            retryDelaysMs: [200, 500],
+            reuploadTimeoutMs: 5_000,
+          },
+        }
+      : {}),
   }
   const supervisor: Supervisor = createSupervisor(options)
 
@@ -92,6 +106,7 @@ export async function startHarness(
   return {
     dir,
     sim,
+    media,
     db,
     events,
     supervisor,
