@@ -6,7 +6,9 @@ import { openapiPlugin } from './http/openapi.ts'
 import { apiKeyRoutes } from './http/routes/api-keys.ts'
 import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
+import { contactRoutes } from './http/routes/contacts.ts'
 import { eventRoutes } from './http/routes/events.ts'
+import { groupRoutes } from './http/routes/groups.ts'
 import { healthRoutes } from './http/routes/health.ts'
 import { messageRoutes } from './http/routes/messages.ts'
 import { sessionRoutes } from './http/routes/sessions.ts'
@@ -22,6 +24,8 @@ export function createApp(deps: HttpDeps) {
     .use(sessionRoutes(deps))
     .use(chatRoutes(deps))
     .use(channelRoutes(deps))
+    .use(groupRoutes(deps))
+    .use(contactRoutes(deps))
     .use(messageRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(webhookRoutes(deps))

@@ -13,6 +13,8 @@ import { decide, defaultBackoff, freshBackoff, opened, type BackoffOptions } fro
 import type { SessionEngine } from './engine.ts'
 import { createIngest, type SessionPatch } from './ingest.ts'
 import { locked, newLive, type Live } from './live.ts'
+import { createContactOperations } from './contact-operations.ts'
+import { createGroupOperations } from './group-operations.ts'
 import { createOperations } from './operations.ts'
 import { startWatchdog } from './watchdog.ts'
 
@@ -128,6 +130,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
         // Throws on failure on purpose: Baileys then NACKs instead of receipting a message we did not store.
         received: (b) => ingest.batch(sessionId, b),
         storedText: (waId, fromMe) => ingest.storedText(sessionId, waId, fromMe),
+        cachedGroup: (jid) => ingest.cachedGroup(sessionId, jid),
         frame: () => void (live.lastFrameAt = clock()),
         qr(qr) {
           if (!isCurrent()) return
@@ -275,6 +278,8 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
       return { code }
     },
     ...createOperations({ ingest, connectedSock, clock }),
+    ...createGroupOperations({ ingest, connectedSock }),
+    ...createContactOperations({ ingest, connectedSock, clock }),
     async restore() {
       const ids = ingest.runningSessions()
       for (const [i, id] of ids.entries()) {

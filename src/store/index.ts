@@ -3,9 +3,11 @@ import { createCursorCodec } from '../domain/cursor.ts'
 import { createApiKeyStore } from './api-keys.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'
+import { createContactStore } from './contacts.ts'
 import type { Db } from './db.ts'
 import { createDeliveryStore } from './deliveries.ts'
 import { createEventStore } from './events.ts'
+import { createGroupStore } from './groups.ts'
 import { createIdempotencyStore } from './idempotency.ts'
 import { createMessageStore } from './messages.ts'
 import { createOrgStore } from './orgs.ts'
@@ -26,6 +28,8 @@ export function createStores(db: Db, cursorKey: Uint8Array) {
     chats: createChatStore(db, codec),
     messages: createMessageStore(db, codec),
     channels: createChannelStore(db, codec),
+    groups: createGroupStore(db, codec),
+    contacts: createContactStore(db, codec),
     events: createEventStore(db),
     idempotency: createIdempotencyStore(db),
     webhooks: createWebhookStore(db, codec, cursorKey),

@@ -17,7 +17,7 @@ export function toJid(to: string): string {
 }
 
 /** Wraps WhatsApp's refusal (a Boom or timeout) as our upstream error, keeping the status code. */
-async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
+export async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (e) {

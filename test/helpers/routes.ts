@@ -13,6 +13,8 @@ export type RouteCase = {
 
 const channel = '120363012345678901%40newsletter'
 const chat = '6281234567890%40s.whatsapp.net'
+const group = '120363012345678901%40g.us'
+const lid = '205227043110953%40lid'
 
 export const routes: RouteCase[] = [
   { method: 'POST', path: '/api/v1/sessions', cap: 'manage', body: { name: 'n' }, scoped: false },
@@ -49,6 +51,65 @@ export const routes: RouteCase[] = [
   { method: 'POST', path: `/api/v1/sessions/{sid}/channels/${channel}:follow`, cap: 'send', scoped: true },
   { method: 'POST', path: `/api/v1/sessions/{sid}/channels/${channel}:unfollow`, cap: 'send', scoped: true },
   { method: 'POST', path: `/api/v1/sessions/{sid}/channels/${channel}:mute`, cap: 'send', scoped: true },
+  ...[':markRead', ':markUnread', ':archive', ':unarchive', ':pin', ':unpin', ':mute', ':unmute'].map((verb) => ({
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/chats/${chat}${verb}`,
+    cap: 'send' as const,
+    scoped: true,
+  })),
+  {
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/chats/${chat}:typing`,
+    cap: 'send',
+    body: { state: 'composing' },
+    scoped: true,
+  },
+  { method: 'DELETE', path: `/api/v1/sessions/{sid}/chats/${chat}`, cap: 'send', scoped: true },
+  { method: 'GET', path: '/api/v1/sessions/{sid}/groups', cap: 'read', scoped: true },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/groups/${group}`, cap: 'read', scoped: true },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/groups/${group}?refresh=true`, cap: 'read', scoped: true },
+  {
+    method: 'POST',
+    path: '/api/v1/sessions/{sid}/groups',
+    cap: 'send',
+    body: { subject: 'Team', participants: ['6281234567890'] },
+    scoped: true,
+  },
+  {
+    method: 'PATCH',
+    path: `/api/v1/sessions/{sid}/groups/${group}`,
+    cap: 'send',
+    body: { subject: 'x' },
+    scoped: true,
+  },
+  ...[':add', ':remove', ':promote', ':demote'].map((verb) => ({
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/groups/${group}/participants${verb}`,
+    cap: 'send' as const,
+    body: { participants: ['6281234567890'] },
+    scoped: true,
+  })),
+  { method: 'GET', path: `/api/v1/sessions/{sid}/groups/${group}/invite`, cap: 'read', scoped: true },
+  { method: 'POST', path: `/api/v1/sessions/{sid}/groups/${group}:revokeInvite`, cap: 'send', scoped: true },
+  { method: 'POST', path: `/api/v1/sessions/{sid}/groups/${group}:leave`, cap: 'send', scoped: true },
+  { method: 'POST', path: '/api/v1/sessions/{sid}/groups:join', cap: 'send', body: { code: 'AbCdEf' }, scoped: true },
+  { method: 'GET', path: '/api/v1/sessions/{sid}/contacts', cap: 'read', scoped: true },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/contacts/${lid}`, cap: 'read', scoped: true },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/contacts/${chat}/picture`, cap: 'read', scoped: true },
+  ...[':block', ':unblock', ':subscribePresence'].map((verb) => ({
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/contacts/${chat}${verb}`,
+    cap: 'send' as const,
+    scoped: true,
+  })),
+  {
+    method: 'POST',
+    path: '/api/v1/sessions/{sid}/contacts:check',
+    cap: 'send',
+    body: { phones: ['6281234567890'] },
+    scoped: true,
+  },
+  { method: 'POST', path: '/api/v1/sessions/{sid}/presence', cap: 'send', body: { state: 'available' }, scoped: true },
   {
     method: 'POST',
     path: '/api/v1/api-keys',
