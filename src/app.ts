@@ -10,15 +10,22 @@ import { contactRoutes } from './http/routes/contacts.ts'
 import { eventRoutes } from './http/routes/events.ts'
 import { groupRoutes } from './http/routes/groups.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { messageOpRoutes } from './http/routes/message-ops.ts'
 import { messageRoutes } from './http/routes/messages.ts'
 import { sessionRoutes } from './http/routes/sessions.ts'
 import { webhookRoutes } from './http/routes/webhooks.ts'
 
 export type { HttpDeps }
 
+/** Sends with media (and media uploads) carry the file, base64 in JSON at most: 4/3 of it plus the other fields. */
+const uploadLimit = (mediaMaxBytes: number | undefined) =>
+  mediaMaxBytes
+    ? { maxBytes: Math.ceil((mediaMaxBytes * 4) / 3) + 65536, paths: /^\/api\/v1\/sessions\/[^/]+\/(messages|media)$/ }
+    : undefined
+
 export function createApp(deps: HttpDeps) {
   return new Elysia()
-    .use(errorPlugin(deps.logger, deps.maxBodyBytes))
+    .use(errorPlugin(deps.logger, deps.maxBodyBytes, uploadLimit(deps.mediaMaxBytes)))
     .use(openapiPlugin(deps.version, deps.docs))
     .use(healthRoutes(deps))
     .use(sessionRoutes(deps))
@@ -27,6 +34,7 @@ export function createApp(deps: HttpDeps) {
     .use(groupRoutes(deps))
     .use(contactRoutes(deps))
     .use(messageRoutes(deps))
+    .use(messageOpRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(webhookRoutes(deps))
     .use(eventRoutes(deps))

@@ -1,6 +1,7 @@
 // One typed Config, read once: command-line flags > WAGATE_* environment > defaults, validated with TypeBox.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { parseAllowList } from './media/egress.ts'
 
 const Capability = Type.Union([
   Type.Literal('read'),
@@ -21,6 +22,12 @@ export const Config = Type.Object({
   jwksFile: Type.Optional(Type.String({ minLength: 1, description: 'A JWKS JSON file, for offline use' })),
   jwtIssuer: Type.Optional(Type.String({ minLength: 1, description: 'Required `iss` of login JWTs' })),
   jwtAudience: Type.Optional(Type.String({ minLength: 1, description: 'Required `aud` of login JWTs' })),
+  jwtClockToleranceSeconds: Type.Integer({
+    minimum: 0,
+    maximum: 300,
+    default: 30,
+    description: 'Seconds of clock difference allowed on login JWTs (exp, nbf, iat)',
+  }),
   jwtOrgClaim: Type.String({ minLength: 1, default: 'org_id', description: 'Claim holding the organisation id' }),
   jwtRoleClaim: Type.String({ minLength: 1, default: 'role', description: 'Claim holding the role' }),
   roleCapabilities: Type.Record(Type.String(), Type.Array(Capability), {
@@ -66,6 +73,29 @@ export const Config = Type.Object({
     description: 'Requests in flight per webhook',
   }),
   docs: Type.Boolean({ default: true, description: 'Serve /docs and /openapi.json' }),
+  sendMinGapMs: Type.Integer({
+    minimum: 0,
+    default: 2000,
+    description: 'Least time between two sends of a session (pacing against automated-sending bans)',
+  }),
+  sendJitterMs: Type.Integer({ minimum: 0, default: 3000, description: 'Random extra time added to each gap' }),
+  sendTyping: Type.Boolean({ default: true, description: 'Show "typing…" before a text, for its length' }),
+  sendQueueMax: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'Operations a session may have queued; more answer 429 rate_limited',
+  }),
+  sendMediaMaxBytes: Type.Integer({
+    minimum: 1024,
+    default: 104857600,
+    description: 'Largest media file a send may carry',
+  }),
+  egressAllow: Type.String({
+    default: '',
+    description:
+      'Comma-separated hosts and CIDRs webhooks and media URLs may reach although private, loopback or link-local ' +
+      '(e.g. 127.0.0.0/8,::1 for a receiver on this machine)',
+  }),
 })
 export type Config = Static<typeof Config>
 
@@ -102,6 +132,21 @@ export class ConfigError extends Error {
   }
 }
 
+const loopbackHost = (host: string) => host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+
+/** Keys fetched over plain HTTP could be swapped on the way: only a JWKS on this machine may use it. */
+function jwksUrlProblems(value: string): string[] {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return [`jwksUrl: not a URL`]
+  }
+  if (url.protocol === 'http:' && !loopbackHost(url.hostname))
+    return ['jwksUrl: http:// is allowed only on loopback (127.0.0.0/8, [::1], localhost); use https://']
+  return []
+}
+
 /** Builds and validates the config; throws ConfigError naming every bad field. */
 export function loadConfig(
   flags: Record<string, string> = {},
@@ -133,6 +178,10 @@ export function loadConfig(
     if (raw[k] === undefined && schema.default !== undefined) raw[k] = structuredClone(schema.default)
   const value = Value.Convert(Config, raw)
   for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
+  if (typeof raw.jwksUrl === 'string') problems.push(...jwksUrlProblems(raw.jwksUrl))
+  const { egressAllow } = value as Partial<Config>
+  if (typeof egressAllow === 'string')
+    for (const p of parseAllowList(egressAllow).problems) problems.push(`egressAllow: ${p}`)
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return value as Config
 }

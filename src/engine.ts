@@ -1,6 +1,7 @@
 // The engine `wagate serve` runs: the session supervisor over the real Baileys, configured from Config.
 import type { Config } from './config.ts'
 import type { EngineFactory } from './server.ts'
+import { createOutboundFiles } from './media/outbound-files.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
 
 export function makeEngine(config: Config): EngineFactory {
@@ -14,5 +15,11 @@ export function makeEngine(config: Config): EngineFactory {
       waUrl: config.waUrl,
       rootKey,
       deafAfterMs: config.watchdogSilenceMs,
+      sending: {
+        pacing: { minGapMs: config.sendMinGapMs, jitterMs: config.sendJitterMs, typing: config.sendTyping },
+        queueMax: config.sendQueueMax,
+        mediaMaxBytes: config.sendMediaMaxBytes,
+        media: createOutboundFiles(config.dataDir),
+      },
     })
 }

@@ -4,8 +4,10 @@ import pkg from '../package.json' with { type: 'json' }
 import { isCapability } from './auth/capabilities.ts'
 import { createKey } from './bootstrap.ts'
 import { Config, ConfigError, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
+import { isOrgId } from './domain/org.ts'
 import { createLogger } from './log.ts'
-import { openData, startServer } from './server.ts'
+import { openData, PortInUse, startServer } from './server.ts'
+import { DataDirLocked } from './store/data-dir.ts'
 import { makeEngine } from './engine.ts'
 import { migrate } from './store/migrate.ts'
 
@@ -121,8 +123,7 @@ function orgs(argv: string[]): number {
   try {
     if (sub === 'create') {
       const id = positional[0]
-      if (!id || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id))
-        throw new UsageError('orgs create needs an id: a-z, 0-9, _ and -')
+      if (!isOrgId(id)) throw new UsageError('orgs create needs an id: a-z, 0-9, _ and -')
       const org = stores.orgs.create(id, own.name ?? id)
       if (!org) throw new UsageError(`organisation '${id}' already exists`)
       print(org)
@@ -179,6 +180,10 @@ export async function main(argv: string[]): Promise<number> {
         return 2
     }
   } catch (e) {
+    if (e instanceof DataDirLocked || e instanceof PortInUse) {
+      console.error(`wagate: ${e.message}`)
+      return 1
+    }
     if (e instanceof ConfigError || e instanceof UsageError) {
       console.error(e.message)
       return 2
@@ -187,4 +192,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) process.exit(await main(process.argv.slice(2)))
+if (import.meta.main) {
+  // Whatever the gateway writes into its data dir (database, media, temp files) is for this user only.
+  process.umask(0o077)
+  process.exit(await main(process.argv.slice(2)))
+}

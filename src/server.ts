@@ -9,6 +9,7 @@ import { ConfigError, type Config } from './config.ts'
 import { createEventDelivery } from './events/service.ts'
 import type { Logger } from './log.ts'
 import type { SessionEngine } from './sessions/engine.ts'
+import { lockDataDir, prepareDataDir } from './store/data-dir.ts'
 import { openDb, type Db, type OpenOptions } from './store/db.ts'
 import { createStores, type Stores } from './store/index.ts'
 import { loadSecretKey } from './whatsapp/secret-key.ts'
@@ -36,6 +37,17 @@ function readJwks(path: string): { keys: unknown[] } {
   }
 }
 
+/** The configured port is taken: no port sharing, so a second server never splits another's traffic. */
+export class PortInUse extends Error {
+  constructor(host: string, port: number) {
+    super(`port ${port} on ${host} is already in use by another process; stop it or choose another --port`)
+    this.name = 'PortInUse'
+  }
+}
+
+const addressInUse = (e: unknown) =>
+  (e as { code?: string }).code === 'EADDRINUSE' || /EADDRINUSE|address already in use|port \d+ in use/i.test(String(e))
+
 export type Running = { url: string; port: number; stop(): Promise<void> }
 
 export async function startServer(
@@ -44,18 +56,27 @@ export async function startServer(
 ): Promise<Running> {
   const { logger } = deps
   const jwks = config.jwksFile ? readJwks(config.jwksFile) : undefined
+  for (const warning of prepareDataDir(config.dataDir)) logger.warn({ dataDir: config.dataDir }, warning)
+  const lock = lockDataDir(config.dataDir)
   const { db, secretKey, stores } = openData(config, { checkpoint: 'background' })
   const created = bootstrap(stores)
   if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
 
+  if ((config.jwksUrl || jwks) && !config.jwtIssuer && !config.jwtAudience)
+    logger.warn(
+      'login JWTs are accepted from any issuer for any audience: set --jwt-issuer and/or --jwt-audience ' +
+        'so tokens minted for another service are refused',
+    )
   const authenticate = createAuthenticator({
     apiKeys: stores.apiKeys,
     orgs: stores.orgs,
+    logger,
     jwt: {
       jwksUrl: config.jwksUrl,
       jwks,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
+      clockToleranceSeconds: config.jwtClockToleranceSeconds,
       orgClaim: config.jwtOrgClaim,
       roleClaim: config.jwtRoleClaim,
       roleCapabilities: config.roleCapabilities,
@@ -70,15 +91,25 @@ export async function startServer(
     logger,
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
+    mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
-  }).listen({
-    hostname: config.host,
-    port: config.port,
-    // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
-    // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
-    maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024),
   })
+  try {
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      // Elysia turns port sharing on by default: two servers on one port would split its requests.
+      reusePort: false,
+      // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
+      // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
+      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024),
+    })
+  } catch (e) {
+    await db.close()
+    lock.release()
+    throw addressInUse(e) ? new PortInUse(config.host, config.port) : e
+  }
   const port = app.server!.port!
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, dataDir: config.dataDir }, 'wagate listening')
@@ -97,6 +128,7 @@ export async function startServer(
         await engine.shutdown()
         await eventsOut.stop()
         await db.close()
+        lock.release()
       })()),
   }
 }

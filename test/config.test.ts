@@ -43,6 +43,26 @@ describe('loadConfig', () => {
     for (const field of ['port', '--bogus', 'logLevel', 'jwksUrl', 'roleCapabilities']) expect(text).toContain(field)
   })
 
+  it('takes the egress allow list from --egress-allow or WAGATE_EGRESS_ALLOW', () => {
+    expect(loadConfig({}, {}).egressAllow).toBe('')
+    expect(loadConfig({}, { WAGATE_EGRESS_ALLOW: '127.0.0.0/8,::1' }).egressAllow).toBe('127.0.0.0/8,::1')
+    expect(loadConfig(parseFlags(['--egress-allow', 'hooks.internal']), {}).egressAllow).toBe('hooks.internal')
+  })
+
+  it('names each egress allow entry it cannot read', () => {
+    const error = (() => {
+      try {
+        loadConfig(parseFlags(['--egress-allow', '127.0.0.0/8,10.0.0.0/40,http://x']), {})
+      } catch (e) {
+        return e as ConfigError
+      }
+    })()
+    expect(error?.problems).toEqual([
+      'egressAllow: "10.0.0.0/40" is not a host name, an IP address or a CIDR',
+      'egressAllow: "http://x" is not a host name, an IP address or a CIDR',
+    ])
+  })
+
   it('ignores unknown WAGATE_ variables rather than failing', () => {
     expect(loadConfig({}, { WAGATE_SOMETHING_ELSE: '1' }).port).toBe(8080)
   })

@@ -114,9 +114,7 @@ function rawLive(): number {
 function ours(live: boolean): number {
   const { db, sid } = fresh(live ? 'live' : 'history')
   const ingest = createIngest({ db, events: createEventStore(db) })
-  const rate = timed((b) =>
-    ingest.batch(sid, { ...emptyBatch(), messages: b.map((record) => ({ record, live })) }),
-  )
+  const rate = timed((b) => ingest.batch(sid, { ...emptyBatch(), messages: b.map((record) => ({ record, live })) }))
   const n = db.sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM messages').get()!.n
   if (n !== ROWS) throw new Error(`ingest stored ${n} of ${ROWS} rows`)
   db.close()

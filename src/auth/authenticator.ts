@@ -1,6 +1,9 @@
 // Turns a bearer token into a Principal: a login JWT verified against the frontend JWKS first,
 // otherwise one of our API keys. Anything else is no principal (the HTTP layer answers 401).
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose'
+import { isOrgId } from '../domain/org.ts'
+import { AppError } from '../errors.ts'
+import type { Logger } from '../log.ts'
 import type { ApiKeyStore } from '../store/api-keys.ts'
 import type { OrgStore } from '../store/orgs.ts'
 import { parseApiKey, secretMatches } from './api-key.ts'
@@ -12,6 +15,8 @@ export type JwtOptions = {
   jwks?: { keys: unknown[] }
   issuer?: string
   audience?: string
+  /** Seconds of clock difference allowed when checking `exp`, `nbf` and `iat`. Default 30. */
+  clockToleranceSeconds?: number
   orgClaim: string
   roleClaim: string
   roleCapabilities: Record<string, Capability[]>
@@ -20,33 +25,61 @@ export type JwtOptions = {
 /** Only asymmetric algorithms: `none` and HMAC (e.g. HS256 keyed with the public key) never verify. */
 const algorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
 
+/**
+ * jose's verdicts on the token itself (a bad token is 401). Anything else, e.g. the JWKS endpoint down,
+ * timing out or answering garbage, is our failure to check it: 503, so clients retry instead of logging out.
+ */
+const tokenFaults = new Set([
+  'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JWT_EXPIRED',
+  'ERR_JWT_INVALID',
+  'ERR_JWS_INVALID',
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JWK_INVALID',
+])
+
 const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
 
 export type Authenticator = (token: string) => Promise<Principal | null>
 
-export function createAuthenticator(deps: { jwt: JwtOptions; apiKeys: ApiKeyStore; orgs: OrgStore }): Authenticator {
-  const { jwt, apiKeys, orgs } = deps
+export function createAuthenticator(deps: {
+  jwt: JwtOptions
+  apiKeys: ApiKeyStore
+  orgs: OrgStore
+  logger?: Logger
+}): Authenticator {
+  const { jwt, apiKeys, orgs, logger } = deps
   let keySet: JWTVerifyGetKey | null = null
   if (jwt.jwks) keySet = createLocalJWKSet(jwt.jwks as Parameters<typeof createLocalJWKSet>[0])
   else if (jwt.jwksUrl) keySet = createRemoteJWKSet(new URL(jwt.jwksUrl), { cooldownDuration: 30_000 })
 
   async function fromJwt(token: string): Promise<Principal | null> {
     if (!keySet) return null
+    let payload
     try {
-      const { payload } = await jwtVerify(token, keySet, {
+      ;({ payload } = await jwtVerify(token, keySet, {
         algorithms,
+        requiredClaims: ['exp'],
+        clockTolerance: jwt.clockToleranceSeconds ?? 30,
         ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
         ...(jwt.audience ? { audience: jwt.audience } : {}),
-      })
-      const orgId = payload[jwt.orgClaim]
-      const role = payload[jwt.roleClaim]
-      if (typeof orgId !== 'string' || !orgId || typeof role !== 'string') return null
-      orgs.ensure(orgId)
-      const caps = (jwt.roleCapabilities[role] ?? []).filter(isCapability)
-      return { kind: 'jwt', subject: payload.sub ?? '', orgId, capabilities: caps }
-    } catch {
-      return null
+      }))
+    } catch (e) {
+      if (tokenFaults.has((e as { code?: string }).code ?? '')) return null
+      logger?.warn({ err: e, jwksUrl: jwt.jwksUrl }, 'cannot verify a login JWT: the JWKS is unavailable')
+      throw new AppError('unavailable', 'login tokens cannot be verified right now; retry shortly')
     }
+    const orgId = payload[jwt.orgClaim]
+    const role = payload[jwt.roleClaim]
+    // The org claim names an organisation that is created on first sight: only a well-formed id may.
+    if (!isOrgId(orgId) || typeof role !== 'string') return null
+    orgs.ensure(orgId)
+    const caps = (jwt.roleCapabilities[role] ?? []).filter(isCapability)
+    return { kind: 'jwt', subject: payload.sub ?? '', orgId, capabilities: caps }
   }
 
   function fromApiKey(token: string, now: number): Principal | null {

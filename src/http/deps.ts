@@ -12,6 +12,8 @@ export type HttpDeps = {
   logger: Logger
   version: string
   maxBodyBytes: number
+  /** Largest media file a send may carry (the send route's body limit follows it); none: the general limit. */
+  mediaMaxBytes?: number
   docs: boolean
   /** The live stream hub; server.ts passes its own to close streams before stopping. Default: a new one. */
   eventHub?: SseHub

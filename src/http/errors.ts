@@ -49,20 +49,29 @@ let counter = 0
 /** Request id used in logs and echoed as `x-request-id`. */
 export const requestIdOf = (request: Request) => requestIds.get(request) ?? 'unknown'
 
-export function errorPlugin(logger: Logger, maxBodyBytes: number) {
+/** Routes that take files (sends with media) accept bodies up to `maxBytes` instead of the general limit. */
+export type UploadLimit = { maxBytes: number; paths: RegExp }
+
+export function errorPlugin(logger: Logger, maxBodyBytes: number, upload?: UploadLimit) {
+  const limitOf = (request: Request) =>
+    upload && request.method === 'POST' && upload.paths.test(new URL(request.url).pathname)
+      ? Math.max(upload.maxBytes, maxBodyBytes)
+      : maxBodyBytes
   return new Elysia({ name: 'errors', seed: maxBodyBytes })
     .onRequest(({ request, set }) => {
       const id = request.headers.get('x-request-id')?.slice(0, 64) || `req_${Date.now().toString(36)}_${++counter}`
       requestIds.set(request, id)
       set.headers['x-request-id'] = id
       const length = Number(request.headers.get('content-length') ?? 0)
-      if (length > maxBodyBytes)
-        throw new AppError('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`, { limit: maxBodyBytes })
+      const limit = limitOf(request)
+      if (length > limit) throw new AppError('payload_too_large', `request body exceeds ${limit} bytes`, { limit })
     })
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
-      // The API speaks JSON only. Bodies are read with a cap (a chunked body has no content-length to check
-      // up front); a malformed body is a 400, never silently "no body"; an empty one is no body.
-      const text = await readCapped(request, maxBodyBytes)
+      // Multipart is parsed by the routes that take files (their own parse hook); the rest speaks JSON only.
+      if (contentType?.startsWith('multipart/form-data') && limitOf(request) > maxBodyBytes) return
+      // Bodies are read with a cap (a chunked body has no content-length to check up front); a malformed body
+      // is a 400, never silently "no body"; an empty one is no body.
+      const text = await readCapped(request, limitOf(request))
       if (!text.trim()) return null
       if (!contentType?.startsWith('application/json'))
         throw new AppError('validation_error', 'request body must be application/json', { in: 'body' })
@@ -78,6 +87,8 @@ export function errorPlugin(logger: Logger, maxBodyBytes: number) {
       if (code === 'PARSE' && cause instanceof AppError) error = cause
       if (error instanceof AppError) {
         set.status = error.status
+        if (error.errorCode === 'rate_limited' && typeof error.details.retryAfter === 'number')
+          set.headers['retry-after'] = String(error.details.retryAfter)
         return envelope(error.errorCode, error.message, error.details)
       }
       switch (code) {

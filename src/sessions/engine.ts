@@ -3,8 +3,10 @@ import type { ChatAction } from '../domain/chat.ts'
 import type { PhoneCheck } from '../domain/contact.ts'
 import type { GroupPatch, ParticipantAction, ParticipantResult } from '../domain/group.ts'
 import type { Message } from '../domain/message.ts'
+import type { SendInput } from '../domain/outbound.ts'
+import type { Upload } from './send-input.ts'
 
-export type SendText = { to: string; text: string; quotedMessageId?: string; mentions?: string[] }
+export type { Upload }
 
 /**
  * What the API can ask of live sessions. Every method takes an already-authorised session id
@@ -25,8 +27,19 @@ export interface SessionEngine {
   /** The QR the session is waiting to have scanned, or null when it is not waiting for one. */
   qr(sessionId: string): { qr: string; expiresAt: number } | null
   requestPairingCode(sessionId: string, phone: string): Promise<{ code: string }>
-  /** Sends a text; the message is stored `pending` with its outbox event before this resolves. */
-  sendText(sessionId: string, input: SendText): Promise<Message>
+  /**
+   * Queues a message of any kind (`upload`: a multipart file): stored `pending` with its event and its queue row in
+   * one transaction, media first written to the data dir. `rate_limited` when the session's queue is full.
+   */
+  send(sessionId: string, input: SendInput, upload?: Upload | null): Promise<Message>
+  /** Queues this account's reaction on a stored message ("" removes it). */
+  react(sessionId: string, chatJid: string, waId: string, emoji: string): Promise<void>
+  /** Queues an edit of an own text message; `conflict` outside WhatsApp's edit window. */
+  edit(sessionId: string, chatJid: string, waId: string, text: string): Promise<void>
+  /** Queues a delete-for-everyone of an own message; the stored row is kept with `deleted: true`. */
+  revoke(sessionId: string, chatJid: string, waId: string): Promise<void>
+  /** Queues a forward of a stored message to `to`; answers the new `pending` message. */
+  forward(sessionId: string, chatJid: string, waId: string, to: string): Promise<Message>
   createChannel(sessionId: string, input: { name: string; description?: string }): Promise<{ jid: string }>
   followChannel(sessionId: string, jid: string): Promise<void>
   unfollowChannel(sessionId: string, jid: string): Promise<void>

@@ -1,6 +1,6 @@
 // Group operations on a connected session: each WhatsApp answer is stored (with its events) before returning.
 import { participantResult, type GroupPatch, type ParticipantResult } from '../domain/group.ts'
-import { toJid } from '../whatsapp/commands.ts'
+import { toJid } from '../domain/jid.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
 import type { SessionEngine } from './engine.ts'
 import type { Ingest } from './ingest.ts'

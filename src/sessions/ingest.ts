@@ -13,6 +13,8 @@ import type { EventStore } from '../store/events.ts'
 import { createGroupSql } from '../store/groups-sql.ts'
 import { createIngestSql, type SessionRow } from '../store/ingest-sql.ts'
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
+import { createOutboundQueue, type QueuedSend } from '../store/outbound.ts'
+import type { OutboundContent } from '../domain/outbound.ts'
 import type {
   Batch,
   ChatPatch,
@@ -45,6 +47,7 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
   const clock = opts.clock ?? Date.now
   const sql = createIngestSql(db)
   const groupSql = createGroupSql(db)
+  const queue = createOutboundQueue(db)
   const orgOf = new Map<string, string>()
 
   /** Runs `work` in one immediate transaction with an event sink; notifies deliverers after commit. */
@@ -145,13 +148,40 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
     lastMessages(sessionId: string, chatJid: string, limit: number) {
       return sql.lastMessages.all(sessionId, chatJid, limit)
     },
-    /** Stores a message we just sent (`pending`) with its `message.sent` event; returns the API object. */
-    sent(sessionId: string, record: MessageRecord): Message {
+    /** The send queue, read by the sender. */
+    queue,
+    /**
+     * Accepts an outbound operation: its `pending` message (none for react/edit/revoke) with `message.sent`, and
+     * its queue row, in one transaction. Returns the stored message.
+     */
+    accept(
+      sessionId: string,
+      record: MessageRecord | null,
+      job: { chatJid: string; waId: string; content: OutboundContent },
+    ) {
       return inTx(sessionId, (tx) => {
+        queue.add(sessionId, job.chatJid, job.waId, job.content, tx.now)
+        if (!record) return null
         storeMessage(tx, record, true)
         const row = sql.messageByKey.get(sessionId, record.chatJid, record.waId)
-        if (!row) throw new Error('sent message was not stored')
+        if (!row) throw new Error('accepted message was not stored')
         return messageFromRow(row)
+      })
+    },
+    /** WhatsApp has the stanza: the row leaves the queue, with what the operation changed (edit, revoke, reaction). */
+    sendDone(sessionId: string, job: QueuedSend, effects: Batch): void {
+      inTx(sessionId, (tx) => {
+        queue.remove(job.pk)
+        for (const u of effects.updates) applyUpdate(tx, u)
+        for (const r of effects.reactions) applyReaction(tx, r)
+      })
+    },
+    /** A failed attempt: retried later, or (final) dropped with its message marked `error`. */
+    sendFailed(sessionId: string, job: QueuedSend, error: string, final: boolean, notBefore: number): void {
+      inTx(sessionId, (tx) => {
+        if (!final) return queue.retryLater(job.pk, job.attempts + 1, error, notBefore)
+        queue.remove(job.pk)
+        applyUpdate(tx, { chatJid: job.chatJid, waId: job.waId, fromMe: true, status: 'error', error })
       })
     },
     /** Applies a live-state change and appends `session.status` when the status or error changed. */
@@ -179,6 +209,11 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
       return sql.messageForGet.get(sessionId, waId, fromMe ? 1 : 0)?.body ?? null
     },
     sessionRow: (id: string) => sql.sessionById.get(id),
+    /** One stored message by its key, for operations on it (react, edit, revoke, forward). */
+    message(sessionId: string, chatJid: string, waId: string): Message | null {
+      const row = sql.messageByKey.get(sessionId, chatJid, waId)
+      return row ? messageFromRow(row) : null
+    },
     /** A stored message to quote in a reply. */
     quotable(sessionId: string, waId: string) {
       const r = sql.quotable.get(sessionId, waId)

@@ -1,8 +1,8 @@
 // `startSimulator()`: a local WhatsApp network on 127.0.0.1 that the real Baileys connects to through its
-// `waWebSocketUrl`, plus the JSON control API that scripts it. See control.ts for the API, pki.ts for the trust root.
+// `waWebSocketUrl`, plus the JSON control API that scripts it. See control/ for the API, pki.ts for the trust root.
 import pino, { type Logger } from 'pino'
 import { Channels } from './channels.ts'
-import { ControlApi } from './control.ts'
+import { serveControl, type ControlServer } from './control/index.ts'
 import type { SimContext } from './context.ts'
 import { Delivery } from './delivery.ts'
 import { Faults } from './faults.ts'
@@ -45,10 +45,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   wa = new WaServer(ctx)
   const wsUrl = wa.listen(opts.port ?? 0)
   const rootPublicKey = ctx.pki.root.pub.toString('base64')
-  const control = new ControlApi(ctx, () => ({ wsUrl, rootPublicKey }))
-  let controlUrl: string
+  let control: ControlServer
   try {
-    controlUrl = control.listen(opts.controlPort ?? 0)
+    control = serveControl(ctx, () => ({ wsUrl, rootPublicKey }), opts.controlPort ?? 0)
   } catch (err) {
     await wa.stop()
     throw err
@@ -59,7 +58,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   let stopped = false
   return {
     wsUrl,
-    controlUrl,
+    controlUrl: control.url,
     rootPublicKey,
     async stop() {
       if (stopped) return

@@ -3,6 +3,7 @@ import { Database } from 'bun:sqlite'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { createPrivateFile, DIR_MODE } from './data-dir.ts'
 import { migrate } from './migrate.ts'
 import * as schema from './schema.ts'
 
@@ -20,7 +21,10 @@ export type OpenOptions = {
 
 /** Opens (creating if needed) and migrates the database at `path`; `:memory:` for tests. */
 export function openDb(path: string, opts: OpenOptions = {}): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE })
+    createPrivateFile(path)
+  }
   const sqlite = new Database(path, { create: true, strict: true })
   sqlite.run('PRAGMA journal_mode = WAL')
   sqlite.run('PRAGMA synchronous = NORMAL')

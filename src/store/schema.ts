@@ -334,3 +334,29 @@ export const webhookDeliveries = sqliteTable(
     index('deliveries_created').on(t.createdAt),
   ],
 )
+
+/**
+ * The durable send queue: one row per accepted outbound operation, written in the same transaction as the
+ * `pending` message and its event, with the WhatsApp id chosen then. The session's sender drains it in `pk`
+ * order and deletes a row once WhatsApp has the stanza; a crash before that resends under the same id.
+ */
+export const outboundQueue = sqliteTable(
+  'outbound_queue',
+  {
+    pk: integer('pk').primaryKey({ autoIncrement: true }),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    chatJid: text('chat_jid').notNull(),
+    /** The stanza's WhatsApp message id (for a send: the stored message's id). */
+    waId: text('wa_id').notNull(),
+    /** JSON of the Baileys-free OutboundContent (domain/outbound.ts). */
+    content: text('content').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** Epoch ms before which the row is not tried again (after a failed attempt). */
+    notBefore: integer('not_before').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('outbound_queue_session').on(t.sessionId, t.pk)],
+)

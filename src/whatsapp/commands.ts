@@ -1,20 +1,6 @@
-// Outbound operations on a live Baileys socket: send text, channel create/follow/unfollow/mute/metadata.
-import { generateMessageIDV2, jidNormalizedUser, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
+// Outbound operations on a live Baileys socket (sends are in outbound.ts): channel create/follow/unfollow/mute/metadata.
+import type { WASocket } from '@whiskeysockets/baileys'
 import { AppError } from '../errors.ts'
-import type { MessageRecord } from './records.ts'
-import type { Me } from './normalize.ts'
-
-/** A stored message we can quote: enough to rebuild the `quoted` WAMessage Baileys needs. */
-export type Quotable = { chatJid: string; waId: string; fromMe: boolean; senderJid: string | null; body: string | null }
-
-/** `6281…` or a full JID → the JID WhatsApp expects. */
-export function toJid(to: string): string {
-  if (to.includes('@')) return jidNormalizedUser(to)
-  const digits = to.replace(/\D/g, '')
-  if (digits.length < 6 || digits.length > 15)
-    throw new AppError('validation_error', 'to must be a phone number or JID')
-  return `${digits}@s.whatsapp.net`
-}
 
 /** Wraps WhatsApp's refusal (a Boom or timeout) as our upstream error, keeping the status code. */
 export async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -27,52 +13,6 @@ export async function upstream<T>(what: string, work: () => Promise<T>): Promise
       status: err.output?.statusCode ?? null,
     })
   }
-}
-
-export type SendInput = { to: string; text: string; quoted?: Quotable | null; mentions?: string[] }
-
-/** The record to store before sending: the id is chosen up front so the send and the stored row agree. */
-export function plannedText(me: Me, input: SendInput, now: number): MessageRecord {
-  const chatJid = toJid(input.to)
-  return {
-    chatJid,
-    waId: generateMessageIDV2(me.jid ?? undefined),
-    serverId: null,
-    fromMe: true,
-    senderJid: me.jid,
-    senderLid: me.lid,
-    senderName: null,
-    type: 'text',
-    body: input.text,
-    media: null,
-    mentions: (input.mentions ?? []).map(toJid),
-    mentionNames: {},
-    quotedId: input.quoted?.waId ?? null,
-    status: 'pending',
-    timestamp: now,
-    undecryptable: false,
-  }
-}
-
-export async function sendPlanned(sock: WASocket, planned: MessageRecord, quoted?: Quotable | null): Promise<void> {
-  const quotedMsg: WAMessage | undefined = quoted
-    ? {
-        key: {
-          remoteJid: quoted.chatJid,
-          id: quoted.waId,
-          fromMe: quoted.fromMe,
-          ...(quoted.senderJid && !quoted.fromMe ? { participant: quoted.senderJid } : {}),
-        },
-        message: { conversation: quoted.body ?? '' },
-      }
-    : undefined
-  await upstream('send', () =>
-    sock.sendMessage(
-      planned.chatJid,
-      { text: planned.body ?? '', mentions: planned.mentions },
-      { messageId: planned.waId, ...(quotedMsg ? { quoted: quotedMsg } : {}) },
-    ),
-  )
 }
 
 export type ChannelInfo = { jid: string; name: string | null; description: string | null; role: string | null }

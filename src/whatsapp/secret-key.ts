@@ -21,7 +21,7 @@ export function loadSecretKey(opts: { configured?: string | undefined; dataDir: 
   if (opts.configured) return parseSecretKey(opts.configured)
   const path = join(opts.dataDir, FILE)
   if (!existsSync(path)) {
-    mkdirSync(opts.dataDir, { recursive: true })
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 })
     try {
       writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
     } catch (e) {

@@ -16,7 +16,10 @@ import { receivedBatch, toBatch } from './batch.ts'
 import * as cmd from './commands.ts'
 import { toGroupMetadata } from './group-records.ts'
 import type { Me } from './normalize.ts'
-import { emptyBatch, type Batch, type MessageRecord } from './records.ts'
+import { emptyBatch, type Batch } from './records.ts'
+import { sendQueued } from './outbound.ts'
+import type { OutboundContent } from '../domain/outbound.ts'
+import { AppError } from '../errors.ts'
 import { socketOps, type FullGroup } from './socket-ops.ts'
 
 export type Closed = { code: number | undefined; message: string; intentional: boolean }
@@ -53,6 +56,12 @@ export type SocketOptions = {
   retryCache: CacheStore
   keepAliveIntervalMs?: number | undefined
   connectTimeoutMs?: number | undefined
+  /** The path of a stored media file by its SHA-256, for media sends. */
+  mediaFile?: ((sha256: string) => string) | undefined
+}
+
+const noMedia = (): string => {
+  throw new AppError('validation_error', 'this gateway has no media store')
 }
 
 export type WaSocket = ReturnType<typeof openSocket>
@@ -227,8 +236,11 @@ export function openSocket(o: SocketOptions) {
       await sock.logout()
     },
     requestPairingCode: (phone: string) => sock.requestPairingCode(phone.replace(/\D/g, '')),
-    plannedText: (input: cmd.SendInput, now: number) => cmd.plannedText(meOf(state.creds.me), input, now),
-    sendPlanned: (planned: MessageRecord, quoted?: cmd.Quotable | null) => cmd.sendPlanned(sock, planned, quoted),
+    /** Sends one queued operation under its pre-chosen id (resolves once the stanza is written). */
+    sendQueued: (job: { chatJid: string; waId: string; content: OutboundContent }) =>
+      sendQueued(sock, job, o.mediaFile ?? noMedia),
+    /** "typing…" / "recording audio…" shown in the chat until the next message (pacing). */
+    presence: (jid: string, type: 'composing' | 'recording' | 'paused') => sock.sendPresenceUpdate(type, jid),
     createChannel: (name: string, description?: string) => cmd.createChannel(sock, name, description),
     channelMetadata: (jid: string) => cmd.channelMetadata(sock, jid),
     followChannel: (jid: string) => cmd.followChannel(sock, jid),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ulid } from 'ulid'
 import { createLogger, type Logger } from '../../src/log.ts'
+import { createOutboundFiles } from '../../src/media/outbound-files.ts'
 import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/sessions/supervisor.ts'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
@@ -45,6 +46,7 @@ export async function startHarness(
     deafAfterMs: 2_500,
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
+    sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: createOutboundFiles(dir) },
   }
   const supervisor: Supervisor = createSupervisor(options)
 

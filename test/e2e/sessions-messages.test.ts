@@ -44,7 +44,7 @@ it('stores a contact message with sender PN and LID, direction, type, timestamps
 })
 
 it('sends a text that reaches the contact and walks to read', async () => {
-  const msg = await h.supervisor.sendText(sid, { to: BOB, text: 'hi Bob' })
+  const msg = await h.supervisor.send(sid, { to: BOB, text: 'hi Bob' })
   expect(msg).toMatchObject({ status: 'pending', direction: 'out', fromMe: true, chatJid: bob.jid, body: 'hi Bob' })
   const inbox = await waitFor('Bob receives it', async () => {
     const got = (await h.control('GET', `/accounts/${BOB}/messages`)).body.data as any[]
@@ -63,7 +63,7 @@ it('sends a text that reaches the contact and walks to read', async () => {
 it('sends a reply quoting a stored message', async () => {
   const incoming = (await h.control('POST', `/accounts/${BOB}/messages`, { to: ME, text: 'quote me' })).body
   await waitFor('the stored message', () => messageRow(incoming.id))
-  const reply = await h.supervisor.sendText(sid, { to: BOB, text: 'quoted', quotedMessageId: incoming.id })
+  const reply = await h.supervisor.send(sid, { to: BOB, text: 'quoted', quotedMessageId: incoming.id })
   const got = await waitFor('Bob receives the reply', async () =>
     ((await h.control('GET', `/accounts/${BOB}/messages`)).body.data as any[]).find((m) => m.id === reply.id),
   )
@@ -94,7 +94,7 @@ it('stores a burst of 100 messages exactly once each', async () => {
 
 it('refuses to send when the session is not connected', async () => {
   const other = h.createSession()
-  await expect(h.supervisor.sendText(other, { to: BOB, text: 'x' })).rejects.toMatchObject({
+  await expect(h.supervisor.send(other, { to: BOB, text: 'x' })).rejects.toMatchObject({
     errorCode: 'session_not_connected',
   })
 })

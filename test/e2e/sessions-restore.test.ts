@@ -21,7 +21,7 @@ it('restores a running session after a restart without a new QR, and messages ke
     expect(second.eventsOf('session.qr').length).toBe(qrsBefore)
     const sent = (await second.control('POST', `/accounts/${bob}/messages`, { to: phone, text: 'after restart' })).body
     await waitFor('stored', () => second.db.sqlite.query('SELECT 1 FROM messages WHERE wa_id = ?').get(sent.id))
-    const out = await second.supervisor.sendText(sid, { to: bob, text: 'still here' })
+    const out = await second.supervisor.send(sid, { to: bob, text: 'still here' })
     await waitFor('delivered to Bob', async () =>
       ((await second.control('GET', `/accounts/${bob}/messages`)).body.data as { id: string }[]).some(
         (m) => m.id === out.id,

@@ -9,16 +9,25 @@ const main = join(import.meta.dir, '..', '..', 'src', 'main.ts')
  * Starts the gateway and resolves once it listens. `key` is the first-start admin key when this start
  * created the data dir (pass the one you have on later starts).
  */
-export async function startGateway(opts: { dataDir: string; env?: Record<string, string>; timeoutMs?: number }) {
+export async function startGateway(opts: {
+  dataDir: string
+  env?: Record<string, string>
+  timeoutMs?: number
+  /** More `serve` flags; they override the defaults (`--port 0`). */
+  args?: string[]
+}) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WAGATE_'))) as Record<
     string,
     string
   >
-  const proc = Bun.spawn([process.execPath, main, 'serve', '--data-dir', opts.dataDir, '--port', '0'], {
-    env: { ...env, WAGATE_LOG_LEVEL: 'info', ...opts.env },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
+  const proc = Bun.spawn(
+    [process.execPath, main, 'serve', '--data-dir', opts.dataDir, '--port', '0', ...(opts.args ?? [])],
+    {
+      env: { ...env, WAGATE_LOG_LEVEL: 'info', ...opts.env },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  )
   let out = ''
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader()
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000)
@@ -42,6 +51,8 @@ export async function startGateway(opts: { dataDir: string; env?: Record<string,
     proc,
     url,
     key,
+    /** What it printed up to listening (the banner and startup logs). */
+    startup: out,
     /** Sends `signal` and resolves with the exit code. */
     async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {
       proc.kill(signal)

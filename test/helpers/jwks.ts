@@ -23,7 +23,7 @@ export async function startJwks() {
     /** A token as the frontend mints it; override claims or header to build the bad cases. */
     async sign(
       claims: JWTPayload = {},
-      opts: { kid?: string; expiresIn?: string | number; key?: 'own' | 'stranger' } = {},
+      opts: { kid?: string; expiresIn?: string | number | null; key?: 'own' | 'stranger' } = {},
     ): Promise<string> {
       const jwt = new SignJWT({ org_id: 'acme', role: 'owner', ...claims })
         .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? 'k1' })
@@ -31,7 +31,8 @@ export async function startJwks() {
         .setSubject('user_1')
         .setIssuer(typeof claims.iss === 'string' ? claims.iss : issuer)
         .setAudience(claims.aud ?? audience)
-        .setExpirationTime(opts.expiresIn ?? '5m')
+      // null: no `exp` at all.
+      if (opts.expiresIn !== null) jwt.setExpirationTime(opts.expiresIn ?? '5m')
       return jwt.sign(opts.key === 'stranger' ? stranger.privateKey : privateKey)
     },
     stop: () => server.stop(true),

@@ -1,4 +1,4 @@
-// A client for the simulator's control API (src/simulator/control.ts), as tests and benchmarks script it.
+// A client for the simulator's control API (src/simulator/control/), as tests and benchmarks script it.
 
 export type SimControl = <T = any>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>
 

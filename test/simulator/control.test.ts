@@ -78,4 +78,57 @@ describe('simulator control API', () => {
     const noCode = await api<Err>(w.sim, 'POST', '/accounts/15555000021:linkWithCode', { code: 'ABCDEFGH' })
     expect(noCode.status).toBe(404)
   })
+
+  test('a malformed percent-escape in a path is 400 validation_error, not 500', async () => {
+    w = await world()
+    await account(w.sim, '15555000031')
+    for (const [method, path] of [
+      ['GET', '/accounts/%E0%A4%A'],
+      ['GET', '/accounts/%E0%A4%A/messages'],
+      ['POST', '/accounts/%E0%A4%A/messages'],
+      ['POST', '/accounts/%E0%A4%A/devices:kick'],
+      ['POST', '/accounts/%E0%A4%A:scan'],
+      ['GET', '/channels/%E0%A4%A'],
+    ] as const) {
+      const r = await api<Err>(w.sim, method, path, method === 'POST' ? { to: '15555000031', text: 'x' } : undefined)
+      expect({ path, status: r.status, code: r.body.error.code }).toEqual({
+        path,
+        status: 400,
+        code: 'validation_error',
+      })
+    }
+  })
+
+  test('a percent-encoded custom method and phone are decoded', async () => {
+    w = await world()
+    await account(w.sim, '15555000041')
+    const r = await api<{ kicked: number }>(w.sim, 'POST', '/accounts/%31%35555000041/devices%3Akick', {
+      reason: 'restart',
+    })
+    expect(r).toEqual({ status: 200, body: { kicked: 0 } })
+  })
+
+  test('unknown routes, verbs and methods are 404 in the envelope', async () => {
+    w = await world()
+    await account(w.sim, '15555000051')
+    for (const [method, path] of [
+      ['GET', '/nowhere'],
+      ['POST', '/accounts/15555000051:explode'],
+      ['POST', '/accounts/15555000051/devices:explode'],
+      ['PUT', '/accounts'],
+    ] as const) {
+      const r = await api<Err>(w.sim, method, path, method === 'GET' ? undefined : {})
+      expect({ path, status: r.status, code: r.body.error.code }).toEqual({ path, status: 404, code: 'not_found' })
+    }
+  })
+
+  test('a body that is not JSON is 400, and a wrongly typed field names the field', async () => {
+    w = await world()
+    const res = await fetch(w.sim.controlUrl + '/accounts', { method: 'POST', body: '{"phone":' })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as Err).error.code).toBe('validation_error')
+    const typed = await api<Err>(w.sim, 'POST', '/accounts', { phone: '15555000061', name: 7 })
+    expect(typed.status).toBe(400)
+    expect(typed.body.error).toMatchObject({ code: 'validation_error', details: { field: 'name' } })
+  })
 })

@@ -1,27 +1,63 @@
-// Sending messages, with Idempotency-Key: the same key and body within 24 h answers the first
-// result and sends nothing twice; the same key with another body is a 409.
+// Sending messages (JSON or multipart/form-data), with Idempotency-Key: the same key and body within 24 h answers
+// the first result and queues nothing twice; the same key with another body is a 409.
 import { createHash } from 'node:crypto'
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import { Message } from '../../domain/message.ts'
+import { SendInput } from '../../domain/outbound.ts'
 import { AppError } from '../../errors.ts'
+import type { Upload } from '../../sessions/engine.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
 import { errors, ownSession } from '../shared.ts'
 
-const Jid = t.String({
-  pattern: '^(\\+?[0-9]{6,15}|[0-9]{6,20}@s\\.whatsapp\\.net|[0-9]{6,20}@lid|[0-9-]{6,40}@g\\.us)$',
-  description: 'A phone number or a JID',
-})
+const sendDescription =
+  'Queues a message and answers 201 with it, `pending`: the session sends it in order, paced, and its status then ' +
+  'walks sent → delivered → read (`message.status` events). Exactly one content field: `text`, `image`, `video`, ' +
+  '`audio`, `document`, `sticker`, `location`, `contacts` or `poll`. Media take exactly one source (`url`, base64 ' +
+  '`data`, or `mediaId`); the same route accepts multipart/form-data with a `file` part, `type` (else from the ' +
+  "mimetype) and the other fields as form fields. 429 `rate_limited` with Retry-After when the session's queue is " +
+  'full; 409 `session_not_connected` when the session is not linked and running. Honours `Idempotency-Key`.'
 
-const SendText = t.Object({
-  to: Jid,
-  text: t.String({ minLength: 1, maxLength: 65536 }),
-  quotedMessageId: t.Optional(t.String({ minLength: 1, maxLength: 128 })),
-  mentions: t.Optional(t.Array(t.String({ pattern: '@(s\\.whatsapp\\.net|lid)$' }), { maxItems: 256 })),
-})
+const MEDIA_FIELDS = ['caption', 'filename', 'mimetype'] as const
+const FLAG_FIELDS = ['ptt', 'viewOnce'] as const
 
-/** A bare phone number becomes its JID. */
-const toJid = (to: string) => (to.includes('@') ? to : `${to.replace(/^\+/, '')}@s.whatsapp.net`)
+/** Multipart form → the JSON input shape (content fields as JSON text) plus the uploaded file. */
+async function fromForm(request: Request): Promise<{ input: Record<string, unknown>; upload: Upload | null }> {
+  let form: Awaited<ReturnType<Request['formData']>>
+  try {
+    form = await request.formData()
+  } catch {
+    throw new AppError('validation_error', 'malformed multipart body', { in: 'body' })
+  }
+  const text = (k: string) => {
+    const v = form.get(k)
+    return typeof v === 'string' ? v : null
+  }
+  const input: Record<string, unknown> = {}
+  for (const k of ['to', 'text', 'quotedMessageId'] as const) if (text(k) !== null) input[k] = text(k)
+  if (text('linkPreview') !== null) input.linkPreview = text('linkPreview') !== 'false'
+  const mentions = form.getAll('mentions').filter((m): m is string => typeof m === 'string')
+  if (mentions.length) input.mentions = mentions.flatMap((m) => m.split(',').map((x) => x.trim())).filter(Boolean)
+  for (const k of ['location', 'contacts', 'poll'] as const) {
+    const v = text(k)
+    if (v === null) continue
+    try {
+      input[k] = JSON.parse(v)
+    } catch {
+      throw new AppError('validation_error', `${k} must be JSON in a form field`, { field: k })
+    }
+  }
+  const file = form.get('file')
+  if (file === null) return { input, upload: null }
+  if (typeof file === 'string') throw new AppError('validation_error', 'file must be a file part', { field: 'file' })
+  const options: Upload['options'] = {}
+  for (const k of MEDIA_FIELDS) if (text(k) !== null) options[k] = text(k)!
+  for (const k of FLAG_FIELDS) if (text(k) !== null) options[k] = text(k) === 'true'
+  const name = (file as File).name
+  return { input, upload: { file, filename: name && name !== 'blob' ? name : null, type: text('type'), options } }
+}
+
+const uploads = new WeakMap<Request, Upload>()
 
 export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, idempotency } = stores
@@ -33,15 +69,19 @@ export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
       '',
       async ({ principal, params, body, request, set }) => {
         const session = ownSession(sessions, principal, params.sid)
-        const input = { ...body, to: toJid(body.to) }
+        const upload = uploads.get(request) ?? null
+        const send = () => engine.send(session.id, body, upload)
         const key = request.headers.get('idempotency-key')
         if (key === null) {
           set.status = 201
-          return engine.sendText(session.id, input)
+          return send()
         }
         if (!key || key.length > 255) throw new AppError('validation_error', 'Idempotency-Key must be 1–255 characters')
         const scope = `send:${session.id}`
-        const bodyHash = createHash('sha256').update(JSON.stringify(input)).digest('hex')
+        const file = upload ? { name: upload.filename, size: upload.file.size, type: upload.file.type } : null
+        const bodyHash = createHash('sha256')
+          .update(JSON.stringify({ body, file, options: upload?.options }))
+          .digest('hex')
         const seen = idempotency.get(principal.orgId, scope, key)
         if (seen) {
           if (seen.bodyHash !== bodyHash)
@@ -53,7 +93,7 @@ export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
         if (inFlight.has(slot)) throw new AppError('conflict', 'a request with this Idempotency-Key is in progress')
         inFlight.add(slot)
         try {
-          const sent = await engine.sendText(session.id, input)
+          const sent = await send()
           idempotency.put(principal.orgId, scope, key, { bodyHash, status: 201, response: JSON.stringify(sent) })
           set.status = 201
           return sent
@@ -63,14 +103,23 @@ export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
       },
       {
         auth: 'send',
-        body: SendText,
-        response: { 201: Message, ...errors, 409: 'error' as const, 502: 'error' as const },
-        detail: {
-          summary: 'Send a text message',
-          description:
-            'Stores the message as `pending` with its outbox event and sends it; acks and receipts move it to ' +
-            'sent, delivered, read. Honours `Idempotency-Key`. 409 `session_not_connected` when not connected.',
+        // The global parser reads JSON; a multipart body is read here into the same input shape.
+        async parse({ request, contentType }) {
+          if (!contentType?.startsWith('multipart/form-data')) return
+          const { input, upload } = await fromForm(request)
+          if (upload) uploads.set(request, upload)
+          return input
         },
+        body: SendInput,
+        response: {
+          201: Message,
+          ...errors,
+          409: 'error' as const,
+          413: 'error' as const,
+          429: 'error' as const,
+          502: 'error' as const,
+        },
+        detail: { summary: 'Send a message', description: sendDescription },
       },
     )
 }

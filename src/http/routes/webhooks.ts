@@ -35,7 +35,14 @@ const Attempt = t.Object({
   error: t.Union([t.String(), t.Null()]),
   response: t.Union([t.String(), t.Null()], { description: 'At most 1 KB of the response body' }),
 })
-const DeliveryStatus = t.UnionEnum(['pending', 'sending', 'succeeded', 'failed'])
+// A union of literals, not t.UnionEnum: as an optional query field Elysia fills a missing UnionEnum with its
+// first member, so an unfiltered listing was silently `status=pending`.
+const DeliveryStatus = t.Union([
+  t.Literal('pending'),
+  t.Literal('sending'),
+  t.Literal('succeeded'),
+  t.Literal('failed'),
+])
 const Delivery = t.Object({
   id: t.String(),
   webhookId: t.String(),

@@ -1,0 +1,161 @@
+// Socket wiring: opens one Baileys socket for a session, routes its callbacks into the store and the status
+// machine, watches it for deafness, and decides what happens when it closes.
+//
+// Every callback carries the generation it was opened under; once the supervisor replaced or ended that socket
+// (`live.generation` moved on), its late events no longer drive the status.
+import type { Account, Closed, SocketHandlers } from '../whatsapp/socket.ts'
+import { openSocket } from '../whatsapp/socket.ts'
+import { decide, opened } from './backoff.ts'
+import type { Context } from './context.ts'
+import { locked, type Live } from './live.ts'
+import { startWatchdog } from './watchdog.ts'
+
+const FIRST_QR_MS = 60_000
+const NEXT_QR_MS = 20_000
+
+/** Opens a new socket for the session. Call under the lock. */
+export function connect(ctx: Context, sessionId: string, live: Live, status: 'starting' | 'reconnecting') {
+  const o = ctx.options
+  const gen = ++live.generation
+  live.qrCount = 0
+  live.pairing = false
+  ctx.setStatus(sessionId, { status, ...(status === 'starting' ? { lastError: null } : {}) })
+  live.sock = openSocket({
+    auth: live.auth,
+    isCurrent: () => live.generation === gen,
+    logger: o.logger.child({ sessionId, module: 'baileys' }, { level: o.baileysLogLevel ?? 'warn' }),
+    waUrl: o.waUrl,
+    retryCache: live.retryCache,
+    keepAliveIntervalMs: o.keepAliveIntervalMs,
+    connectTimeoutMs: o.connectTimeoutMs,
+    mediaFile: (sha256) => o.sending?.media?.path(sha256) ?? '',
+    handlers: handlers(ctx, sessionId, live, gen),
+  })
+}
+
+/**
+ * Ends the current socket (if any) so its late events no longer drive the status. Call under the lock.
+ * Creds of a pairing that never finished are wiped: `requestPairingCode` already wrote `me`, and Baileys
+ * would try to log in with them next time (research/baileys.md §2.7).
+ */
+export async function detach(ctx: Context, live: Live, logout = false) {
+  live.generation++
+  if (live.timer) clearTimeout(live.timer)
+  live.timer = null
+  const sock = live.sock
+  live.sock = null
+  live.connected = false
+  live.qr = null
+  live.watchdog?.stop()
+  if (!sock) return
+  try {
+    await (logout ? sock.logout() : sock.end())
+  } catch (e) {
+    ctx.log.warn({ err: String(e) }, logout ? 'logout failed; wiping locally' : 'socket end failed')
+  }
+  if (!live.auth.isLinked()) live.auth.wipe()
+}
+
+function handlers(ctx: Context, sessionId: string, live: Live, gen: number): SocketHandlers {
+  const { ingest, log, clock } = ctx
+  return {
+    batch(b) {
+      try {
+        ingest.batch(sessionId, b)
+      } catch (e) {
+        log.error({ sessionId, err: String(e) }, 'ingest failed')
+      }
+    },
+    // Throws on failure on purpose: Baileys then NACKs instead of receipting a message we did not store.
+    received: (b) => ingest.batch(sessionId, b),
+    storedText: (waId, fromMe) => ingest.storedText(sessionId, waId, fromMe),
+    cachedGroup: (jid) => ingest.cachedGroup(sessionId, jid),
+    frame: () => void (live.lastFrameAt = clock()),
+    qr: (qr) => onQr(ctx, sessionId, live, gen, qr),
+    open: (a) => onOpen(ctx, sessionId, live, gen, a),
+    close: (c) => onClose(ctx, sessionId, live, gen, c),
+  }
+}
+
+function onQr(ctx: Context, sessionId: string, live: Live, gen: number, qr: string) {
+  if (live.generation !== gen) return
+  const expiresAt = ctx.clock() + (live.qrCount++ === 0 ? FIRST_QR_MS : NEXT_QR_MS)
+  live.qr = { qr, expiresAt }
+  if (!live.pairing) ctx.setStatus(sessionId, { status: 'qr' })
+  try {
+    ctx.ingest.qr(sessionId, qr, expiresAt)
+  } catch (e) {
+    ctx.log.warn({ sessionId, err: String(e) }, 'could not record QR')
+  }
+}
+
+function onOpen(ctx: Context, sessionId: string, live: Live, gen: number, a: Account) {
+  if (live.generation !== gen) return
+  live.connected = true
+  live.qr = null
+  live.backoff = opened(live.backoff)
+  watch(ctx, sessionId, live, gen)
+  ctx.setStatus(sessionId, {
+    status: 'connected',
+    lastError: null,
+    phone: a.phone,
+    jid: a.jid,
+    lid: a.lid,
+    pushName: a.pushName,
+    connectedAt: ctx.clock(),
+  })
+  ctx.sending.connected(sessionId)
+}
+
+/** Starts the deaf-connection watchdog for an open socket: silence → `degraded` and a reconnect. */
+function watch(ctx: Context, sessionId: string, live: Live, gen: number) {
+  const deafAfterMs = ctx.options.deafAfterMs ?? 75_000
+  if (!deafAfterMs) return
+  live.watchdog?.stop()
+  live.lastFrameAt = ctx.clock()
+  live.watchdog = startWatchdog({
+    lastFrameAt: () => live.lastFrameAt,
+    deafAfterMs,
+    clock: ctx.clock,
+    onDeaf(silentMs) {
+      if (live.generation !== gen || !live.sock) return
+      ctx.log.warn({ sessionId, silentMs }, 'connection is deaf; reconnecting')
+      ctx.setStatus(sessionId, {
+        status: 'degraded',
+        lastError: `no data from WhatsApp for ${Math.round(silentMs / 1000)} s`,
+      })
+      live.sock.kill('connection deaf (watchdog)')
+    },
+  })
+}
+
+/** An unintended close: stop for good (logged out, banned, …) or schedule a reconnect, per the backoff policy. */
+function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Closed) {
+  if (live.generation !== gen || c.intentional) return
+  live.watchdog?.stop()
+  live.sock = null
+  live.connected = false
+  live.qr = null
+  ctx.sending.disconnected(sessionId)
+  const linked = live.auth.isLinked()
+  const { decision, state } = decide({ ...c, linked }, live.backoff, ctx.clock(), ctx.policy, ctx.options.random)
+  live.backoff = state
+  ctx.log.info({ sessionId, code: c.code, decision }, 'socket closed')
+  if (decision.action === 'stop') {
+    live.generation++
+    if (decision.wipeCreds) live.auth.wipe()
+    const desired = decision.status === 'logged_out' ? { desiredState: 'stopped' } : {}
+    ctx.setStatus(sessionId, { status: decision.status, lastError: decision.reason, ...desired })
+    return
+  }
+  if (decision.status === 'reconnecting') {
+    ctx.setStatus(sessionId, { status: 'reconnecting', lastError: decision.reason })
+  }
+  live.timer = setTimeout(() => {
+    live.timer = null
+    void locked(live, async () => {
+      if (live.generation !== gen || live.sock) return // stopped or restarted meanwhile
+      connect(ctx, sessionId, live, decision.status)
+    })
+  }, decision.delayMs)
+}

@@ -1,0 +1,106 @@
+// What every part of the supervisor shares: its options, the store-facing ingest, and one live state per session.
+import { AppError } from '../errors.ts'
+import type { Logger } from '../log.ts'
+import { createAuthStateSql } from '../store/auth-state-sql.ts'
+import type { Db } from '../store/db.ts'
+import type { EventStore } from '../store/events.ts'
+import { createSessionAuth } from '../whatsapp/auth-state.ts'
+import { createSealer } from '../whatsapp/sealed.ts'
+import type { WaSocket } from '../whatsapp/socket.ts'
+import { defaultBackoff, type BackoffOptions } from './backoff.ts'
+import { createIngest, type Ingest, type SessionPatch } from './ingest.ts'
+import { newLive, type Live } from './live.ts'
+import { createSending, type Sending, type SendingOptions } from './sending.ts'
+
+export type SupervisorOptions = {
+  db: Db
+  events: EventStore
+  logger: Logger
+  /** 32-byte key sealing auth state at rest (see whatsapp/secret-key.ts). */
+  secretKey: Buffer
+  /** WhatsApp's WebSocket URL; Baileys' default (the real WhatsApp) when undefined. */
+  waUrl?: string | undefined
+  /** The one root key to trust (32 bytes); WhatsApp's own when undefined. Signatures are checked strictly either way. */
+  rootKey?: Buffer | undefined
+  backoff?: Partial<BackoffOptions>
+  /** Delay between sessions restored at boot. */
+  restoreStaggerMs?: number
+  keepAliveIntervalMs?: number
+  /** No frame for this long while connected → `degraded` and a reconnect (default 75 s; 0 disables). */
+  deafAfterMs?: number
+  connectTimeoutMs?: number
+  /** Level for Baileys' own logs (quiet by default). */
+  baileysLogLevel?: string
+  clock?: () => number
+  random?: () => number
+  /** Global send pacing (sessions override it with metadata `sendPacing`), queue bound, media store and fetching. */
+  sending?: Partial<Pick<SendingOptions, 'pacing' | 'queueMax' | 'mediaMaxBytes' | 'media' | 'fetchMedia'>>
+}
+
+export type Context = {
+  options: SupervisorOptions
+  log: Logger
+  clock: () => number
+  policy: BackoffOptions
+  ingest: Ingest
+  lives: Map<string, Live>
+  /** The session's live state, created on first use; `not_found` when the session does not exist. */
+  liveOf(sessionId: string): Live
+  /** Records a status change; a session deleted meanwhile is logged, not thrown. */
+  setStatus(sessionId: string, patch: SessionPatch): ReturnType<Ingest['session']> | null
+  /** The session's socket, or `session_not_connected`. */
+  connectedSock(sessionId: string): WaSocket
+  /** The outbound side: accepted operations and the per-session senders draining the queue. */
+  sending: Sending
+}
+
+export function createContext(o: SupervisorOptions): Context {
+  const log = o.logger.child({ module: 'supervisor' })
+  const clock = o.clock ?? Date.now
+  const ingest = createIngest({ db: o.db, events: o.events, clock })
+  const authSql = createAuthStateSql(o.db)
+  const sealer = createSealer(o.secretKey)
+  const lives = new Map<string, Live>()
+  const sending = createSending({
+    ...o.sending,
+    ingest,
+    logger: log,
+    socketOf: (id) => {
+      const live = lives.get(id)
+      return live?.sock && live.connected ? live.sock : null
+    },
+    clock,
+    random: o.random,
+  })
+  return {
+    sending,
+    options: o,
+    log,
+    clock,
+    policy: { ...defaultBackoff, ...o.backoff },
+    ingest,
+    lives,
+    liveOf(sessionId) {
+      let live = lives.get(sessionId)
+      if (!live) {
+        if (!ingest.sessionRow(sessionId)) throw new AppError('not_found', 'session not found')
+        live = newLive(createSessionAuth({ sessionId, sql: authSql, sealer, logger: log.child({ sessionId }) }))
+        lives.set(sessionId, live)
+      }
+      return live
+    },
+    setStatus(sessionId, patch) {
+      try {
+        return ingest.session(sessionId, patch)
+      } catch (e) {
+        log.warn({ sessionId, err: String(e) }, 'could not record session status') // deleted meanwhile
+        return null
+      }
+    },
+    connectedSock(sessionId) {
+      const live = lives.get(sessionId)
+      if (!live?.sock || !live.connected) throw new AppError('session_not_connected', 'session is not connected')
+      return live.sock
+    },
+  }
+}

@@ -1,0 +1,117 @@
+// Queued operations → Baileys message content: the one place that knows how each outbound kind is built.
+import { generateMessageIDV2, type AnyMessageContent, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
+import type { OutboundContent, QuotedRef, TargetKey } from '../domain/outbound.ts'
+import { AppError } from '../errors.ts'
+
+/** A fresh WhatsApp message id for the account (`3EB0…`), chosen when the send is accepted. */
+export const newMessageId = (meJid: string | null) => generateMessageIDV2(meJid ?? undefined)
+
+const digits = (phone: string) => phone.replace(/\D/g, '')
+const vcardText = (s: string) =>
+  s
+    .replace(/\\/g, '\\\\')
+    .replace(/\n/g, '\\n')
+    .replace(/[,;]/g, (c) => `\\${c}`)
+
+/** A vCard 3.0 the way WhatsApp's own apps write them: `waid` lets the phone offer "Message". */
+export function vcardOf(c: { name: string; phones: string[]; org: string | null }): string {
+  return [
+    'BEGIN:VCARD',
+    'VERSION:3.0',
+    `FN:${vcardText(c.name)}`,
+    ...(c.org ? [`ORG:${vcardText(c.org)};`] : []),
+    ...c.phones.map((p) => `TEL;type=CELL;type=VOICE;waid=${digits(p)}:+${digits(p)}`),
+    'END:VCARD',
+  ].join('\n')
+}
+
+const keyOf = (t: TargetKey) => ({
+  remoteJid: t.chatJid,
+  id: t.waId,
+  fromMe: t.fromMe,
+  ...(t.senderJid && !t.fromMe && t.chatJid.endsWith('@g.us') ? { participant: t.senderJid } : {}),
+})
+
+/** The `quoted` WAMessage Baileys wants for a reply, rebuilt from what we stored. */
+export function quotedMessage(q: QuotedRef): WAMessage {
+  return {
+    key: {
+      remoteJid: q.chatJid,
+      id: q.waId,
+      fromMe: q.fromMe,
+      ...(q.senderJid && !q.fromMe ? { participant: q.senderJid } : {}),
+    },
+    message: { conversation: q.body ?? '' },
+  }
+}
+
+/** Baileys content for one queued operation; `file` resolves a stored media file's path by its SHA-256. */
+export function contentOf(c: OutboundContent, file: (sha256: string) => string): AnyMessageContent {
+  const mentions = c.mentions?.length ? { mentions: c.mentions } : {}
+  const forwarded = c.forwarded ? { contextInfo: { isForwarded: true, forwardingScore: 1 } } : {}
+  switch (c.kind) {
+    case 'text':
+      // No link preview is ever generated here: Baileys would fetch the URL from the text (an egress we do not check).
+      return { text: c.text, linkPreview: null, ...mentions, ...forwarded }
+    case 'image':
+    case 'video':
+    case 'sticker':
+    case 'audio':
+    case 'document': {
+      const source = { url: file(c.sha256) }
+      const caption = c.caption && c.kind !== 'audio' && c.kind !== 'sticker' ? { caption: c.caption } : {}
+      const viewOnce = c.viewOnce ? { viewOnce: true } : {}
+      const common = { mimetype: c.mimetype, ...caption, ...mentions, ...forwarded }
+      if (c.kind === 'image') return { image: source, ...common, ...viewOnce }
+      if (c.kind === 'video') return { video: source, ...common, ...viewOnce }
+      if (c.kind === 'sticker') return { sticker: source, ...common }
+      if (c.kind === 'audio') return { audio: source, ...common, ...(c.ptt ? { ptt: true } : {}), ...viewOnce }
+      return { document: source, ...common, fileName: c.filename ?? 'file' }
+    }
+    case 'location':
+      return {
+        location: {
+          degreesLatitude: c.latitude,
+          degreesLongitude: c.longitude,
+          ...(c.name ? { name: c.name } : {}),
+          ...(c.address ? { address: c.address } : {}),
+        },
+        ...forwarded,
+      }
+    case 'contacts':
+      return {
+        contacts: {
+          displayName: c.contacts.length === 1 ? c.contacts[0]!.name : `${c.contacts.length} contacts`,
+          contacts: c.contacts.map((x) => ({ displayName: x.name, vcard: vcardOf(x) })),
+        },
+        ...forwarded,
+      }
+    case 'poll':
+      return { poll: { name: c.name, values: c.options, selectableCount: c.selectableCount }, ...forwarded }
+    case 'react':
+      return { react: { text: c.emoji, key: keyOf(c.target) } }
+    case 'edit':
+      return { text: c.text, edit: keyOf(c.target) }
+    case 'revoke':
+      return { delete: keyOf(c.target) }
+  }
+}
+
+/** Sends one queued operation under its pre-chosen id; WhatsApp's refusal becomes `upstream_error`. */
+export async function sendQueued(
+  sock: WASocket,
+  job: { chatJid: string; waId: string; content: OutboundContent },
+  file: (sha256: string) => string,
+): Promise<void> {
+  const content = contentOf(job.content, file)
+  const quoted = job.content.quoted ? { quoted: quotedMessage(job.content.quoted) } : {}
+  try {
+    await sock.sendMessage(job.chatJid, content, { messageId: job.waId, ...quoted })
+  } catch (e) {
+    if (e instanceof AppError) throw e
+    const err = e as { message?: string; output?: { statusCode?: number } }
+    throw new AppError('upstream_error', `send failed: ${err.message ?? String(e)}`, {
+      status: err.output?.statusCode ?? null,
+    })
+  }
+}
