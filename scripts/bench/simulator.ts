@@ -8,7 +8,7 @@
 import makeWASocket, { type AuthenticationState } from '@whiskeysockets/baileys'
 import pino from 'pino'
 import { startSimulator } from '../../src/simulator/index.ts'
-import { trustRoot } from '../../src/whatsapp/trust.ts'
+import { trustRoot } from '../../src/whatsapp/process-patches.ts'
 import { memoryAuth } from '../../test/simulator/harness.ts'
 
 function arg(name: string, def: number): number {

@@ -58,7 +58,7 @@ export function decide(
   if (code === 401) return stop('logged_out', true, 'logged out from the phone (401)')
   if (code === 403 || code === 419) return stop('failed', false, `forbidden by WhatsApp (${code})`)
   if (code === 411) return stop('failed', false, 'multi-device mismatch (411): link the device again')
-  // Raised by the noise handler once signatures are checked strictly (whatsapp/trust.ts): not transient.
+  // Raised by the noise handler once signatures are checked strictly (whatsapp/process-patches.ts): not transient.
   if (/certificate/i.test(message)) {
     return stop('failed', !linked, `server certificate not signed by the trusted WhatsApp root (${message})`)
   }

@@ -3,8 +3,7 @@
 // Assembled from parts: `context.ts` (shared state), `lifecycle.ts` (commands under the per-session lock),
 // `connection.ts` (socket wiring, watchdog, close policy), `restore.ts` (boot and shutdown), `operations.ts`
 // (what a connected session does).
-import { quietSignalLogs } from '../whatsapp/quiet.ts'
-import { installStrictVerify, trustRoot } from '../whatsapp/trust.ts'
+import { applyProcessPatches, trustRoot } from '../whatsapp/process-patches.ts'
 import { createContext, type SupervisorOptions } from './context.ts'
 import type { SessionEngine } from './engine.ts'
 import { createContactOperations } from './contact-operations.ts'
@@ -22,8 +21,7 @@ export type Supervisor = SessionEngine & {
 
 export function createSupervisor(o: SupervisorOptions): Supervisor {
   const ctx = createContext(o)
-  quietSignalLogs(o.logger)
-  installStrictVerify()
+  applyProcessPatches(o.logger)
   const untrust = o.rootKey ? trustRoot(o.rootKey) : null
   return {
     start: (id) => lifecycle.start(ctx, id),

@@ -1,7 +1,7 @@
 // `wagate simulator [--port 7000] [--control-port 7001] [--seed-accounts N]`: runs the simulator until SIGINT/SIGTERM.
 // Prints one JSON line on stdout ({wsUrl, controlUrl, rootPublicKey}) for scripts and a human line on stderr.
 import pino from 'pino'
-import { quietSignalLogs } from '../whatsapp/quiet.ts'
+import { applyProcessPatches } from '../whatsapp/process-patches.ts'
 import { startSimulator } from './index.ts'
 
 const HELP = `Usage: wagate simulator [options]
@@ -53,7 +53,7 @@ export async function simulatorCommand(argv: string[], logLevel = 'info'): Promi
   const logger = pino({ level: logLevel }, pino.destination(2))
   // libsignal prints session housekeeping (with key material) on the console; in the simulator's own process
   // that goes to our logger at debug level instead, as in the gateway.
-  quietSignalLogs(logger)
+  applyProcessPatches(logger)
   let sim
   try {
     sim = await startSimulator({ port, controlPort, seedAccounts, logger })

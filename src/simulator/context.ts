@@ -1,8 +1,11 @@
 // What every part of the simulator shares, and the one error type the control API maps to its envelope.
 import type { Logger } from 'pino'
 import type { Channels } from './channels.ts'
+import type { Contacts } from './contacts.ts'
 import type { Delivery } from './delivery.ts'
 import type { Faults } from './faults.ts'
+import type { GroupMessages } from './group-messages.ts'
+import type { Groups } from './groups.ts'
 import type { Network } from './network.ts'
 import type { Pairing } from './pairing.ts'
 import type { Pki } from './pki.ts'
@@ -11,6 +14,9 @@ export interface SimContext {
   net: Network
   delivery: Delivery
   channels: Channels
+  groups: Groups
+  groupMessages: GroupMessages
+  contacts: Contacts
   pairing: Pairing
   faults: Faults
   pki: Pki
@@ -19,10 +25,11 @@ export interface SimContext {
   markReady(connId: number): void
 }
 
-export type SimErrorCode = 'validation_error' | 'not_found' | 'conflict' | 'gone' | 'timeout'
+export type SimErrorCode = 'validation_error' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'timeout'
 
 const STATUS: Record<SimErrorCode, number> = {
   validation_error: 400,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   gone: 410,

@@ -35,6 +35,10 @@ const messageText = (m: proto.IMessage) => m.conversation ?? m.extendedTextMessa
 export class Delivery {
   /** Set by the channels module: posts from a channel's owner; returns the server id, or undefined if refused. */
   onChannelPost?: (author: Account, channelJid: string, text: string) => number | undefined
+  /** Set by the group-messages module: a message a linked client sends to a @g.us JID. */
+  onGroupMessage?: (conn: Conn, node: BinaryNode) => Promise<void>
+  /** Set by the app-state module: the phone's first messages to a newly linked device (the app-state key share). */
+  firstLoginMessages?: (account: Account) => Uint8Array[]
 
   constructor(private readonly net: Network) {}
 
@@ -62,6 +66,19 @@ export class Delivery {
       if (device.needsHistory) {
         device.needsHistory = false
         const own = device.account
+        for (const message of this.firstLoginMessages?.(own) ?? []) {
+          const share: OutItem = {
+            kind: 'signal',
+            id: messageId(),
+            from: own,
+            message,
+            t: nowSeconds(),
+            category: 'peer',
+          }
+          device.outbox.set(share.id, share)
+          await this.sendItem(device, conn, share, false)
+          count++
+        }
         const item: OutItem = {
           kind: 'signal',
           id: messageId(),
@@ -89,28 +106,22 @@ export class Delivery {
     let node: BinaryNode
     if (item.kind === 'raw') {
       node = offline ? { ...item.node, attrs: { ...item.node.attrs, offline: '1' } } : item.node
+    } else if (item.kind === 'build') {
+      const built = await item.build(device)
+      node = offline ? { ...built, attrs: { ...built.attrs, offline: '1' } } : built
     } else {
-      const peer = item.from.peer
       let type: string
       let ciphertext: Buffer
       if (item.undecryptable) {
         type = 'msg'
         ciphertext = garbageCiphertext()
       } else {
-        if (!peer.hasSession(device.addr)) {
-          const preKey = device.preKeys.shift()
-          await peer.startSession(device.addr, { ...device.bundle, preKey })
-        }
-        ;({ type, ciphertext } = await peer.encrypt(device.addr, item.message))
+        ;({ type, ciphertext } = await this.seal(item.from, device, item.message))
       }
       const from = item.from
-      const attrs: Record<string, string> = {
-        id: item.id,
-        from: from.jid,
-        sender_lid: from.lid,
-        t: String(item.t),
-        type: 'text',
-      }
+      const attrs: Record<string, string> = from.sendsAsLid
+        ? { id: item.id, from: from.lid, sender_pn: from.jid, t: String(item.t), type: 'text' }
+        : { id: item.id, from: from.jid, sender_lid: from.lid, t: String(item.t), type: 'text' }
       if (from !== device.account) attrs.notify = from.name
       if (item.category) attrs.category = item.category
       if (offline) attrs.offline = '1'
@@ -122,6 +133,16 @@ export class Delivery {
     if (item.sent && item.sent.devices.get(device.jid) === 'queued') item.sent.devices.set(device.jid, 'delivered')
     // Undecryptable messages are fire-and-forget: the client answers with a retry receipt, never a delivery one.
     if (item.kind === 'signal' && item.undecryptable) device.outbox.delete(item.id)
+  }
+
+  /** Encrypts `message` from `from`'s phone to a linked device, starting a Signal session from its bundle if needed. */
+  async seal(from: Account, device: LinkedDevice, message: Uint8Array): Promise<{ type: string; ciphertext: Buffer }> {
+    const peer = from.peer
+    if (!peer.hasSession(device.addr)) {
+      const preKey = device.preKeys.shift()
+      await peer.startSession(device.addr, { ...device.bundle, preKey })
+    }
+    return peer.encrypt(device.addr, message)
   }
 
   /** The account's phone sends a text to every linked device of `to`; returns the ids (one per message). */
@@ -179,7 +200,7 @@ export class Delivery {
       }
       device.outbox.delete(id)
       if (item.sent) item.sent.devices.set(device.jid, 'receipted')
-      if (item.kind === 'signal') item.from.peer.confirmSession(device.addr)
+      if (item.kind === 'signal' || (item.kind === 'build' && item.from)) item.from!.peer.confirmSession(device.addr)
     }
   }
 
@@ -225,6 +246,7 @@ export class Delivery {
     const id = node.attrs.id ?? messageId()
     const to = node.attrs.to ?? ''
     const t = nowSeconds()
+    if (to.endsWith('@g.us') && this.onGroupMessage) return this.onGroupMessage(conn, node)
     if (to.endsWith('@newsletter')) {
       // An admin posting from the client: plaintext, delivered to the followers like a control-API post.
       const plain = getBinaryNodeChild(node, 'plaintext')

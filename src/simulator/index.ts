@@ -2,10 +2,13 @@
 // `waWebSocketUrl`, plus the JSON control API that scripts it. See control/ for the API, pki.ts for the trust root.
 import pino, { type Logger } from 'pino'
 import { Channels } from './channels.ts'
+import { Contacts } from './contacts.ts'
 import { serveControl, type ControlServer } from './control/index.ts'
 import type { SimContext } from './context.ts'
 import { Delivery } from './delivery.ts'
 import { Faults } from './faults.ts'
+import { GroupMessages } from './group-messages.ts'
+import { Groups } from './groups.ts'
 import { Network } from './network.ts'
 import { Pairing } from './pairing.ts'
 import { createPki } from './pki.ts'
@@ -32,10 +35,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const net = new Network(log)
   const delivery = new Delivery(net)
   let wa: WaServer | undefined
+  const contacts = new Contacts(net, delivery)
+  const groups = new Groups(net, delivery, contacts)
   const ctx: SimContext = {
     net,
     delivery,
     channels: new Channels(net, delivery),
+    groups,
+    groupMessages: new GroupMessages(net, delivery, groups),
+    contacts,
     pairing: new Pairing(net),
     faults: new Faults(),
     pki: createPki(),

@@ -7,6 +7,7 @@ import {
   type BinaryNode,
 } from '@whiskeysockets/baileys'
 import type { SimContext } from './context.ts'
+import { groupIq } from './group-iq.ts'
 import type { Conn, LinkedDevice } from './network.ts'
 import type { Registration } from './pairing.ts'
 import type { Bundle } from './signal-peer.ts'
@@ -112,12 +113,24 @@ export class IqHandler {
             attrs: {},
             content: ['last', 'online', 'profile', 'status', 'readreceipts', 'groupadd', 'calladd'].map((name) => ({
               tag: 'category',
-              attrs: { name, value: name === 'readreceipts' ? 'all' : 'contacts' },
+              attrs: {
+                name,
+                value:
+                  name === 'readreceipts'
+                    ? 'all'
+                    : name === 'groupadd' && device
+                      ? this.ctx.contacts.of(device.account).groupAdd
+                      : 'contacts',
+              },
             })),
           },
         ]
       case 'blocklist':
-        return type === 'get' ? [{ tag: 'list', attrs: {} }] : undefined
+        return this.ctx.contacts.blocklistIq(device, node)
+      case 'w:profile:picture':
+        return this.ctx.contacts.pictureIq(node)
+      case 'w:g2':
+        return groupIq(this.ctx.groups, conn, node)
       case 'w:sync:app:state': {
         const sync = getBinaryNodeChild(node, 'sync')
         const collections = getBinaryNodeChildren(sync, 'collection').map((c) => ({

@@ -39,6 +39,16 @@ export type OutItem =
       retries?: number
     }
   | { kind: 'raw'; id: string; node: BinaryNode; sent?: SentMessage; sentOnConn?: number }
+  | {
+      kind: 'build'
+      id: string
+      /** The phone whose Signal session the built stanza uses (confirmed when the device receipts it). */
+      from?: Account
+      /** Builds the stanza at (each) delivery time, e.g. a group message with a per-device sender-key copy. */
+      build(device: LinkedDevice): Promise<BinaryNode>
+      sent?: SentMessage
+      sentOnConn?: number
+    }
 
 export interface LinkedDevice {
   account: Account
@@ -90,6 +100,8 @@ export interface Account {
   inbox: InboxMessage[]
   sent: SentMessage[]
   history?: HistoryInput
+  /** Messages to linked devices come from the account's LID (with `sender_pn`), as WhatsApp does for some contacts. */
+  sendsAsLid?: boolean
 }
 
 export interface Target {

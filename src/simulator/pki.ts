@@ -1,5 +1,5 @@
 // The simulator's own test PKI: root → intermediate → leaf, each signature real, so the chain still verifies when the
-// engine checks signatures strictly (see src/whatsapp/trust.ts). The leaf certifies the server's Noise static key,
+// engine checks signatures strictly (see src/whatsapp/process-patches.ts). The leaf certifies the server's Noise static key,
 // which is what real WhatsApp does even though Baileys rc14 does not check that binding.
 import { proto } from '@whiskeysockets/baileys'
 import * as curve from 'libsignal/src/curve.js'

@@ -179,10 +179,16 @@ export class WaServer {
         this.ctx.delivery.onClientReceipt(conn, node)
         return
       case 'ack':
-        if (node.attrs.class === 'message') this.ctx.delivery.onClientReceipt(conn, node)
+        if (node.attrs.class === 'message' || node.attrs.class === 'notification') {
+          this.ctx.delivery.onClientReceipt(conn, node)
+        }
+        return
+      case 'presence':
+      case 'chatstate':
+        this.ctx.contacts.onClientStanza(conn, node)
         return
       default:
-        // presence, ib (unified_session, offline_batch), call, chatstate: nothing to answer.
+        // ib (unified_session, offline_batch), call: nothing to answer.
         return
     }
   }

@@ -4,7 +4,7 @@ import { Curve, WA_CERT_DETAILS } from '@whiskeysockets/baileys'
 import { randomBytes } from 'node:crypto'
 import { simulatorCommand } from '../../src/simulator/cli.ts'
 import { generateKeyPair, sign } from '../../src/simulator/pki.ts'
-import { installStrictVerify, trustRoot } from '../../src/whatsapp/trust.ts'
+import { installStrictVerify, trustRoot } from '../../src/whatsapp/process-patches.ts'
 
 describe('wagate simulator command', () => {
   test('--help prints usage and exits 0; an unknown option exits 2', async () => {

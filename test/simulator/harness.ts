@@ -12,7 +12,7 @@ import makeWASocket, {
 import type { Boom } from '@hapi/boom'
 import pino from 'pino'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
-import { trustRoot } from '../../src/whatsapp/trust.ts'
+import { trustRoot } from '../../src/whatsapp/process-patches.ts'
 
 export const silent = pino({ level: process.env.WAGATE_TEST_LOG ?? 'silent' })
 
@@ -58,6 +58,14 @@ export class Recorder {
       'messages.update',
       'messaging-history.set',
       'message-receipt.update',
+      'groups.upsert',
+      'groups.update',
+      'group-participants.update',
+      'chats.update',
+      'chats.delete',
+      'presence.update',
+      'blocklist.update',
+      'contacts.update',
     ]
     for (const event of events) {
       sock.ev.on(event, (data: unknown) => {

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test'
 import { jidDecode } from '@whiskeysockets/baileys'
 import { randomBytes } from 'node:crypto'
-import { installStrictVerify, trustRoot } from '../../src/whatsapp/trust.ts'
+import { installStrictVerify, trustRoot } from '../../src/whatsapp/process-patches.ts'
 import { account, api, connect, end, memoryAuth, pairByQr, world, type World } from './harness.ts'
 import { simulatorLifecycle } from './lifecycle.ts'
 

@@ -1,5 +1,5 @@
 // No key material reaches stdout/stderr while pairing and messaging: libsignal prints whole session records
-// (private keys included) with console.info; whatsapp/quiet.ts must keep them out. Runs in a child process so
+// (private keys included) with console.info; whatsapp/process-patches.ts must keep them out. Runs in a child process so
 // the output is captured exactly as an operator would see it.
 import { expect, it } from 'bun:test'
 import { rmSync } from 'node:fs'
@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createLogger } from '../../src/log.ts'
 import { createAuthStateSql } from '../../src/store/auth-state-sql.ts'
 import { openDb } from '../../src/store/db.ts'
-import { isSignalNoise } from '../../src/whatsapp/quiet.ts'
+import { isSignalNoise } from '../../src/whatsapp/signal-noise.ts'
 import { createSessionAuth } from '../../src/whatsapp/auth-state.ts'
 import { createSealer } from '../../src/whatsapp/sealed.ts'
 

@@ -3,6 +3,7 @@
 import { Elysia } from 'elysia'
 import type { Logger } from 'pino'
 import { SimError } from '../context.ts'
+import { GroupError } from '../groups.ts'
 
 const envelope = (code: string, message: string, details: Record<string, unknown> = {}) => ({
   error: { code, message, details },
@@ -35,6 +36,7 @@ export function errorPlugin(log: Logger) {
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
       const cause = (error as { cause?: unknown }).cause
       if (code === 'PARSE' && cause instanceof SimError) error = cause
+      if (error instanceof GroupError) error = error.toSimError()
       if (error instanceof SimError) {
         set.status = error.status
         return envelope(error.code, error.message, error.details)

@@ -12,8 +12,10 @@ import type { Server } from 'bun'
 import type { SimContext } from '../context.ts'
 import { accountRoutes } from './accounts.ts'
 import { channelRoutes } from './channels.ts'
+import { contactRoutes } from './contacts.ts'
 import { errorPlugin } from './errors.ts'
 import { faultRoutes } from './faults.ts'
+import { groupRoutes } from './groups.ts'
 import { messageRoutes } from './messages.ts'
 
 export interface ControlInfo {
@@ -32,6 +34,8 @@ export function controlApp(ctx: SimContext, info: () => ControlInfo) {
     .use(messageRoutes(ctx))
     .use(channelRoutes(ctx))
     .use(faultRoutes(ctx))
+    .use(groupRoutes(ctx))
+    .use(contactRoutes(ctx))
 }
 
 export interface ControlServer {
