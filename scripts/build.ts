@@ -21,6 +21,20 @@ const args = [
   '--outfile',
   outfile,
 ]
+// The no-loss guarantee needs Baileys' beforeReceipt hook (scripts/patch-baileys.mjs) inside the bundle: a
+// Baileys installed without our postinstall would build a binary that receipts before storing. Refuse it.
+const check = Bun.spawnSync([process.execPath, join(root, 'scripts', 'patch-baileys.mjs'), '--check'], {
+  cwd: root,
+  stdout: 'pipe',
+  stderr: 'pipe',
+})
+if (check.exitCode !== 0) {
+  console.error(
+    `refusing to build: Baileys lacks the beforeReceipt hook\n${check.stderr.toString().trim()}\n` +
+      'fix: run `node scripts/patch-baileys.mjs` (npm runs it as postinstall), then build again',
+  )
+  process.exit(1)
+}
 const started = performance.now()
 console.error(`building ${outfile} …`)
 const proc = Bun.spawnSync([process.execPath, ...args], { cwd: root, stdout: 'inherit', stderr: 'inherit' })

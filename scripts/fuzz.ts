@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBinary, startBinary } from '../test/helpers/binary.ts'
+import { exerciseLimits, fuzzServeFlags } from '../test/helpers/fuzz-limits.ts'
 import { fuzzContext, runFuzz } from '../test/helpers/fuzz-run.ts'
 
 const arg = (name: string, def: number) => {
@@ -15,7 +16,7 @@ const count = arg('count', 10_000)
 const seed = arg('seed', Date.now() % 1_000_000)
 const dir = mkdtempSync(join(tmpdir(), 'wagate-fuzz-'))
 console.error(`building the binary …`)
-const gw = await startBinary(buildBinary(), join(dir, 'data'), dir, ['--max-body-bytes', '65536'])
+const gw = await startBinary(buildBinary(), join(dir, 'data'), dir, fuzzServeFlags)
 try {
   const started = performance.now()
   const ctx = await fuzzContext(gw.url, gw.key!, 65536)
@@ -27,9 +28,15 @@ try {
     count,
     progress: (n) => console.error(`  ${n}/${count} requests`),
   })
+  const limits = await exerciseLimits(gw.url, gw.key!)
+  report.violations.push(...limits.violations)
   const healthy = (await fetch(`${gw.url}/readyz`)).status === 200
   const secs = ((performance.now() - started) / 1000).toFixed(1)
   console.log(`fuzz: seed ${seed}, ${report.sent} requests in ${secs} s, statuses ${JSON.stringify(report.byStatus)}`)
+  console.log(
+    `limits: burst ${JSON.stringify(limits.burst)}, stream past the limit ${limits.streamRefused}, ` +
+      `webhook past the limit ${limits.webhookRefused}`,
+  )
   console.log(`healthy afterwards: ${healthy}; violations: ${report.violations.length}`)
   for (const v of report.violations.slice(0, 20)) console.log(`  ${v}`)
   process.exitCode = report.violations.length === 0 && healthy ? 0 : 1

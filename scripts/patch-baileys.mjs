@@ -8,9 +8,14 @@
 // synchronous SQLite transaction. If the hook throws, Baileys' own catch sends a NACK and the message is
 // redelivered. Nothing else changes: without the option, Baileys behaves as released.
 //
+// A second, top-level line marks the module as patched (a global symbol set when Baileys is loaded):
+// src/whatsapp/receipt-hook.ts checks it, so `serve` refuses to run on a Baileys installed without this
+// script (`npm install --ignore-scripts`, another installer, a cache). scripts/build.ts runs `--check` first.
+//
 // Runs as the package's postinstall (npm and bun both run it), so `bun build --compile` bundles the patched
-// file. `--check` verifies without writing. It fails loudly when the anchor moved (a Baileys upgrade): review
-// the new messages-recv.js and move the hook, then update ANCHOR.
+// file. `--check` verifies without writing; `--file PATH` works on another copy (tests). Each edit is applied
+// once and verified; it fails loudly when an anchor moved (a Baileys upgrade): review the new messages-recv.js
+// and move the hook, then update the anchors.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -18,48 +23,80 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(join(root, 'package.json'))
-const file = join(dirname(require.resolve('@whiskeysockets/baileys/package.json')), 'lib', 'Socket', 'messages-recv.js')
+const fileArg = process.argv.indexOf('--file')
+const file =
+  fileArg > 0
+    ? process.argv[fileArg + 1]
+    : join(dirname(require.resolve('@whiskeysockets/baileys/package.json')), 'lib', 'Socket', 'messages-recv.js')
 
-const MARKER = '// wagate: persist before any receipt or ack leaves (scripts/patch-baileys.mjs)'
 const INDENT = ' '.repeat(20)
-const ANCHOR = [
-  `${INDENT}const isNewsletter = isJidNewsletter(msg.key.remoteJid);`,
-  `${INDENT}if (!isNewsletter) {`,
-  `${INDENT}    // no type in the receipt => message delivered`,
-].join('\n')
-const HOOK = [
-  `${INDENT}${MARKER}`,
-  `${INDENT}if (config.beforeReceipt) await config.beforeReceipt(msg, node.attrs.offline ? 'append' : 'notify');`,
-].join('\n')
 /** Must come after the hook, in this order, inside handleMessage. */
 const AFTER = ['await sendReceipt(msg.key.remoteJid, participant, [msg.key.id], type);', 'await sendMessageAck(node);']
 
+const edits = [
+  {
+    name: 'the beforeReceipt hook',
+    marker: `${INDENT}// wagate: persist before any receipt or ack leaves (scripts/patch-baileys.mjs)`,
+    anchor: [
+      `${INDENT}const isNewsletter = isJidNewsletter(msg.key.remoteJid);`,
+      `${INDENT}if (!isNewsletter) {`,
+      `${INDENT}    // no type in the receipt => message delivered`,
+    ].join('\n'),
+    lines: [
+      `${INDENT}if (config.beforeReceipt) await config.beforeReceipt(msg, node.attrs.offline ? 'append' : 'notify');`,
+    ],
+    verify(source, at) {
+      for (const line of AFTER) {
+        const next = source.indexOf(line, at)
+        if (next < 0 || next - at > 2500) return `expected "${line}" shortly after the hook`
+      }
+      return null
+    },
+  },
+  {
+    name: 'the patched-module marker',
+    marker: '// wagate: this module carries the beforeReceipt hook (checked by src/whatsapp/receipt-hook.ts)',
+    anchor: 'export const makeMessagesRecvSocket = (config) => {',
+    lines: ["globalThis[Symbol.for('wagate.baileys.beforeReceipt')] = 1;"],
+    verify: () => null,
+  },
+]
+
 function fail(why) {
-  console.error(`patch-baileys: ${why}\n  file: ${file}\n  see scripts/patch-baileys.mjs`)
+  console.error(
+    `patch-baileys: ${why}\n  file: ${file}\n  see scripts/patch-baileys.mjs (run: node scripts/patch-baileys.mjs)`,
+  )
   process.exit(1)
 }
 
+const block = (edit) => [edit.marker, ...edit.lines].join('\n') + '\n' + edit.anchor
+
 function verify(source) {
-  const at = source.indexOf(MARKER)
-  if (at < 0 || source.indexOf(MARKER, at + 1) >= 0) fail('the hook is not present exactly once')
-  if (!source.includes(HOOK + '\n' + ANCHOR)) fail('the hook is not directly before the receipt branch')
-  for (const line of AFTER) {
-    const next = source.indexOf(line, at)
-    if (next < 0 || next - at > 2500) fail(`expected "${line}" shortly after the hook`)
+  for (const edit of edits) {
+    const at = source.indexOf(edit.marker)
+    if (at < 0 || source.indexOf(edit.marker, at + 1) >= 0) fail(`${edit.name} is not present exactly once`)
+    if (!source.includes(block(edit))) fail(`${edit.name} is not directly before its anchor`)
+    const problem = edit.verify(source, at)
+    if (problem) fail(problem)
   }
 }
 
-const source = readFileSync(file, 'utf8')
+let source = readFileSync(file, 'utf8')
 if (process.argv.includes('--check')) {
   verify(source)
   console.log('patch-baileys: hook present before receipts')
-} else if (source.includes(MARKER)) {
-  verify(source)
 } else {
-  const count = source.split(ANCHOR).length - 1
-  if (count !== 1) fail(`expected the receipt anchor exactly once, found ${count}: Baileys changed`)
-  const patched = source.replace(ANCHOR, HOOK + '\n' + ANCHOR)
-  verify(patched)
-  writeFileSync(file, patched)
-  console.log('patch-baileys: added the beforeReceipt hook to messages-recv.js')
+  const applied = []
+  for (const edit of edits) {
+    if (source.includes(edit.marker)) continue
+    const count = source.split(edit.anchor).length - 1
+    if (count !== 1) fail(`expected the anchor of ${edit.name} exactly once, found ${count}: Baileys changed`)
+    source = source.replace(edit.anchor, block(edit))
+    applied.push(edit.name)
+  }
+  verify(source)
+  if (applied.length) {
+    writeFileSync(file, source)
+    console.log(`patch-baileys: added ${applied.join(' and ')} to messages-recv.js`)
+  }
 }

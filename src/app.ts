@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import type { HttpDeps } from './http/deps.ts'
 import { errorPlugin } from './http/errors.ts'
 import { openapiPlugin } from './http/openapi.ts'
+import { rateLimitedAuthenticator, unlimited } from './http/rate-limit.ts'
 import { apiKeyRoutes } from './http/routes/api-keys.ts'
 import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
@@ -10,6 +11,7 @@ import { contactRoutes } from './http/routes/contacts.ts'
 import { eventRoutes } from './http/routes/events.ts'
 import { groupRoutes } from './http/routes/groups.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { mediaRoutes } from './http/routes/media.ts'
 import { messageOpRoutes } from './http/routes/message-ops.ts'
 import { messageRoutes } from './http/routes/messages.ts'
 import { sessionRoutes } from './http/routes/sessions.ts'
@@ -23,9 +25,18 @@ const uploadLimit = (mediaMaxBytes: number | undefined) =>
     ? { maxBytes: Math.ceil((mediaMaxBytes * 4) / 3) + 65536, paths: /^\/api\/v1\/sessions\/[^/]+\/(messages|media)$/ }
     : undefined
 
-export function createApp(deps: HttpDeps) {
+export function createApp(given: HttpDeps) {
+  const limits = given.limits ?? unlimited
+  // Every route authenticates through this one: the principal's request budget is charged as it resolves.
+  const deps = { ...given, limits, authenticate: rateLimitedAuthenticator(given.authenticate, limits) }
   return new Elysia()
-    .use(errorPlugin(deps.logger, deps.maxBodyBytes, uploadLimit(deps.mediaMaxBytes)))
+    .use(
+      errorPlugin(
+        deps.logger,
+        deps.maxBodyBytes,
+        uploadLimit(Math.max(deps.mediaMaxBytes ?? 0, deps.media?.maxBytes ?? 0)),
+      ),
+    )
     .use(openapiPlugin(deps.version, deps.docs))
     .use(healthRoutes(deps))
     .use(sessionRoutes(deps))
@@ -34,6 +45,7 @@ export function createApp(deps: HttpDeps) {
     .use(groupRoutes(deps))
     .use(contactRoutes(deps))
     .use(messageRoutes(deps))
+    .use(mediaRoutes(deps))
     .use(messageOpRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(webhookRoutes(deps))

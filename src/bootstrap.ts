@@ -1,6 +1,6 @@
 // First start on an empty data dir: org `default` and one admin key, shown once.
 import { mintApiKey } from './auth/api-key.ts'
-import { capabilities, type Capability } from './auth/capabilities.ts'
+import { capabilities, type Capability } from './domain/capability.ts'
 import type { Stores } from './store/index.ts'
 
 export type CreatedKey = { id: string; key: string; orgId: string; capabilities: Capability[] }

@@ -1,14 +1,8 @@
 // One typed Config, read once: command-line flags > WAGATE_* environment > defaults, validated with TypeBox.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { Capability } from './domain/capability.ts'
 import { parseAllowList } from './media/egress.ts'
-
-const Capability = Type.Union([
-  Type.Literal('read'),
-  Type.Literal('send'),
-  Type.Literal('manage'),
-  Type.Literal('admin'),
-])
 
 export const Config = Type.Object({
   dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory holding the database and key file' }),
@@ -53,12 +47,39 @@ export const Config = Type.Object({
       description: 'Base64 of the 32-byte Curve25519 root key to trust (the simulator prints its own)',
     }),
   ),
+  waMediaCa: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "PEM file of an extra CA to trust for WhatsApp media hosts (the simulator's, for tests; never needed for WhatsApp)",
+    }),
+  ),
   watchdogSilenceMs: Type.Integer({
     minimum: 0,
     default: 75_000,
     description: 'A connected session that receives no frame for this long is degraded and reconnected (0: off)',
   }),
   maxBodyBytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body' }),
+  rateLimit: Type.Number({
+    minimum: 0,
+    default: 20,
+    description: 'API requests per second each API key or login user may make, sustained (0: no limit)',
+  }),
+  rateBurst: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description: 'API requests each API key or login user may make at once after being idle',
+  }),
+  maxStreamsPerOrg: Type.Integer({
+    minimum: 0,
+    default: 20,
+    description: 'Live event streams (SSE) an organisation may hold open at once (0: no limit)',
+  }),
+  maxWebhooksPerOrg: Type.Integer({
+    minimum: 0,
+    default: 50,
+    description: 'Webhooks an organisation may have (0: no limit)',
+  }),
   eventRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'Days events are kept' }),
   webhookRetrySchedule: Type.String({
     pattern: '^\\d+(\\.\\d+)?(,\\d+(\\.\\d+)?)*$',
@@ -73,6 +94,19 @@ export const Config = Type.Object({
     description: 'Requests in flight per webhook',
   }),
   docs: Type.Boolean({ default: true, description: 'Serve /docs and /openapi.json' }),
+  mediaAutoDownload: Type.String({
+    pattern: '^(none|(image|video|audio|document|sticker)(,(image|video|audio|document|sticker))*)$',
+    default: 'image,video,audio,document,sticker',
+    description: 'Inbound media kinds downloaded on arrival (comma-separated, or none)',
+  }),
+  mediaMaxBytes: Type.Integer({
+    minimum: 1,
+    default: 104_857_600,
+    description: 'Largest media file stored: bigger inbound media is skipped, bigger uploads answer 413',
+  }),
+  mediaRetentionDays: Type.Optional(
+    Type.Number({ exclusiveMinimum: 0, description: 'Days media files are kept (default: kept until deleted)' }),
+  ),
   sendMinGapMs: Type.Integer({
     minimum: 0,
     default: 2000,
@@ -117,11 +151,14 @@ export function parseFlags(argv: string[]): Record<string, string> {
   return out
 }
 
+/** Variables read by client commands (`sessions link`), not serve settings. */
+const clientOnly = new Set(['WAGATE_API_KEY'])
+
 /** `WAGATE_DATA_DIR` → `dataDir`. */
 export function envValues(env: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith('WAGATE_') && v !== undefined && v !== '') out[camel(k.slice(7))] = v
+    if (k.startsWith('WAGATE_') && !clientOnly.has(k) && v !== undefined && v !== '') out[camel(k.slice(7))] = v
   }
   return out
 }
@@ -190,4 +227,13 @@ export function loadConfig(
 export const envName = (field: string) => 'WAGATE_' + field.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
 
 /** The log level the environment asks for, for commands that take no full Config (the simulator). */
+/** The API key `wagate sessions link` uses when no --key is given (never a serve setting). */
+export const envApiKey = (env: Record<string, string | undefined> = process.env) => env.WAGATE_API_KEY || undefined
+
 export const envLogLevel = (env: Record<string, string | undefined> = process.env) => envValues(env).logLevel ?? 'info'
+
+/** `--media-auto-download` as a list of message types. */
+export const autoDownloadKinds = (c: Pick<Config, 'mediaAutoDownload'>) =>
+  c.mediaAutoDownload === 'none'
+    ? []
+    : (c.mediaAutoDownload.split(',') as ('image' | 'video' | 'audio' | 'document' | 'sticker')[])

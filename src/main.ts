@@ -1,13 +1,17 @@
 #!/usr/bin/env bun
 // The `wagate` command line: parse, call, exit. Everything real is built in server.ts and the modules.
 import pkg from '../package.json' with { type: 'json' }
-import { isCapability } from './auth/capabilities.ts'
+import { isCapability } from './domain/capability.ts'
 import { createKey } from './bootstrap.ts'
-import { Config, ConfigError, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
+import { Config, ConfigError, envApiKey, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
 import { isOrgId } from './domain/org.ts'
 import { createLogger } from './log.ts'
-import { openData, PortInUse, startServer } from './server.ts'
+import { join } from 'node:path'
+import { dbPath, openData, PortInUse, startServer } from './server.ts'
+import { backupDatabase, BackupError } from './store/backup.ts'
+import { linkSession, LinkError } from './cli/link.ts'
 import { DataDirLocked } from './store/data-dir.ts'
+import { MissingReceiptHook } from './whatsapp/receipt-hook.ts'
 import { makeEngine } from './engine.ts'
 import { migrate } from './store/migrate.ts'
 
@@ -32,6 +36,8 @@ Commands:
   keys         create | list | revoke API keys
   orgs         create | list organisations
   migrate      apply database migrations and exit
+  backup       copy the database while the server runs (--out FILE)
+  sessions     link a number from the terminal (sessions link --name NAME)
   version      print the version
 
 Run 'wagate <command> --help' for a command's options.`,
@@ -52,6 +58,17 @@ Accepts --data-dir and the other serve options.`,
 
 Accepts --data-dir and the other serve options.`,
   migrate: 'Usage: wagate migrate [--data-dir DIR]\n\nApplies the embedded migrations and prints what it applied.',
+  backup: `Usage: wagate backup --out FILE [--data-dir DIR]
+
+Writes a consistent copy of the database to FILE (mode 0600) while the server may be running, checks it,
+and prints {"out","bytes","ms","tables"}. FILE must not exist. The copy does not hold the secret key:
+keep DATA_DIR/secret.key (or WAGATE_SECRET_KEY) with it, and copy DATA_DIR/media for message media.`,
+  sessions: `Usage: wagate sessions link --name NAME [--url URL] [--key KEY] [--timeout SECONDS]
+
+Links a WhatsApp number from a terminal (over SSH): finds or creates the session NAME on a running
+gateway, starts it, prints each QR as text as it refreshes, and exits 0 once connected (1 when it ends
+logged out or failed, or after --timeout, default 300 s). --url defaults to http://HOST:PORT of the serve
+options; the key (with 'manage') comes from --key or WAGATE_API_KEY.`,
   version: 'Usage: wagate version',
 }
 
@@ -146,6 +163,33 @@ function migrateCommand(argv: string[]): number {
   }
 }
 
+function backup(argv: string[]): number {
+  const { own, config } = takeFlags(argv, ['out'])
+  if (!own.out) throw new UsageError(help.backup!)
+  const source = dbPath(config.dataDir)
+  process.stderr.write(`wagate backup: copying ${source} to ${own.out}…\n`)
+  const result = backupDatabase(source, own.out)
+  process.stderr.write(
+    `wagate backup: ${(result.bytes / 1048576).toFixed(1)} MB in ${result.ms} ms, checked; ` +
+      `keep the secret key (${config.secretKey ? 'WAGATE_SECRET_KEY' : join(config.dataDir, 'secret.key')}) with it\n`,
+  )
+  print(result)
+  return 0
+}
+
+async function sessionsCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv
+  const { own, config } = takeFlags(rest, ['name', 'url', 'key', 'timeout'])
+  const key = own.key ?? envApiKey()
+  if (sub !== 'link' || !own.name || !key) throw new UsageError(help.sessions!)
+  const timeout = own.timeout ? Number(own.timeout) : 300
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError('--timeout takes seconds')
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = own.url ?? `http://${host}:${config.port}`
+  await linkSession({ url, key, name: own.name, timeoutMs: timeout * 1000 })
+  return 0
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -171,6 +215,10 @@ export async function main(argv: string[]): Promise<number> {
         return orgs(rest)
       case 'migrate':
         return migrateCommand(rest)
+      case 'backup':
+        return backup(rest)
+      case 'sessions':
+        return await sessionsCommand(rest)
       case 'version':
       case '--version':
         console.log(version)
@@ -180,7 +228,12 @@ export async function main(argv: string[]): Promise<number> {
         return 2
     }
   } catch (e) {
-    if (e instanceof DataDirLocked || e instanceof PortInUse) {
+    if (
+      e instanceof DataDirLocked ||
+      e instanceof PortInUse ||
+      e instanceof MissingReceiptHook ||
+      e instanceof BackupError
+    ) {
       console.error(`wagate: ${e.message}`)
       return 1
     }

@@ -1,5 +1,4 @@
 // Wires real things together for `wagate serve`: database, keys, engine, HTTP server, shutdown.
-import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createApp } from './app.ts'
@@ -7,23 +6,32 @@ import { createAuthenticator } from './auth/authenticator.ts'
 import { bootstrap, bootstrapBanner } from './bootstrap.ts'
 import { ConfigError, type Config } from './config.ts'
 import { createEventDelivery } from './events/service.ts'
+import { createEgress, parseAllowList } from './media/egress.ts'
 import type { Logger } from './log.ts'
+import { openMediaStore, type MediaStore } from './media/store.ts'
 import type { SessionEngine } from './sessions/engine.ts'
 import { lockDataDir, prepareDataDir } from './store/data-dir.ts'
 import { openDb, type Db, type OpenOptions } from './store/db.ts'
+import { migrateData } from './store/data-migrations.ts'
 import { createStores, type Stores } from './store/index.ts'
 import { loadSecretKey } from './whatsapp/secret-key.ts'
 
 export const dbPath = (dataDir: string) => join(dataDir, 'wagate.db')
 
-export type EngineFactory = (ctx: { db: Db; stores: Stores; secretKey: Buffer; logger: Logger }) => SessionEngine
+export type EngineFactory = (ctx: {
+  db: Db
+  stores: Stores
+  secretKey: Buffer
+  logger: Logger
+  media: MediaStore
+}) => SessionEngine
 
 /** Opens the data dir: database migrated, secret key loaded, repositories built. */
 export function openData(config: Config, opts: OpenOptions = {}) {
   const db = openDb(dbPath(config.dataDir), { checkpoint: opts.checkpoint ?? 'auto' })
   const secretKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })
-  const cursorKey = createHmac('sha256', secretKey).update('wagate cursor key').digest()
-  return { db, secretKey, stores: createStores(db, cursorKey) }
+  migrateData(db.sqlite, secretKey)
+  return { db, secretKey, stores: createStores(db, secretKey) }
 }
 
 /** The offline JWKS file; an unreadable one stops startup with a config error, not a stack trace. */
@@ -82,18 +90,28 @@ export async function startServer(
       roleCapabilities: config.roleCapabilities,
     },
   })
-  const engine = deps.makeEngine({ db, stores, secretKey, logger })
-  const eventsOut = createEventDelivery(config, stores, logger, deps.version)
+  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: stores.media })
+  const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
+  const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
+  const eventsOut = createEventDelivery(config, stores, logger, egress, deps.version)
   const app = createApp({
+    egress,
     stores,
     engine,
     authenticate,
     logger,
     version: deps.version,
     maxBodyBytes: config.maxBodyBytes,
+    limits: {
+      ratePerSecond: config.rateLimit,
+      burst: config.rateBurst,
+      streamsPerOrg: config.maxStreamsPerOrg,
+      webhooksPerOrg: config.maxWebhooksPerOrg,
+    },
     mediaMaxBytes: config.sendMediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
+    media: { store: media, maxBytes: config.mediaMaxBytes },
   })
   try {
     app.listen({
@@ -103,7 +121,7 @@ export async function startServer(
       reusePort: false,
       // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
       // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
-      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024),
+      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024, config.mediaMaxBytes + 1024 * 1024),
     })
   } catch (e) {
     await db.close()
@@ -114,6 +132,7 @@ export async function startServer(
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, dataDir: config.dataDir }, 'wagate listening')
   eventsOut.start()
+  const retention = startRetention(config, media, logger)
   void engine.restore().catch((err: unknown) => logger.error({ err }, 'restoring sessions failed'))
 
   let stopping: Promise<void> | null = null
@@ -124,6 +143,7 @@ export async function startServer(
       (stopping ??= (async () => {
         logger.info('shutting down')
         eventsOut.closeStreams()
+        if (retention) clearInterval(retention)
         await app.stop()
         await engine.shutdown()
         await eventsOut.stop()
@@ -131,4 +151,22 @@ export async function startServer(
         lock.release()
       })()),
   }
+}
+
+/** `--media-retention-days`: drop older media now and every hour (files nobody else references are deleted). */
+function startRetention(config: Config, media: MediaStore, logger: Logger) {
+  const days = config.mediaRetentionDays
+  if (!days) return null
+  const run = () => {
+    try {
+      const n = media.retain(days)
+      if (n) logger.info({ dropped: n, days }, 'media retention')
+    } catch (err) {
+      logger.error({ err }, 'media retention failed')
+    }
+  }
+  run()
+  const timer = setInterval(run, 3_600_000)
+  timer.unref()
+  return timer
 }

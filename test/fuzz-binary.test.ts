@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBinary, startBinary } from './helpers/binary.ts'
+import { exerciseLimits, fuzzLimits, fuzzServeFlags, type LimitsReport } from './helpers/fuzz-limits.ts'
 import { fuzzContext, runFuzz, type FuzzReport } from './helpers/fuzz-run.ts'
 
 const COUNT = 1500
@@ -11,11 +12,13 @@ const SEED = 20261122
 const dir = mkdtempSync(join(tmpdir(), 'wagate-fuzz-'))
 let gw: Awaited<ReturnType<typeof startBinary>>
 let report: FuzzReport
+let limits: LimitsReport
 
 beforeAll(async () => {
-  gw = await startBinary(buildBinary(), join(dir, 'data'), dir, ['--max-body-bytes', '65536'])
+  gw = await startBinary(buildBinary(), join(dir, 'data'), dir, fuzzServeFlags)
   const ctx = await fuzzContext(gw.url, gw.key!, 65536)
   report = await runFuzz({ url: gw.url, dbPath: join(dir, 'data', 'wagate.db'), ctx, seed: SEED, count: COUNT })
+  limits = await exerciseLimits(gw.url, gw.key!)
 }, 180_000)
 
 afterAll(async () => {
@@ -33,6 +36,17 @@ it('exercised both accepted and rejected requests', () => {
   const statuses = Object.keys(report.byStatus).map(Number)
   expect(statuses.some((s) => s < 300)).toBe(true)
   for (const s of [400, 401, 404]) expect(statuses).toContain(s)
+})
+
+it('limits a principal past its burst with 429 and Retry-After, and keeps the contract doing so', () => {
+  expect(limits.violations).toEqual([])
+  expect(Object.keys(limits.burst).sort()).toEqual(['200', '429'])
+  expect(limits.burst[200]).toBeGreaterThanOrEqual(fuzzLimits.burst)
+  expect(limits.burst[429]).toBeGreaterThan(0)
+})
+
+it('refuses a live stream past the per-organisation limit with 429, and a webhook past it with 409', () => {
+  expect([limits.streamRefused, limits.webhookRefused]).toEqual([429, 409])
 })
 
 it('is still healthy afterwards', async () => {

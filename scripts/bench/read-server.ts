@@ -4,6 +4,7 @@ import { Database } from 'bun:sqlite'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { createLogger } from '../../src/log.ts'
+import { createEgress } from '../../src/media/egress.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStores } from '../../src/store/index.ts'
@@ -38,7 +39,16 @@ if (mode === 'raw') {
     orgs: stores.orgs,
     jwt: { orgClaim: 'org_id', roleClaim: 'role', roleCapabilities: {} },
   })
-  const app = createApp({ stores, engine, authenticate, logger, version: 'bench', maxBodyBytes: 1 << 20, docs: false })
+  const app = createApp({
+    stores,
+    engine,
+    authenticate,
+    logger,
+    version: 'bench',
+    maxBodyBytes: 1 << 20,
+    docs: false,
+    egress: createEgress(),
+  })
   app.listen({ hostname: '127.0.0.1', port: 0 })
   console.log(JSON.stringify({ port: app.server!.port }))
 }

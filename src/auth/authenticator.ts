@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts'
 import type { ApiKeyStore } from '../store/api-keys.ts'
 import type { OrgStore } from '../store/orgs.ts'
 import { parseApiKey, secretMatches } from './api-key.ts'
-import { isCapability, type Capability, type Principal } from './capabilities.ts'
+import { isCapability, type Capability, type Principal } from '../domain/capability.ts'
 
 export type JwtOptions = {
   jwksUrl?: string

@@ -15,6 +15,12 @@ const Reaction = Type.Object({
   reaction: Type.Union([Type.String(), Type.Null()], { description: 'The emoji; null when a reaction was removed' }),
   timestamp: Type.Integer(),
 })
+const PollVote = Type.Object({
+  message: Message,
+  voter: Type.String({ description: 'JID of who voted (PN when known, else LID)' }),
+  options: Type.Array(Type.String(), { description: "The voter's options now; empty when the vote was withdrawn" }),
+  timestamp: Type.Integer(),
+})
 const Test = Type.Object({ webhookId: Type.String(), message: Type.String() })
 const GroupParticipants = Type.Object({
   groupJid: Type.String(),
@@ -47,6 +53,16 @@ export const catalogue = {
   'message.deleted': { data: Message, when: 'A message was revoked (deleted for everyone).' },
   /** Someone reacted to a message, or removed their reaction (reaction null). */
   'message.reaction': { data: Reaction, when: 'A reaction was added, changed or removed (reaction null).' },
+  /** A message's media was downloaded (media.status stored) or its download failed for good (failed). */
+  'message.media': {
+    data: Message,
+    when: "A message's media became available (media.status stored) or its download failed for good (failed).",
+  },
+  /** A vote on a stored poll was decrypted; data.message.poll carries the new tally. */
+  'poll.vote': {
+    data: PollVote,
+    when: 'Someone voted on a poll (or changed or withdrew a vote); data.message.poll is the new tally.',
+  },
   /** A message arrived that could not be decrypted; stored as a placeholder. */
   'message.undecryptable': { data: Message, when: 'A message could not be decrypted; a placeholder was stored.' },
   /** A chat changed on WhatsApp's side: name, archive, pin, mute, unread count. */

@@ -1,4 +1,5 @@
 // One delivery attempt: sign, POST with a timeout, read at most 1 KB back, and decide what happens next.
+import { EgressError } from '../media/egress.ts'
 import type { Attempt, DeliveryStatus, Job } from '../store/deliveries.ts'
 import { nextDelay, retryAfterMs } from './retry.ts'
 import { signatureHeaders } from './signing.ts'
@@ -13,19 +14,26 @@ export type AttemptResult = {
   gone: boolean
 }
 
+/** A fetch under the egress policy (`createEgress().fetch`): the only way deliveries reach the network. */
+export type EgressFetch = (url: string, init: RequestInit) => Promise<Response>
+
 export type SendOptions = {
   url: string
   secrets: readonly string[]
   schedule: readonly number[]
   timeoutMs: number
   userAgent: string
-  fetch: typeof fetch
+  fetch: EgressFetch
   now?: () => number
 }
 
-/** Reads up to 1 KB of the body (as text) and discards the rest, so the connection can be reused. */
+/**
+ * Reads up to 1 KB of the body (as text) and discards the rest, so the connection can be reused. The text is
+ * kept only for 2xx–4xx answers (useful for debugging a receiver); a 3xx or 5xx page is read and dropped.
+ */
 async function snippet(res: Response): Promise<string | null> {
   if (!res.body) return null
+  const keep = res.status >= 200 && res.status < 500
   const reader = res.body.getReader()
   const parts: Uint8Array[] = []
   let size = 0
@@ -37,7 +45,7 @@ async function snippet(res: Response): Promise<string | null> {
       size += Math.min(value.length, SNIPPET_BYTES - size)
     }
   }
-  if (!size) return null
+  if (!size || !keep) return null
   return Buffer.concat(parts).toString('utf8')
 }
 
@@ -88,7 +96,16 @@ export async function attemptDelivery(job: Job, o: SendOptions): Promise<Attempt
     response = await snippet(res)
   } catch (e) {
     const latencyMs = Math.round(performance.now() - started)
-    return retryLater(null, { at, statusCode: null, latencyMs, error: errorText(e, o.timeoutMs), response: null })
+    const attempt = { at, statusCode: null, latencyMs, error: errorText(e, o.timeoutMs), response: null }
+    // The policy refused the address: no request was sent, and retrying the same refusal helps nobody.
+    if (e instanceof EgressError && e.reason === 'refused')
+      return {
+        status: 'failed',
+        nextAttemptAt: at,
+        attempt: { ...attempt, error: `refused: ${e.message}` },
+        gone: false,
+      }
+    return retryLater(null, attempt)
   }
   const latencyMs = Math.round(performance.now() - started)
   const attempt: Attempt = { at, statusCode: res.status, latencyMs, error: null, response }

@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts'
 import type { DeliveryStore, FanoutEvent, Job, Outcome } from '../store/deliveries.ts'
 import type { EventStore } from '../store/events.ts'
 import type { WebhookStore, WebhookTarget } from '../store/webhooks.ts'
-import { attemptDelivery } from './deliver.ts'
+import { attemptDelivery, type EgressFetch } from './deliver.ts'
 import { matcher } from './patterns.ts'
 
 export type DispatcherOptions = {
@@ -23,7 +23,8 @@ export type DispatcherOptions = {
   /** Claimed-but-unsent deliveries kept in memory per endpoint. */
   buffer?: number
   userAgent?: string
-  fetch?: typeof fetch
+  /** The egress policy's fetch (src/media/egress.ts): checks the resolved address, follows no redirect. */
+  fetch: EgressFetch
   /** Looks at the outbox at least this often even without a commit notification (other writers). */
   pollMs?: number
 }
@@ -47,7 +48,7 @@ const MIN_PASS_GAP_MS = 2
 export function createDispatcher(o: DispatcherOptions) {
   const { events, webhooks, deliveries, logger } = o
   const buffer = o.buffer ?? Math.max(256, o.concurrency * 16)
-  const doFetch = o.fetch ?? fetch
+  const doFetch = o.fetch
   const userAgent = o.userAgent ?? 'wagate-webhooks'
   const endpoints = new Map<string, Endpoint>()
   const outcomes: Outcome[] = []

@@ -2,6 +2,7 @@
 // pruner, built from config.
 import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
+import type { Egress } from '../media/egress.ts'
 import type { Stores } from '../store/index.ts'
 import { createDispatcher } from './dispatcher.ts'
 import { createPruner } from './pruner.ts'
@@ -14,6 +15,7 @@ export function createEventDelivery(
   config: Pick<Config, 'webhookRetrySchedule' | 'webhookTimeoutMs' | 'webhookConcurrency' | 'eventRetentionDays'>,
   stores: Pick<Stores, 'events' | 'webhooks' | 'deliveries'>,
   logger: Logger,
+  egress: Pick<Egress, 'fetch'>,
   version = 'dev',
 ) {
   const dispatcher = createDispatcher({
@@ -25,6 +27,7 @@ export function createEventDelivery(
     timeoutMs: config.webhookTimeoutMs,
     concurrency: config.webhookConcurrency,
     userAgent: `wagate/${version} (webhooks)`,
+    fetch: egress.fetch,
   })
   const pruner = createPruner({
     events: stores.events,

@@ -22,7 +22,7 @@ const frame = (e: StoredEvent) =>
 export function createSseHub(events: EventStore, opts: SseOptions = {}) {
   const heartbeatMs = opts.heartbeatMs ?? 15_000
   const bufferBytes = opts.bufferBytes ?? 1 << 20
-  const clients = new Set<{ onCommit(): void; cut(): void }>()
+  const clients = new Set<{ orgId: string; onCommit(): void; cut(): void }>()
   const unsubscribe = events.onCommitted(() => {
     for (const c of clients) c.onCommit()
   })
@@ -70,6 +70,7 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
         }
       }
       const client = {
+        orgId,
         // Live clients get new events at once; a client still catching up is paced by pull() instead.
         onCommit() {
           if (!live || scheduled || closed) return
@@ -120,6 +121,12 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
     },
     /** Connected clients. */
     size: () => clients.size,
+    /** Connected clients of one organisation. */
+    count(orgId: string) {
+      let n = 0
+      for (const c of clients) if (c.orgId === orgId) n++
+      return n
+    },
     /** Disconnects everyone (shutdown). */
     close() {
       unsubscribe()

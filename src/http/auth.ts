@@ -1,7 +1,7 @@
 // The capability macro: routes declare `{ auth: 'read' }` and the handler receives `principal`.
 import { Elysia } from 'elysia'
 import type { Authenticator } from '../auth/authenticator.ts'
-import type { Capability, Principal } from '../auth/capabilities.ts'
+import type { Capability, Principal } from '../domain/capability.ts'
 import { AppError } from '../errors.ts'
 import { ErrorEnvelope } from './errors.ts'
 

@@ -2,8 +2,11 @@
 import type { Authenticator } from '../auth/authenticator.ts'
 import type { SseHub } from '../events/sse.ts'
 import type { Logger } from '../log.ts'
+import type { MediaStore } from '../media/store.ts'
+import type { Egress } from '../media/egress.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { Stores } from '../store/index.ts'
+import type { Limits } from './rate-limit.ts'
 
 export type HttpDeps = {
   stores: Stores
@@ -15,6 +18,12 @@ export type HttpDeps = {
   /** Largest media file a send may carry (the send route's body limit follows it); none: the general limit. */
   mediaMaxBytes?: number
   docs: boolean
+  /** The media file store and the largest file it takes; without it the media routes answer 503. */
+  media?: { store: MediaStore; maxBytes: number }
+  /** The egress policy: webhook URLs are validated against it when created or changed. */
+  egress: Pick<Egress, 'checkUrl'>
+  /** Request rate per principal, streams and webhooks per organisation; none: unlimited (tests). */
+  limits?: Limits
   /** The live stream hub; server.ts passes its own to close streams before stopping. Default: a new one. */
   eventHub?: SseHub
 }

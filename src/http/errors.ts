@@ -49,6 +49,14 @@ let counter = 0
 /** Request id used in logs and echoed as `x-request-id`. */
 export const requestIdOf = (request: Request) => requestIds.get(request) ?? 'unknown'
 
+/** Routes whose non-JSON body is a file the handler streams to disk itself: the parser leaves it unread. */
+export const streamedBodyRoutes = /^\/api\/v1\/sessions\/[^/]+\/media$/
+
+const isStreamedBody = (request: Request) =>
+  request.method === 'POST' &&
+  !(request.headers.get('content-type') ?? '').startsWith('application/json') &&
+  streamedBodyRoutes.test(new URL(request.url).pathname)
+
 /** Routes that take files (sends with media) accept bodies up to `maxBytes` instead of the general limit. */
 export type UploadLimit = { maxBytes: number; paths: RegExp }
 
@@ -67,6 +75,7 @@ export function errorPlugin(logger: Logger, maxBodyBytes: number, upload?: Uploa
       if (length > limit) throw new AppError('payload_too_large', `request body exceeds ${limit} bytes`, { limit })
     })
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
+      if (isStreamedBody(request)) return {}
       // Multipart is parsed by the routes that take files (their own parse hook); the rest speaks JSON only.
       if (contentType?.startsWith('multipart/form-data') && limitOf(request) > maxBodyBytes) return
       // Bodies are read with a cap (a chunked body has no content-length to check up front); a malformed body

@@ -1,6 +1,6 @@
 // Pieces every route file uses: page query and page schemas, error responses, path-id checks.
 import { t, type TSchema } from 'elysia'
-import type { Principal } from '../auth/capabilities.ts'
+import type { Principal } from '../domain/capability.ts'
 import { clampLimit } from '../domain/page.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { SessionStore } from '../store/sessions.ts'

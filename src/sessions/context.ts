@@ -5,7 +5,7 @@ import { createAuthStateSql } from '../store/auth-state-sql.ts'
 import type { Db } from '../store/db.ts'
 import type { EventStore } from '../store/events.ts'
 import { createSessionAuth } from '../whatsapp/auth-state.ts'
-import { createSealer } from '../whatsapp/sealed.ts'
+import { createSealer } from '../domain/sealer.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
 import { defaultBackoff, type BackoffOptions } from './backoff.ts'
 import { createIngest, type Ingest, type SessionPatch } from './ingest.ts'
@@ -22,6 +22,8 @@ export type SupervisorOptions = {
   waUrl?: string | undefined
   /** The one root key to trust (32 bytes); WhatsApp's own when undefined. Signatures are checked strictly either way. */
   rootKey?: Buffer | undefined
+  /** PEM of an extra CA trusted for WhatsApp media transfers (the simulator's media host); see whatsapp/media-ca.ts. */
+  mediaCa?: string | undefined
   backoff?: Partial<BackoffOptions>
   /** Delay between sessions restored at boot. */
   restoreStaggerMs?: number

@@ -12,6 +12,7 @@ import type { Db } from '../store/db.ts'
 import type { EventStore } from '../store/events.ts'
 import { createGroupSql } from '../store/groups-sql.ts'
 import { createIngestSql, type SessionRow } from '../store/ingest-sql.ts'
+import { createMediaSql, type MediaSql } from '../store/media-sql.ts'
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import { createOutboundQueue, type QueuedSend } from '../store/outbound.ts'
 import type { OutboundContent } from '../domain/outbound.ts'
@@ -25,6 +26,16 @@ import type {
 } from '../whatsapp/records.ts'
 import { applyChatPatch, applyContact, touchChannel } from './ingest-chats.ts'
 import { applyBlock, applyChatDelete, applyGroup, applyParticipants, applyPresence } from './ingest-groups.ts'
+import {
+  applyPollVote,
+  kindsJson,
+  noDownloads,
+  settleMedia,
+  storeExtras,
+  withMediaStatus,
+  type MediaOutcome,
+  type MediaPolicy,
+} from './ingest-media.ts'
 import { applyReaction, applyUpdate } from './ingest-updates.ts'
 
 export type Ingest = ReturnType<typeof createIngest>
@@ -34,26 +45,42 @@ export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'orgId' | 'undecrypta
 export type Tx = {
   sql: ReturnType<typeof createIngestSql>
   groupSql: ReturnType<typeof createGroupSql>
+  media: MediaSql
+  mediaPolicy: MediaPolicy
   sessionId: string
   orgId: string
   now: number
   emit(type: string, data: unknown, dedupeKey?: string): void
+  /** A media download became pending: the download queue is told after commit. */
+  queueMedia(): void
 }
 
 export const toSession = (r: SessionRow): Session => sessionFromRow(r as Parameters<typeof sessionFromRow>[0])
 
-export function createIngest(opts: { db: Db; events: EventStore; clock?: () => number }) {
+export type IngestOptions = {
+  db: Db
+  events: EventStore
+  clock?: () => number
+  /** Which inbound media becomes a pending download (default: none). */
+  mediaPolicy?: MediaPolicy
+  /** Called after a commit that made a media download pending for the session. */
+  onMediaQueued?: (sessionId: string) => void
+}
+
+export function createIngest(opts: IngestOptions) {
   const { db, events } = opts
   const clock = opts.clock ?? Date.now
   const sql = createIngestSql(db)
   const groupSql = createGroupSql(db)
+  const media = createMediaSql(db)
+  const mediaPolicy = opts.mediaPolicy ?? noDownloads
   const queue = createOutboundQueue(db)
   const orgOf = new Map<string, string>()
 
-  /** Runs `work` in one immediate transaction with an event sink; notifies deliverers after commit. */
+  /** Runs `work` in one event-store transaction (deliverers are woken after commit), with the session's context. */
   function inTx<T>(sessionId: string, work: (tx: Tx) => T): T {
-    let appended = 0
-    const run = db.sqlite.transaction(() => {
+    let queued = false
+    const out = events.transaction((append) => {
       let orgId = orgOf.get(sessionId)
       if (!orgId) {
         orgId = sql.sessionById.get(sessionId)?.orgId
@@ -64,17 +91,19 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
       const tx: Tx = {
         sql,
         groupSql,
+        media,
+        mediaPolicy,
         sessionId,
         orgId,
         now,
         emit(type, data, dedupeKey) {
-          if (events.append({ type, orgId, sessionId, data, dedupeKey }, now)) appended++
+          append({ type, orgId, sessionId, data, dedupeKey }, now)
         },
+        queueMedia: () => void (queued = true),
       }
       return work(tx)
     })
-    const out = run.immediate()
-    if (appended) events.committed()
+    if (queued) opts.onMediaQueued?.(sessionId)
     return out
   }
 
@@ -94,6 +123,7 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
         for (const p of b.presences) applyPresence(tx, p)
         for (const jid of b.chatDeletes) applyChatDelete(tx, jid)
         for (const x of b.blocks) applyBlock(tx, x.jid, x.blocked)
+        for (const v of b.pollVotes) applyPollVote(tx, v)
       })
     },
     /**
@@ -208,6 +238,26 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
     storedText(sessionId: string, waId: string, fromMe: boolean): string | null {
       return sql.messageForGet.get(sessionId, waId, fromMe ? 1 : 0)?.body ?? null
     },
+    /** A media download ended (stored, or failed for good): job, message and `message.media` in one commit. */
+    mediaSettled(sessionId: string, pk: number, attempts: number, outcome: MediaOutcome): void {
+      inTx(sessionId, (tx) => settleMedia(tx, pk, attempts, outcome))
+    },
+    /** Due downloads of a session, and when the next one is due. */
+    dueMedia: (sessionId: string, limit: number) => media.due.all(sessionId, clock(), limit),
+    nextMediaAt: (sessionId: string) => media.nextDue.get(sessionId)?.at ?? null,
+    /** A download attempt failed but will be retried (or its path changed after a re-upload); no event. */
+    mediaRetry(pk: number, attempts: number, nextAttemptAt: number, error: string | null, path?: MediaPath) {
+      media.setJob.run(
+        pk,
+        'pending',
+        attempts,
+        nextAttemptAt,
+        error,
+        path?.directPath ?? null,
+        path?.url ?? null,
+        clock(),
+      )
+    },
     sessionRow: (id: string) => sql.sessionById.get(id),
     /** One stored message by its key, for operations on it (react, edit, revoke, forward). */
     message(sessionId: string, chatJid: string, waId: string): Message | null {
@@ -225,6 +275,8 @@ export function createIngest(opts: { db: Db; events: EventStore; clock?: () => n
     runningSessions: () => sql.running.all().map((r) => r.id),
   }
 }
+
+type MediaPath = { directPath: string | null; url: string | null }
 
 function rowOf(tx: Tx, r: MessageRecord) {
   return {
@@ -247,6 +299,7 @@ function rowOf(tx: Tx, r: MessageRecord) {
     error: null,
     edited: 0,
     deleted: 0,
+    ...kindsJson(r),
     timestamp: r.timestamp,
     created_at: tx.now,
   }
@@ -262,16 +315,23 @@ function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
     if (known) r = { ...r, senderJid: r.senderJid ?? known.jid, senderLid: r.senderLid ?? known.lid }
   }
   if (r.mentions.length) r = { ...r, mentionNames: namesOf(tx, r.mentions) }
+  r = withMediaStatus(r, live, tx.mediaPolicy)
   const inserted = tx.sql.insertMessage.get(rowOf(tx, r))
   let row: MessageRow | null = inserted
   if (!inserted) {
     const existing = tx.sql.messageByKey.get(tx.sessionId, r.chatJid, r.waId)
+    if (existing && !r.undecryptable && (existing.type !== 'unknown' || existing.body !== null)) {
+      // Already stored (our own send's echo, a replay): only what the echo adds, such as media keys.
+      if (storeExtras(tx, existing, r, kindsJson(r))) tx.queueMedia()
+      return
+    }
     // A retry that decrypted replaces the CIPHERTEXT placeholder stored under the same key (§3.6 step 4).
-    if (!existing || r.undecryptable || existing.type !== 'unknown' || existing.body !== null) return
+    if (!existing || r.undecryptable) return
     const { created_at: _, ...fields } = rowOf(tx, r)
     row = tx.sql.replaceContent.get({ ...fields, pk: existing.pk })
   }
   if (!row) return
+  if (storeExtras(tx, row, r, null)) tx.queueMedia()
   const chat = r.chatJid
   // History sync fills the stored copy without events: a first link must not replay a year of webhooks.
   if (live) announce(tx, r, messageFromRow(row), channel)

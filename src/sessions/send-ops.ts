@@ -20,8 +20,15 @@ import {
 
 export type { Upload }
 
-/** Fetches a URL for a media source through the egress policy; a refusal is a 400 `validation_error`. */
-export type FetchMedia = (url: string, maxBytes: number) => Promise<ReadableStream<Uint8Array>>
+/**
+ * Fetches a URL for a media source through the egress policy and hands the body (and its content-type) to `into`;
+ * a refusal is a 400 `validation_error` with the reason, a body past `maxBytes` a 413.
+ */
+export type FetchMedia = <T>(
+  url: string,
+  maxBytes: number,
+  into: (body: ReadableStream<Uint8Array>, contentType: string | null) => Promise<T>,
+) => Promise<T>
 
 export type SendOpsDeps = {
   ingest: Ingest
@@ -50,16 +57,19 @@ export function createSendOps(d: SendOpsDeps) {
     const s = ingest.sessionRow(sessionId)
     if (!s) throw notFound('session')
     if (!SENDING.has(s.status) || !s.jid) throw new AppError('session_not_connected', 'session is not connected')
-    const size = ingest.queue.size(sessionId)
-    if (size >= d.queueMax) {
-      const p = d.pacing(sessionId)
-      const retryAfter = Math.max(1, Math.ceil((p.minGapMs + p.jitterMs / 2) / 1000))
-      throw new AppError('rate_limited', `the session's send queue is full (${d.queueMax} waiting)`, {
-        queued: size,
-        retryAfter,
-      })
-    }
     return s
+  }
+
+  /** `rate_limited` when the session's queue is full; checked last, so a bad request still answers its own 4xx. */
+  function room(sessionId: string) {
+    const size = ingest.queue.size(sessionId)
+    if (size < d.queueMax) return
+    const p = d.pacing(sessionId)
+    const retryAfter = Math.max(1, Math.ceil((p.minGapMs + p.jitterMs / 2) / 1000))
+    throw new AppError('rate_limited', `the session's send queue is full (${d.queueMax} waiting)`, {
+      queued: size,
+      retryAfter,
+    })
   }
 
   function target(sessionId: string, chatJid: string, waId: string): { message: Message; key: TargetKey } {
@@ -76,6 +86,7 @@ export function createSendOps(d: SendOpsDeps) {
     store: boolean,
     me: { jid: string | null; lid: string | null },
   ) {
+    room(sessionId)
     const waId = newMessageId(me.jid)
     const record: MessageRecord | null = store ? recordOf(chatJid, waId, content, me, d.clock()) : null
     const message = ingest.accept(sessionId, record, { chatJid, waId, content })
@@ -109,7 +120,11 @@ export function createSendOps(d: SendOpsDeps) {
       } else {
         if (!d.fetchMedia)
           throw new AppError('validation_error', 'url sources are not enabled', { field: `${kind}.url` })
-        file = await d.media.put(await d.fetchMedia(m.url!, d.mediaMaxBytes), d.mediaMaxBytes)
+        const media = d.media
+        ;({ file, declared } = await d.fetchMedia(m.url!, d.mediaMaxBytes, async (body, type) => ({
+          file: await media.put(body, d.mediaMaxBytes),
+          declared: type?.split(';')[0]?.trim() || null,
+        })))
       }
     }
     const head = file.head ?? (await Bun.file(d.media.path(file.sha256)!).slice(0, 4100).bytes())
@@ -167,6 +182,7 @@ export function createSendOps(d: SendOpsDeps) {
       const chatJid = toJid(input.to)
       const quoted = input.quotedMessageId ? ingest.quotable(sessionId, input.quotedMessageId) : null
       if (input.quotedMessageId && !quoted) throw new AppError('not_found', 'quoted message not found')
+      room(sessionId)
       const content: OutboundContent = {
         ...(await contentOf(sessionId, input, upload)),
         quoted,
@@ -250,7 +266,10 @@ function recordOf(
     senderName: null,
     type: typeOf(c.kind),
     body: c.kind === 'text' ? c.text : isMedia ? c.caption : c.kind === 'poll' ? c.name : null,
-    media: isMedia ? { mimetype: c.mimetype, filename: c.filename, size: c.size } : null,
+    // The file is in the media store already: the message holds it (ingest) and serves it at once.
+    media: isMedia
+      ? { mimetype: c.mimetype, filename: c.filename, size: c.size, sha256: c.sha256, status: 'stored' }
+      : null,
     mentions: c.mentions ?? [],
     mentionNames: {},
     quotedId: c.quoted?.waId ?? null,

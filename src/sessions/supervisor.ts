@@ -3,6 +3,7 @@
 // Assembled from parts: `context.ts` (shared state), `lifecycle.ts` (commands under the per-session lock),
 // `connection.ts` (socket wiring, watchdog, close policy), `restore.ts` (boot and shutdown), `operations.ts`
 // (what a connected session does).
+import { trustMediaCa } from '../whatsapp/media-ca.ts'
 import { applyProcessPatches, trustRoot } from '../whatsapp/process-patches.ts'
 import { createContext, type SupervisorOptions } from './context.ts'
 import type { SessionEngine } from './engine.ts'
@@ -23,6 +24,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
   const ctx = createContext(o)
   applyProcessPatches(o.logger)
   const untrust = o.rootKey ? trustRoot(o.rootKey) : null
+  const untrustMedia = o.mediaCa ? trustMediaCa(o.mediaCa) : null
   return {
     start: (id) => lifecycle.start(ctx, id),
     stop: (id) => lifecycle.stop(ctx, id),
@@ -43,6 +45,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     async shutdown() {
       await shutdownAll(ctx)
       untrust?.()
+      untrustMedia?.()
     },
     live(id) {
       const l = ctx.lives.get(id)

@@ -1,5 +1,6 @@
 // `wagate simulator [--port 7000] [--control-port 7001] [--seed-accounts N]`: runs the simulator until SIGINT/SIGTERM.
 // Prints one JSON line on stdout ({wsUrl, controlUrl, rootPublicKey}) for scripts and a human line on stderr.
+import { writeFileSync } from 'node:fs'
 import pino from 'pino'
 import { applyProcessPatches } from '../whatsapp/process-patches.ts'
 import { startSimulator } from './index.ts'
@@ -12,10 +13,12 @@ Options:
   --port N            WebSocket port (default 7000; 0 picks a free one)
   --control-port N    control API port (default 7001; 0 picks a free one)
   --seed-accounts N   create accounts 15550000001… at start (default 0)
+  --media-ca-out F    write the PEM of the media host's CA to file F (also in GET / of the control API)
   --log-level L       pino level for the simulator's log on stderr (default info, or WAGATE_LOG_LEVEL)
   -h, --help          show this help
 
-Point the gateway at it with WAGATE_WA_URL=<wsUrl> and WAGATE_WA_ROOT_KEY=<rootPublicKey>.
+Point the gateway at it with WAGATE_WA_URL=<wsUrl> and WAGATE_WA_ROOT_KEY=<rootPublicKey>, and for media
+WAGATE_WA_MEDIA_CA=<the --media-ca-out file>.
 `
 
 function parsePort(name: string, value: string | undefined, max = 65535): number {
@@ -30,6 +33,7 @@ export async function simulatorCommand(argv: string[], logLevel = 'info'): Promi
   let port = 7000
   let controlPort = 7001
   let seedAccounts = 0
+  let mediaCaOut: string | undefined
   try {
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i]!
@@ -44,6 +48,7 @@ export async function simulatorCommand(argv: string[], logLevel = 'info'): Promi
       else if (flag === '--control-port') controlPort = parsePort('--control-port', value())
       else if (flag === '--log-level') logLevel = value() ?? logLevel
       else if (flag === '--seed-accounts') seedAccounts = parsePort('--seed-accounts', value(), 100_000)
+      else if (flag === '--media-ca-out') mediaCaOut = value() || undefined
       else throw new Error(`unknown option ${arg}`)
     }
   } catch (err) {
@@ -61,9 +66,17 @@ export async function simulatorCommand(argv: string[], logLevel = 'info'): Promi
     process.stderr.write(`wagate simulator: could not start: ${(err as Error).message}\n`)
     return 1
   }
-  process.stdout.write(
-    JSON.stringify({ wsUrl: sim.wsUrl, controlUrl: sim.controlUrl, rootPublicKey: sim.rootPublicKey }) + '\n',
-  )
+  if (mediaCaOut) {
+    try {
+      writeFileSync(mediaCaOut, sim.mediaCa)
+    } catch (err) {
+      process.stderr.write(`wagate simulator: cannot write ${mediaCaOut}: ${(err as Error).message}\n`)
+      await sim.stop()
+      return 1
+    }
+  }
+  const urls = { wsUrl: sim.wsUrl, controlUrl: sim.controlUrl, rootPublicKey: sim.rootPublicKey }
+  process.stdout.write(JSON.stringify(mediaCaOut ? { ...urls, mediaCaFile: mediaCaOut } : urls) + '\n')
   process.stderr.write(
     `wagate simulator: WhatsApp on ${sim.wsUrl}, control API on ${sim.controlUrl}, root key ${sim.rootPublicKey}` +
       (seedAccounts ? `, ${seedAccounts} seed accounts` : '') +

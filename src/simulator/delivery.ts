@@ -9,7 +9,9 @@ import {
   proto,
   type BinaryNode,
 } from '@whiskeysockets/baileys'
+import type { ContentBuilder, ContentInput } from './content.ts'
 import { historySyncMessage } from './history.ts'
+import type { MediaRetries } from './media/retry.ts'
 import {
   messageId,
   nowSeconds,
@@ -20,6 +22,7 @@ import {
   type OutItem,
   type SentMessage,
 } from './network.ts'
+import type { Receiver } from './received.ts'
 import { garbageCiphertext } from './signal-peer.ts'
 
 const DELIVERY_RECEIPT_MS = 50
@@ -31,6 +34,18 @@ function beUInt(buf: Uint8Array | undefined): number {
 }
 
 const messageText = (m: proto.IMessage) => m.conversation ?? m.extendedTextMessage?.text ?? ''
+const REVOKE = proto.Message.ProtocolMessage.Type.REVOKE
+const EDIT = proto.Message.ProtocolMessage.Type.MESSAGE_EDIT
+
+/** The body of POST /accounts/{phone}/messages, validated. */
+export type SendInput = ContentInput & { count?: number; undecryptable?: boolean }
+export type MediaSummary = { sha256: string; size: number }
+
+export interface DeliveryParts {
+  content: ContentBuilder
+  receiver: Receiver
+  retries: MediaRetries
+}
 
 export class Delivery {
   /** Set by the channels module: posts from a channel's owner; returns the server id, or undefined if refused. */
@@ -40,7 +55,10 @@ export class Delivery {
   /** Set by the app-state module: the phone's first messages to a newly linked device (the app-state key share). */
   firstLoginMessages?: (account: Account) => Uint8Array[]
 
-  constructor(private readonly net: Network) {}
+  constructor(
+    private readonly net: Network,
+    private readonly parts: DeliveryParts,
+  ) {}
 
   /** Adds an item to a device's outbox and sends it now if the device is online. */
   enqueue(device: LinkedDevice, item: OutItem): void {
@@ -119,13 +137,17 @@ export class Delivery {
         ;({ type, ciphertext } = await this.seal(item.from, device, item.message))
       }
       const from = item.from
+      const stanzaType = item.stanza?.type ?? 'text'
       const attrs: Record<string, string> = from.sendsAsLid
-        ? { id: item.id, from: from.lid, sender_pn: from.jid, t: String(item.t), type: 'text' }
-        : { id: item.id, from: from.jid, sender_lid: from.lid, t: String(item.t), type: 'text' }
+        ? { id: item.id, from: from.lid, sender_pn: from.jid, t: String(item.t), type: stanzaType }
+        : { id: item.id, from: from.jid, sender_lid: from.lid, t: String(item.t), type: stanzaType }
+      if (item.stanza?.edit) attrs.edit = item.stanza.edit
       if (from !== device.account) attrs.notify = from.name
       if (item.category) attrs.category = item.category
       if (offline) attrs.offline = '1'
-      node = { tag: 'message', attrs, content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }] }
+      const encAttrs: Record<string, string> = { v: '2', type }
+      if (item.stanza?.mediatype) encAttrs.mediatype = item.stanza.mediatype
+      node = { tag: 'message', attrs, content: [{ tag: 'enc', attrs: encAttrs, content: ciphertext }] }
     }
     if (conn.closed || device.conn !== conn) return
     conn.send(node)
@@ -145,27 +167,28 @@ export class Delivery {
     return peer.encrypt(device.addr, message)
   }
 
-  /** The account's phone sends a text to every linked device of `to`; returns the ids (one per message). */
-  sendText(
-    from: Account,
-    to: Account,
-    opts: { text: string; quotedId?: string; count?: number; undecryptable?: boolean },
-  ): Array<{ id: string; timestamp: number }> {
-    const out: Array<{ id: string; timestamp: number }> = []
-    const body = opts.quotedId
-      ? proto.Message.encode({
-          extendedTextMessage: {
-            text: opts.text,
-            contextInfo: { stanzaId: opts.quotedId, participant: to.jid, quotedMessage: { conversation: '' } },
-          },
-        }).finish()
-      : proto.Message.encode({ conversation: opts.text }).finish()
-    const count = opts.count ?? 1
-    for (let i = 0; i < count; i++) {
+  /**
+   * The account's phone sends to every linked device of `to`: `count` messages (default 1) built from `input`, each
+   * with its own id (and, for media, its own media key). `undecryptable` sends garbage ciphertext instead.
+   */
+  send(from: Account, to: Account, input: SendInput): Array<{ id: string; timestamp: number; media?: MediaSummary }> {
+    const out: Array<{ id: string; timestamp: number; media?: MediaSummary }> = []
+    for (let i = 0; i < (input.count ?? 1); i++) {
+      const built = input.undecryptable
+        ? { kind: 'text' as const, message: { conversation: input.text ?? '' }, stanza: { type: 'text' } }
+        : this.parts.content.build(from, to, input)
       const timestamp = Date.now()
       const id = messageId()
-      const sent: SentMessage = { id, to: to.jid, text: opts.text, timestamp, devices: new Map() }
+      const text = built.kind === 'text' ? (input.text ?? '') : ''
+      const sent: SentMessage = { id, to: to.jid, kind: built.kind, text, timestamp, devices: new Map() }
       from.sent.push(sent)
+      if ('poll' in built && built.poll) from.polls.set(id, built.poll)
+      const media = 'media' in built ? built.media : undefined
+      if (media) {
+        const { mediaKey, directPath, retry } = media
+        this.parts.retries.sent.set(id, { mediaKey, directPath, outcome: retry, retries: 0 })
+      }
+      const body = proto.Message.encode(built.message).finish()
       for (const device of to.devices.values()) {
         this.enqueue(device, {
           kind: 'signal',
@@ -173,11 +196,12 @@ export class Delivery {
           from,
           message: body,
           t: Math.floor(timestamp / 1000),
-          undecryptable: opts.undecryptable,
+          undecryptable: input.undecryptable,
+          stanza: built.stanza,
           sent,
         })
       }
-      out.push({ id, timestamp })
+      out.push({ id, timestamp, ...(media ? { media: { sha256: media.sha256, size: media.size } } : {}) })
     }
     return out
   }
@@ -186,6 +210,11 @@ export class Delivery {
   onClientReceipt(conn: Conn, node: BinaryNode): void {
     const device = conn.device
     if (!device) return
+    // A media re-upload request is about a message's media, not its delivery.
+    if (node.tag === 'receipt' && node.attrs.type === 'server-error') {
+      this.parts.retries.handle(conn, node)
+      return
+    }
     const ids = [
       node.attrs.id,
       ...getBinaryNodeChildren(getBinaryNodeChild(node, 'list'), 'item').map((i) => i.attrs.id),
@@ -309,15 +338,16 @@ export class Delivery {
       this.net.log.warn({ err, id, from: device.jid, to: phone.jid }, 'simulated phone could not decrypt')
       return
     }
-    // The sender's own phone gets a DeviceSentMessage copy; it is not something that phone "received".
-    if (msg.deviceSentMessage || msg.protocolMessage || phone === device.account) return
-    const text = messageText(msg)
+    // The sender's own phone gets a DeviceSentMessage copy; it is not something that phone "received". Of the
+    // protocol messages only revokes and edits are something a user sees.
+    const p = msg.protocolMessage
+    const visible = !p || p.type === REVOKE || p.type === EDIT
+    if (msg.deviceSentMessage || !visible || phone === device.account) return
     phone.inbox.push({
       id,
       from: device.account.jid,
-      text,
       timestamp: Number(node.attrs.t ?? t) * 1000 || Date.now(),
-      quotedId: msg.extendedTextMessage?.contextInfo?.stanzaId ?? null,
+      ...this.parts.receiver.describe(phone, device.account, id, msg),
     })
   }
 

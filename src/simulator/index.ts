@@ -1,17 +1,22 @@
 // `startSimulator()`: a local WhatsApp network on 127.0.0.1 that the real Baileys connects to through its
 // `waWebSocketUrl`, plus the JSON control API that scripts it. See control/ for the API, pki.ts for the trust root.
 import pino, { type Logger } from 'pino'
+import { AppState } from './app-state.ts'
 import { Channels } from './channels.ts'
 import { Contacts } from './contacts.ts'
+import { ContentBuilder } from './content.ts'
 import { serveControl, type ControlServer } from './control/index.ts'
 import type { SimContext } from './context.ts'
 import { Delivery } from './delivery.ts'
 import { Faults } from './faults.ts'
 import { GroupMessages } from './group-messages.ts'
 import { Groups } from './groups.ts'
+import { MediaHost } from './media/host.ts'
+import { MediaRetries } from './media/retry.ts'
 import { Network } from './network.ts'
 import { Pairing } from './pairing.ts'
 import { createPki } from './pki.ts'
+import { Receiver } from './received.ts'
 import { WaServer } from './server.ts'
 
 export interface SimulatorOptions {
@@ -27,13 +32,20 @@ export interface Simulator {
   controlUrl: string
   /** Base64 of the 32-byte Curve25519 root key (no 0x05 prefix): give it to trustRoot() / WAGATE_WA_ROOT_KEY. */
   rootPublicKey: string
+  /**
+   * PEM of the X.509 CA that signs the HTTPS media host's certificate: give it to trustMediaCa() (src/whatsapp/
+   * media-ca.ts) / WAGATE_WA_MEDIA_CA. Generated on first read or first media use (~0.4 s of RSA key generation).
+   */
+  readonly mediaCa: string
   stop(): Promise<void>
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const log = opts.logger ?? pino({ level: 'silent' })
   const net = new Network(log)
-  const delivery = new Delivery(net)
+  const media = new MediaHost(log)
+  const retries = new MediaRetries(media, log)
+  const delivery = new Delivery(net, { content: new ContentBuilder(media), receiver: new Receiver(media), retries })
   let wa: WaServer | undefined
   const contacts = new Contacts(net, delivery)
   const groups = new Groups(net, delivery, contacts)
@@ -44,9 +56,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     groups,
     groupMessages: new GroupMessages(net, delivery, groups),
     contacts,
+    appState: new AppState(net, delivery),
     pairing: new Pairing(net),
     faults: new Faults(),
     pki: createPki(),
+    media,
+    retries,
     log,
     markReady: (id) => wa?.markReady(id),
   }
@@ -55,7 +70,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const rootPublicKey = ctx.pki.root.pub.toString('base64')
   let control: ControlServer
   try {
-    control = serveControl(ctx, () => ({ wsUrl, rootPublicKey }), opts.controlPort ?? 0)
+    control = serveControl(ctx, () => ({ wsUrl, rootPublicKey, mediaCa: media.caPem }), opts.controlPort ?? 0)
   } catch (err) {
     await wa.stop()
     throw err
@@ -68,10 +83,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     wsUrl,
     controlUrl: control.url,
     rootPublicKey,
+    get mediaCa() {
+      return media.caPem
+    },
     async stop() {
       if (stopped) return
       stopped = true
-      await Promise.all([wa.stop(), control.stop()])
+      await Promise.all([wa.stop(), control.stop(), media.stop()])
     },
   }
 }

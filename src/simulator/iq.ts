@@ -131,14 +131,11 @@ export class IqHandler {
         return this.ctx.contacts.pictureIq(node)
       case 'w:g2':
         return groupIq(this.ctx.groups, conn, node)
-      case 'w:sync:app:state': {
-        const sync = getBinaryNodeChild(node, 'sync')
-        const collections = getBinaryNodeChildren(sync, 'collection').map((c) => ({
-          tag: 'collection',
-          attrs: { name: c.attrs.name ?? '', version: c.attrs.version ?? '0' },
-        }))
-        return [{ tag: 'sync', attrs: {}, content: collections }]
-      }
+      case 'w:sync:app:state':
+        return this.ctx.appState.iq(conn, node)
+      case 'w:m':
+        // Always answered: one failed media_conn breaks a Baileys socket's uploads until it ends.
+        return getBinaryNodeChild(node, 'media_conn') ? this.ctx.media.mediaConn() : undefined
       case 'w:mex':
         return this.ctx.channels.mex(device?.account, node)
       case 'newsletter':

@@ -5,6 +5,7 @@ import { jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { ProtocolAddress, SignalPeer, type Bundle } from './signal-peer.ts'
 import type { HistoryInput } from './history.ts'
+import type { PollRecord } from './poll.ts'
 
 export type ReceiptMode = 'none' | 'delivered' | 'read'
 export type DeliveryState = 'queued' | 'delivered' | 'receipted'
@@ -34,6 +35,8 @@ export type OutItem =
       t: number
       category?: string
       undecryptable?: boolean
+      /** `<message type>` (default text), `mediatype` on its `<enc>`, `edit` (1 edit, 7 revoke). */
+      stanza?: { type: string; mediatype?: string; edit?: string }
       sent?: SentMessage
       sentOnConn?: number
       retries?: number
@@ -70,17 +73,25 @@ export interface LinkedDevice {
   chain: Promise<void>
 }
 
-export interface InboxMessage {
-  id: string
-  from: string
-  text: string
-  timestamp: number
+/** What a phone made of a message it received (`received.ts`): kind, text or the kind's details, context. */
+export interface InboxContent {
+  /** text, image, video, audio, document, sticker, location, contacts, poll, pollVote, reaction, edit, revoke, other */
+  kind: string
+  /** The text of a text message; null for other kinds. */
+  text: string | null
   quotedId: string | null
+  forwarded: boolean
+  mentions: string[]
+  [detail: string]: unknown
 }
+
+/** A message a phone received, decrypted (GET /accounts/{phone}/messages). */
+export type InboxMessage = { id: string; from: string; timestamp: number } & InboxContent
 
 export interface SentMessage {
   id: string
   to: string
+  kind: string
   text: string
   timestamp: number
   devices: Map<string, DeliveryState>
@@ -99,6 +110,8 @@ export interface Account {
   nextKeyIndex: number
   inbox: InboxMessage[]
   sent: SentMessage[]
+  /** Polls this phone created or received, by message id. */
+  polls: Map<string, PollRecord>
   history?: HistoryInput
   /** Messages to linked devices come from the account's LID (with `sender_pn`), as WhatsApp does for some contacts. */
   sendsAsLid?: boolean
@@ -155,6 +168,7 @@ export class Network {
       nextKeyIndex: 1,
       inbox: [],
       sent: [],
+      polls: new Map(),
       history: input.history,
     }
     this.accounts.set(account.phone, account)

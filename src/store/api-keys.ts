@@ -1,7 +1,7 @@
 // API keys repository: rows hold the prefix and the secret's hash, never the key.
 import { ulid } from 'ulid'
-import type { Capability } from '../auth/capabilities.ts'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { Capability } from '../domain/capability.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 

@@ -1,6 +1,6 @@
 // Channels repository (read side): the session's known channels, oldest known first.
 import type { Channel } from '../domain/channel.ts'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 

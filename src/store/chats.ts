@@ -1,6 +1,6 @@
 // Chats repository (read side): the display-ordered listing and single-chat lookup.
 import type { Chat, ChatType } from '../domain/chat.ts'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 

@@ -1,6 +1,6 @@
 // Contacts repository (read side): one person per row, found by PN or LID JID, paged by id.
 import { phoneOf, type Contact } from '../domain/contact.ts'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 

@@ -1,7 +1,9 @@
 // Webhook deliveries repository: one row per (webhook, event), claimed by the dispatcher, every attempt logged.
 import { ulid } from 'ulid'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { NewEvent } from '../domain/event.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
+import type { EventStore } from './events.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 
 export type DeliveryStatus = 'pending' | 'sending' | 'succeeded' | 'failed'
@@ -99,7 +101,8 @@ export type FanoutEvent = { seq: number; id: string; type: string; sessionId: st
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>
 
-export function createDeliveryStore(db: Db, codec: CursorCodec) {
+/** `events` is the outbox: deliveries made here outside fan-out append to it and wake its listeners. */
+export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventStore) {
   const { sqlite } = db
   const insert = sqlite.query<Row, [string, string, number, string, string, string | null, number, number, number]>(
     `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
@@ -179,8 +182,15 @@ export function createDeliveryStore(db: Db, codec: CursorCodec) {
         })
         .immediate()
     },
-    /** Inserts one delivery directly (`:test`, `:redeliver`); call inside the event's transaction if any. */
+    /** Inserts one delivery directly, for fixtures; call inside the event's transaction. Wakes nobody. */
     create: (webhookId: string, e: FanoutEvent, now = Date.now()) => delivery(add(webhookId, e, now)),
+    /**
+     * Appends `event` and queues it for this one webhook only (`:test`), in one transaction that wakes the
+     * deliverers; returns the delivery.
+     */
+    deliverToOne(webhookId: string, event: NewEvent, now = Date.now()): Delivery {
+      return events.transaction((append) => delivery(add(webhookId, append(event, now)!, now)))
+    },
     /** Claims up to `limit` due deliveries of a webhook, oldest due first, marking them `sending`. */
     claim(webhookId: string, limit: number, now = Date.now()): Job[] {
       const rows = sqlite
@@ -229,12 +239,14 @@ export function createDeliveryStore(db: Db, codec: CursorCodec) {
         : pageAll.all(webhookId, before, q.limit + 1)
       return toPage(codec, listing, rows, q.limit, (r) => [r.pk], delivery)
     },
-    /** A fresh delivery of the same event (same webhook-id), with a new retry budget. */
+    /** A fresh delivery of the same event (same webhook-id), with a new retry budget; wakes the deliverers. */
     redeliver(webhookId: string, id: string, now = Date.now()): Delivery | null {
       const r = byId.get(webhookId, id)
       if (!r) return null
       const e = { seq: r.event_seq, id: r.event_id, type: r.event_type, sessionId: r.session_id }
-      return delivery(add(webhookId, e, now))
+      const made = delivery(add(webhookId, e, now))
+      events.committed()
+      return made
     },
     /** Deletes finished deliveries created before `before`; returns how many went. */
     prune(before: number, chunk = 5000): number {

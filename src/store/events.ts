@@ -35,10 +35,12 @@ const CHUNK = 1000
 
 export type EventStore = ReturnType<typeof createEventStore>
 
+/** Appends an event inside the current transaction; null when its dedupe key was already used (a replay). */
+export type Append = (e: NewEvent, now?: number) => StoredEvent | null
+
 /**
- * Appends are synchronous and meant to run inside the transaction that changes state, so an event
- * exists exactly when its change does. After the transaction commits, call `committed()` so
- * deliverers (webhooks, SSE) wake up.
+ * Appends are synchronous and run inside the transaction that changes state, so an event exists exactly when
+ * its change does. `transaction()` is the way to do that: it commits, then wakes deliverers (webhooks, SSE).
  */
 export function createEventStore(db: Db) {
   const { sqlite } = db
@@ -56,19 +58,37 @@ export function createEventStore(db: Db) {
   )
   const listeners = new Set<() => void>()
 
+  const append: Append = (e, now = Date.now()) => {
+    const id = `evt_${ulid(now)}`
+    const data = JSON.stringify(e.data ?? null)
+    const row = insert.get(id, e.type, now, e.orgId, e.sessionId, data, e.dedupeKey ?? null)
+    if (!row) return null
+    return { seq: row.seq, id, type: e.type, createdAt: now, orgId: e.orgId, sessionId: e.sessionId, data: e.data }
+  }
+  const committed = () => {
+    for (const l of listeners) l()
+  }
+
   return {
     /** Appends one event; returns null when its dedupe key was already used (a replay). */
-    append(e: NewEvent, now = Date.now()): StoredEvent | null {
-      const id = `evt_${ulid(now)}`
-      const data = JSON.stringify(e.data ?? null)
-      const row = insert.get(id, e.type, now, e.orgId, e.sessionId, data, e.dedupeKey ?? null)
-      if (!row) return null
-      return { seq: row.seq, id, type: e.type, createdAt: now, orgId: e.orgId, sessionId: e.sessionId, data: e.data }
+    append,
+    /**
+     * Runs `work` in one immediate transaction, giving it `append`; after the commit, wakes subscribers when
+     * anything was appended. State changes that raise events go through here, so none forgets the wake-up.
+     */
+    transaction<T>(work: (append: Append) => T): T {
+      let appended = 0
+      const counted: Append = (e, now) => {
+        const stored = append(e, now)
+        if (stored) appended++
+        return stored
+      }
+      const out = sqlite.transaction(() => work(counted)).immediate()
+      if (appended) committed()
+      return out
     },
-    /** Tells subscribers that new events were committed. */
-    committed() {
-      for (const l of listeners) l()
-    },
+    /** Tells subscribers that new events were committed (for changes that add deliveries but no event). */
+    committed,
     /** Subscribes to commit notifications; returns the unsubscribe function. */
     onCommitted(listener: () => void) {
       listeners.add(listener)

@@ -1,5 +1,5 @@
 // Groups repository (read side): stored group metadata with members, paged by id.
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { CursorCodec } from './cursor.ts'
 import { phoneOf } from '../domain/contact.ts'
 import type { Group, GroupAdmin, GroupParticipant } from '../domain/group.ts'
 import type { Db } from './db.ts'

@@ -1,5 +1,6 @@
 // Builds every repository over one database.
-import { createCursorCodec } from '../domain/cursor.ts'
+import { createSealer } from '../domain/sealer.ts'
+import { createCursorCodec, cursorKeyOf } from './cursor.ts'
 import { createApiKeyStore } from './api-keys.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'
@@ -9,6 +10,7 @@ import { createDeliveryStore } from './deliveries.ts'
 import { createEventStore } from './events.ts'
 import { createGroupStore } from './groups.ts'
 import { createIdempotencyStore } from './idempotency.ts'
+import { createMediaRepo } from './media.ts'
 import { createMessageStore } from './messages.ts'
 import { createOrgStore } from './orgs.ts'
 import { createSessionStore } from './sessions.ts'
@@ -16,9 +18,10 @@ import { createWebhookStore } from './webhooks.ts'
 
 export type Stores = ReturnType<typeof createStores>
 
-/** `cursorKey` signs pagination cursors (derived from the data dir's secret key in production). */
-export function createStores(db: Db, cursorKey: Uint8Array) {
-  const codec = createCursorCodec(cursorKey)
+/** `secretKey` (the data dir's 32-byte key) seals secrets at rest; a key derived from it signs pagination cursors. */
+export function createStores(db: Db, secretKey: Uint8Array) {
+  const codec = createCursorCodec(cursorKeyOf(secretKey))
+  const events = createEventStore(db)
   return {
     db,
     codec,
@@ -30,9 +33,10 @@ export function createStores(db: Db, cursorKey: Uint8Array) {
     channels: createChannelStore(db, codec),
     groups: createGroupStore(db, codec),
     contacts: createContactStore(db, codec),
-    events: createEventStore(db),
+    events,
     idempotency: createIdempotencyStore(db),
-    webhooks: createWebhookStore(db, codec, cursorKey),
-    deliveries: createDeliveryStore(db, codec),
+    media: createMediaRepo(db),
+    webhooks: createWebhookStore(db, codec, createSealer(secretKey)),
+    deliveries: createDeliveryStore(db, codec, events),
   }
 }

@@ -37,9 +37,11 @@ export function createIngestSql(db: Db) {
   const q = db.sqlite.query.bind(db.sqlite)
   const insertMessage = q<MessageRow, [NewMessageRow]>(
     `INSERT INTO messages (session_id, chat_jid, wa_id, server_id, from_me, sender_jid, sender_lid, sender_name, type,
-       body, media, mentions, mention_names, quoted_id, status, ack_level, error, edited, deleted, timestamp, created_at)
+       body, media, mentions, mention_names, quoted_id, status, ack_level, error, edited, deleted, location, contacts, poll,
+       timestamp, created_at)
      VALUES ($session_id, $chat_jid, $wa_id, $server_id, $from_me, $sender_jid, $sender_lid, $sender_name, $type, $body,
-       $media, $mentions, $mention_names, $quoted_id, $status, $ack_level, $error, $edited, $deleted, $timestamp, $created_at)
+       $media, $mentions, $mention_names, $quoted_id, $status, $ack_level, $error, $edited, $deleted, $location, $contacts,
+       $poll, $timestamp, $created_at)
      ON CONFLICT DO NOTHING RETURNING ${messageColumns}`,
   )
   const messageByKey = q<MessageRow & { server_id: number | null }, [string, string, string]>(
@@ -53,7 +55,7 @@ export function createIngestSql(db: Db) {
   )
   const replaceContent = q<MessageRow, [Omit<NewMessageRow, 'created_at'> & { pk: number }]>(
     `UPDATE messages SET type = $type, body = $body, media = $media, mentions = $mentions, mention_names = $mention_names,
-       quoted_id = $quoted_id, sender_name = coalesce($sender_name, sender_name) WHERE pk = $pk RETURNING ${messageColumns}`,
+       quoted_id = $quoted_id, location = $location, contacts = $contacts, poll = $poll, sender_name = coalesce($sender_name, sender_name) WHERE pk = $pk RETURNING ${messageColumns}`,
   )
   const setMessage = q<MessageRow, [number, string, number, string | null, string | null, number, number, string]>(
     `UPDATE messages SET status = ?2, ack_level = ?3, error = coalesce(?4, error), body = coalesce(?5, body),

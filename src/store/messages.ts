@@ -1,6 +1,15 @@
 // Messages repository (read side): a chat's or channel's messages, newest first.
-import type { CursorCodec } from '../domain/cursor.ts'
-import type { Media, Message, MessageStatus, MessageType } from '../domain/message.ts'
+import type { CursorCodec } from './cursor.ts'
+import {
+  mediaUrlOf,
+  type ContactCard,
+  type Location,
+  type MediaInfo,
+  type Message,
+  type MessageStatus,
+  type MessageType,
+  type Poll,
+} from '../domain/message.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 
@@ -24,13 +33,28 @@ export type MessageRow = {
   error: string | null
   edited: number
   deleted: number
+  location: string | null
+  contacts: string | null
+  poll: string | null
   timestamp: number
   created_at: number
 }
 
 export const messageColumns =
   'pk, session_id, chat_jid, wa_id, from_me, sender_jid, sender_lid, sender_name, type, body, media, mentions, ' +
-  'mention_names, quoted_id, status, ack_level, error, edited, deleted, timestamp, created_at'
+  'mention_names, quoted_id, status, ack_level, error, edited, deleted, location, contacts, poll, timestamp, created_at'
+
+/** The stored media JSON as the API serves it; rows stored before media downloads existed read as `skipped`. */
+function mediaOf(r: MessageRow) {
+  if (r.media === null) return null
+  const m = JSON.parse(r.media) as MediaInfo
+  return {
+    ...m,
+    sha256: m.sha256 ?? null,
+    status: m.status ?? 'skipped',
+    url: mediaUrlOf(r.session_id, r.chat_jid, r.wa_id),
+  }
+}
 
 export const messageFromRow = (r: MessageRow): Message => ({
   id: r.wa_id,
@@ -45,7 +69,10 @@ export const messageFromRow = (r: MessageRow): Message => ({
   type: r.type as MessageType,
   body: r.body,
   hasMedia: r.media !== null,
-  media: r.media === null ? null : (JSON.parse(r.media) as Media),
+  media: mediaOf(r),
+  ...(r.location === null ? {} : { location: JSON.parse(r.location) as Location }),
+  ...(r.contacts === null ? {} : { contacts: JSON.parse(r.contacts) as ContactCard[] }),
+  ...(r.poll === null ? {} : { poll: JSON.parse(r.poll) as Poll }),
   mentions: JSON.parse(r.mentions) as string[],
   mentionNames: JSON.parse(r.mention_names) as Record<string, string>,
   quotedMessageId: r.quoted_id,

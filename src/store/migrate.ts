@@ -29,6 +29,8 @@ export function migrate(sqlite: Database): MigrationResult {
 
 /** True when every embedded migration has been applied (used by /readyz). */
 export function migrationsApplied(sqlite: Database): boolean {
-  const row = sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM wagate_migrations').get()
+  const row = sqlite
+    .query<{ n: number }, []>("SELECT count(*) AS n FROM wagate_migrations WHERE name NOT LIKE 'data/%'")
+    .get()
   return (row?.n ?? 0) >= migrations.length
 }

@@ -1,5 +1,5 @@
 // Keyset paging shared by the repositories: fetch limit + 1 rows, serve limit, cursor from the last one.
-import type { CursorCodec, CursorValue } from '../domain/cursor.ts'
+import type { CursorCodec, CursorValue } from './cursor.ts'
 import type { Page } from '../domain/page.ts'
 
 export type PageQuery = { limit: number; cursor?: string }

@@ -1,7 +1,7 @@
 // Sessions repository: org-scoped CRUD for the API, status writes for the supervisor.
 import { and, eq } from 'drizzle-orm'
 import { ulid } from 'ulid'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Session, SessionStatus } from '../domain/session.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'

@@ -1,8 +1,8 @@
-// Webhooks repository: endpoints of an organisation, their signing secrets (AES-256-GCM encrypted at rest)
+// Webhooks repository: endpoints of an organisation, their signing secrets (sealed at rest, bound to the row)
 // and fan-out high-water mark.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import { ulid } from 'ulid'
-import type { CursorCodec } from '../domain/cursor.ts'
+import type { Sealer } from '../domain/sealer.ts'
+import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 
@@ -45,25 +45,8 @@ export type WebhookTarget = WebhookInfo & {
   hwm: number
 }
 
-/** Seals secrets as `v1.<iv>.<tag>.<ciphertext>` (base64url) under a key derived from `key`. */
-function secretBox(key: Uint8Array) {
-  const k = createHmac('sha256', key).update('wagate webhook secrets').digest()
-  return {
-    seal(secret: string): string {
-      const iv = randomBytes(12)
-      const c = createCipheriv('aes-256-gcm', k, iv)
-      const ct = Buffer.concat([c.update(secret, 'utf8'), c.final()])
-      return ['v1', ...[iv, c.getAuthTag(), ct].map((b) => b.toString('base64url'))].join('.')
-    },
-    open(sealed: string): string {
-      const [v, iv, tag, ct] = sealed.split('.')
-      if (v !== 'v1' || !iv || !tag || !ct) throw new Error('unreadable webhook secret')
-      const d = createDecipheriv('aes-256-gcm', k, Buffer.from(iv, 'base64url'))
-      d.setAuthTag(Buffer.from(tag, 'base64url'))
-      return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8')
-    },
-  }
-}
+/** Associated data of a webhook's signing secrets: both columns of one row share it (rotation moves one to the other). */
+export const secretAad = (webhookId: string) => `webhook-secret:${webhookId}`
 
 const info = (r: Row): WebhookInfo => ({
   id: r.id,
@@ -79,13 +62,6 @@ const info = (r: Row): WebhookInfo => ({
   updatedAt: r.updated_at,
 })
 
-const target = (r: Row): WebhookTarget => ({
-  ...info(r),
-  secret: r.secret,
-  previousSecret: r.previous_secret,
-  hwm: r.hwm,
-})
-
 export type WebhookInput = {
   url: string
   events: string[]
@@ -96,14 +72,13 @@ export type WebhookInput = {
 
 export type WebhookStore = ReturnType<typeof createWebhookStore>
 
-/** `key` (32 bytes, derived from the server's secret key) encrypts the signing secrets at rest. */
-export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) {
+/** `sealer` seals the signing secrets at rest, each bound to its webhook's id. */
+export function createWebhookStore(db: Db, codec: CursorCodec, sealer: Sealer) {
   const { sqlite } = db
-  const box = secretBox(key)
   const target = (r: Row): WebhookTarget => ({
     ...info(r),
-    secret: box.open(r.secret),
-    previousSecret: r.previous_secret ? box.open(r.previous_secret) : null,
+    secret: sealer.openText(r.secret, secretAad(r.id)),
+    previousSecret: r.previous_secret ? sealer.openText(r.previous_secret, secretAad(r.id)) : null,
     hwm: r.hwm,
   })
   const head = sqlite.query<{ seq: number | null }, []>('SELECT max(seq) AS seq FROM events')
@@ -134,6 +109,7 @@ export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) 
     'UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?',
   )
   const enabled = sqlite.query<Row, []>('SELECT * FROM webhooks WHERE enabled = 1')
+  const count = sqlite.query<{ n: number }, [string]>('SELECT count(*) AS n FROM webhooks WHERE org_id = ?')
   const listeners = new Set<() => void>()
   const changed = () => {
     for (const l of listeners) l()
@@ -147,15 +123,16 @@ export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) 
     /** Creates a webhook that receives events committed from now on; `secret` is stored encrypted. */
     create(orgId: string, input: WebhookInput, secret: string): WebhookInfo {
       const now = Date.now()
+      const id = `wh_${ulid(now)}`
       const r = insert.get(
-        `wh_${ulid(now)}`,
+        id,
         orgId,
         input.url,
         JSON.stringify(input.events),
         input.sessionIds ? JSON.stringify(input.sessionIds) : null,
         input.enabled === false ? 0 : 1,
         input.description ?? null,
-        box.seal(secret),
+        sealer.sealText(secret, secretAad(id)),
         head.get()?.seq ?? 0,
         now,
         now,
@@ -163,6 +140,8 @@ export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) 
       changed()
       return info(r)
     },
+    /** Webhooks of the organisation (the per-organisation cap). */
+    count: (orgId: string) => count.get(orgId)?.n ?? 0,
     get: (orgId: string, id: string): WebhookInfo | null => {
       const r = own(orgId, id)
       return r ? info(r) : null
@@ -203,7 +182,7 @@ export function createWebhookStore(db: Db, codec: CursorCodec, key: Uint8Array) 
     /** Replaces the secret; the old one keeps signing until `graceUntil`. */
     rotate(orgId: string, id: string, secret: string, graceUntil: number): WebhookInfo | null {
       if (!own(orgId, id)) return null
-      const r = rotate.get(box.seal(secret), graceUntil, Date.now(), id)!
+      const r = rotate.get(sealer.sealText(secret, secretAad(id)), graceUntil, Date.now(), id)!
       changed()
       return info(r)
     },

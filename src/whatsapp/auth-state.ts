@@ -13,7 +13,7 @@ import {
 } from '@whiskeysockets/baileys'
 import type { Logger } from '../log.ts'
 import type { AuthStateSql } from '../store/auth-state-sql.ts'
-import type { Sealer } from './sealed.ts'
+import type { Sealer } from '../domain/sealer.ts'
 
 const CREDS = 'creds'
 

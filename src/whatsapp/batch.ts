@@ -16,6 +16,7 @@ import {
   messageRecord,
   messageUpdate,
   pnAndLid,
+  pollVoteRecord,
   reactionRecord,
   receiptUpdate,
   type Me,
@@ -110,6 +111,8 @@ function addMessages(b: Batch, messages: BaileysEventMap['messages.upsert']['mes
     b.lidMappings.push(...mappingsOfKey(m.key))
     const record = messageRecord(m, me)
     if (record) b.messages.push({ record, live })
+    const vote = live ? pollVoteRecord(m, me) : null
+    if (vote) b.pollVotes.push(vote)
     if (record && live) addMerged(b, m)
   }
 }

@@ -17,7 +17,15 @@ import {
 import { chatTypeOf } from '../domain/chat.ts'
 import { statusByAck, type MessageStatus } from '../domain/message.ts'
 import { contentOf } from './content.ts'
-import type { ChatPatch, ContactRecord, LidMapping, MessageRecord, MessageUpdate, ReactionRecord } from './records.ts'
+import type {
+  ChatPatch,
+  ContactRecord,
+  LidMapping,
+  MessageRecord,
+  MessageUpdate,
+  PollVoteRecord,
+  ReactionRecord,
+} from './records.ts'
 
 /** Who we are: to fill the sender of our own messages. */
 export type Me = { jid: string | null; lid: string | null }
@@ -90,6 +98,10 @@ export function messageRecord(msg: WAMessage, me: Me): MessageRecord | null {
     type: content?.type ?? (undecryptable ? 'unknown' : 'system'),
     body: content?.body ?? (undecryptable ? null : stubBody(msg)),
     media: content?.media ?? null,
+    mediaSource: content?.mediaSource ?? null,
+    location: content?.location ?? null,
+    contacts: content?.contacts ?? null,
+    poll: content?.poll ?? null,
     mentions: content?.mentions ?? [],
     mentionNames: {},
     quotedId: content?.quotedId ?? null,
@@ -187,4 +199,16 @@ export function reactionRecord(e: BaileysEventMap['messages.reaction'][number]):
     text: reaction.text ?? '',
     timestamp: num(reaction.senderTimestampMs as Num) ?? 0, // already ms
   }
+}
+
+/** An encrypted poll vote carried by a message (`pollUpdateMessage`), or null. `msg` is already cleaned. */
+export function pollVoteRecord(msg: WAMessage, me: Me): PollVoteRecord | null {
+  const update = normalizeMessageContent(msg.message)?.pollUpdateMessage
+  const target = update?.pollCreationMessageKey
+  const vote = update?.vote
+  if (!update || !msg.key?.remoteJid || !target?.id || !vote?.encPayload || !vote.encIv) return null
+  const chatJid = chatJidOf(msg.key)
+  const voter = senderOf(msg.key, chatJid, me)
+  const ts = num(update.senderTimestampMs as Num) ?? toMs(num(msg.messageTimestamp as Num) ?? 0)
+  return { chatJid, pollWaId: target.id, voter, encPayload: vote.encPayload, encIv: vote.encIv, timestamp: ts }
 }

@@ -1,5 +1,5 @@
 // Baileys-free records that normalize produces and ingest stores; the boundary types of src/whatsapp/.
-import type { Media, MessageStatus, MessageType } from '../domain/message.ts'
+import type { ContactCard, Location, MediaInfo, MessageStatus, MessageType } from '../domain/message.ts'
 import type { ChatType } from '../domain/chat.ts'
 
 /** One message as stored: identity, sender (both PN and LID when known), content and ack. */
@@ -14,7 +14,12 @@ export type MessageRecord = {
   senderName: string | null
   type: MessageType
   body: string | null
-  media: Media | null
+  media: MediaInfo | null
+  /** What downloading the media later needs (stored, never served). */
+  mediaSource?: MediaSource | null
+  location?: Location | null
+  contacts?: ContactCard[] | null
+  poll?: PollRecord | null
   mentions: string[]
   mentionNames: Record<string, string>
   quotedId: string | null
@@ -23,6 +28,35 @@ export type MessageRecord = {
   timestamp: number
   /** A Signal decryption failure placeholder (CIPHERTEXT stub); real content may replace it later. */
   undecryptable: boolean
+}
+
+/** WhatsApp's download coordinates of a media message: the key decrypts, the hashes verify. */
+export type MediaSource = {
+  /** Baileys' media type: image, video, ptv, audio, ptt, document, sticker. */
+  kind: string
+  mediaKey: Uint8Array | null
+  directPath: string | null
+  url: string | null
+  /** Hex SHA-256 of the plaintext / of the encrypted file. */
+  fileSha256: string | null
+  fileEncSha256: string | null
+  size: number | null
+}
+
+/** A poll as created: option names in order and the secret its votes are encrypted under. */
+export type PollRecord = { name: string; selectableCount: number; options: string[]; secret: Uint8Array | null }
+
+/** An encrypted poll vote; decrypted at ingest with the poll's stored secret. */
+export type PollVoteRecord = {
+  chatJid: string
+  /** The poll message's id. */
+  pollWaId: string
+  /** The voter's JIDs (PN and/or LID); the vote is encrypted under one of them. */
+  voter: { pn: string | null; lid: string | null }
+  encPayload: Uint8Array
+  encIv: Uint8Array
+  /** Epoch ms the vote was cast. */
+  timestamp: number
 }
 
 /** A change to a chat. Unread is either a delta (new messages) or a reset (read on another device, history). */
@@ -121,6 +155,7 @@ export type Batch = {
   contacts: ContactRecord[]
   updates: MessageUpdate[]
   reactions: ReactionRecord[]
+  pollVotes: PollVoteRecord[]
   lidMappings: LidMapping[]
   groups: GroupRecord[]
   participants: GroupParticipantsChange[]
@@ -137,6 +172,7 @@ export const emptyBatch = (): Batch => ({
   contacts: [],
   updates: [],
   reactions: [],
+  pollVotes: [],
   lidMappings: [],
   groups: [],
   participants: [],

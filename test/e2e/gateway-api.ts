@@ -2,10 +2,11 @@
 import { randomBytes } from 'node:crypto'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
-import { capabilities } from '../../src/auth/capabilities.ts'
+import { capabilities } from '../../src/domain/capability.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger } from '../../src/log.ts'
 import { createStores } from '../../src/store/index.ts'
+import { loopbackEgress } from '../helpers/lookup.ts'
 import type { Harness } from './sessions-harness.ts'
 
 export type GatewayApi = ReturnType<typeof gatewayApi>
@@ -25,6 +26,7 @@ export function gatewayApi(h: Harness, sid: string) {
     authenticate,
     logger,
     version: 'e2e',
+    egress: loopbackEgress(),
     maxBodyBytes: 1 << 20,
     docs: false,
   })

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/log.ts'
 import { createAuthStateSql } from '../../src/store/auth-state-sql.ts'
 import { createSessionAuth } from '../../src/whatsapp/auth-state.ts'
 import type { Batch } from '../../src/whatsapp/records.ts'
-import { createSealer } from '../../src/whatsapp/sealed.ts'
+import { createSealer } from '../../src/domain/sealer.ts'
 import { createRetryCache, openSocket } from '../../src/whatsapp/socket.ts'
 import { startHarness, waitFor, type Harness } from './sessions-harness.ts'
 

@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ulid } from 'ulid'
 import { createLogger, type Logger } from '../../src/log.ts'
-import { createOutboundFiles } from '../../src/media/outbound-files.ts'
+import { mediaFilesOf } from '../../src/media/files.ts'
+import { openMediaStore } from '../../src/media/store.ts'
 import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/sessions/supervisor.ts'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createEventStore } from '../../src/store/events.ts'
+import { createMediaRepo } from '../../src/store/media.ts'
 import { orgs, sessions } from '../../src/store/schema.ts'
 import { simControl } from '../helpers/sim-control.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -35,6 +37,8 @@ export async function startHarness(
   const secretKey = opts.secretKey ?? randomBytes(32)
   const db: Db = openDb(join(dir, 'wagate.db'))
   const events = createEventStore(db)
+  const mediaRepo = createMediaRepo(db)
+  const media = openMediaStore({ dir: join(dir, 'media'), repo: mediaRepo })
   const options: SupervisorOptions = {
     db,
     events,
@@ -48,7 +52,7 @@ export async function startHarness(
     deafAfterMs: opts.deafAfterMs ?? 2_500,
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
-    sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: createOutboundFiles(dir) },
+    sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: mediaFilesOf(media, mediaRepo) },
   }
   const supervisor: Supervisor = createSupervisor(options)
 

@@ -46,7 +46,8 @@ describe('dispatcher', () => {
     const d = rig.deliveries(w.id)[0]!
     expect(d.attemptCount).toBe(3)
     expect(d.attempts.map((a) => a.statusCode)).toEqual([500, 500, 200])
-    expect(d.attempts[0]).toMatchObject({ error: 'HTTP 500', response: 'boom' })
+    expect(d.attempts[0]).toMatchObject({ error: 'HTTP 500', response: null }) // a 5xx page is not stored
+    expect(d.attempts[2]).toMatchObject({ error: null, response: 'ok' })
     expect(d.attempts.every((a) => a.latencyMs >= 0)).toBe(true)
   })
 

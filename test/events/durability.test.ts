@@ -2,6 +2,7 @@
 // process left in flight, are delivered after a restart.
 import { afterEach, expect, it } from 'bun:test'
 import { randomBytes } from 'node:crypto'
+import { createSealer } from '../../src/domain/sealer.ts'
 import { generateSecret } from '../../src/events/secrets.ts'
 import { createWebhookStore } from '../../src/store/webhooks.ts'
 import { startReceiver, waitFor } from './receiver.ts'
@@ -64,7 +65,7 @@ it('creates each delivery once however often fan-out runs', async () => {
 it('keeps delivering to other webhooks when one secret cannot be decrypted', async () => {
   rig = await eventsRig()
   rx = startReceiver()
-  const foreign = createWebhookStore(rig.db, rig.stores.codec, randomBytes(32)) // sealed under another key
+  const foreign = createWebhookStore(rig.db, rig.stores.codec, createSealer(randomBytes(32))) // sealed under another key
   foreign.create('acme', { url: rx.url, events: ['*'] }, generateSecret())
   rig.webhook({ url: rx.url })
   rig.dispatcher.start()

@@ -41,7 +41,11 @@ const api = (g: Gateway, key: string, path: string, json?: unknown) =>
 
 it('delivers all 1,000 events produced while the receiver was down, across two gateway restarts', async () => {
   const dir = dataDir()
-  const env = { WAGATE_WEBHOOK_RETRY_SCHEDULE: Array(300).fill('0.1').join(','), WAGATE_WEBHOOK_CONCURRENCY: '16' }
+  const env = {
+    WAGATE_WEBHOOK_RETRY_SCHEDULE: Array(300).fill('0.1').join(','),
+    WAGATE_WEBHOOK_CONCURRENCY: '16',
+    WAGATE_EGRESS_ALLOW: '127.0.0.0/8', // the receiver runs on this machine
+  }
   const probe = startReceiver()
   const port = probe.port
   probe.stop() // the receiver is down from the start: its port refuses connections

@@ -6,15 +6,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
-import type { Capability } from '../../src/auth/capabilities.ts'
+import type { Capability } from '../../src/domain/capability.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createDispatcher, type DispatcherOptions } from '../../src/events/dispatcher.ts'
 import { createSseHub, type SseOptions } from '../../src/events/sse.ts'
 import { generateSecret } from '../../src/events/secrets.ts'
 import { createLogger } from '../../src/log.ts'
+import type { Egress } from '../../src/media/egress.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createStores, type Stores } from '../../src/store/index.ts'
 import type { WebhookInput } from '../../src/store/webhooks.ts'
+import { loopbackEgress } from '../helpers/lookup.ts'
 import { offlineEngine } from '../helpers/offline-engine.ts'
 
 export type EventsRig = Awaited<ReturnType<typeof eventsRig>>
@@ -27,6 +29,7 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
   stores.orgs.create('acme')
   stores.orgs.create('other')
   const logger = createLogger('silent')
+  const egress = loopbackEgress()
   const make = () =>
     createDispatcher({
       events: stores.events,
@@ -36,6 +39,7 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
       schedule: [50, 100, 150],
       timeoutMs: 2000,
       concurrency: 4,
+      fetch: egress.fetch,
       ...opts,
     })
   let dispatcher = make()
@@ -82,7 +86,7 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
       dispatcher.start()
     },
     /** The HTTP app over these stores (API keys only), with a hub tuned by `sse`. */
-    http(sse: SseOptions = {}) {
+    http(sse: SseOptions = {}, policy: Pick<Egress, 'checkUrl'> = egress) {
       const authenticate = createAuthenticator({
         apiKeys: stores.apiKeys,
         orgs: stores.orgs,
@@ -98,6 +102,7 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
         maxBodyBytes: 64 * 1024,
         docs: false,
         eventHub: hub,
+        egress: policy,
       })
       const key = (caps: Capability[] = ['read', 'manage'], orgId = 'acme') =>
         createKey(stores, { orgId, name: 't', capabilities: caps }).key

@@ -38,7 +38,7 @@ describe('webhooks API', () => {
     const { body } = await create()
     const dump = JSON.stringify(rig.db.sqlite.query('SELECT * FROM webhooks').all())
     expect(dump).not.toContain(body.secret.slice(6))
-    expect(dump).toContain('"secret":"v1.')
+    expect(dump).toContain('"secret":"v2.')
   })
 
   for (const url of ['ftp://example.test/x', 'javascript:alert(1)', 'not a url', 'file:///etc/passwd']) {

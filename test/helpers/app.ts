@@ -6,20 +6,32 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
-import { capabilities, type Capability } from '../../src/auth/capabilities.ts'
+import { capabilities, type Capability } from '../../src/domain/capability.ts'
 import { createKey } from '../../src/bootstrap.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
+import type { Limits } from '../../src/http/rate-limit.ts'
+import { openMediaStore, type MediaStore } from '../../src/media/store.ts'
+import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { createStores, type Stores } from '../../src/store/index.ts'
 import { startJwks, type JwksServer } from './jwks.ts'
+import { loopbackEgress } from './lookup.ts'
 import { offlineEngine } from './offline-engine.ts'
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>
 
-export type EngineMaker = (ctx: { db: Db; stores: Stores; logger: Logger }) => SessionEngine
+export type EngineMaker = (ctx: {
+  db: Db
+  stores: Stores
+  logger: Logger
+  dir: string
+  media: MediaStore
+}) => SessionEngine
 
-export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } = {}) {
+export async function testApp(
+  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; mediaMaxBytes?: number; limits?: Limits } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
   const stores = createStores(db, randomBytes(32))
@@ -42,8 +54,21 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } 
       },
     },
   })
-  const engine = opts.engine ? opts.engine({ db, stores, logger }) : offlineEngine(stores)
-  const app = createApp({ stores, engine, authenticate, logger, version: 'test', maxBodyBytes: 64 * 1024, docs: true })
+  const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: stores.media }), maxBytes: 4 * 1024 * 1024 }
+  const engine = opts.engine ? opts.engine({ db, stores, logger, dir, media: media.store }) : offlineEngine(stores)
+  const app = createApp({
+    stores,
+    engine,
+    authenticate,
+    logger,
+    version: 'test',
+    maxBodyBytes: 64 * 1024,
+    ...(opts.mediaMaxBytes ? { mediaMaxBytes: opts.mediaMaxBytes } : {}),
+    docs: true,
+    media,
+    egress: opts.egress ?? loopbackEgress(),
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  })
   stores.orgs.create('acme')
   stores.orgs.create('other')
 
@@ -74,6 +99,7 @@ export async function testApp(opts: { engine?: EngineMaker; jwks?: JwksServer } 
     request,
     dir,
     engine,
+    media,
     async close() {
       await engine.shutdown()
       if (!opts.jwks) jwks.stop()

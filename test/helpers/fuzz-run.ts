@@ -1,6 +1,7 @@
 // Sends fuzz requests to a running gateway one by one and checks the contract after each: no 5xx, every
 // error in the envelope, and no stored data changed by a rejected request.
 import { Database } from 'bun:sqlite'
+import { retryAfterViolation } from './fuzz-limits.ts'
 import { contractViolation, fuzzRequests, type FuzzContext } from './fuzz-requests.ts'
 
 export type FuzzReport = { sent: number; byStatus: Record<number, number>; violations: string[] }
@@ -70,7 +71,8 @@ export async function runFuzz(opts: {
           ? res.status >= 500
             ? `status ${res.status}`
             : null
-          : contractViolation(res.status, res.headers.get('content-type'), text)
+          : (contractViolation(res.status, res.headers.get('content-type'), text) ??
+            retryAfterViolation(res.status, res.headers.get('retry-after')))
       if (broken) report.violations.push(`${r.method} ${r.path.slice(0, 120)} → ${res.status}: ${broken}`)
       const after = digest(db)
       const diff = changed(before, after)

@@ -1,5 +1,5 @@
 // Every authenticated route of the API, as data: the auth matrix runs each case over all of them.
-import type { Capability } from '../../src/auth/capabilities.ts'
+import type { Capability } from '../../src/domain/capability.ts'
 
 export type RouteCase = {
   method: string

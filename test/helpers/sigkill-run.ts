@@ -154,7 +154,8 @@ export async function runSigkill(o: SigkillOptions, log: (line: string) => void 
   }
 }
 
-async function link(
+/** Creates a session over the API, scans its QR with the simulated phone and waits until it is connected. */
+export async function link(
   gw: Awaited<ReturnType<typeof startGateway>>,
   owner: string,
   control: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>,
@@ -175,4 +176,5 @@ async function link(
   const scan = await control('POST', `/accounts/${owner}:scan`, { qr })
   if (scan.status !== 200) throw new Error(`scan failed: ${JSON.stringify(scan.body)}`)
   await waitFor('connected', async () => (await api(`/sessions/${sid}`)).body.status === 'connected', 15_000)
+  return sid as string
 }

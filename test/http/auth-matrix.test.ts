@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { exportSPKI, importJWK, SignJWT, UnsecuredJWT } from 'jose'
-import { capabilities } from '../../src/auth/capabilities.ts'
+import { capabilities } from '../../src/domain/capability.ts'
 import { fillWebhookPath } from '../events/fixtures.ts'
 import { json, testApp, type TestApp } from '../helpers/app.ts'
 import { routes, type RouteCase } from '../helpers/routes.ts'

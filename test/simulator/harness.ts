@@ -56,6 +56,7 @@ export class Recorder {
       'creds.update',
       'messages.upsert',
       'messages.update',
+      'messages.reaction',
       'messaging-history.set',
       'message-receipt.update',
       'groups.upsert',

@@ -9,7 +9,7 @@ import { createAuthStateSql } from '../../src/store/auth-state-sql.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { orgs, sessions } from '../../src/store/schema.ts'
 import { createSessionAuth } from '../../src/whatsapp/auth-state.ts'
-import { createSealer } from '../../src/whatsapp/sealed.ts'
+import { createSealer } from '../../src/domain/sealer.ts'
 import { loadSecretKey } from '../../src/whatsapp/secret-key.ts'
 
 let dir: string

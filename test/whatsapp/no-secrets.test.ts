@@ -9,7 +9,7 @@ import { createAuthStateSql } from '../../src/store/auth-state-sql.ts'
 import { openDb } from '../../src/store/db.ts'
 import { isSignalNoise } from '../../src/whatsapp/signal-noise.ts'
 import { createSessionAuth } from '../../src/whatsapp/auth-state.ts'
-import { createSealer } from '../../src/whatsapp/sealed.ts'
+import { createSealer } from '../../src/domain/sealer.ts'
 
 /** Every private key in the stored auth state, as the encodings a log line could show it in. */
 async function secretsOf(dir: string, sid: string, key: Buffer): Promise<string[]> {

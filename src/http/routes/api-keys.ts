@@ -1,7 +1,7 @@
 // API keys of the caller's organisation (capability admin). The key is shown once, at creation.
 import { Elysia, t } from 'elysia'
 import { mintApiKey } from '../../auth/api-key.ts'
-import { capabilities } from '../../auth/capabilities.ts'
+import { capabilities } from '../../domain/capability.ts'
 import { notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'

@@ -7,6 +7,7 @@ import { createSseHub } from '../../events/sse.ts'
 import { AppError } from '../../errors.ts'
 import type { EventFilter, StoredEvent } from '../../store/events.ts'
 import { authPlugin } from '../auth.ts'
+import { rateLimited } from '../rate-limit.ts'
 import type { HttpDeps } from '../deps.ts'
 import { errors } from '../shared.ts'
 import { clampLimit } from '../../domain/page.ts'
@@ -25,9 +26,12 @@ const EventPage = t.Object({
   hasMore: t.Boolean({ description: 'True when more events are already waiting (do not sleep before polling)' }),
 })
 
+/** Retry-After when an organisation's stream slots are all taken: about when a dropped client's slot frees. */
+const STREAM_RETRY_S = 5
+
 const envelope = ({ seq: _, ...e }: StoredEvent) => e
 
-export function eventRoutes({ stores, authenticate, eventHub }: HttpDeps) {
+export function eventRoutes({ stores, authenticate, eventHub, limits }: HttpDeps) {
   const { events, codec } = stores
   const hub = eventHub ?? createSseHub(events)
   const listing = (orgId: string) => `events:${orgId}`
@@ -99,6 +103,11 @@ export function eventRoutes({ stores, authenticate, eventHub }: HttpDeps) {
         }
         // HEAD gets the headers only: opening a stream that nobody will read would hold the connection.
         if (request.method === 'HEAD') return new Response(null, { headers })
+        const max = limits?.streamsPerOrg ?? 0
+        if (max && hub.count(principal.orgId) >= max)
+          throw rateLimited(`this organisation already has ${max} live event streams open`, STREAM_RETRY_S, {
+            limit: max,
+          })
         return new Response(hub.open(principal.orgId, start, filter), { headers })
       },
       {

@@ -1,6 +1,8 @@
 // Sessions: CRUD over the stored session rows, and lifecycle custom methods on the live engine.
 import { Elysia, t } from 'elysia'
 import QRCode from 'qrcode'
+import { Value } from '@sinclair/typebox/value'
+import { SendPacing } from '../../domain/outbound.ts'
 import { Session } from '../../domain/session.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
@@ -16,13 +18,18 @@ function metadataOf(value: unknown): Record<string, unknown> | undefined {
     throw new AppError('validation_error', 'metadata must be a JSON object', { field: 'metadata' })
   if (JSON.stringify(value).length > 16_384)
     throw new AppError('validation_error', 'metadata exceeds 16 KiB', { field: 'metadata' })
+  const pacing = (value as Record<string, unknown>).sendPacing
+  if (pacing !== undefined && !Value.Check(SendPacing, pacing))
+    throw new AppError('validation_error', 'metadata.sendPacing takes minGapMs, jitterMs (ms) and typing', {
+      field: 'metadata.sendPacing',
+    })
   return value as Record<string, unknown>
 }
 
 const Name = t.String({ minLength: 1, maxLength: 100 })
 const Phone = t.String({ pattern: '^\\+?[0-9]{6,15}$', description: 'International number, digits only' })
 
-export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
+export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps) {
   const { sessions } = stores
   const conflict = { ...errors, 409: 'error' as const }
 
@@ -77,12 +84,17 @@ export function sessionRoutes({ stores, engine, authenticate }: HttpDeps) {
         const session = ownSession(sessions, principal, params.sid)
         await engine.remove(session.id)
         sessions.delete(principal.orgId, session.id)
+        // Its media references went with it (cascade): delete the files no other session holds.
+        media?.store.sweep()
         set.status = 204
       },
       {
         auth: 'manage',
         response: { 204: t.Void(), ...errors },
-        detail: { summary: 'Delete a session', description: 'Closes it and removes its stored copy.' },
+        detail: {
+          summary: 'Delete a session',
+          description: 'Closes it and removes its stored copy, and the media files no other session references.',
+        },
       },
     )
     .get(

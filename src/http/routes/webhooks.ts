@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 import { isPattern } from '../../events/patterns.ts'
 import { generateSecret } from '../../events/secrets.ts'
 import { AppError, notFound } from '../../errors.ts'
-import type { Stores } from '../../store/index.ts'
+import { EgressError } from '../../media/egress.ts'
 import type { WebhookInput } from '../../store/webhooks.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
@@ -68,26 +68,31 @@ const Description = t.String({ maxLength: 500 })
 
 const DAY = 24 * 3600
 
-/** Checks what TypeBox cannot: the URL scheme, the patterns, and that the sessions are the org's. */
-function checked<T extends Partial<WebhookInput>>(stores: Stores, orgId: string, input: T): T {
+/**
+ * Checks what TypeBox cannot: the URL (http(s), and not an address the egress policy refuses, nor a name
+ * resolving to one), the patterns, and that the sessions are the org's.
+ */
+async function checked<T extends Partial<WebhookInput>>(deps: HttpDeps, orgId: string, input: T): Promise<T> {
   if (input.url !== undefined) {
-    let scheme = ''
     try {
-      scheme = new URL(input.url).protocol
-    } catch {}
-    if (scheme !== 'http:' && scheme !== 'https:')
-      throw new AppError('validation_error', 'url must be an http(s) URL', { field: 'url' })
+      await deps.egress.checkUrl(input.url)
+    } catch (e) {
+      if (!(e instanceof EgressError)) throw e
+      const message = e.reason === 'invalid_url' ? 'url must be an http(s) URL' : `url refused: ${e.message}`
+      throw new AppError('validation_error', message, { field: 'url', reason: e.reason })
+    }
   }
   const bad = input.events?.filter((p) => !isPattern(p)) ?? []
   if (bad.length) throw new AppError('validation_error', 'invalid event pattern', { field: 'events', invalid: bad })
-  const unknown = input.sessionIds?.filter((s) => !stores.sessions.get(orgId, s)) ?? []
+  const unknown = input.sessionIds?.filter((s) => !deps.stores.sessions.get(orgId, s)) ?? []
   if (unknown.length)
     throw new AppError('validation_error', 'unknown session', { field: 'sessionIds', invalid: unknown })
   return input
 }
 
-export function webhookRoutes({ stores, authenticate }: HttpDeps) {
-  const { webhooks, deliveries, events, db } = stores
+export function webhookRoutes(deps: HttpDeps) {
+  const { stores, authenticate } = deps
+  const { webhooks, deliveries } = stores
   const own = (orgId: string, id: string | null | undefined) => {
     const w = webhooks.get(orgId, pathId(id, 'id'))
     if (!w) throw notFound('webhook')
@@ -98,9 +103,16 @@ export function webhookRoutes({ stores, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .post(
       '',
-      ({ principal, body, set }) => {
+      async ({ principal, body, set }) => {
+        const input = await checked(deps, principal.orgId, body)
+        // Counted after the awaited URL check, next to the insert, so concurrent creates cannot both slip in.
+        const max = deps.limits?.webhooksPerOrg ?? 0
+        if (max && webhooks.count(principal.orgId) >= max)
+          throw new AppError('conflict', `this organisation already has the maximum of ${max} webhooks`, {
+            limit: max,
+          })
         const secret = generateSecret()
-        const created = webhooks.create(principal.orgId, checked(stores, principal.orgId, body), secret)
+        const created = webhooks.create(principal.orgId, input, secret)
         set.status = 201
         return { ...created, secret }
       },
@@ -133,9 +145,10 @@ export function webhookRoutes({ stores, authenticate }: HttpDeps) {
     })
     .patch(
       '/:id',
-      ({ principal, params, body }) => {
+      async ({ principal, params, body }) => {
         const w = own(principal.orgId, params.id)
-        return webhooks.update(principal.orgId, w.id, checked(stores, principal.orgId, body))!
+        const patch = await checked(deps, principal.orgId, body)
+        return webhooks.update(principal.orgId, w.id, patch)!
       },
       {
         auth: 'manage',
@@ -180,12 +193,13 @@ export function webhookRoutes({ stores, authenticate }: HttpDeps) {
         }
         if (verb !== 'test') throw new AppError('not_found', `unknown method :${verb}`)
         if (!w.enabled) throw new AppError('conflict', 'webhook is disabled', { disabledReason: w.disabledReason })
-        const delivery = db.sqlite.transaction(() => {
-          const data = { webhookId: w.id, message: 'This is a test event from wagate.' }
-          const e = events.append({ type: 'webhook.test', orgId: principal.orgId, sessionId: null, data })!
-          return deliveries.create(w.id, e)
-        })()
-        events.committed()
+        const data = { webhookId: w.id, message: 'This is a test event from wagate.' }
+        const delivery = deliveries.deliverToOne(w.id, {
+          type: 'webhook.test',
+          orgId: principal.orgId,
+          sessionId: null,
+          data,
+        })
         set.status = 202
         return delivery
       },
@@ -231,7 +245,6 @@ export function webhookRoutes({ stores, authenticate }: HttpDeps) {
         if (verb !== 'redeliver') throw new AppError('not_found', `unknown method :${verb}`)
         const d = deliveries.redeliver(w.id, id)
         if (!d) throw notFound('delivery')
-        events.committed()
         set.status = 202
         return d
       },

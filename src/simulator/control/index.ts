@@ -12,6 +12,7 @@ import type { Server } from 'bun'
 import type { SimContext } from '../context.ts'
 import { accountRoutes } from './accounts.ts'
 import { channelRoutes } from './channels.ts'
+import { chatRoutes } from './chats.ts'
 import { contactRoutes } from './contacts.ts'
 import { errorPlugin } from './errors.ts'
 import { faultRoutes } from './faults.ts'
@@ -21,6 +22,8 @@ import { messageRoutes } from './messages.ts'
 export interface ControlInfo {
   wsUrl: string
   rootPublicKey: string
+  /** PEM of the media host's CA. */
+  mediaCa: string
 }
 
 /** Media bodies arrive base64 in JSON; leave room for a few hundred MB. */
@@ -36,6 +39,7 @@ export function controlApp(ctx: SimContext, info: () => ControlInfo) {
     .use(faultRoutes(ctx))
     .use(groupRoutes(ctx))
     .use(contactRoutes(ctx))
+    .use(chatRoutes(ctx))
 }
 
 export interface ControlServer {

@@ -1,14 +1,30 @@
-// What a phone sends and what it received: POST /accounts/{phone}/messages, GET …/messages, GET …/sent.
+// What a phone sends and what it received: POST /accounts/{phone}/messages (text, media, location, contacts, poll,
+// pollVote, reaction, edit, revoke), GET …/messages (decrypted, media bytes included), GET …/sent.
 import { Elysia, t } from 'elysia'
-import { SimError, type SimContext } from '../context.ts'
+import { MediaInput, RichInput } from '../content.ts'
+import type { SimContext } from '../context.ts'
 import { accountOf, Phone, PhoneParams } from './shared.ts'
 
 const SendMessage = t.Object({
   to: Phone,
   text: t.Optional(t.String()),
-  quotedId: t.Optional(t.String()),
+  quotedId: t.Optional(t.String({ minLength: 1 })),
+  forwarded: t.Optional(t.Boolean()),
+  mentions: t.Optional(t.Array(t.String({ pattern: '^\\d{6,15}$' }))),
   count: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
   undecryptable: t.Optional(t.Boolean()),
+  image: t.Optional(MediaInput),
+  video: t.Optional(MediaInput),
+  audio: t.Optional(MediaInput),
+  document: t.Optional(MediaInput),
+  sticker: t.Optional(MediaInput),
+  location: t.Optional(RichInput.location),
+  contacts: t.Optional(RichInput.contacts),
+  poll: t.Optional(RichInput.poll),
+  pollVote: t.Optional(RichInput.pollVote),
+  reaction: t.Optional(RichInput.reaction),
+  edit: t.Optional(RichInput.edit),
+  revoke: t.Optional(RichInput.revoke),
 })
 
 export function messageRoutes(ctx: SimContext) {
@@ -17,31 +33,34 @@ export function messageRoutes(ctx: SimContext) {
       '/messages',
       ({ params, body, set }) => {
         const from = accountOf(ctx, params.phone)
-        const to = accountOf(ctx, body.to)
-        const undecryptable = body.undecryptable === true
-        if (body.text === undefined && !undecryptable)
-          throw new SimError('validation_error', 'text is required', { field: 'text' })
-        const sent = ctx.delivery.sendText(from, to, {
-          text: body.text ?? '',
-          quotedId: body.quotedId,
-          count: body.count,
-          undecryptable,
-        })
+        const { to: toPhone, ...input } = body
+        const sent = ctx.delivery.send(from, accountOf(ctx, toPhone), input)
         set.status = 201
         return body.count === undefined ? sent[0] : { data: sent }
       },
       { params: PhoneParams, body: SendMessage },
     )
-    .get('/messages', ({ params }) => ({ data: accountOf(ctx, params.phone).inbox }), { params: PhoneParams })
+    .get(
+      '/messages',
+      ({ params, query }) => {
+        const inbox = accountOf(ctx, params.phone).inbox
+        if (query.data !== false) return { data: inbox }
+        // ?data=false: everything but the media bytes.
+        return { data: inbox.map((m) => (m.media ? { ...m, media: { ...m.media, data: undefined } } : m)) }
+      },
+      { params: PhoneParams, query: t.Object({ data: t.Optional(t.BooleanString()) }) },
+    )
     .get(
       '/sent',
       ({ params }) => ({
         data: accountOf(ctx, params.phone).sent.map((s) => ({
           id: s.id,
           to: s.to,
+          kind: s.kind,
           text: s.text,
           timestamp: s.timestamp,
           devices: [...s.devices].map(([jid, state]) => ({ jid, state })),
+          ...(ctx.retries.sent.has(s.id) ? { mediaRetries: ctx.retries.sent.get(s.id)!.retries } : {}),
         })),
       }),
       { params: PhoneParams },

@@ -1,6 +1,6 @@
 // Opaque, tamper-evident keyset cursors. A cursor carries the sort key of the last row served, is
 // MAC'd together with the listing it belongs to, and is rejected for any other listing.
-import { timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../errors.ts'
 
 export type CursorValue = string | number
@@ -43,3 +43,7 @@ export function createCursorCodec(key: Uint8Array) {
     },
   }
 }
+
+/** The cursor-signing key, derived from the data dir's secret key (the sealing key is never used as a MAC key). */
+export const cursorKeyOf = (secretKey: Uint8Array) =>
+  createHmac('sha256', secretKey).update('wagate cursor key').digest()

@@ -1,0 +1,1 @@
+ALTER TABLE `media_files` ADD `keep_until` integer DEFAULT 0 NOT NULL;

@@ -1,0 +1,152 @@
+// The content-addressed media store: one file per content under `<dataDir>/media/<ab>/<sha256>`.
+//
+// Bytes are streamed to a temp file while hashed (never held in memory), fsynced, checked against the expected
+// SHA-256 and size cap, then renamed into place: a reader never sees a partial file, a crash leaves only a temp
+// file (removed at the next open). Which files exist and who holds them live in SQLite (store/media.ts): `put`
+// records the file and its first reference in one transaction, `unref` and `sweep` delete what nobody holds.
+//
+//   const media = openMediaStore({ dir: join(dataDir, 'media'), repo })
+//   const { sha256, size } = await media.put(request.body!, { maxBytes, holder: { sessionId, owner: 'upload:x' } })
+//   const file = media.open(sha256)        // Bun.file, for a Response body (Range: file.slice(a, b + 1))
+//   media.ref(sha256, sessionId, 'send:abc')  // another holder; media.unref(...) drops it and sweeps
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { MediaRepo } from '../store/media.ts'
+
+export type Holder = { sessionId: string; owner: string }
+export type Stored = { sha256: string; size: number }
+export type PutOptions = {
+  /** Hex SHA-256 the content must have (WhatsApp's fileSha256); a mismatch stores nothing. */
+  expectedSha256?: string | null
+  /** Larger content is refused (`too_large`) as soon as it passes the cap. */
+  maxBytes?: number
+  /**
+   * Recorded with the file in one transaction, so a sweep can never take a file between put and ref. Without one
+   * the file is staged: kept unreferenced for an hour, time for the send that put it to reference it.
+   */
+  holder?: Holder | null
+}
+
+/** How long a file put without a holder survives sweeps unreferenced. */
+export const STAGED_MS = 3_600_000
+export type Source = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array
+
+/** Why a put stored nothing. */
+export class MediaStoreError extends Error {
+  constructor(
+    readonly reason: 'too_large' | 'hash_mismatch',
+    message: string,
+  ) {
+    super(message)
+    this.name = 'MediaStoreError'
+  }
+}
+
+export type MediaStore = ReturnType<typeof openMediaStore>
+
+const SHA256 = /^[0-9a-f]{64}$/
+
+export function openMediaStore(o: { dir: string; repo: MediaRepo; clock?: () => number }) {
+  const { dir, repo } = o
+  const clock = o.clock ?? Date.now
+  const tmp = join(dir, 'tmp')
+  // Leftovers of puts a crash interrupted: never renamed, so nothing refers to them.
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(tmp, { recursive: true, mode: 0o700 })
+
+  const pathOf = (sha256: string) => {
+    if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`)
+    return join(dir, sha256.slice(0, 2), sha256)
+  }
+
+  /** Moves a verified temp file into place (or drops it when the content is already stored). Synchronous. */
+  function commit(temp: string, stored: Stored, holder: Holder | null) {
+    const final = pathOf(stored.sha256)
+    if (existsSync(final)) unlinkSync(temp)
+    else {
+      mkdirSync(join(dir, stored.sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
+      renameSync(temp, final)
+    }
+    repo.added(stored.sha256, stored.size, holder, clock(), clock() + STAGED_MS)
+  }
+
+  async function put(source: Source, opts: PutOptions = {}): Promise<Stored> {
+    const temp = join(tmp, `${randomUUID()}.part`)
+    const fh = await open(temp, 'wx', 0o600)
+    const hasher = new Bun.CryptoHasher('sha256')
+    let size = 0
+    let ok = false
+    try {
+      const chunks = source instanceof Uint8Array ? [source] : (source as AsyncIterable<Uint8Array>)
+      for await (const chunk of chunks) {
+        size += chunk.byteLength
+        if (opts.maxBytes !== undefined && size > opts.maxBytes)
+          throw new MediaStoreError('too_large', `content exceeds ${opts.maxBytes} bytes`)
+        hasher.update(chunk)
+        await fh.write(chunk)
+      }
+      await fh.datasync()
+      ok = true
+    } finally {
+      await fh.close()
+      if (!ok) rmSync(temp, { force: true })
+    }
+    const sha256 = hasher.digest('hex')
+    const expected = opts.expectedSha256?.toLowerCase()
+    if (expected && expected !== sha256) {
+      rmSync(temp, { force: true })
+      throw new MediaStoreError('hash_mismatch', `content hash ${sha256} is not the expected ${expected}`)
+    }
+    const stored = { sha256, size }
+    commit(temp, stored, opts.holder ?? null)
+    return stored
+  }
+
+  /** Deletes files nobody references (after unref, session deletion, retention). Returns how many went. */
+  function sweep(): number {
+    let n = 0
+    for (;;) {
+      const shas = repo.takeOrphans(clock(), 500)
+      for (const s of shas) rmSync(pathOf(s), { force: true })
+      n += shas.length
+      if (shas.length < 500) return n
+    }
+  }
+
+  return {
+    dir,
+    put,
+    /** The stored file, or null. Use it as a Response body; `file.slice(start, end + 1)` serves a range. */
+    open(sha256: string) {
+      if (!SHA256.test(sha256) || !repo.file(sha256)) return null
+      const file = Bun.file(pathOf(sha256))
+      return { file, size: file.size }
+    },
+    /** A stream of the stored bytes (for an upload to WhatsApp), or null. */
+    stream(sha256: string): ReadableStream<Uint8Array> | null {
+      return this.open(sha256)?.file.stream() ?? null
+    },
+    /** The file's path, for libraries that take one (Baileys' `{ url: path }` media source). */
+    path: (sha256: string) => (repo.file(sha256) ? pathOf(sha256) : null),
+    has: (sha256: string) => SHA256.test(sha256) && !!repo.file(sha256),
+    ref: (sha256: string, sessionId: string, owner: string) => repo.ref(sha256, sessionId, owner, clock()),
+    /** Drops one holder; the file goes when it was the last. */
+    unref(sha256: string, sessionId: string, owner: string) {
+      repo.unref(sha256, sessionId, owner)
+      sweep()
+    },
+    sweep,
+    /** Drops references older than `days` (uploads forgotten, message media `skipped`), then sweeps. */
+    retain(days: number): number {
+      const cutoff = clock() - days * 86_400_000
+      let n = 0
+      for (let k = repo.expire(cutoff, clock()); k > 0; k = repo.expire(cutoff, clock())) n += k
+      sweep()
+      return n
+    },
+    /** Temp files currently being written (for tests and diagnostics). */
+    pending: () => readdirSync(tmp).length,
+  }
+}

@@ -1,0 +1,267 @@
+// Rich kinds both ways with the real Baileys: location, contacts, polls (votes Baileys decrypts), reactions set and
+// removed, edits, revokes, replies and forwards. One simulator, one linked client, two contact phones for the file.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import {
+  decryptPollVote,
+  getAggregateVotesInPollMessage,
+  getKeyAuthor,
+  jidNormalizedUser,
+  proto,
+  type WAMessage,
+} from '@whiskeysockets/baileys'
+import { account, api, end, pairByQr, quietLibsignal, world, type Client, type World } from './harness.ts'
+
+const ALICE = '15554100001'
+const CAROL = '15554100003'
+const LINKED = '15554100002'
+const aliceJid = `${ALICE}@s.whatsapp.net`
+let w: World
+let c: Client
+const lids = { [ALICE]: '', [CAROL]: '' }
+let restoreConsole: () => void
+
+beforeAll(async () => {
+  restoreConsole = quietLibsignal()
+  w = await world()
+  lids[ALICE] = (await account(w.sim, ALICE, { name: 'Alice' })).lid
+  lids[CAROL] = (await account(w.sim, CAROL, { name: 'Carol' })).lid
+  await account(w.sim, LINKED)
+  c = await pairByQr(w.sim, LINKED)
+})
+
+afterAll(async () => {
+  await end(c)
+  await w.sim.stop()
+  w.untrust()
+  restoreConsole()
+})
+
+type Inbox = { id: string; kind: string; [k: string]: unknown }
+
+/** The first entry of `phone`'s inbox that `pick` accepts, once it is there. */
+async function inbox(phone: string, pick: (m: Inbox) => boolean): Promise<Inbox> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await Bun.sleep(20)) {
+    const r = await api<{ data: Inbox[] }>(w.sim, 'GET', `/accounts/${phone}/messages`)
+    const m = r.body.data.find(pick)
+    if (m) return m
+  }
+  throw new Error(`no matching message reached ${phone}`)
+}
+
+/** The phone sends; returns the id. */
+async function phoneSends(phone: string, body: Record<string, unknown>): Promise<string> {
+  const r = await api<{ id: string }>(w.sim, 'POST', `/accounts/${phone}/messages`, { to: LINKED, ...body })
+  if (r.status !== 201) throw new Error(`send failed: ${JSON.stringify(r.body)}`)
+  return r.body.id
+}
+
+const upserted = (id: string) =>
+  c.rec.waitFor('messages.upsert', (u) => u.messages.find((m) => m.key.id === id && m.message))
+
+describe('simulator rich kinds', () => {
+  test('location: client → phone and phone → client', async () => {
+    const sent = await c.sock.sendMessage(aliceJid, {
+      location: { degreesLatitude: 52.52, degreesLongitude: 13.405, name: 'Berlin', address: 'Mitte' },
+    })
+    const got = await inbox(ALICE, (m) => m.id === sent!.key.id)
+    expect(got).toMatchObject({
+      kind: 'location',
+      location: { latitude: 52.52, longitude: 13.405, name: 'Berlin', address: 'Mitte' },
+    })
+    const id = await phoneSends(ALICE, { location: { latitude: -33.86, longitude: 151.21, name: 'Sydney' } })
+    const msg = await upserted(id)
+    expect(msg.message?.locationMessage).toMatchObject({
+      degreesLatitude: -33.86,
+      degreesLongitude: 151.21,
+      name: 'Sydney',
+    })
+  })
+
+  test('contacts: one and several vCards, both ways', async () => {
+    const vcard = 'BEGIN:VCARD\nVERSION:3.0\nFN:Dan\nTEL;type=CELL;waid=15551230000:+1 555 123 0000\nEND:VCARD'
+    const sent = await c.sock.sendMessage(aliceJid, { contacts: { displayName: 'Dan', contacts: [{ vcard }] } })
+    const got = await inbox(ALICE, (m) => m.id === sent!.key.id)
+    expect(got).toMatchObject({ kind: 'contacts', contacts: [{ name: 'Dan', phones: ['15551230000'], vcard }] })
+
+    const one = await upserted(
+      await phoneSends(ALICE, { contacts: [{ name: 'Erin', phones: ['+15551110000'], org: 'ACME' }] }),
+    )
+    expect(one.message?.contactMessage?.displayName).toBe('Erin')
+    expect(one.message?.contactMessage?.vcard).toContain('TEL;type=CELL;type=VOICE;waid=15551110000:+15551110000')
+    expect(one.message?.contactMessage?.vcard).toContain('ORG:ACME;')
+    const many = await upserted(
+      await phoneSends(ALICE, {
+        contacts: [
+          { name: 'Erin', phones: ['+15551110000'] },
+          { name: 'Finn', phones: ['+15552220000', '+15553330000'] },
+        ],
+      }),
+    )
+    expect(many.message?.contactsArrayMessage?.contacts?.map((x) => x.displayName)).toEqual(['Erin', 'Finn'])
+  })
+
+  test('poll from the client: two phones vote, Baileys decrypts and aggregates each vote its own way', async () => {
+    // Baileys' own vote logic (process-message.js, commented out in rc14 for apps to do): creator and voter are
+    // getKeyAuthor of the poll's and the vote's keys, meId = jidNormalizedUser(me.id).
+    const me = jidNormalizedUser(c.sock.user!.id)
+    const results: Array<Record<string, string[]>> = []
+    for (const [phone, choice] of [
+      [ALICE, ['Pizza']],
+      [CAROL, ['Pizza', 'Sushi']],
+    ] as const) {
+      const poll = (await c.sock.sendMessage(`${phone}@s.whatsapp.net`, {
+        poll: { name: 'Lunch?', values: ['Pizza', 'Sushi', 'Tacos'], selectableCount: 2 },
+      })) as WAMessage
+      const seen = await inbox(phone, (m) => m.id === poll.key.id)
+      expect(seen).toMatchObject({
+        kind: 'poll',
+        poll: { name: 'Lunch?', options: ['Pizza', 'Sushi', 'Tacos'], selectableCount: 2 },
+      })
+      await phoneSends(phone, { pollVote: { messageId: poll.key.id, options: choice } })
+      const vote = await c.rec.waitFor('messages.upsert', (u) =>
+        u.messages.find((m) => m.message?.pollUpdateMessage?.pollCreationMessageKey?.id === poll.key.id),
+      )
+      expect(vote.message!.pollUpdateMessage!.pollCreationMessageKey!.fromMe).toBe(true)
+      const decrypted = decryptPollVote(vote.message!.pollUpdateMessage!.vote!, {
+        pollEncKey: poll.message!.messageContextInfo!.messageSecret!,
+        pollCreatorJid: getKeyAuthor(poll.key, me),
+        pollMsgId: poll.key.id!,
+        voterJid: getKeyAuthor(vote.key, me),
+      })
+      const votes = getAggregateVotesInPollMessage(
+        { message: poll.message, pollUpdates: [{ pollUpdateMessageKey: vote.key, vote: decrypted }] },
+        me,
+      )
+      results.push(Object.fromEntries(votes.map((v) => [v.name, v.voters])))
+    }
+    expect(results).toEqual([
+      { Pizza: [lids[ALICE]], Sushi: [], Tacos: [] },
+      { Pizza: [lids[CAROL]], Sushi: [lids[CAROL]], Tacos: [] },
+    ])
+  })
+
+  test('poll from a phone arrives with its options and secret; an unknown option or poll is refused', async () => {
+    const id = await phoneSends(ALICE, { poll: { name: 'Which day?', options: ['Mon', 'Tue'], selectableCount: 1 } })
+    const msg = await upserted(id)
+    expect(msg.message?.pollCreationMessageV3?.options?.map((o) => o.optionName)).toEqual(['Mon', 'Tue'])
+    expect(msg.message?.messageContextInfo?.messageSecret).toHaveLength(32)
+    const bad = await api(w.sim, 'POST', `/accounts/${ALICE}/messages`, {
+      to: LINKED,
+      pollVote: { messageId: id, options: ['Sun'] },
+    })
+    expect(bad.status).toBe(400)
+    const unknown = await api(w.sim, 'POST', `/accounts/${ALICE}/messages`, {
+      to: LINKED,
+      pollVote: { messageId: 'NOPE', options: ['Mon'] },
+    })
+    expect(unknown.status).toBe(404)
+  })
+
+  test('reactions: the client reacts to a phone message and removes it; the phone does the same', async () => {
+    const theirs = await upserted(await phoneSends(ALICE, { text: 'react to me' }))
+    const r1 = await c.sock.sendMessage(aliceJid, { react: { text: '👍', key: theirs.key } })
+    expect(await inbox(ALICE, (m) => m.id === r1!.key.id)).toMatchObject({
+      kind: 'reaction',
+      reaction: { messageId: theirs.key.id, emoji: '👍' },
+    })
+    const r2 = await c.sock.sendMessage(aliceJid, { react: { text: '', key: theirs.key } })
+    expect(await inbox(ALICE, (m) => m.id === r2!.key.id)).toMatchObject({
+      reaction: { messageId: theirs.key.id, emoji: '' },
+    })
+
+    const mine = await c.sock.sendMessage(aliceJid, { text: 'react to mine' })
+    await inbox(ALICE, (m) => m.id === mine!.key.id)
+    for (const emoji of ['❤️', '']) {
+      await phoneSends(ALICE, { reaction: { messageId: mine!.key.id, emoji } })
+      const got = await c.rec.waitFor('messages.reaction', (rs) =>
+        rs.find((r) => r.key.id === mine!.key.id && r.reaction.text === emoji),
+      )
+      expect(got.key).toMatchObject({ id: mine!.key.id, fromMe: true })
+    }
+  })
+
+  test('edits: the client edits its message; the phone edits its own', async () => {
+    const mine = await c.sock.sendMessage(aliceJid, { text: 'typo' })
+    await inbox(ALICE, (m) => m.id === mine!.key.id)
+    await c.sock.sendMessage(aliceJid, { text: 'fixed', edit: mine!.key })
+    expect(await inbox(ALICE, (m) => m.kind === 'edit')).toMatchObject({
+      edit: { messageId: mine!.key.id, text: 'fixed' },
+    })
+
+    const theirs = await phoneSends(ALICE, { text: 'teh' })
+    await upserted(theirs)
+    await phoneSends(ALICE, { edit: { messageId: theirs, text: 'the' } })
+    const edit = await c.rec.waitFor('messages.update', (us) =>
+      us.find((u) => u.key.id === theirs && u.update.message?.editedMessage),
+    )
+    expect(edit.update.message!.editedMessage!.message?.conversation).toBe('the')
+    const notOwn = await api(w.sim, 'POST', `/accounts/${ALICE}/messages`, {
+      to: LINKED,
+      edit: { messageId: mine!.key.id, text: 'x' },
+    })
+    expect(notOwn.status).toBe(404)
+  })
+
+  test('revokes: the client deletes for everyone; the phone does too', async () => {
+    const mine = await c.sock.sendMessage(aliceJid, { text: 'oops' })
+    await inbox(ALICE, (m) => m.id === mine!.key.id)
+    // Baileys writes the revoke's own id into the key it is given: keep ours first.
+    const mineId = mine!.key.id
+    await c.sock.sendMessage(aliceJid, { delete: { ...mine!.key } })
+    expect(await inbox(ALICE, (m) => m.kind === 'revoke')).toMatchObject({ revoke: { messageId: mineId } })
+
+    const theirs = await phoneSends(ALICE, { text: 'regret' })
+    await upserted(theirs)
+    await phoneSends(ALICE, { revoke: { messageId: theirs } })
+    const gone = await c.rec.waitFor('messages.update', (us) =>
+      us.find((u) => u.key.id === theirs && u.update.messageStubType === proto.WebMessageInfo.StubType.REVOKE),
+    )
+    expect(gone.update.message).toBeNull()
+  })
+
+  test('replies and forwards carry their context both ways', async () => {
+    const theirs = await upserted(await phoneSends(ALICE, { text: 'original' }))
+    const reply = await c.sock.sendMessage(aliceJid, { text: 'a reply' }, { quoted: theirs })
+    expect(await inbox(ALICE, (m) => m.id === reply!.key.id)).toMatchObject({
+      kind: 'text',
+      text: 'a reply',
+      quotedId: theirs.key.id,
+      forwarded: false,
+    })
+    const fwd = await c.sock.sendMessage(aliceJid, { forward: theirs })
+    expect(await inbox(ALICE, (m) => m.id === fwd!.key.id)).toMatchObject({ text: 'original', forwarded: true })
+
+    const quoted = await upserted(await phoneSends(ALICE, { text: 'answer', quotedId: reply!.key.id, forwarded: true }))
+    const ctx = quoted.message?.extendedTextMessage?.contextInfo
+    expect(ctx).toMatchObject({ stanzaId: reply!.key.id, isForwarded: true })
+    const media = await upserted(
+      await phoneSends(ALICE, {
+        image: { data: Buffer.from('x').toString('base64'), mimetype: 'image/png' },
+        quotedId: reply!.key.id,
+      }),
+    )
+    expect(media.message?.imageMessage?.contextInfo?.stanzaId).toBe(reply!.key.id)
+  })
+
+  test('exactly one content field: none or two are 400 naming them', async () => {
+    const none = await api<{ error: { code: string } }>(w.sim, 'POST', `/accounts/${ALICE}/messages`, { to: LINKED })
+    expect(none.status).toBe(400)
+    const two = await api<{ error: { code: string; details: { present: string[] } } }>(
+      w.sim,
+      'POST',
+      `/accounts/${ALICE}/messages`,
+      {
+        to: LINKED,
+        text: 'x',
+        location: { latitude: 1, longitude: 2 },
+      },
+    )
+    expect(two.status).toBe(400)
+    expect(two.body.error.details.present).toEqual(['text', 'location'])
+    const both = await api(w.sim, 'POST', `/accounts/${ALICE}/messages`, {
+      to: LINKED,
+      image: { mimetype: 'image/png' },
+    })
+    expect(both.status).toBe(400)
+  })
+})
