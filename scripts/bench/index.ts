@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark as its own child process (each measures its ceiling in the same run where
 // one exists) and prints ONE markdown table on stdout; the children's own reports go to stderr as they finish.
-//   bun scripts/bench/index.ts [--quick] [--only read,ingest,inbound,memory,webhooks,coldstart]
+//   bun scripts/bench/index.ts [--quick] [--only read,ingest,inbound,memory,webhooks,coldstart,send]
 // --quick shrinks every size for a smoke run; its figures are not the published ones.
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -29,6 +29,7 @@ const benches: Bench[] = [
     timeoutS: 300,
   },
   { name: 'coldstart', file: 'coldstart.ts', args: [], quickArgs: ['--runs', '3'], timeoutS: 240 },
+  { name: 'send', file: 'send.ts', args: [], quickArgs: ['--messages', '300'], timeoutS: 600 },
 ]
 
 /** Runs one benchmark; resolves with its stdout, or null when it failed or ran past its time limit. */
@@ -154,6 +155,26 @@ const parsers: Record<string, (out: string) => Row[]> = {
         `p50 ${w.steady.lagP50Ms} ms, p99 ${w.steady.lagP99Ms} ms (${n(w.steady.deliveredPerSec)}/s)`,
         '–',
         '–',
+        '–',
+        '–',
+      ],
+    ]
+  },
+  send(out) {
+    const s = bench(out).send as {
+      messages: number
+      acceptedPerSec: number
+      drainedPerSec: number
+      ackedPerSec: number
+      ceilingPerSec: number
+    }
+    const r = s.drainedPerSec / s.ceilingPerSec
+    return [
+      [
+        `send through the queue, pacing off (${n(s.messages)} texts, 1 session, accept → stanza written)`,
+        `${n(s.drainedPerSec)} msg/s (all acked at ${n(s.ackedPerSec)} msg/s)`,
+        `${n(s.ceilingPerSec)} msg/s (bare Baileys sendMessage loop)`,
+        r.toFixed(2),
         '–',
         '–',
       ],

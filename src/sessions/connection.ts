@@ -105,6 +105,7 @@ function onOpen(ctx: Context, sessionId: string, live: Live, gen: number, a: Acc
     connectedAt: ctx.clock(),
   })
   ctx.sending.connected(sessionId)
+  ctx.downloads?.wake(sessionId)
 }
 
 /** Starts the deaf-connection watchdog for an open socket: silence → `degraded` and a reconnect. */
@@ -137,6 +138,7 @@ function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Cl
   live.connected = false
   live.qr = null
   ctx.sending.disconnected(sessionId)
+  ctx.downloads?.pause(sessionId)
   const linked = live.auth.isLinked()
   const { decision, state } = decide({ ...c, linked }, live.backoff, ctx.clock(), ctx.policy, ctx.options.random)
   live.backoff = state

@@ -51,6 +51,7 @@ export async function remove(ctx: Context, sessionId: string): Promise<void> {
   live.auth.close()
   ctx.lives.delete(sessionId)
   ctx.sending.forget(sessionId)
+  ctx.downloads?.pause(sessionId)
 }
 
 export function qr(ctx: Context, sessionId: string): { qr: string; expiresAt: number } | null {

@@ -1,5 +1,6 @@
 // Accepting outbound operations: checks, media staged to the data dir, then ONE transaction storing the pending
 // message, its event and the queue row (the WhatsApp id chosen here). The sender sends later.
+import { randomBytes } from 'node:crypto'
 import type { MediaFiles } from '../domain/media-files.ts'
 import type { Message, MessageType } from '../domain/message.ts'
 import type { MediaKind, OutboundContent, Pacing, SendInput, TargetKey } from '../domain/outbound.ts'
@@ -168,7 +169,9 @@ export function createSendOps(d: SendOpsDeps) {
           throw new AppError('validation_error', 'selectableCount exceeds the number of options', {
             field: 'poll.selectableCount',
           })
-        return { kind: 'poll', name: p.name, options: p.options, selectableCount: p.selectableCount ?? 0 }
+        // The secret is chosen now, so votes decrypt even when they arrive before Baileys' echo of the send.
+        const secret = randomBytes(32).toString('base64')
+        return { kind: 'poll', name: p.name, options: p.options, selectableCount: p.selectableCount ?? 0, secret }
       }
       default:
         return stage(sessionId, field, upload ? upload.options : input[field]!, upload)
@@ -270,6 +273,17 @@ function recordOf(
     media: isMedia
       ? { mimetype: c.mimetype, filename: c.filename, size: c.size, sha256: c.sha256, status: 'stored' }
       : null,
+    location:
+      c.kind === 'location' ? { latitude: c.latitude, longitude: c.longitude, name: c.name, address: c.address } : null,
+    poll:
+      c.kind === 'poll'
+        ? {
+            name: c.name,
+            selectableCount: c.selectableCount,
+            options: c.options,
+            secret: c.secret ? Buffer.from(c.secret, 'base64') : null,
+          }
+        : null,
     mentions: c.mentions ?? [],
     mentionNames: {},
     quotedId: c.quoted?.waId ?? null,

@@ -87,7 +87,15 @@ export function contentOf(c: OutboundContent, file: (sha256: string) => string):
         ...forwarded,
       }
     case 'poll':
-      return { poll: { name: c.name, values: c.options, selectableCount: c.selectableCount }, ...forwarded }
+      return {
+        poll: {
+          name: c.name,
+          values: c.options,
+          selectableCount: c.selectableCount,
+          ...(c.secret ? { messageSecret: Buffer.from(c.secret, 'base64') } : {}),
+        },
+        ...forwarded,
+      }
     case 'react':
       return { react: { text: c.emoji, key: keyOf(c.target) } }
     case 'edit':

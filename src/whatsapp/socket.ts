@@ -15,6 +15,7 @@ import type { SessionAuth } from './auth-state.ts'
 import { receivedBatch, toBatch } from './batch.ts'
 import * as cmd from './commands.ts'
 import { toGroupMetadata } from './group-records.ts'
+import { downloadMedia, requestReupload, type MediaJob } from './media.ts'
 import type { Me } from './normalize.ts'
 import { emptyBatch, type Batch } from './records.ts'
 import { sendQueued } from './outbound.ts'
@@ -236,6 +237,10 @@ export function openSocket(o: SocketOptions) {
       await sock.logout()
     },
     requestPairingCode: (phone: string) => sock.requestPairingCode(phone.replace(/\D/g, '')),
+    /** A received message's media, decrypted, as a stream (see whatsapp/media.ts). */
+    downloadMedia: (job: MediaJob, host: string) => downloadMedia(job, host),
+    /** Asks the sender's phone to re-upload expired media; resolves with the new directPath. */
+    requestReupload: (job: MediaJob, timeoutMs: number) => requestReupload(sock, job, timeoutMs),
     /** Sends one queued operation under its pre-chosen id (resolves once the stanza is written). */
     sendQueued: (job: { chatJid: string; waId: string; content: OutboundContent }) =>
       sendQueued(sock, job, o.mediaFile ?? noMedia),

@@ -30,6 +30,8 @@ export async function startHarness(
     baileysLogLevel?: string
     /** The watchdog's silence threshold (default 2.5 s; 0 disables it). */
     deafAfterMs?: number
+    /** Inbound media: trust the simulator's media CA and download every kind (retries quick). */
+    downloads?: boolean
   } = {},
 ) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wagate-sessions-'))
@@ -53,6 +55,18 @@ export async function startHarness(
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
     sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: mediaFilesOf(media, mediaRepo) },
+    ...(opts.downloads
+      ? {
+          mediaCa: sim.mediaCa,
+          downloads: {
+            store: media,
+            policy: { autoDownload: ['image', 'video', 'audio', 'document', 'sticker'], maxBytes: 64 << 20 },
+            hostAllowed: (host: string) => host.startsWith('127.0.0.1:'),
+            retryDelaysMs: [200, 500],
+            reuploadTimeoutMs: 5_000,
+          },
+        }
+      : {}),
   }
   const supervisor: Supervisor = createSupervisor(options)
 
@@ -94,6 +108,7 @@ export async function startHarness(
   return {
     dir,
     sim,
+    media,
     db,
     events,
     supervisor,

@@ -227,4 +227,50 @@ describe('simulator groups', () => {
       await end(d)
     }
   }, 20_000)
+
+  test('a LID-addressed group: a member post names the sender by LID with its phone, and the client message decrypts', async () => {
+    const created = await api<GroupView>(w.sim, 'POST', '/groups', {
+      owner: ALICE,
+      subject: 'LID group',
+      participants: [ME, BOB],
+      addressingMode: 'lid',
+    })
+    const gid = created.body.jid
+    const alice = created.body.participants.find((p) => p.phone === ALICE)!
+    const r = await api<{ id: string }>(w.sim, 'POST', `/groups/${gid}/messages`, { from: ALICE, text: 'lid hello' })
+    const m = await c.rec.waitFor('messages.upsert', (u) => u.messages.find((x) => x.key.id === r.body.id))
+    expect(textOf(m)).toBe('lid hello')
+    expect([m.key.participant, m.key.participantAlt]).toEqual([alice.lid, jid(ALICE)])
+    const meta = await c.sock.groupMetadata(gid)
+    expect(String(meta.addressingMode)).toBe('lid')
+    expect(meta.participants.find((p) => p.id === alice.lid)?.phoneNumber).toBe(jid(ALICE))
+    const sent = await c.sock.sendMessage(gid, { text: 'from my lid' })
+    const msgs = await waitMessages(gid, (x) => x.data.some((y) => y.id === sent!.key.id && y.decryptedBy.length === 2))
+    expect(msgs.data.find((y) => y.id === sent!.key.id)?.text).toBe('from my lid')
+  })
+
+  test('the client lists its groups and changes description, settings and the disappearing timer', async () => {
+    const meta = await c.sock.groupCreate('Settings', [jid(ALICE)])
+    await c.sock.groupUpdateDescription(meta.id, 'what we do')
+    await c.sock.groupSettingUpdate(meta.id, 'locked')
+    await c.sock.groupToggleEphemeral(meta.id, 86_400)
+    await c.sock.groupUpdateSubject(meta.id, 'Settings 2')
+    const view = await api<GroupView & { ephemeral: number }>(w.sim, 'GET', `/groups/${meta.id}`)
+    expect(view.body).toMatchObject({
+      subject: 'Settings 2',
+      description: 'what we do',
+      locked: true,
+      ephemeral: 86_400,
+    })
+    const all = await c.sock.groupFetchAllParticipating()
+    expect(all[meta.id]).toMatchObject({
+      subject: 'Settings 2',
+      desc: 'what we do',
+      restrict: true,
+      ephemeralDuration: 86_400,
+    })
+    // Locked: only admins edit the info.
+    const refused = await api(w.sim, 'PATCH', `/groups/${meta.id}`, { actor: ALICE, subject: 'nope' })
+    expect(refused.status).toBe(403)
+  })
 })

@@ -1,0 +1,142 @@
+// Outbound messages per second through the send queue, pacing off: the API accepts N texts to C contacts of one
+// session (each a pending message + event + queue row in one transaction), and the session's sender drains the queue
+// in order on its live socket. Timed from the first POST until the queue is empty (every stanza written), and until
+// WhatsApp (the simulator) acknowledged every message (status `sent`). Ceiling, same run: a bare Baileys client on
+// the same simulator calling sendMessage for the same N texts in a loop (no HTTP, no store, no queue).
+//   bun scripts/bench/send.ts [--messages 2000] [--contacts 10] [--concurrency 16]
+import makeWASocket from '@whiskeysockets/baileys'
+import { Database } from 'bun:sqlite'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { startGateway } from '../../test/helpers/gateway-process.ts'
+import { memoryAuth } from '../../test/simulator/harness.ts'
+import { trustRoot } from '../../src/whatsapp/process-patches.ts'
+import { arg, cpuSeconds, linkSessions, result, spawnSimulator, waitFor, type Gateway, type Sim } from './lib.ts'
+
+const MESSAGES = arg('messages', 2000)
+const CONTACTS = arg('contacts', 10)
+const CONCURRENCY = arg('concurrency', 16)
+const OWNER = '6281700000000'
+const BARE = '6281700000001'
+const contacts = Array.from({ length: CONTACTS }, (_, i) => String(6281700001000 + i))
+
+/** The gateway with pacing off and room for the whole burst in the queue. */
+async function gateway(dir: string, sim: Sim): Promise<Gateway> {
+  const env = {
+    ...sim.env,
+    WAGATE_SEND_MIN_GAP_MS: '0',
+    WAGATE_SEND_JITTER_MS: '0',
+    WAGATE_SEND_TYPING: 'false',
+    WAGATE_SEND_QUEUE_MAX: String(MESSAGES * 2),
+  }
+  const gw = await startGateway({ dataDir: dir, env, timeoutMs: 30_000 })
+  const api = async <T = any>(path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${gw.url}/api/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json', ...init.headers },
+    })
+    return { status: res.status, body: (await res.json().catch(() => null)) as T }
+  }
+  return { ...gw, api }
+}
+
+/** POSTs `n` texts with `concurrency` requests in flight; resolves when every one was accepted. */
+async function post(gw: Gateway, sid: string, text: string, n: number) {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) {
+        const i = next++
+        const r = await gw.api(`/sessions/${sid}/messages`, {
+          method: 'POST',
+          body: JSON.stringify({ to: contacts[i % CONTACTS], text }),
+        })
+        if (r.status !== 201) throw new Error(`send: ${r.status} ${JSON.stringify(r.body)}`)
+      }
+    }),
+  )
+}
+
+/** A bare Baileys client linked to `phone` on the simulator, in this process. */
+async function bareClient(sim: Sim, phone: string) {
+  trustRoot(Buffer.from(sim.rootPublicKey, 'base64'))
+  await sim.control('POST', '/accounts', { phone, name: 'Bare', receipts: 'none' })
+  const auth = memoryAuth()
+  const open = () =>
+    new Promise<ReturnType<typeof makeWASocket>>((resolve, reject) => {
+      const sock = makeWASocket({ auth, waWebSocketUrl: sim.wsUrl, logger: pino({ level: 'silent' }) })
+      sock.ev.on('creds.update', (c) => Object.assign(auth.creds, c))
+      sock.ev.on('connection.update', (u) => {
+        if (u.qr) sim.control('POST', `/accounts/${phone}:scan`, { qr: u.qr }).catch(reject)
+        if (u.receivedPendingNotifications) resolve(sock)
+        if (u.connection === 'close') reject(new Error('closed'))
+      })
+    })
+  await open().catch(() => undefined) // the pairing socket is closed with 515
+  return open()
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-send-'))
+const sim = await spawnSimulator()
+let out: Record<string, number> = {}
+try {
+  for (const c of contacts) await sim.control('POST', '/accounts', { phone: c, name: `Contact ${c}`, receipts: 'none' })
+  const gw = await gateway(dir, sim)
+  try {
+    const [sid] = await linkSessions(gw, sim, [OWNER])
+    const db = new Database(join(dir, 'wagate.db'), { readonly: true })
+    const queued = db.query<{ n: number }, []>('SELECT count(*) AS n FROM outbound_queue')
+    const acked = db.query<{ n: number }, [string]>(
+      "SELECT count(*) AS n FROM messages WHERE body = ? AND status IN ('sent', 'delivered', 'read')",
+    )
+    // Warm-up: the first message to a contact fetches its pre-keys; keep that out of the timed burst.
+    await post(gw, sid!, 'warm', CONTACTS)
+    await waitFor('warm-up acknowledged', () => acked.get('warm')!.n >= CONTACTS, 30_000)
+    const g0 = await cpuSeconds(gw.proc.pid)
+    const t0 = performance.now()
+    await post(gw, sid!, 'bench', MESSAGES)
+    const acceptSecs = (performance.now() - t0) / 1000
+    await waitFor('queue drained', () => queued.get()!.n === 0, 300_000, 10)
+    const drainSecs = (performance.now() - t0) / 1000
+    await waitFor('every message acknowledged', () => acked.get('bench')!.n >= MESSAGES, 120_000, 10)
+    const ackSecs = (performance.now() - t0) / 1000
+    const cpu = (await cpuSeconds(gw.proc.pid)) - g0
+    db.close()
+    out = {
+      messages: MESSAGES,
+      acceptedPerSec: Math.round(MESSAGES / acceptSecs),
+      drainedPerSec: Math.round(MESSAGES / drainSecs),
+      ackedPerSec: Math.round(MESSAGES / ackSecs),
+      gatewayCpuSeconds: Number(cpu.toFixed(2)),
+    }
+    console.log(
+      `${MESSAGES} texts to ${CONTACTS} contacts: accepted in ${acceptSecs.toFixed(2)} s (${out.acceptedPerSec}/s), ` +
+        `queue drained in ${drainSecs.toFixed(2)} s (${out.drainedPerSec} msg/s), all acknowledged in ` +
+        `${ackSecs.toFixed(2)} s (${out.ackedPerSec} msg/s); gateway CPU ${cpu.toFixed(2)} s`,
+    )
+  } finally {
+    await gw.stop('SIGTERM')
+  }
+  // The ceiling runs after the gateway is gone, so it never competes with it for a core.
+  const sock = await bareClient(sim, BARE)
+  const jids = contacts.map((c) => `${c}@s.whatsapp.net`)
+  for (const j of jids) await sock.sendMessage(j, { text: 'warm' })
+  const t0 = performance.now()
+  for (let i = 0; i < MESSAGES; i++) await sock.sendMessage(jids[i % CONTACTS]!, { text: 'bench' })
+  const bareSecs = (performance.now() - t0) / 1000
+  out.ceilingPerSec = Math.round(MESSAGES / bareSecs)
+  console.log(
+    `bare Baileys sendMessage loop, no store: ${MESSAGES} in ${bareSecs.toFixed(2)} s (${out.ceilingPerSec} msg/s, ceiling)`,
+  )
+  await sock.end(undefined)
+} finally {
+  await sim.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
+console.log(
+  `command: bun scripts/bench/send.ts --messages ${MESSAGES} --contacts ${CONTACTS} --concurrency ${CONCURRENCY}`,
+)
+result({ send: out })
+process.exit(0)
