@@ -78,7 +78,6 @@ export async function startServer(
   const authenticate = createAuthenticator({
     apiKeys: stores.apiKeys,
     orgs: stores.orgs,
-    logger,
     jwt: {
       jwksUrl: config.jwksUrl,
       jwks,

@@ -3,6 +3,7 @@
 import { jidNormalizedUser, type WAMessageKey, type WASocket } from '@whiskeysockets/baileys'
 import { AppError } from '../errors.ts'
 import { upstream } from './commands.ts'
+import { upstreamError } from './upstream.ts'
 
 /** usync lookups per IQ; WhatsApp Web itself asks in batches of this order. */
 const USYNC_BATCH = 50
@@ -39,7 +40,7 @@ export async function pictureUrl(sock: WASocket, jid: string): Promise<string | 
     const err = e as { data?: unknown; output?: { statusCode?: number }; message?: string }
     const code = Number(err.data ?? err.output?.statusCode)
     if (code === 404 || code === 401 || /item-not-found|not-authorized/.test(err.message ?? '')) return null
-    throw new AppError('upstream_error', `picture failed: ${err.message ?? String(e)}`, { status: code || null })
+    throw upstreamError('picture request', e)
   }
 }
 
