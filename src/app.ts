@@ -1,6 +1,7 @@
 // Builds the Elysia app from already-constructed services; no listening, no I/O of its own.
 import { Elysia } from 'elysia'
 import type { HttpDeps } from './http/deps.ts'
+import { dashboardRoutes } from './http/dashboard.ts'
 import { errorPlugin } from './http/errors.ts'
 import { openapiPlugin } from './http/openapi.ts'
 import { rateLimitedAuthenticator, unlimited } from './http/rate-limit.ts'
@@ -9,6 +10,7 @@ import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
 import { eventRoutes } from './http/routes/events.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { meRoutes } from './http/routes/me.ts'
 import { mediaRoutes } from './http/routes/media.ts'
 import { messageOpRoutes } from './http/routes/message-ops.ts'
 import { messageRoutes } from './http/routes/messages.ts'
@@ -36,7 +38,9 @@ export function createApp(given: HttpDeps) {
       ),
     )
     .use(openapiPlugin(deps.version, deps.docs))
+    .use(dashboardRoutes())
     .use(healthRoutes(deps))
+    .use(meRoutes(deps))
     .use(sessionRoutes(deps))
     .use(chatRoutes(deps))
     .use(channelRoutes(deps))
