@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia'
 import type { HttpDeps } from './http/deps.ts'
 import { errorPlugin } from './http/errors.ts'
+import { metricsPlugin } from './http/metrics.ts'
 import { openapiPlugin } from './http/openapi.ts'
 import { rateLimitedAuthenticator, unlimited } from './http/rate-limit.ts'
 import { apiKeyRoutes } from './http/routes/api-keys.ts'
@@ -35,6 +36,7 @@ export function createApp(given: HttpDeps) {
         uploadLimit(Math.max(deps.mediaMaxBytes ?? 0, deps.media?.maxBytes ?? 0)),
       ),
     )
+    .use(deps.metrics ? metricsPlugin(deps.metrics.metrics, deps.metrics.token) : new Elysia())
     .use(openapiPlugin(deps.version, deps.docs))
     .use(healthRoutes(deps))
     .use(sessionRoutes(deps))

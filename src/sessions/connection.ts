@@ -141,7 +141,8 @@ function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Cl
   const linked = live.auth.isLinked()
   const { decision, state } = decide({ ...c, linked }, live.backoff, ctx.clock(), ctx.policy, ctx.options.random)
   live.backoff = state
-  ctx.log.info({ sessionId, code: c.code, decision }, 'socket closed')
+  // The raw close text stays here, in the log; the session's lastError only says what the code means.
+  ctx.log.info({ sessionId, code: c.code, message: c.message, decision }, 'socket closed')
   if (decision.action === 'stop') {
     live.generation++
     if (decision.wipeCreds) live.auth.wipe()

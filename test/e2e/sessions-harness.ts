@@ -46,6 +46,7 @@ export async function startHarness(
     secretKey,
     waUrl: sim.wsUrl,
     rootKey: opts.rootKey ?? Buffer.from(sim.rootPublicKey, 'base64'),
+    mediaCa: sim.mediaCa,
     backoff: { baseMs: 50, capMs: 400 },
     restoreStaggerMs: 10,
     keepAliveIntervalMs: 1_000,
