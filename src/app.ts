@@ -8,7 +8,9 @@ import { rateLimitedAuthenticator, unlimited } from './http/rate-limit.ts'
 import { apiKeyRoutes } from './http/routes/api-keys.ts'
 import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
+import { contactRoutes } from './http/routes/contacts.ts'
 import { eventRoutes } from './http/routes/events.ts'
+import { groupRoutes } from './http/routes/groups.ts'
 import { healthRoutes } from './http/routes/health.ts'
 import { mediaRoutes } from './http/routes/media.ts'
 import { messageOpRoutes } from './http/routes/message-ops.ts'
@@ -42,6 +44,8 @@ export function createApp(given: HttpDeps) {
     .use(sessionRoutes(deps))
     .use(chatRoutes(deps))
     .use(channelRoutes(deps))
+    .use(groupRoutes(deps))
+    .use(contactRoutes(deps))
     .use(messageRoutes(deps))
     .use(mediaRoutes(deps))
     .use(messageOpRoutes(deps))
