@@ -6,7 +6,7 @@ import type { Message, MessageType } from '../domain/message.ts'
 import type { MediaKind, OutboundContent, Pacing, SendInput, TargetKey } from '../domain/outbound.ts'
 import { AppError, notFound } from '../errors.ts'
 import { toJid } from '../domain/jid.ts'
-import { newMessageId } from '../whatsapp/outbound.ts'
+import { newMessageId, vcardOf } from '../whatsapp/outbound.ts'
 import type { MessageRecord } from '../whatsapp/records.ts'
 import type { Ingest } from './ingest.ts'
 import {
@@ -232,10 +232,19 @@ export function createSendOps(d: SendOpsDeps) {
   }
 }
 
-/** The content of a stored message that can be sent again: text, or media whose file is in the store. */
+/** The content of a stored message that can be sent again: text, location, contacts, or media whose file is stored. */
 function forwardable(m: Message, media: MediaFiles | null): OutboundContent {
   if (m.type === 'text' && m.body) return { kind: 'text', text: m.body, linkPreview: false }
-  const file = m.media as (Message['media'] & { sha256?: string | null }) | null
+  if (m.type === 'location' && m.location) {
+    const { latitude, longitude, name, address } = m.location
+    return { kind: 'location', latitude, longitude, name, address }
+  }
+  if (m.type === 'contact' && m.contacts?.length)
+    return {
+      kind: 'contacts',
+      contacts: m.contacts.map((c) => ({ name: c.name, phones: c.phones, org: c.org ?? null })),
+    }
+  const file = m.media
   const kind = m.type as MediaKind
   if (file?.sha256 && media?.path(file.sha256) && ['image', 'video', 'audio', 'document', 'sticker'].includes(kind))
     return {
@@ -284,6 +293,7 @@ function recordOf(
             secret: c.secret ? Buffer.from(c.secret, 'base64') : null,
           }
         : null,
+    ...(c.kind === 'contacts' ? { contacts: c.contacts.map((x) => ({ ...x, vcard: vcardOf(x) })) } : {}),
     mentions: c.mentions ?? [],
     mentionNames: {},
     quotedId: c.quoted?.waId ?? null,
