@@ -1,10 +1,12 @@
 // The engine `wagate serve` runs: the session supervisor over the real Baileys, configured from Config.
 import { readFileSync } from 'node:fs'
-import { ConfigError, type Config } from './config.ts'
+import { autoDownloadKinds, ConfigError, type Config } from './config.ts'
 import type { EngineFactory } from './server.ts'
-import { createEgress, parseAllowList } from './media/egress.ts'
+import { createEgress, parseAllowList, type AllowList } from './media/egress.ts'
+import { inCidr, parseIp } from './media/ip-ranges.ts'
 import { mediaFilesOf } from './media/files.ts'
 import { createFetchMedia } from './sessions/fetch-media.ts'
+import { isWhatsAppMediaHost } from './sessions/media-downloads.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
 import { assertReceiptHook } from './whatsapp/receipt-hook.ts'
 
@@ -21,11 +23,23 @@ function readMediaCa(path: string): string {
   return pem
 }
 
+/** A media host (`host[:port]` from a message's url) the operator listed in --egress-allow (e.g. the simulator's). */
+function listed(allow: AllowList, host: string): boolean {
+  const name = host
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase()
+  if (allow.hosts.has(name)) return true
+  const ip = parseIp(name)
+  return !!ip && allow.cidrs.some((c) => inCidr(ip, c))
+}
+
 /** Throws MissingReceiptHook when the loaded Baileys was not patched: no serve may lose messages silently. */
 export function makeEngine(config: Config): EngineFactory {
   assertReceiptHook()
   const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
   const mediaCa = config.waMediaCa ? readMediaCa(config.waMediaCa) : undefined
+  const allow = parseAllowList(config.egressAllow).allow
   return ({ db, stores, secretKey, logger, media }) =>
     createSupervisor({
       db,
@@ -41,7 +55,12 @@ export function makeEngine(config: Config): EngineFactory {
         queueMax: config.sendQueueMax,
         mediaMaxBytes: config.sendMediaMaxBytes,
         media: mediaFilesOf(media, stores.media),
-        fetchMedia: createFetchMedia(createEgress({ allow: parseAllowList(config.egressAllow).allow })),
+        fetchMedia: createFetchMedia(createEgress({ allow })),
+      },
+      downloads: {
+        store: media,
+        policy: { autoDownload: autoDownloadKinds(config), maxBytes: config.mediaMaxBytes },
+        hostAllowed: (host) => isWhatsAppMediaHost(host) || listed(allow, host),
       },
     })
 }

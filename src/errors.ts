@@ -18,15 +18,19 @@ export const errorStatus = {
 export type ErrorCode = keyof typeof errorStatus
 export type ErrorDetails = Record<string, unknown>
 
-/** A failure with a stable code, a safe message and optional details; mapped to the API envelope. */
+/**
+ * A failure with a stable code, a safe message and optional details; mapped to the API envelope. `cause` (e.g.
+ * WhatsApp's raw refusal) never reaches the client: the HTTP layer logs it with the request id.
+ */
 export class AppError extends Error {
   readonly status: number
   constructor(
     readonly errorCode: ErrorCode,
     message: string,
     readonly details: ErrorDetails = {},
+    options?: { cause?: unknown },
   ) {
-    super(message)
+    super(message, options)
     this.name = 'AppError'
     this.status = errorStatus[errorCode]
   }

@@ -3,7 +3,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import { isOrgId } from '../domain/org.ts'
 import { AppError } from '../errors.ts'
-import type { Logger } from '../log.ts'
 import type { ApiKeyStore } from '../store/api-keys.ts'
 import type { OrgStore } from '../store/orgs.ts'
 import { parseApiKey, secretMatches } from './api-key.ts'
@@ -46,13 +45,8 @@ const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-
 
 export type Authenticator = (token: string) => Promise<Principal | null>
 
-export function createAuthenticator(deps: {
-  jwt: JwtOptions
-  apiKeys: ApiKeyStore
-  orgs: OrgStore
-  logger?: Logger
-}): Authenticator {
-  const { jwt, apiKeys, orgs, logger } = deps
+export function createAuthenticator(deps: { jwt: JwtOptions; apiKeys: ApiKeyStore; orgs: OrgStore }): Authenticator {
+  const { jwt, apiKeys, orgs } = deps
   let keySet: JWTVerifyGetKey | null = null
   if (jwt.jwks) keySet = createLocalJWKSet(jwt.jwks as Parameters<typeof createLocalJWKSet>[0])
   else if (jwt.jwksUrl) keySet = createRemoteJWKSet(new URL(jwt.jwksUrl), { cooldownDuration: 30_000 })
@@ -70,8 +64,8 @@ export function createAuthenticator(deps: {
       }))
     } catch (e) {
       if (tokenFaults.has((e as { code?: string }).code ?? '')) return null
-      logger?.warn({ err: e, jwksUrl: jwt.jwksUrl }, 'cannot verify a login JWT: the JWKS is unavailable')
-      throw new AppError('unavailable', 'login tokens cannot be verified right now; retry shortly')
+      // The cause (unreachable, timed out, not a JWKS) is logged with the request id by the HTTP layer.
+      throw new AppError('unavailable', 'login tokens cannot be verified right now; retry shortly', {}, { cause: e })
     }
     const orgId = payload[jwt.orgClaim]
     const role = payload[jwt.roleClaim]

@@ -98,7 +98,14 @@ export type OutboundContent = (
   | ({ kind: MediaKind } & Omit<OutboundMedia, 'kind'>)
   | { kind: 'location'; latitude: number; longitude: number; name: string | null; address: string | null }
   | { kind: 'contacts'; contacts: { name: string; phones: string[]; org: string | null }[] }
-  | { kind: 'poll'; name: string; options: string[]; selectableCount: number }
+  | {
+      kind: 'poll'
+      name: string
+      options: string[]
+      selectableCount: number
+      /** Base64 of the 32-byte messageSecret votes are encrypted under: chosen at accept, stored with the poll. */
+      secret?: string
+    }
   | { kind: 'react'; target: TargetKey; emoji: string }
   | { kind: 'edit'; target: TargetKey; text: string }
   | { kind: 'revoke'; target: TargetKey }

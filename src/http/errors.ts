@@ -96,6 +96,17 @@ export function errorPlugin(logger: Logger, maxBodyBytes: number, upload?: Uploa
       if (code === 'PARSE' && cause instanceof AppError) error = cause
       if (error instanceof AppError) {
         set.status = error.status
+        // The client gets the safe message; the raw cause (WhatsApp's own text, a JWKS failure) goes to the log.
+        if (error.cause !== undefined)
+          logger.warn(
+            {
+              err: error.cause,
+              code: error.errorCode,
+              requestId: requestIdOf(request),
+              path: new URL(request.url).pathname,
+            },
+            error.message,
+          )
         if (error.errorCode === 'rate_limited' && typeof error.details.retryAfter === 'number')
           set.headers['retry-after'] = String(error.details.retryAfter)
         return envelope(error.errorCode, error.message, error.details)

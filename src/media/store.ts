@@ -64,12 +64,19 @@ export function openMediaStore(o: { dir: string; repo: MediaRepo; clock?: () => 
   /** Moves a verified temp file into place (or drops it when the content is already stored). Synchronous. */
   function commit(temp: string, stored: Stored, holder: Holder | null) {
     const final = pathOf(stored.sha256)
-    if (existsSync(final)) unlinkSync(temp)
+    const existed = existsSync(final)
+    if (existed) unlinkSync(temp)
     else {
       mkdirSync(join(dir, stored.sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
       renameSync(temp, final)
     }
-    repo.added(stored.sha256, stored.size, holder, clock(), clock() + STAGED_MS)
+    try {
+      repo.added(stored.sha256, stored.size, holder, clock(), clock() + STAGED_MS)
+    } catch (e) {
+      // The holder vanished meanwhile (its session was deleted): no row, so no file either.
+      if (!existed && !repo.file(stored.sha256)) rmSync(final, { force: true })
+      throw e
+    }
   }
 
   async function put(source: Source, opts: PutOptions = {}): Promise<Stored> {

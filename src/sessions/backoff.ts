@@ -40,6 +40,21 @@ export function retryDelay(n: number, o: BackoffOptions, random: () => number): 
 }
 
 /**
+ * What a close code means, for the session's `lastError`. Never Baileys' or WhatsApp's own message text: that
+ * reaches API clients and is not ours to show (the supervisor logs it).
+ */
+export function closeText(code: number | undefined): string {
+  const known: Record<number, string> = {
+    408: 'connection timed out',
+    428: 'connection closed by WhatsApp',
+    440: 'connection replaced',
+    500: 'WhatsApp server error',
+    503: 'WhatsApp unavailable',
+  }
+  return code === undefined ? 'connection lost (no code)' : `${known[code] ?? 'connection closed'} (${code})`
+}
+
+/**
  * Decides what follows a close that nobody asked for (an intentional `end()` is handled by the caller).
  * Codes: research/baileys.md §6.1. Returns the decision and the state to remember.
  */
@@ -60,7 +75,7 @@ export function decide(
   if (code === 411) return stop('failed', false, 'multi-device mismatch (411): link the device again')
   // Raised by the noise handler once signatures are checked strictly (whatsapp/process-patches.ts): not transient.
   if (/certificate/i.test(message)) {
-    return stop('failed', !linked, `server certificate not signed by the trusted WhatsApp root (${message})`)
+    return stop('failed', !linked, 'server certificate not signed by the trusted WhatsApp root')
   }
   if (!linked && /QR refs attempts ended/i.test(message)) {
     return stop('failed', true, 'QR code expired without a scan; start the session again')
@@ -72,7 +87,7 @@ export function decide(
       state,
     }
   }
-  if (!linked) return stop('failed', true, `pairing did not complete: ${message || `code ${code}`}`)
+  if (!linked) return stop('failed', true, `pairing did not complete (${closeText(code)})`)
   const attempts = state.attempts + 1
   if (code === 440) {
     const conflicts = [...state.conflicts.filter((t) => now - t < o.conflictWindowMs), now]
@@ -89,14 +104,14 @@ export function decide(
     }
   }
   if (attempts > o.maxAttempts) {
-    return stop('failed', false, `gave up after ${o.maxAttempts} reconnect attempts (last: ${message || code})`)
+    return stop('failed', false, `gave up after ${o.maxAttempts} reconnect attempts (last: ${closeText(code)})`)
   }
   return {
     decision: {
       action: 'reconnect',
       delayMs: retryDelay(state.attempts, o, random),
       status: 'reconnecting',
-      reason: `${message || 'connection closed'} (${code ?? 'no code'})`,
+      reason: closeText(code),
     },
     state: { attempts, conflicts: state.conflicts },
   }

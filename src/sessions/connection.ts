@@ -69,6 +69,7 @@ function handlers(ctx: Context, sessionId: string, live: Live, gen: number): Soc
     // Throws on failure on purpose: Baileys then NACKs instead of receipting a message we did not store.
     received: (b) => ingest.batch(sessionId, b),
     storedText: (waId, fromMe) => ingest.storedText(sessionId, waId, fromMe),
+    cachedGroup: (jid) => ingest.cachedGroup(sessionId, jid),
     frame: () => void (live.lastFrameAt = clock()),
     qr: (qr) => onQr(ctx, sessionId, live, gen, qr),
     open: (a) => onOpen(ctx, sessionId, live, gen, a),
@@ -104,6 +105,7 @@ function onOpen(ctx: Context, sessionId: string, live: Live, gen: number, a: Acc
     connectedAt: ctx.clock(),
   })
   ctx.sending.connected(sessionId)
+  ctx.downloads?.wake(sessionId)
 }
 
 /** Starts the deaf-connection watchdog for an open socket: silence → `degraded` and a reconnect. */
@@ -136,10 +138,12 @@ function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Cl
   live.connected = false
   live.qr = null
   ctx.sending.disconnected(sessionId)
+  ctx.downloads?.pause(sessionId)
   const linked = live.auth.isLinked()
   const { decision, state } = decide({ ...c, linked }, live.backoff, ctx.clock(), ctx.policy, ctx.options.random)
   live.backoff = state
-  ctx.log.info({ sessionId, code: c.code, decision }, 'socket closed')
+  // The raw close text stays here, in the log; the session's lastError only says what the code means.
+  ctx.log.info({ sessionId, code: c.code, message: c.message, decision }, 'socket closed')
   if (decision.action === 'stop') {
     live.generation++
     if (decision.wipeCreds) live.auth.wipe()

@@ -6,10 +6,13 @@ import type { Db } from '../store/db.ts'
 import type { EventStore } from '../store/events.ts'
 import { createSessionAuth } from '../whatsapp/auth-state.ts'
 import { createSealer } from '../domain/sealer.ts'
+import type { MediaStore } from '../media/store.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
 import { defaultBackoff, type BackoffOptions } from './backoff.ts'
 import { createIngest, type Ingest, type SessionPatch } from './ingest.ts'
 import { newLive, type Live } from './live.ts'
+import type { MediaPolicy } from './ingest-media.ts'
+import { createMediaDownloads, type MediaDownloads, type MediaDownloadsOptions } from './media-downloads.ts'
 import { createSending, type Sending, type SendingOptions } from './sending.ts'
 
 export type SupervisorOptions = {
@@ -37,6 +40,10 @@ export type SupervisorOptions = {
   random?: () => number
   /** Global send pacing (sessions override it with metadata `sendPacing`), queue bound, media store and fetching. */
   sending?: Partial<Pick<SendingOptions, 'pacing' | 'queueMax' | 'mediaMaxBytes' | 'media' | 'fetchMedia'>>
+  /** Inbound media: where downloads are stored and which are made (none without it). */
+  downloads?: { store: MediaStore; policy: MediaPolicy } & Partial<
+    Pick<MediaDownloadsOptions, 'hostAllowed' | 'concurrency' | 'retryDelaysMs' | 'reuploadTimeoutMs'>
+  >
 }
 
 export type Context = {
@@ -54,28 +61,51 @@ export type Context = {
   connectedSock(sessionId: string): WaSocket
   /** The outbound side: accepted operations and the per-session senders draining the queue. */
   sending: Sending
+  /** The inbound media download queue (null without a media store). */
+  downloads: MediaDownloads | null
 }
 
 export function createContext(o: SupervisorOptions): Context {
   const log = o.logger.child({ module: 'supervisor' })
   const clock = o.clock ?? Date.now
-  const ingest = createIngest({ db: o.db, events: o.events, clock })
+  let downloads: MediaDownloads | null = null
+  const ingest = createIngest({
+    db: o.db,
+    events: o.events,
+    clock,
+    ...(o.downloads ? { mediaPolicy: o.downloads.policy } : {}),
+    onMediaQueued: (id) => downloads?.wake(id),
+  })
   const authSql = createAuthStateSql(o.db)
   const sealer = createSealer(o.secretKey)
   const lives = new Map<string, Live>()
+  const socketOf = (id: string) => {
+    const live = lives.get(id)
+    return live?.sock && live.connected ? live.sock : null
+  }
+  if (o.downloads) {
+    const { store, policy, ...rest } = o.downloads
+    downloads = createMediaDownloads({
+      ...rest,
+      ingest,
+      store,
+      maxBytes: policy.maxBytes,
+      socketOf,
+      logger: log,
+      clock,
+    })
+  }
   const sending = createSending({
     ...o.sending,
     ingest,
     logger: log,
-    socketOf: (id) => {
-      const live = lives.get(id)
-      return live?.sock && live.connected ? live.sock : null
-    },
+    socketOf,
     clock,
     random: o.random,
   })
   return {
     sending,
+    downloads,
     options: o,
     log,
     clock,

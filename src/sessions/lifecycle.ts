@@ -1,6 +1,7 @@
 // The lifecycle commands of one session (start, stop, restart, logout, remove, pairing), each run under the
 // session's lock so two commands never interleave.
 import { AppError } from '../errors.ts'
+import { upstreamError } from '../whatsapp/upstream.ts'
 import { freshBackoff } from './backoff.ts'
 import { connect, detach } from './connection.ts'
 import type { Context } from './context.ts'
@@ -51,6 +52,7 @@ export async function remove(ctx: Context, sessionId: string): Promise<void> {
   live.auth.close()
   ctx.lives.delete(sessionId)
   ctx.sending.forget(sessionId)
+  ctx.downloads?.pause(sessionId)
 }
 
 export function qr(ctx: Context, sessionId: string): { qr: string; expiresAt: number } | null {
@@ -67,8 +69,8 @@ export async function requestPairingCode(ctx: Context, sessionId: string, phone:
   const sock = live.sock
   if (!sock) throw new AppError('conflict', 'session is not waiting for a pairing')
   live.pairing = true
-  const code = await sock.requestPairingCode(phone).catch((e: Error) => {
-    throw new AppError('upstream_error', `pairing code request failed: ${e.message}`)
+  const code = await sock.requestPairingCode(phone).catch((e: unknown) => {
+    throw upstreamError('pairing code request', e)
   })
   ctx.setStatus(sessionId, { status: 'pairing' })
   return { code }

@@ -16,6 +16,7 @@ export async function restoreRunning(ctx: Context): Promise<void> {
 /** Closes every socket and marks its session stopped; desiredState stays `running`, so the next boot restores it. */
 export async function shutdownAll(ctx: Context): Promise<void> {
   ctx.sending.stopAll()
+  ctx.downloads?.stopAll()
   await Promise.all(
     [...ctx.lives.entries()].map(([id, live]) =>
       locked(live, async () => {

@@ -1,11 +1,12 @@
 // Accepting outbound operations: checks, media staged to the data dir, then ONE transaction storing the pending
 // message, its event and the queue row (the WhatsApp id chosen here). The sender sends later.
+import { randomBytes } from 'node:crypto'
 import type { MediaFiles } from '../domain/media-files.ts'
 import type { Message, MessageType } from '../domain/message.ts'
 import type { MediaKind, OutboundContent, Pacing, SendInput, TargetKey } from '../domain/outbound.ts'
 import { AppError, notFound } from '../errors.ts'
 import { toJid } from '../domain/jid.ts'
-import { newMessageId } from '../whatsapp/outbound.ts'
+import { newMessageId, vcardOf } from '../whatsapp/outbound.ts'
 import type { MessageRecord } from '../whatsapp/records.ts'
 import type { Ingest } from './ingest.ts'
 import {
@@ -168,7 +169,9 @@ export function createSendOps(d: SendOpsDeps) {
           throw new AppError('validation_error', 'selectableCount exceeds the number of options', {
             field: 'poll.selectableCount',
           })
-        return { kind: 'poll', name: p.name, options: p.options, selectableCount: p.selectableCount ?? 0 }
+        // The secret is chosen now, so votes decrypt even when they arrive before Baileys' echo of the send.
+        const secret = randomBytes(32).toString('base64')
+        return { kind: 'poll', name: p.name, options: p.options, selectableCount: p.selectableCount ?? 0, secret }
       }
       default:
         return stage(sessionId, field, upload ? upload.options : input[field]!, upload)
@@ -229,10 +232,19 @@ export function createSendOps(d: SendOpsDeps) {
   }
 }
 
-/** The content of a stored message that can be sent again: text, or media whose file is in the store. */
+/** The content of a stored message that can be sent again: text, location, contacts, or media whose file is stored. */
 function forwardable(m: Message, media: MediaFiles | null): OutboundContent {
   if (m.type === 'text' && m.body) return { kind: 'text', text: m.body, linkPreview: false }
-  const file = m.media as (Message['media'] & { sha256?: string | null }) | null
+  if (m.type === 'location' && m.location) {
+    const { latitude, longitude, name, address } = m.location
+    return { kind: 'location', latitude, longitude, name, address }
+  }
+  if (m.type === 'contact' && m.contacts?.length)
+    return {
+      kind: 'contacts',
+      contacts: m.contacts.map((c) => ({ name: c.name, phones: c.phones, org: c.org ?? null })),
+    }
+  const file = m.media
   const kind = m.type as MediaKind
   if (file?.sha256 && media?.path(file.sha256) && ['image', 'video', 'audio', 'document', 'sticker'].includes(kind))
     return {
@@ -270,6 +282,18 @@ function recordOf(
     media: isMedia
       ? { mimetype: c.mimetype, filename: c.filename, size: c.size, sha256: c.sha256, status: 'stored' }
       : null,
+    location:
+      c.kind === 'location' ? { latitude: c.latitude, longitude: c.longitude, name: c.name, address: c.address } : null,
+    poll:
+      c.kind === 'poll'
+        ? {
+            name: c.name,
+            selectableCount: c.selectableCount,
+            options: c.options,
+            secret: c.secret ? Buffer.from(c.secret, 'base64') : null,
+          }
+        : null,
+    ...(c.kind === 'contacts' ? { contacts: c.contacts.map((x) => ({ ...x, vcard: vcardOf(x) })) } : {}),
     mentions: c.mentions ?? [],
     mentionNames: {},
     quotedId: c.quoted?.waId ?? null,

@@ -97,12 +97,15 @@ export function createSender(d: SenderDeps) {
       d.done(sessionId, job)
     } catch (e) {
       l.lastSentAt = clock()
-      const error = e instanceof Error ? e.message : String(e)
+      // Only our own errors' messages are safe to store and show; anything else is logged, not shown.
+      const error = e instanceof AppError ? e.message : 'send failed: internal error (see the gateway log)'
       // A send cut by a disconnect is tried again when the socket is back; it did not count as an attempt.
       if (d.socketOf(sessionId) !== sock) return
       const attempts = job.attempts + 1
       const final = attempts >= MAX_ATTEMPTS || (e instanceof AppError && e.errorCode === 'validation_error')
-      d.logger.warn({ sessionId, waId: job.waId, attempts, final, err: error }, 'send failed')
+      // `error` (stored, shown on the message) is the safe text; WhatsApp's raw refusal is only logged.
+      const raw = e instanceof AppError ? (e.cause ?? e.message) : e
+      d.logger.warn({ sessionId, waId: job.waId, attempts, final, err: String(raw) }, 'send failed')
       d.failed(sessionId, job, error, final, clock() + RETRY_BASE_MS * 4 ** (attempts - 1))
     }
   }

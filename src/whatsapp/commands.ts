@@ -1,17 +1,14 @@
 // Outbound operations on a live Baileys socket (sends are in outbound.ts): channel create/follow/unfollow/mute/metadata.
 import type { WASocket } from '@whiskeysockets/baileys'
 import { AppError } from '../errors.ts'
+import { upstreamError } from './upstream.ts'
 
-/** Wraps WhatsApp's refusal (a Boom or timeout) as our upstream error, keeping the status code. */
-async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
+/** Runs one request to WhatsApp; its refusal (a Boom or timeout) becomes our upstream error (upstream.ts). */
+export async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (e) {
-    if (e instanceof AppError) throw e
-    const err = e as { message?: string; output?: { statusCode?: number } }
-    throw new AppError('upstream_error', `${what} failed: ${err.message ?? String(e)}`, {
-      status: err.output?.statusCode ?? null,
-    })
+    throw upstreamError(what, e)
   }
 }
 
@@ -19,7 +16,7 @@ export type ChannelInfo = { jid: string; name: string | null; description: strin
 
 export async function createChannel(sock: WASocket, name: string, description?: string): Promise<ChannelInfo> {
   const meta = await upstream('channel create', () => sock.newsletterCreate(name, description))
-  if (!meta?.id) throw new AppError('upstream_error', 'channel create returned no id')
+  if (!meta?.id) throw new AppError('upstream_error', 'WhatsApp did not return the new channel', { status: null })
   return { jid: meta.id, name: meta.name ?? name, description: meta.description ?? description ?? null, role: 'owner' }
 }
 

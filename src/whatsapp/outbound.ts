@@ -1,7 +1,7 @@
 // Queued operations → Baileys message content: the one place that knows how each outbound kind is built.
 import { generateMessageIDV2, type AnyMessageContent, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
 import type { OutboundContent, QuotedRef, TargetKey } from '../domain/outbound.ts'
-import { AppError } from '../errors.ts'
+import { upstreamError } from './upstream.ts'
 
 /** A fresh WhatsApp message id for the account (`3EB0…`), chosen when the send is accepted. */
 export const newMessageId = (meJid: string | null) => generateMessageIDV2(meJid ?? undefined)
@@ -87,7 +87,15 @@ export function contentOf(c: OutboundContent, file: (sha256: string) => string):
         ...forwarded,
       }
     case 'poll':
-      return { poll: { name: c.name, values: c.options, selectableCount: c.selectableCount }, ...forwarded }
+      return {
+        poll: {
+          name: c.name,
+          values: c.options,
+          selectableCount: c.selectableCount,
+          ...(c.secret ? { messageSecret: Buffer.from(c.secret, 'base64') } : {}),
+        },
+        ...forwarded,
+      }
     case 'react':
       return { react: { text: c.emoji, key: keyOf(c.target) } }
     case 'edit':
@@ -108,10 +116,6 @@ export async function sendQueued(
   try {
     await sock.sendMessage(job.chatJid, content, { messageId: job.waId, ...quoted })
   } catch (e) {
-    if (e instanceof AppError) throw e
-    const err = e as { message?: string; output?: { statusCode?: number } }
-    throw new AppError('upstream_error', `send failed: ${err.message ?? String(e)}`, {
-      status: err.output?.statusCode ?? null,
-    })
+    throw upstreamError('send', e)
   }
 }

@@ -208,9 +208,15 @@ describe('channels over the API', () => {
     const path = `/sessions/${sid}/channels/${encodeURIComponent(news)}:unfollow`
     expect((await api(path, { method: 'POST' })).status).toBe(204)
     expect((await api(path, { method: 'POST' })).status).toBe(204)
+    expect((await control('GET', `/channels/${news}`)).body.followers).not.toContain(OWNER)
     await control('POST', `/channels/${news}/posts`, { text: 'after unfollow' })
-    await control('POST', `/channels/${news}/posts`, { text: 'marker' }) // a second post that also must not arrive
-    await Bun.sleep(300) // nothing to wait on: absence is the assertion
+    // The positive signal: a message Alice sends after the post reaches the stored copy, so the gateway has
+    // taken in everything the network sent it before that message.
+    const marker = await control('POST', `/accounts/${ALICE}/messages`, { to: OWNER, text: 'after the post' })
+    await waitFor('the marker message', async () => {
+      const r = await api(`/sessions/${sid}/chats/${ALICE}%40s.whatsapp.net/messages/${marker.body.id}`)
+      return r.status === 200
+    })
     const { data } = await getJson(`/sessions/${sid}/channels/${encodeURIComponent(news)}/messages?limit=200`)
     expect(data.map((m: { body: string }) => m.body)).not.toContain('after unfollow')
   })

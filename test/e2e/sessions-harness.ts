@@ -28,6 +28,10 @@ export async function startHarness(
     rootKey?: Buffer
     logger?: Logger
     baileysLogLevel?: string
+    /** The watchdog's silence threshold (default 2.5 s; 0 disables it). */
+    deafAfterMs?: number
+    /** Inbound media: trust the simulator's media CA and download every kind (retries quick). */
+    downloads?: boolean
   } = {},
 ) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wagate-sessions-'))
@@ -44,13 +48,26 @@ export async function startHarness(
     secretKey,
     waUrl: sim.wsUrl,
     rootKey: opts.rootKey ?? Buffer.from(sim.rootPublicKey, 'base64'),
+    mediaCa: sim.mediaCa,
     backoff: { baseMs: 50, capMs: 400 },
     restoreStaggerMs: 10,
     keepAliveIntervalMs: 1_000,
-    deafAfterMs: 2_500,
+    deafAfterMs: opts.deafAfterMs ?? 2_500,
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
     sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: mediaFilesOf(media, mediaRepo) },
+    ...(opts.downloads
+      ? {
+          mediaCa: sim.mediaCa,
+          downloads: {
+            store: media,
+            policy: { autoDownload: ['image', 'video', 'audio', 'document', 'sticker'], maxBytes: 64 << 20 },
+            hostAllowed: (host: string) => host.startsWith('127.0.0.1:'),
+            retryDelaysMs: [200, 500],
+            reuploadTimeoutMs: 5_000,
+          },
+        }
+      : {}),
   }
   const supervisor: Supervisor = createSupervisor(options)
 
@@ -92,6 +109,7 @@ export async function startHarness(
   return {
     dir,
     sim,
+    media,
     db,
     events,
     supervisor,

@@ -61,9 +61,13 @@ it('delivers all 1,000 events produced while the receiver was down, across two g
   await waitFor(() => attempted() === 1000, 15_000, 'first attempts')
 
   await g.stop('SIGTERM')
-  g = await spawnGateway(dir, env)
   const before = attempted()
-  await Bun.sleep(300) // let the second process retry a while before it is killed mid-flight
+  const attempts = () =>
+    db.sqlite.query<{ n: number }, []>('SELECT sum(attempt_count) AS n FROM webhook_deliveries').get()!.n
+  const sofar = attempts()
+  g = await spawnGateway(dir, env)
+  // Killed mid-flight: once the second process has recorded retries of its own, while it keeps retrying.
+  await waitFor(() => attempts() >= sofar + 100, 15_000, 'retries by the second process')
   await g.stop('SIGKILL')
   g = await spawnGateway(dir, env)
   expect(before).toBe(1000)

@@ -18,6 +18,7 @@ import { createStores, type Stores } from '../../src/store/index.ts'
 import type { WebhookInput } from '../../src/store/webhooks.ts'
 import { loopbackEgress } from '../helpers/lookup.ts'
 import { offlineEngine } from '../helpers/offline-engine.ts'
+import { waitFor } from './receiver.ts'
 
 export type EventsRig = Awaited<ReturnType<typeof eventsRig>>
 
@@ -117,6 +118,19 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
       return { app, hub, key, request }
     },
     deliveries: (webhookId: string) => stores.deliveries.page(webhookId, undefined, { limit: 200 }).data,
+    /**
+     * Resolves once the dispatcher has fanned `webhookId` out past `seq` (default: the newest event of any org; pass
+     * the last seq of the webhook's own organisation when other organisations wrote later) and
+     * finished each delivery it made (none pending or sending): nothing more for those events can reach it.
+     */
+    settled: (webhookId: string, seq = stores.events.maxSeq()) =>
+      waitFor(
+        () =>
+          stores.webhooks.target(webhookId)!.hwm >= seq &&
+          rig.deliveries(webhookId).every((d) => d.status === 'succeeded' || d.status === 'failed'),
+        10_000,
+        `webhook ${webhookId} settled past event ${seq}`,
+      ),
     async close() {
       await dispatcher.stop()
       db.close()

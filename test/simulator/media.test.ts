@@ -27,7 +27,7 @@ beforeAll(async () => {
   await account(w.sim, CONTACT, { name: 'Carol' })
   await account(w.sim, LINKED)
   c = await pairByQr(w.sim, LINKED)
-})
+}, 30_000)
 
 afterAll(async () => {
   await end(c)
@@ -205,6 +205,25 @@ describe('simulator media', () => {
       `/accounts/${CONTACT}/sent`,
     )
     expect(sent.body.data.find((s) => s.id === r.body.id)?.mediaRetries).toBe(1)
+  })
+
+  test('expireMedia expires a URL that worked; a re-upload brings it back; a text message has no media to expire', async () => {
+    const bytes = randomBytes(5_000)
+    const r = await api<{ id: string }>(w.sim, 'POST', `/accounts/${CONTACT}/messages`, {
+      to: LINKED,
+      video: { data: bytes.toString('base64'), mimetype: 'video/mp4' },
+    })
+    const msg = await upserted(r.body.id)
+    expect(hex(await downloadMediaMessage(msg, 'buffer', {}))).toBe(hex(bytes))
+    const expired = await api(w.sim, 'POST', `/accounts/${CONTACT}/sent/${r.body.id}:expireMedia`)
+    expect(expired).toEqual({ status: 200, body: { expired: true } })
+    const failure = (await downloadMediaMessage(msg, 'buffer', {}).catch((e: Boom) => e)) as Boom
+    expect(failure.output.statusCode).toBe(410)
+    await c.sock.refreshMediaConn(false)
+    expect(hex(await downloadMediaMessage(await c.sock.updateMediaMessage(msg), 'buffer', {}))).toBe(hex(bytes))
+    const text = await api<{ id: string }>(w.sim, 'POST', `/accounts/${CONTACT}/messages`, { to: LINKED, text: 'x' })
+    expect((await api(w.sim, 'POST', `/accounts/${CONTACT}/sent/${text.body.id}:expireMedia`)).status).toBe(404)
+    expect((await api(w.sim, 'POST', `/accounts/${CONTACT}/sent/${r.body.id}:explode`)).status).toBe(404)
   })
 
   test('a re-upload the phone cannot do fails with 404', async () => {

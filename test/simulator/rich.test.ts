@@ -27,7 +27,7 @@ beforeAll(async () => {
   lids[CAROL] = (await account(w.sim, CAROL, { name: 'Carol' })).lid
   await account(w.sim, LINKED)
   c = await pairByQr(w.sim, LINKED)
-})
+}, 30_000)
 
 afterAll(async () => {
   await end(c)

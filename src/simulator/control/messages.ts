@@ -1,9 +1,11 @@
 // What a phone sends and what it received: POST /accounts/{phone}/messages (text, media, location, contacts, poll,
-// pollVote, reaction, edit, revoke), GET …/messages (decrypted, media bytes included), GET …/sent.
+// pollVote, reaction, edit, revoke), GET …/messages (decrypted, media bytes included), GET …/sent, and
+// POST …/sent/{id}:expireMedia (the media URL of a message the phone sent answers 410 until re-uploaded).
 import { Elysia, t } from 'elysia'
 import { MediaInput, RichInput } from '../content.ts'
 import type { SimContext } from '../context.ts'
-import { accountOf, Phone, PhoneParams } from './shared.ts'
+import { SimError } from '../context.ts'
+import { accountOf, Phone, PhoneParams, splitVerb } from './shared.ts'
 
 const SendMessage = t.Object({
   to: Phone,
@@ -64,5 +66,17 @@ export function messageRoutes(ctx: SimContext) {
         })),
       }),
       { params: PhoneParams },
+    )
+    .post(
+      '/sent/:id',
+      ({ params }) => {
+        const { id } = splitVerb(params.id, 'id', ['expireMedia'])
+        const sender = accountOf(ctx, params.phone)
+        const record = sender.sent.some((m) => m.id === id) ? ctx.retries.sent.get(id) : undefined
+        if (!record) throw new SimError('not_found', `no media message ${id} sent by ${sender.phone}`)
+        ctx.media.expire(record.directPath)
+        return { expired: true }
+      },
+      { params: t.Object({ phone: PhoneParams.properties.phone, id: t.String() }) },
     )
 }
