@@ -2,12 +2,15 @@
 import { Elysia } from 'elysia'
 import type { HttpDeps } from './http/deps.ts'
 import { errorPlugin } from './http/errors.ts'
+import { metricsPlugin } from './http/metrics.ts'
 import { openapiPlugin } from './http/openapi.ts'
 import { rateLimitedAuthenticator, unlimited } from './http/rate-limit.ts'
 import { apiKeyRoutes } from './http/routes/api-keys.ts'
 import { channelRoutes } from './http/routes/channels.ts'
 import { chatRoutes } from './http/routes/chats.ts'
+import { contactRoutes } from './http/routes/contacts.ts'
 import { eventRoutes } from './http/routes/events.ts'
+import { groupRoutes } from './http/routes/groups.ts'
 import { healthRoutes } from './http/routes/health.ts'
 import { mediaRoutes } from './http/routes/media.ts'
 import { messageOpRoutes } from './http/routes/message-ops.ts'
@@ -35,11 +38,14 @@ export function createApp(given: HttpDeps) {
         uploadLimit(Math.max(deps.mediaMaxBytes ?? 0, deps.media?.maxBytes ?? 0)),
       ),
     )
+    .use(deps.metrics ? metricsPlugin(deps.metrics.metrics, deps.metrics.token) : new Elysia())
     .use(openapiPlugin(deps.version, deps.docs))
     .use(healthRoutes(deps))
     .use(sessionRoutes(deps))
     .use(chatRoutes(deps))
     .use(channelRoutes(deps))
+    .use(groupRoutes(deps))
+    .use(contactRoutes(deps))
     .use(messageRoutes(deps))
     .use(mediaRoutes(deps))
     .use(messageOpRoutes(deps))

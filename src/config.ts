@@ -94,6 +94,9 @@ export const Config = Type.Object({
     description: 'Requests in flight per webhook',
   }),
   docs: Type.Boolean({ default: true, description: 'Serve /docs and /openapi.json' }),
+  metricsToken: Type.Optional(
+    Type.String({ minLength: 16, description: 'Bearer token /metrics requires (none: /metrics is open)' }),
+  ),
   mediaAutoDownload: Type.String({
     pattern: '^(none|(image|video|audio|document|sticker)(,(image|video|audio|document|sticker))*)$',
     default: 'image,video,audio,document,sticker',

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createApp } from './app.ts'
+import { createMetrics, type Metrics } from './metrics/registry.ts'
+import { createStoreGauges } from './store/gauges.ts'
 import { createAuthenticator } from './auth/authenticator.ts'
 import { bootstrap, bootstrapBanner } from './bootstrap.ts'
 import { ConfigError, type Config } from './config.ts'
@@ -92,7 +94,12 @@ export async function startServer(
   const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: stores.media })
   const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
   const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
-  const eventsOut = createEventDelivery(config, stores, logger, egress, deps.version)
+  let metrics: Metrics | undefined
+  const eventsOut = createEventDelivery(config, stores, logger, egress, deps.version, (a) =>
+    metrics?.observeDelivery(a),
+  )
+  metrics = createMetrics({ gauges: createStoreGauges(db), sseClients: () => eventsOut.hub.size() })
+  stores.events.observeTransactions(metrics.observeTransaction)
   const app = createApp({
     egress,
     stores,
@@ -111,6 +118,7 @@ export async function startServer(
     docs: config.docs,
     eventHub: eventsOut.hub,
     media: { store: media, maxBytes: config.mediaMaxBytes },
+    metrics: { metrics, token: config.metricsToken },
   })
   try {
     app.listen({

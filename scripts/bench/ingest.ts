@@ -12,7 +12,7 @@ import { createIngest } from '../../src/sessions/ingest.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createEventStore } from '../../src/store/events.ts'
 import { createStores } from '../../src/store/index.ts'
-import type { MessageRecord } from '../../src/whatsapp/records.ts'
+import { emptyBatch, type MessageRecord } from '../../src/whatsapp/records.ts'
 import { arg, result } from './lib.ts'
 
 const ROWS = arg('rows', 100_000)
@@ -114,17 +114,7 @@ function rawLive(): number {
 function ours(live: boolean): number {
   const { db, sid } = fresh(live ? 'live' : 'history')
   const ingest = createIngest({ db, events: createEventStore(db) })
-  const rate = timed((b) =>
-    ingest.batch(sid, {
-      messages: b.map((record) => ({ record, live })),
-      chats: [],
-      contacts: [],
-      updates: [],
-      reactions: [],
-      pollVotes: [],
-      lidMappings: [],
-    }),
-  )
+  const rate = timed((b) => ingest.batch(sid, { ...emptyBatch(), messages: b.map((record) => ({ record, live })) }))
   const n = db.sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM messages').get()!.n
   if (n !== ROWS) throw new Error(`ingest stored ${n} of ${ROWS} rows`)
   db.close()

@@ -30,6 +30,8 @@ async function gateway(dir: string, sim: Sim): Promise<Gateway> {
     WAGATE_SEND_JITTER_MS: '0',
     WAGATE_SEND_TYPING: 'false',
     WAGATE_SEND_QUEUE_MAX: String(MESSAGES * 2),
+    // The per-key API rate limit would measure itself, not the queue.
+    WAGATE_RATE_LIMIT: '0',
   }
   const gw = await startGateway({ dataDir: dir, env, timeoutMs: 30_000 })
   const api = async <T = any>(path: string, init: RequestInit = {}) => {

@@ -36,3 +36,8 @@ export function chatTypeOf(jid: string): ChatType {
   if (server === 'broadcast') return 'broadcast'
   return 'dm'
 }
+
+/** A chat action (`POST …/chats/{cid}:verb`), applied through WhatsApp's app-state sync. */
+export type ChatAction =
+  | { kind: 'markRead' | 'markUnread' | 'archive' | 'unarchive' | 'pin' | 'unpin' | 'unmute' | 'delete' }
+  | { kind: 'mute'; until: number | null }

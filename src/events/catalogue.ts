@@ -3,6 +3,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Channel } from '../domain/channel.ts'
 import { Chat } from '../domain/chat.ts'
+import { PresenceState } from '../domain/contact.ts'
+import { Group, GroupParticipant, ParticipantAction } from '../domain/group.ts'
 import { Message } from '../domain/message.ts'
 import { Session } from '../domain/session.ts'
 
@@ -20,6 +22,18 @@ const PollVote = Type.Object({
   timestamp: Type.Integer(),
 })
 const Test = Type.Object({ webhookId: Type.String(), message: Type.String() })
+const GroupParticipants = Type.Object({
+  groupJid: Type.String(),
+  action: ParticipantAction,
+  participants: Type.Array(GroupParticipant, { description: 'The members this change really affected' }),
+  actor: Type.Union([Type.String(), Type.Null()], { description: 'JID of who made the change, when WhatsApp says' }),
+})
+const Presence = Type.Object({
+  chatJid: Type.String({ description: 'The chat the presence was seen in (a DM or a group)' }),
+  jid: Type.String({ description: 'Whose presence it is' }),
+  presence: PresenceState,
+  lastSeen: Type.Union([Type.Integer(), Type.Null()], { description: 'Epoch ms, when WhatsApp tells' }),
+})
 
 /** Each type with its data schema and a sentence saying when it fires. */
 export const catalogue = {
@@ -53,6 +67,25 @@ export const catalogue = {
   'message.undecryptable': { data: Message, when: 'A message could not be decrypted; a placeholder was stored.' },
   /** A chat changed on WhatsApp's side: name, archive, pin, mute, unread count. */
   'chat.updated': { data: Chat, when: 'A chat changed on WhatsApp: name, archived, pinned, muted, unread count.' },
+  /** A chat was deleted on WhatsApp (through the API or on the phone); it and its messages left the stored copy. */
+  'chat.deleted': { data: Chat, when: 'A chat was deleted (API or phone); data is its last stored state.' },
+  /** A group's metadata changed or a group became known: subject, description, settings, timer, members. */
+  'group.updated': {
+    data: Group,
+    when:
+      'A group became known or its subject, description, announce/locked settings, disappearing timer or member ' +
+      'list changed (ours, the phone, another admin); data is the Group.',
+  },
+  /** Members were added, removed, promoted or demoted (by us, the phone or another admin). */
+  'group.participants': {
+    data: GroupParticipants,
+    when: 'Members were added, removed, promoted or demoted, by anyone; lists only the members really changed.',
+  },
+  /** A contact's presence changed in a chat (after :subscribePresence, or typing in a shared chat). */
+  'presence.updated': {
+    data: Presence,
+    when: "A contact's presence changed (available, unavailable, composing, recording, paused); not stored.",
+  },
   /** A followed or owned channel published a post. */
   'channel.post': { data: Message, when: 'A followed or owned channel published a post; data is the Message.' },
   /** A channel's metadata or our relation to it changed (created, followed, unfollowed, muted). */

@@ -4,7 +4,7 @@
 // in commit order; retries run independently. Everything it knows survives in the tables, so a restart
 // resumes where the last process stopped.
 import type { Logger } from '../log.ts'
-import type { DeliveryStore, FanoutEvent, Job, Outcome } from '../store/deliveries.ts'
+import type { DeliveryStatus, DeliveryStore, FanoutEvent, Job, Outcome } from '../store/deliveries.ts'
 import type { EventStore } from '../store/events.ts'
 import type { WebhookStore, WebhookTarget } from '../store/webhooks.ts'
 import { attemptDelivery, type EgressFetch } from './deliver.ts'
@@ -27,6 +27,8 @@ export type DispatcherOptions = {
   fetch: EgressFetch
   /** Looks at the outbox at least this often even without a commit notification (other writers). */
   pollMs?: number
+  /** Told of every attempt's result, with the event's age when it succeeded (for /metrics). */
+  observe?: (a: { status: DeliveryStatus; lagMs: number | null }) => void
 }
 
 type Endpoint = {
@@ -135,6 +137,10 @@ export function createDispatcher(o: DispatcherOptions) {
       fetch: doFetch,
     })
     outcomes.push({ pk: job.pk, status: r.status, nextAttemptAt: r.nextAttemptAt, attempt: r.attempt })
+    o.observe?.({
+      status: r.status,
+      lagMs: r.status === 'succeeded' && job.eventCreatedAt !== null ? Date.now() - job.eventCreatedAt : null,
+    })
     if (r.gone) {
       flush()
       webhooks.disable(ep.target.id, 'the endpoint answered 410 Gone')

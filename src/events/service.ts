@@ -4,7 +4,7 @@ import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
 import type { Egress } from '../media/egress.ts'
 import type { Stores } from '../store/index.ts'
-import { createDispatcher } from './dispatcher.ts'
+import { createDispatcher, type DispatcherOptions } from './dispatcher.ts'
 import { createPruner } from './pruner.ts'
 import { parseSchedule } from './retry.ts'
 import { createSseHub } from './sse.ts'
@@ -17,6 +17,7 @@ export function createEventDelivery(
   logger: Logger,
   egress: Pick<Egress, 'fetch'>,
   version = 'dev',
+  observeDelivery?: DispatcherOptions['observe'],
 ) {
   const dispatcher = createDispatcher({
     events: stores.events,
@@ -28,6 +29,7 @@ export function createEventDelivery(
     concurrency: config.webhookConcurrency,
     userAgent: `wagate/${version} (webhooks)`,
     fetch: egress.fetch,
+    ...(observeDelivery ? { observe: observeDelivery } : {}),
   })
   const pruner = createPruner({
     events: stores.events,

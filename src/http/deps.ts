@@ -2,6 +2,7 @@
 import type { Authenticator } from '../auth/authenticator.ts'
 import type { SseHub } from '../events/sse.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/registry.ts'
 import type { MediaStore } from '../media/store.ts'
 import type { Egress } from '../media/egress.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
@@ -26,4 +27,6 @@ export type HttpDeps = {
   limits?: Limits
   /** The live stream hub; server.ts passes its own to close streams before stopping. Default: a new one. */
   eventHub?: SseHub
+  /** Prometheus metrics, served at /metrics (behind `token` when set); none: no /metrics and no counting. */
+  metrics?: { metrics: Metrics; token?: string }
 }

@@ -42,6 +42,12 @@ export function splitVerb(value: string | null | undefined, name: string): { id:
   return { id: v.slice(0, at), verb: v.slice(at + 1) }
 }
 
+/**
+ * The `<verb>` of a collection custom method (`POST …/groups:join`), routed as `'/groups:*'`: the router cannot
+ * name a parameter in the middle of a segment, so the wildcard carries the verb.
+ */
+export const verbOf = (params: object): string => (params as Record<string, string | undefined>)['*'] ?? ''
+
 /** The caller's session or 404 — another organisation's session is indistinguishable from none. */
 export function ownSession(sessions: SessionStore, principal: Principal, sid: string | null | undefined) {
   const session = sessions.get(principal.orgId, pathId(sid, 'sid'))

@@ -1,4 +1,7 @@
 // The contract between the HTTP layer and the session supervisor (live WhatsApp connections).
+import type { ChatAction } from '../domain/chat.ts'
+import type { PhoneCheck } from '../domain/contact.ts'
+import type { GroupPatch, ParticipantAction, ParticipantResult } from '../domain/group.ts'
 import type { Message } from '../domain/message.ts'
 import type { SendInput } from '../domain/outbound.ts'
 import type { Upload } from './send-input.ts'
@@ -41,6 +44,32 @@ export interface SessionEngine {
   followChannel(sessionId: string, jid: string): Promise<void>
   unfollowChannel(sessionId: string, jid: string): Promise<void>
   muteChannel(sessionId: string, jid: string, mute: boolean): Promise<void>
+  /** Creates a group with us as superadmin; stored (with its members) before this resolves. */
+  createGroup(sessionId: string, input: { subject: string; participants: string[] }): Promise<{ jid: string }>
+  /** Fetches a group's metadata from WhatsApp and stores it. */
+  refreshGroup(sessionId: string, jid: string): Promise<void>
+  /** Applies each given setting in turn, storing each once WhatsApp accepted it. */
+  updateGroup(sessionId: string, jid: string, patch: GroupPatch): Promise<void>
+  /** WhatsApp's answer for every participant; the accepted ones are stored. */
+  groupParticipants(
+    sessionId: string,
+    jid: string,
+    action: ParticipantAction,
+    participants: string[],
+  ): Promise<ParticipantResult[]>
+  groupInvite(sessionId: string, jid: string, revoke: boolean): Promise<{ code: string; url: string }>
+  joinGroup(sessionId: string, code: string): Promise<{ jid: string }>
+  leaveGroup(sessionId: string, jid: string): Promise<void>
+  /** Which phone numbers are on WhatsApp (usync, batched, cached briefly); in the order asked. */
+  checkPhones(sessionId: string, phones: string[]): Promise<PhoneCheck[]>
+  /** The profile picture URL, or null when there is none or it is hidden from us. */
+  contactPicture(sessionId: string, jid: string): Promise<string | null>
+  setBlocked(sessionId: string, jid: string, blocked: boolean): Promise<void>
+  setPresence(sessionId: string, state: 'available' | 'unavailable'): Promise<void>
+  sendTyping(sessionId: string, chatJid: string, state: 'composing' | 'recording' | 'paused'): Promise<void>
+  subscribePresence(sessionId: string, jid: string): Promise<void>
+  /** An app-state chat action; the stored chat changes once WhatsApp accepted it. */
+  chatAction(sessionId: string, chatJid: string, action: ChatAction): Promise<void>
   /** Reconnects every session whose desired state is running, staggered. */
   restore(): Promise<void>
   /** Flushes buffered events and closes every socket. */

@@ -10,13 +10,22 @@ import { sessionFromRow } from '../store/sessions.ts'
 import type { Session } from '../domain/session.ts'
 import type { Db } from '../store/db.ts'
 import type { EventStore } from '../store/events.ts'
+import { createGroupSql } from '../store/groups-sql.ts'
 import { createIngestSql, type SessionRow } from '../store/ingest-sql.ts'
 import { createMediaSql, type MediaSql } from '../store/media-sql.ts'
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import { createOutboundQueue, type QueuedSend } from '../store/outbound.ts'
 import type { OutboundContent } from '../domain/outbound.ts'
-import type { Batch, MessageRecord } from '../whatsapp/records.ts'
+import type {
+  Batch,
+  ChatPatch,
+  GroupParticipantsChange,
+  GroupRecord,
+  MessageRecord,
+  ParticipantRecord,
+} from '../whatsapp/records.ts'
 import { applyChatPatch, applyContact, touchChannel } from './ingest-chats.ts'
+import { applyBlock, applyChatDelete, applyGroup, applyParticipants, applyPresence } from './ingest-groups.ts'
 import {
   applyPollVote,
   kindsJson,
@@ -35,6 +44,7 @@ export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'orgId' | 'undecrypta
 /** Context shared by the ingest helpers during one transaction. */
 export type Tx = {
   sql: ReturnType<typeof createIngestSql>
+  groupSql: ReturnType<typeof createGroupSql>
   media: MediaSql
   mediaPolicy: MediaPolicy
   sessionId: string
@@ -61,6 +71,7 @@ export function createIngest(opts: IngestOptions) {
   const { db, events } = opts
   const clock = opts.clock ?? Date.now
   const sql = createIngestSql(db)
+  const groupSql = createGroupSql(db)
   const media = createMediaSql(db)
   const mediaPolicy = opts.mediaPolicy ?? noDownloads
   const queue = createOutboundQueue(db)
@@ -79,6 +90,7 @@ export function createIngest(opts: IngestOptions) {
       const now = clock()
       const tx: Tx = {
         sql,
+        groupSql,
         media,
         mediaPolicy,
         sessionId,
@@ -98,25 +110,73 @@ export function createIngest(opts: IngestOptions) {
   return {
     /** Stores one normalized event batch. Throws (and rolls back) on any failure. */
     batch(sessionId: string, b: Batch): void {
-      if (
-        !b.messages.length &&
-        !b.chats.length &&
-        !b.contacts.length &&
-        !b.updates.length &&
-        !b.reactions.length &&
-        !b.pollVotes.length &&
-        !b.lidMappings.length
-      )
-        return
+      if (Object.values(b).every((list) => list.length === 0)) return
       inTx(sessionId, (tx) => {
         for (const m of b.lidMappings) applyContact(tx, { jid: m.pn, lid: m.lid })
         for (const c of b.contacts) applyContact(tx, c)
+        for (const g of b.groups) applyGroup(tx, g)
+        for (const c of b.participants) applyParticipants(tx, c)
         for (const c of b.chats) applyChatPatch(tx, c, true)
         for (const { record, live } of b.messages) storeMessage(tx, record, live)
         for (const u of b.updates) applyUpdate(tx, u)
         for (const r of b.reactions) applyReaction(tx, r)
+        for (const p of b.presences) applyPresence(tx, p)
+        for (const jid of b.chatDeletes) applyChatDelete(tx, jid)
+        for (const x of b.blocks) applyBlock(tx, x.jid, x.blocked)
         for (const v of b.pollVotes) applyPollVote(tx, v)
       })
+    },
+    /**
+     * The effect of a command WhatsApp accepted (group create/update/members, chat actions, block), stored
+     * with its events; WhatsApp's own echo of the same change later finds nothing to change.
+     */
+    accepted(
+      sessionId: string,
+      c: {
+        group?: GroupRecord
+        participants?: GroupParticipantsChange
+        chat?: ChatPatch
+        chatDelete?: string
+        block?: { jid: string; blocked: boolean }
+      },
+    ): void {
+      inTx(sessionId, (tx) => {
+        if (c.group) applyGroup(tx, c.group)
+        if (c.participants) applyParticipants(tx, c.participants)
+        if (c.chat) applyChatPatch(tx, c.chat, true)
+        if (c.chatDelete) applyChatDelete(tx, c.chatDelete)
+        if (c.block) applyBlock(tx, c.block.jid, c.block.blocked)
+      })
+    },
+    /** A stored group's metadata with members as WhatsApp named them (null while members are unknown). */
+    cachedGroup(sessionId: string, jid: string): (GroupRecord & { participants: ParticipantRecord[] }) | null {
+      const row = groupSql.groupByJid.get(sessionId, jid)
+      if (!row || row.synced_at === null) return null
+      const participants = groupSql.participants.all(sessionId, jid).map((p) => ({
+        jid: p.jid,
+        lid: p.lid,
+        pn: p.pn,
+        admin: (p.admin ?? null) as ParticipantRecord['admin'],
+      }))
+      return {
+        jid,
+        subject: row.subject,
+        description: row.description,
+        descriptionId: row.description_id,
+        owner: row.owner,
+        ownerPn: row.owner_pn,
+        createdAt: row.wa_created_at,
+        announce: row.announce === 1,
+        locked: row.locked === 1,
+        ephemeralSeconds: row.ephemeral_seconds,
+        addressingMode: row.addressing_mode === 'lid' ? 'lid' : row.addressing_mode === 'pn' ? 'pn' : null,
+        participants,
+      }
+    },
+    chatRow: (sessionId: string, jid: string) => sql.chatByJid.get(sessionId, jid),
+    /** The newest stored messages of a chat (keys for app-state message ranges and read receipts). */
+    lastMessages(sessionId: string, chatJid: string, limit: number) {
+      return sql.lastMessages.all(sessionId, chatJid, limit)
     },
     /** The send queue, read by the sender. */
     queue,
@@ -249,6 +309,11 @@ function rowOf(tx: Tx, r: MessageRecord) {
 function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
   const channel = r.serverId !== null && r.chatJid.endsWith('@newsletter')
   if (channel && tx.sql.messageByServerId.get(tx.sessionId, r.chatJid, r.serverId!)) return
+  // A sender named by one id only (a LID group member): the other from the stored PN↔LID mapping.
+  if (!r.fromMe && (r.senderJid === null) !== (r.senderLid === null)) {
+    const known = tx.groupSql.mappingOf.get(tx.sessionId, (r.senderJid ?? r.senderLid)!)
+    if (known) r = { ...r, senderJid: r.senderJid ?? known.jid, senderLid: r.senderLid ?? known.lid }
+  }
   if (r.mentions.length) r = { ...r, mentionNames: namesOf(tx, r.mentions) }
   r = withMediaStatus(r, live, tx.mediaPolicy)
   const inserted = tx.sql.insertMessage.get(rowOf(tx, r))

@@ -7,6 +7,8 @@ import { trustMediaCa } from '../whatsapp/media-ca.ts'
 import { applyProcessPatches, trustRoot } from '../whatsapp/process-patches.ts'
 import { createContext, type SupervisorOptions } from './context.ts'
 import type { SessionEngine } from './engine.ts'
+import { createContactOperations } from './contact-operations.ts'
+import { createGroupOperations } from './group-operations.ts'
 import * as lifecycle from './lifecycle.ts'
 import { createOperations } from './operations.ts'
 import { restoreRunning, shutdownAll } from './restore.ts'
@@ -32,6 +34,8 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     qr: (id) => lifecycle.qr(ctx, id),
     requestPairingCode: (id, phone) => lifecycle.requestPairingCode(ctx, id, phone),
     ...createOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock }),
+    ...createGroupOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock }),
+    ...createContactOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock, clock: ctx.clock }),
     send: async (id, input, upload) => ctx.sending.ops.send(id, input, upload ?? null),
     react: async (id, chatJid, waId, emoji) => ctx.sending.ops.react(id, chatJid, waId, emoji),
     edit: async (id, chatJid, waId, text) => ctx.sending.ops.edit(id, chatJid, waId, text),

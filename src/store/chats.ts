@@ -17,7 +17,17 @@ export type ChatRow = {
   last_message_at: number
 }
 
-const columns = 'id, session_id, jid, type, name, unread_count, archived, pinned_at, muted_until, last_message_at'
+/**
+ * A chat without a name of its own shows the contact's address-book name, push name or business name (by PN or
+ * LID), or the group's subject: one indexed lookup per served row.
+ */
+export const displayName = `coalesce(c.name,
+  (SELECT coalesce(k.name, k.notify, k.verified_name) FROM contacts k
+    WHERE k.session_id = c.session_id AND (k.jid = c.jid OR k.lid = c.jid) LIMIT 1),
+  (SELECT g.subject FROM groups g WHERE g.session_id = c.session_id AND g.jid = c.jid))`
+
+const columns = `c.id, c.session_id, c.jid, c.type, ${displayName} AS name, c.unread_count, c.archived, c.pinned_at,
+  c.muted_until, c.last_message_at`
 
 export const chatFromRow = (r: ChatRow): Chat => ({
   id: r.id,
@@ -40,15 +50,15 @@ export type ChatStore = ReturnType<typeof createChatStore>
  */
 export function createChatStore(db: Db, codec: CursorCodec) {
   const first = db.sqlite.query<ChatRow, [string, number]>(
-    `SELECT ${columns} FROM chats WHERE session_id = ?
+    `SELECT ${columns} FROM chats c WHERE session_id = ?
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
   const next = db.sqlite.query<ChatRow, [string, number, number, number, number]>(
-    `SELECT ${columns} FROM chats WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
+    `SELECT ${columns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
   const one = db.sqlite.query<ChatRow, [string, string]>(
-    `SELECT ${columns} FROM chats WHERE session_id = ? AND jid = ?`,
+    `SELECT ${columns} FROM chats c WHERE session_id = ? AND jid = ?`,
   )
   const listing = (sessionId: string) => `chats:${sessionId}`
 

@@ -72,6 +72,8 @@ export type Job = {
   attemptCount: number
   /** null when the event was pruned before it could be delivered. */
   body: string | null
+  /** When the event was stored (null when pruned): the start of its delivery lag. */
+  eventCreatedAt: number | null
 }
 
 type JobRow = {
@@ -208,6 +210,7 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
         sessionId: r.session_id,
         attemptCount: r.attempt_count,
         body: bodyOf(r),
+        eventCreatedAt: r.created_at,
       }))
     },
     /** Records finished attempts, all in one statement. */

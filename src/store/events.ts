@@ -36,6 +36,9 @@ const CHUNK = 1000
 export type EventStore = ReturnType<typeof createEventStore>
 
 /** Appends an event inside the current transaction; null when its dedupe key was already used (a replay). */
+/** One committed state change as /metrics sees it. */
+export type TransactionObserver = (t: { ms: number; types: readonly string[] }) => void
+
 export type Append = (e: NewEvent, now?: number) => StoredEvent | null
 
 /**
@@ -57,6 +60,7 @@ export function createEventStore(db: Db) {
     'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < ? ORDER BY created_at LIMIT ?)',
   )
   const listeners = new Set<() => void>()
+  const observers = new Set<TransactionObserver>()
 
   const append: Append = (e, now = Date.now()) => {
     const id = `evt_${ulid(now)}`
@@ -78,14 +82,25 @@ export function createEventStore(db: Db) {
      */
     transaction<T>(work: (append: Append) => T): T {
       let appended = 0
+      const types: string[] | null = observers.size ? [] : null
+      const started = types ? performance.now() : 0
       const counted: Append = (e, now) => {
         const stored = append(e, now)
-        if (stored) appended++
+        if (stored) {
+          appended++
+          types?.push(e.type)
+        }
         return stored
       }
       const out = sqlite.transaction(() => work(counted)).immediate()
+      if (types) for (const o of observers) o({ ms: performance.now() - started, types })
       if (appended) committed()
       return out
+    },
+    /** Watches every committed transaction (its duration and the event types it appended), for /metrics. */
+    observeTransactions(observer: TransactionObserver) {
+      observers.add(observer)
+      return () => void observers.delete(observer)
     },
     /** Tells subscribers that new events were committed (for changes that add deliveries but no event). */
     committed,

@@ -4,9 +4,11 @@ import { createCursorCodec, cursorKeyOf } from './cursor.ts'
 import { createApiKeyStore } from './api-keys.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'
+import { createContactStore } from './contacts.ts'
 import type { Db } from './db.ts'
 import { createDeliveryStore } from './deliveries.ts'
 import { createEventStore } from './events.ts'
+import { createGroupStore } from './groups.ts'
 import { createIdempotencyStore } from './idempotency.ts'
 import { createMediaRepo } from './media.ts'
 import { createMessageStore } from './messages.ts'
@@ -29,6 +31,8 @@ export function createStores(db: Db, secretKey: Uint8Array) {
     chats: createChatStore(db, codec),
     messages: createMessageStore(db, codec),
     channels: createChannelStore(db, codec),
+    groups: createGroupStore(db, codec),
+    contacts: createContactStore(db, codec),
     events,
     idempotency: createIdempotencyStore(db),
     media: createMediaRepo(db),

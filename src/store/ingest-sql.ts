@@ -124,10 +124,25 @@ export function createIngestSql(db: Db) {
     { chat_jid: string; wa_id: string; from_me: number; sender_jid: string | null; body: string | null },
     [string, string]
   >('SELECT chat_jid, wa_id, from_me, sender_jid, body FROM messages WHERE session_id = ? AND wa_id = ? LIMIT 1')
+  const lastMessages = q<
+    {
+      chat_jid: string
+      wa_id: string
+      from_me: number
+      sender_jid: string | null
+      sender_lid: string | null
+      timestamp: number
+    },
+    [string, string, number]
+  >(
+    `SELECT chat_jid, wa_id, from_me, sender_jid, sender_lid, timestamp FROM messages
+     WHERE session_id = ? AND chat_jid = ? ORDER BY timestamp DESC, pk DESC LIMIT ?`,
+  )
   const running = q<{ id: string }, []>("SELECT id FROM sessions WHERE desired_state = 'running' ORDER BY id")
 
   return {
     contactName,
+    lastMessages,
     quotable,
     running,
     insertMessage,

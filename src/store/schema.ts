@@ -162,6 +162,8 @@ export const contacts = sqliteTable(
     name: text('name'),
     notify: text('notify'),
     verifiedName: text('verified_name'),
+    /** Set once WhatsApp accepted our block (or the phone's, through a blocklist notification). */
+    blocked: integer('blocked', { mode: 'boolean' }).notNull().default(false),
     updatedAt: integer('updated_at').notNull().default(now),
   },
   (t) => [
@@ -171,7 +173,56 @@ export const contacts = sqliteTable(
     uniqueIndex('contacts_session_lid')
       .on(t.sessionId, t.lid)
       .where(sql`lid IS NOT NULL`),
+    index('contacts_list').on(t.sessionId, t.id),
   ],
+)
+
+/** Group metadata as WhatsApp last told us; handed to Baileys as its group-metadata cache. */
+export const groups = sqliteTable(
+  'groups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    jid: text('jid').notNull(),
+    subject: text('subject'),
+    description: text('description'),
+    /** Baileys' description id: WhatsApp wants it as `prev` when the description changes. */
+    descriptionId: text('description_id'),
+    owner: text('owner'),
+    ownerPn: text('owner_pn'),
+    /** When WhatsApp created the group, epoch ms. */
+    waCreatedAt: integer('wa_created_at'),
+    announce: integer('announce', { mode: 'boolean' }).notNull().default(false),
+    locked: integer('locked', { mode: 'boolean' }).notNull().default(false),
+    /** Disappearing-messages timer in seconds; 0 = off. */
+    ephemeralSeconds: integer('ephemeral_seconds').notNull().default(0),
+    /** `pn` or `lid`: how WhatsApp addresses the members (Baileys encrypts accordingly). */
+    addressingMode: text('addressing_mode'),
+    /** Epoch ms the full member list was last fetched or created; null = members not known yet. */
+    syncedAt: integer('synced_at'),
+    createdAt: integer('created_at').notNull().default(now),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('groups_session_jid').on(t.sessionId, t.jid), index('groups_list').on(t.sessionId, t.id)],
+)
+
+/** Members of a stored group; `jid` exactly as WhatsApp addresses the member in that group (PN or LID). */
+export const groupParticipants = sqliteTable(
+  'group_participants',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    groupJid: text('group_jid').notNull(),
+    jid: text('jid').notNull(),
+    lid: text('lid'),
+    pn: text('pn'),
+    /** null | admin | superadmin */
+    admin: text('admin'),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.groupJid, t.jid] })],
 )
 
 /** The outbox: one row per event, appended in the same transaction as the state change. */

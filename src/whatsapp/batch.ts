@@ -6,6 +6,7 @@ import {
   type BaileysEventMap,
   type WAMessage,
 } from '@whiskeysockets/baileys'
+import { groupRecord, participantsChange, presenceRecords } from './group-records.ts'
 import { emptyBatch, type Batch } from './records.ts'
 import {
   chatSnapshot,
@@ -51,7 +52,34 @@ export function toBatch(events: Partial<BaileysEventMap>, me: Me): Batch {
   b.updates.push(...(events['messages.update'] ?? []).map(messageUpdate).filter(present))
   b.updates.push(...(events['message-receipt.update'] ?? []).map(receiptUpdate).filter(present))
   b.reactions.push(...(events['messages.reaction'] ?? []).map(reactionRecord).filter(present))
+  addGroupsAndPresence(b, events)
   return b
+}
+
+/** Group metadata and membership, presence, chat deletes and block-list changes (research/baileys.md §3.11–3.15). */
+function addGroupsAndPresence(b: Batch, events: Partial<BaileysEventMap>) {
+  for (const m of [...(events['groups.upsert'] ?? []), ...(events['groups.update'] ?? [])]) {
+    const g = groupRecord(m)
+    if (!g) continue
+    b.groups.push(g)
+    for (const p of g.participants ?? []) if (p.lid && p.pn) b.lidMappings.push({ lid: p.lid, pn: p.pn })
+  }
+  // A group's disappearing-messages timer arrives as a chat update (EPHEMERAL_SETTING protocol message).
+  for (const u of events['chats.update'] ?? []) {
+    if (u.id?.endsWith('@g.us') && u.ephemeralExpiration !== undefined)
+      b.groups.push({ jid: u.id, ephemeralSeconds: u.ephemeralExpiration ?? 0 })
+  }
+  const change = events['group-participants.update']
+  const c = change ? participantsChange(change) : null
+  if (c) {
+    b.participants.push(c)
+    for (const p of c.participants) if (p.lid && p.pn) b.lidMappings.push({ lid: p.lid, pn: p.pn })
+  }
+  const presence = events['presence.update']
+  if (presence) b.presences.push(...presenceRecords(presence))
+  b.chatDeletes.push(...(events['chats.delete'] ?? []))
+  const blocks = events['blocklist.update']
+  for (const jid of blocks?.blocklist ?? []) b.blocks.push({ jid, blocked: blocks!.type === 'add' })
 }
 
 /**

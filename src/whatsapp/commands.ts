@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts'
 import { upstreamError } from './upstream.ts'
 
 /** Runs one request to WhatsApp; its refusal (a Boom or timeout) becomes our upstream error (upstream.ts). */
-async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
+export async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (e) {

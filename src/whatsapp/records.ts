@@ -105,6 +105,48 @@ export type ReactionRecord = {
 
 export type LidMapping = { lid: string; pn: string }
 
+/** A group member as WhatsApp names it: `jid` is its address in the group (PN or LID), the other id when known. */
+export type ParticipantRecord = {
+  jid: string
+  lid: string | null
+  pn: string | null
+  admin: 'admin' | 'superadmin' | null
+}
+
+/** Group metadata, complete (a fetch, a create) or one field changed (a notification); absent = unchanged. */
+export type GroupRecord = {
+  jid: string
+  subject?: string | null
+  description?: string | null
+  descriptionId?: string | null
+  owner?: string | null
+  ownerPn?: string | null
+  createdAt?: number | null
+  announce?: boolean
+  locked?: boolean
+  ephemeralSeconds?: number
+  addressingMode?: 'pn' | 'lid' | null
+  /** The complete member list: replaces the stored one. */
+  participants?: ParticipantRecord[]
+}
+
+export type GroupParticipantsChange = {
+  groupJid: string
+  action: 'add' | 'remove' | 'promote' | 'demote' | 'modify'
+  participants: ParticipantRecord[]
+  /** Who did it (JID), when WhatsApp says. */
+  actor: string | null
+}
+
+export type PresenceRecord = {
+  /** The chat the presence was seen in (a DM's JID or a group's). */
+  chatJid: string
+  jid: string
+  state: 'available' | 'unavailable' | 'composing' | 'recording' | 'paused'
+  /** Epoch ms, when WhatsApp tells. */
+  lastSeen: number | null
+}
+
 /** Everything one Baileys event batch changes; ingest stores it in one transaction. */
 export type Batch = {
   /** `live`: arrived through messages.upsert (notify, or append: offline backlog, own echoes); false = history sync. */
@@ -115,6 +157,13 @@ export type Batch = {
   reactions: ReactionRecord[]
   pollVotes: PollVoteRecord[]
   lidMappings: LidMapping[]
+  groups: GroupRecord[]
+  participants: GroupParticipantsChange[]
+  presences: PresenceRecord[]
+  /** Chats deleted on another device (app-state sync). */
+  chatDeletes: string[]
+  /** Block-list changes (account_sync notifications). */
+  blocks: { jid: string; blocked: boolean }[]
 }
 
 export const emptyBatch = (): Batch => ({
@@ -125,4 +174,9 @@ export const emptyBatch = (): Batch => ({
   reactions: [],
   pollVotes: [],
   lidMappings: [],
+  groups: [],
+  participants: [],
+  presences: [],
+  chatDeletes: [],
+  blocks: [],
 })

@@ -14,12 +14,14 @@ import type { Logger } from '../log.ts'
 import type { SessionAuth } from './auth-state.ts'
 import { receivedBatch, toBatch } from './batch.ts'
 import * as cmd from './commands.ts'
+import { toGroupMetadata } from './group-records.ts'
 import { downloadMedia, requestReupload, type MediaJob } from './media.ts'
 import type { Me } from './normalize.ts'
 import { emptyBatch, type Batch } from './records.ts'
 import { sendQueued } from './outbound.ts'
 import type { OutboundContent } from '../domain/outbound.ts'
 import { AppError } from '../errors.ts'
+import { socketOps, type FullGroup } from './socket-ops.ts'
 
 export type Closed = { code: number | undefined; message: string; intentional: boolean }
 export type Account = { jid: string; lid: string | null; phone: string; pushName: string | null }
@@ -39,6 +41,8 @@ export type SocketHandlers = {
   frame(): void
   /** The stored text of one of our messages, so Baileys can re-encrypt it for a retry receipt. */
   storedText(waId: string, fromMe: boolean): string | null
+  /** A group's stored metadata with its members, or null when they are not known yet. */
+  cachedGroup(jid: string): FullGroup | null
 }
 
 export type SocketOptions = {
@@ -145,6 +149,16 @@ export function openSocket(o: SocketOptions) {
     msgRetryCounterCache: o.retryCache,
     ...(o.keepAliveIntervalMs ? { keepAliveIntervalMs: o.keepAliveIntervalMs } : {}),
     ...(o.connectTimeoutMs ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+    // Group sends take the members from the stored copy; WhatsApp rate-limits metadata queries (§5.4). A group
+    // not stored yet is fetched once and stored, so only the first send to it asks WhatsApp.
+    cachedGroupMetadata: async (jid: string) => {
+      const stored = o.handlers.cachedGroup(jid)
+      if (stored) return toGroupMetadata(stored)
+      const fetched = await ops.groupMetadata(jid).catch(() => null)
+      if (!fetched) return undefined
+      o.handlers.batch({ ...emptyBatch(), groups: [fetched] })
+      return toGroupMetadata(fetched)
+    },
     getMessage: async (key): Promise<WAProto.IMessage | undefined> => {
       const text = key.id ? o.handlers.storedText(key.id, !!key.fromMe) : null
       return text === null ? undefined : { conversation: text }
@@ -152,6 +166,7 @@ export function openSocket(o: SocketOptions) {
   } as UserFacingSocketConfig)
   // Baileys' end() destroys the event buffer without flushing it, losing events whose receipts already went
   // out (research/baileys.md §3.0, verified by a probe). Deliver them first, whoever ends the socket.
+  const ops = socketOps(sock)
   const destroy = sock.ev.destroy.bind(sock.ev)
   sock.ev.destroy = () => {
     sock.ev.flush()
@@ -236,5 +251,6 @@ export function openSocket(o: SocketOptions) {
     followChannel: (jid: string) => cmd.followChannel(sock, jid),
     unfollowChannel: (jid: string) => cmd.unfollowChannel(sock, jid),
     muteChannel: (jid: string, mute: boolean) => cmd.muteChannel(sock, jid, mute),
+    ...ops,
   }
 }

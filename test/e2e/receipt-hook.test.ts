@@ -49,6 +49,7 @@ async function socket(received: (b: Batch) => Promise<void>, isCurrent = () => t
       close: () => {},
       frame: () => void state.frames++,
       storedText: () => null,
+      cachedGroup: () => null,
     },
   })
   await waitFor('the socket to open', () => state.opened, 15_000)

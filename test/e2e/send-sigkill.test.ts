@@ -23,6 +23,8 @@ const env = (sim: Simulator) => ({
   WAGATE_SEND_MIN_GAP_MS: '40',
   WAGATE_SEND_JITTER_MS: '20',
   WAGATE_SEND_TYPING: 'false',
+  // 200 API calls in a row: the per-key request rate limit is not what this test is about.
+  WAGATE_RATE_LIMIT: '0',
 })
 
 let sim: Simulator

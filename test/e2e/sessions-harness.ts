@@ -28,6 +28,8 @@ export async function startHarness(
     rootKey?: Buffer
     logger?: Logger
     baileysLogLevel?: string
+    /** The watchdog's silence threshold (default 2.5 s; 0 disables it). */
+    deafAfterMs?: number
     /** Inbound media: trust the simulator's media CA and download every kind (retries quick). */
     downloads?: boolean
   } = {},
@@ -50,7 +52,7 @@ export async function startHarness(
     backoff: { baseMs: 50, capMs: 400 },
     restoreStaggerMs: 10,
     keepAliveIntervalMs: 1_000,
-    deafAfterMs: 2_500,
+    deafAfterMs: opts.deafAfterMs ?? 2_500,
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
     sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: mediaFilesOf(media, mediaRepo) },

@@ -19,6 +19,8 @@ export type RouteCase = {
 const channel = '120363012345678901%40newsletter'
 /** The chat the auth matrix seeds in every session (seedChats' first). */
 export const chat = '62800000000%40s.whatsapp.net'
+const group = '120363012345678901%40g.us'
+const lid = '205227043110953%40lid'
 
 export const routes: RouteCase[] = [
   { method: 'POST', path: '/api/v1/sessions', cap: 'manage', body: { name: 'n' }, scoped: false, status: 201 },
@@ -121,6 +123,98 @@ export const routes: RouteCase[] = [
     cap: 'read',
     scoped: true,
     status: 404,
+  },
+  ...[':markRead', ':markUnread', ':archive', ':unarchive', ':pin', ':unpin', ':mute', ':unmute'].map((verb) => ({
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/chats/${chat}${verb}`,
+    cap: 'send' as const,
+    scoped: true,
+    status: 409,
+  })),
+  {
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/chats/${chat}:typing`,
+    cap: 'send',
+    body: { state: 'composing' },
+    scoped: true,
+    status: 409,
+  },
+  { method: 'DELETE', path: `/api/v1/sessions/{sid}/chats/${chat}`, cap: 'send', scoped: true, status: 409 },
+  { method: 'GET', path: '/api/v1/sessions/{sid}/groups', cap: 'read', scoped: true, status: 200 },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/groups/${group}`, cap: 'read', scoped: true, status: 404 },
+  {
+    method: 'GET',
+    path: `/api/v1/sessions/{sid}/groups/${group}?refresh=true`,
+    cap: 'read',
+    scoped: true,
+    status: 409,
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/sessions/{sid}/groups',
+    cap: 'send',
+    body: { subject: 'Team', participants: ['6281234567890'] },
+    scoped: true,
+    status: 409,
+  },
+  {
+    method: 'PATCH',
+    path: `/api/v1/sessions/{sid}/groups/${group}`,
+    cap: 'send',
+    body: { subject: 'x' },
+    scoped: true,
+    status: 409,
+  },
+  ...[':add', ':remove', ':promote', ':demote'].map((verb) => ({
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/groups/${group}/participants${verb}`,
+    cap: 'send' as const,
+    body: { participants: ['6281234567890'] },
+    scoped: true,
+    status: 409,
+  })),
+  { method: 'GET', path: `/api/v1/sessions/{sid}/groups/${group}/invite`, cap: 'read', scoped: true, status: 409 },
+  {
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/groups/${group}:revokeInvite`,
+    cap: 'send',
+    scoped: true,
+    status: 409,
+  },
+  { method: 'POST', path: `/api/v1/sessions/{sid}/groups/${group}:leave`, cap: 'send', scoped: true, status: 409 },
+  {
+    method: 'POST',
+    path: '/api/v1/sessions/{sid}/groups:join',
+    cap: 'send',
+    body: { code: 'AbCdEf' },
+    scoped: true,
+    status: 409,
+  },
+  { method: 'GET', path: '/api/v1/sessions/{sid}/contacts', cap: 'read', scoped: true, status: 200 },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/contacts/${lid}`, cap: 'read', scoped: true, status: 404 },
+  { method: 'GET', path: `/api/v1/sessions/{sid}/contacts/${chat}/picture`, cap: 'read', scoped: true, status: 409 },
+  ...[':block', ':unblock', ':subscribePresence'].map((verb) => ({
+    method: 'POST',
+    path: `/api/v1/sessions/{sid}/contacts/${chat}${verb}`,
+    cap: 'send' as const,
+    scoped: true,
+    status: 409,
+  })),
+  {
+    method: 'POST',
+    path: '/api/v1/sessions/{sid}/contacts:check',
+    cap: 'send',
+    body: { phones: ['6281234567890'] },
+    scoped: true,
+    status: 409,
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/sessions/{sid}/presence',
+    cap: 'send',
+    body: { state: 'available' },
+    scoped: true,
+    status: 409,
   },
   {
     method: 'POST',

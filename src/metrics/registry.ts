@@ -1,0 +1,139 @@
+// The gateway's Prometheus metrics: counters and histograms fed by the event store, the webhook dispatcher and
+// the HTTP layer as things happen, and gauges read from the store when Prometheus scrapes. prom-client keeps the
+// registry and writes the text format; the process figures (CPU, RSS, event-loop lag) are its default metrics.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { StoreGauges } from '../store/gauges.ts'
+import type { DeliveryStatus } from '../store/deliveries.ts'
+import type { TransactionObserver } from '../store/events.ts'
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+/** What a delivery attempt's status means for an operator. */
+const outcomeOf: Record<DeliveryStatus, string> = {
+  succeeded: 'succeeded',
+  pending: 'retrying',
+  failed: 'failed',
+  sending: 'sending',
+}
+
+const messageCounters = {
+  'message.received': 'received',
+  'message.sent': 'sent',
+  'message.undecryptable': 'undecryptable',
+} as const
+
+export function createMetrics(sources: {
+  gauges: StoreGauges
+  /** Connected live-stream clients. */
+  sseClients: () => number
+}) {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 })
+  const registers = [registry]
+
+  const messages = new Counter({
+    name: 'wagate_messages_total',
+    help: 'Messages stored, by direction: received (from others), sent (from this number), undecryptable',
+    labelNames: ['direction'],
+    registers,
+  })
+  for (const d of Object.values(messageCounters)) messages.inc({ direction: d }, 0)
+  const events = new Counter({
+    name: 'wagate_events_total',
+    help: 'Events appended to the outbox, by type',
+    labelNames: ['type'],
+    registers,
+  })
+  const commit = new Histogram({
+    name: 'wagate_ingest_commit_seconds',
+    help: 'Duration of one state-change transaction (stored copy + outbox events), inbound ingest included',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers,
+  })
+  const deliveries = new Counter({
+    name: 'wagate_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (succeeded, retrying, failed)',
+    labelNames: ['outcome'],
+    registers,
+  })
+  const lag = new Histogram({
+    name: 'wagate_webhook_delivery_lag_seconds',
+    help: 'From an event being stored to its webhook delivery succeeding',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers,
+  })
+  const requests = new Counter({
+    name: 'wagate_http_requests_total',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers,
+  })
+  const duration = new Histogram({
+    name: 'wagate_http_request_duration_seconds',
+    help: 'HTTP request latency by route template and method',
+    labelNames: ['route', 'method'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers,
+  })
+  new Gauge({
+    name: 'wagate_sessions',
+    help: 'Sessions by status',
+    labelNames: ['status'],
+    registers,
+    collect() {
+      this.reset()
+      for (const s of ['stopped', 'starting', 'qr', 'pairing', 'connected', 'reconnecting', 'logged_out', 'failed'])
+        this.set({ status: s }, 0)
+      for (const r of sources.gauges.sessionsByStatus()) this.set({ status: r.status }, r.n)
+    },
+  })
+  new Gauge({
+    name: 'wagate_outbox_backlog',
+    help: 'Events not yet fanned out to the slowest enabled webhook plus deliveries waiting to be sent',
+    registers,
+    collect() {
+      this.set(sources.gauges.outboxBacklog())
+    },
+  })
+  new Gauge({
+    name: 'wagate_send_queue_depth',
+    help: 'Accepted outbound operations not yet handed to WhatsApp',
+    registers,
+    collect() {
+      this.set(sources.gauges.sendQueueDepth())
+    },
+  })
+  new Gauge({
+    name: 'wagate_sse_clients',
+    help: 'Connected live-stream (SSE) clients',
+    registers,
+    collect() {
+      this.set(sources.sseClients())
+    },
+  })
+
+  const observeTransaction: TransactionObserver = ({ ms, types }) => {
+    commit.observe(ms / 1000)
+    for (const type of types) {
+      events.inc({ type })
+      const direction = messageCounters[type as keyof typeof messageCounters]
+      if (direction) messages.inc({ direction })
+    }
+  }
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    /** The exposition text. */
+    text: () => registry.metrics(),
+    observeTransaction,
+    observeDelivery({ status, lagMs }: { status: DeliveryStatus; lagMs: number | null }) {
+      deliveries.inc({ outcome: outcomeOf[status] })
+      if (lagMs !== null) lag.observe(lagMs / 1000)
+    },
+    observeRequest(route: string, method: string, status: number, seconds: number) {
+      requests.inc({ route, method, status: String(status) })
+      duration.observe({ route, method }, seconds)
+    },
+  }
+}

@@ -1,0 +1,116 @@
+// Ingest helpers for groups and their members, presence, chat deletes and blocks; run inside the batch transaction.
+import { chatFromRow } from '../store/chats.ts'
+import { applyChatPatch } from './ingest-chats.ts'
+import { groupFromRow, participantFromRow, type ParticipantRow } from '../store/groups.ts'
+import type { GroupWrite } from '../store/groups-sql.ts'
+import type { GroupParticipantsChange, GroupRecord, ParticipantRecord, PresenceRecord } from '../whatsapp/records.ts'
+import type { Tx } from './ingest.ts'
+
+const bool = (v: boolean | undefined, old: number | undefined) => (v !== undefined ? (v ? 1 : 0) : (old ?? 0))
+const pick = <T>(v: T | undefined, old: T | null | undefined): T | null => (v !== undefined ? v : (old ?? null))
+
+/** The stored member a record names, by any of its ids (a notification may name the LID of a PN-stored member). */
+function findMember(members: ParticipantRow[], p: ParticipantRecord): ParticipantRow | undefined {
+  const ids = [p.jid, p.lid, p.pn].filter(Boolean)
+  return members.find((m) => ids.includes(m.jid) || (m.lid && ids.includes(m.lid)) || (m.pn && ids.includes(m.pn)))
+}
+
+/**
+ * Merges group metadata into the stored row; a complete member list replaces the stored one. Appends
+ * `group.updated` when anything visible changed, so the echo of our own change adds nothing.
+ */
+export function applyGroup(tx: Tx, g: GroupRecord): void {
+  const old = tx.groupSql.groupByJid.get(tx.sessionId, g.jid)
+  const next: GroupWrite = {
+    jid: g.jid,
+    subject: pick(g.subject, old?.subject),
+    description: pick(g.description, old?.description),
+    description_id: pick(g.descriptionId, old?.description_id),
+    owner: pick(g.owner, old?.owner),
+    owner_pn: pick(g.ownerPn, old?.owner_pn),
+    wa_created_at: pick(g.createdAt, old?.wa_created_at),
+    announce: bool(g.announce, old?.announce),
+    locked: bool(g.locked, old?.locked),
+    ephemeral_seconds: g.ephemeralSeconds ?? old?.ephemeral_seconds ?? 0,
+    addressing_mode: pick(g.addressingMode, old?.addressing_mode),
+    synced_at: g.participants ? tx.now : (old?.synced_at ?? null),
+  }
+  let membersChanged = false
+  if (g.participants) membersChanged = replaceMembers(tx, g.jid, g.participants)
+  const visible: (keyof GroupWrite)[] = ['subject', 'description', 'owner', 'announce', 'locked', 'ephemeral_seconds']
+  const changed = !old || membersChanged || visible.some((k) => old[k] !== next[k])
+  const quiet: (keyof GroupWrite)[] = ['description_id', 'owner_pn', 'wa_created_at', 'addressing_mode', 'synced_at']
+  if (!changed && old && quiet.every((k) => old[k] === next[k])) return
+  const row = tx.groupSql.upsertGroup.get({ session_id: tx.sessionId, now: tx.now, ...next })
+  if (row && changed) tx.emit('group.updated', groupFromRow(row, tx.groupSql.members.all(tx.sessionId, g.jid)))
+  // The group's chat carries its subject as name (a known group is a chat of the account, messages or not).
+  if (next.subject && next.subject !== (old?.subject ?? null))
+    applyChatPatch(tx, { jid: g.jid, type: 'group', name: next.subject }, true)
+}
+
+function replaceMembers(tx: Tx, groupJid: string, list: ParticipantRecord[]): boolean {
+  const before = tx.groupSql.participants.all(tx.sessionId, groupJid)
+  let changed = before.length !== list.length
+  const keep = new Set<string>()
+  for (const p of list) {
+    const m = before.find((b) => b.jid === p.jid)
+    keep.add(p.jid)
+    if (!m || (m.admin ?? null) !== p.admin) changed = true
+    else if ((!p.lid || m.lid === p.lid) && (!p.pn || m.pn === p.pn)) continue
+    tx.groupSql.upsertParticipant.run(tx.sessionId, groupJid, p.jid, p.lid, p.pn, p.admin)
+  }
+  for (const b of before) if (!keep.has(b.jid)) tx.groupSql.deleteParticipant.run(tx.sessionId, groupJid, b.jid)
+  return changed
+}
+
+/** Applies one add/remove/promote/demote and appends `group.participants` naming the members really changed. */
+export function applyParticipants(tx: Tx, c: GroupParticipantsChange): void {
+  const members = tx.groupSql.participants.all(tx.sessionId, c.groupJid)
+  const changed: ParticipantRecord[] = []
+  for (const p of c.participants) {
+    const m = findMember(members, p)
+    const jid = m?.jid ?? p.jid
+    if (c.action === 'add' || c.action === 'modify') {
+      if (m && c.action === 'add') continue
+      tx.groupSql.upsertParticipant.run(tx.sessionId, c.groupJid, jid, p.lid, p.pn, m?.admin ?? p.admin ?? null)
+      if (c.action === 'add') changed.push(p)
+    } else if (c.action === 'remove') {
+      if (!m) continue
+      tx.groupSql.deleteParticipant.run(tx.sessionId, c.groupJid, m.jid)
+      changed.push({ ...p, admin: null })
+    } else {
+      const admin = c.action === 'promote' ? (m?.admin === 'superadmin' ? 'superadmin' : 'admin') : null
+      if (m && (m.admin ?? null) === admin) continue
+      tx.groupSql.upsertParticipant.run(tx.sessionId, c.groupJid, jid, p.lid, p.pn, admin)
+      changed.push({ ...p, admin })
+    }
+  }
+  if (!changed.length) return
+  if (!tx.groupSql.groupByJid.get(tx.sessionId, c.groupJid)) applyGroup(tx, { jid: c.groupJid })
+  tx.emit('group.participants', {
+    groupJid: c.groupJid,
+    action: c.action,
+    participants: changed.map((p) => participantFromRow({ jid: p.jid, lid: p.lid, pn: p.pn, admin: p.admin })),
+    actor: c.actor,
+  })
+}
+
+/** Presence is not stored: it is only ever current, so it goes out as an event. */
+export function applyPresence(tx: Tx, p: PresenceRecord): void {
+  tx.emit('presence.updated', { chatJid: p.chatJid, jid: p.jid, presence: p.state, lastSeen: p.lastSeen })
+}
+
+/** A chat deleted on WhatsApp (here or on the phone): gone from the stored copy with its messages. */
+export function applyChatDelete(tx: Tx, jid: string): void {
+  const row = tx.groupSql.deleteChat.get(tx.sessionId, jid)
+  if (!row) return
+  tx.groupSql.deleteChatMessages.run(tx.sessionId, jid)
+  tx.emit('chat.deleted', chatFromRow(row))
+}
+
+export function applyBlock(tx: Tx, jid: string, blocked: boolean): void {
+  const flag = blocked ? 1 : 0
+  if (tx.groupSql.setBlocked.all(tx.sessionId, jid, flag, tx.now).length) return
+  const lid = jid.endsWith('@lid')
+  tx.groupSql.insertBlocked.run(tx.sessionId, lid ? null : jid, lid ? jid : null, flag, tx.now)
+}
