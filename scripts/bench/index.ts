@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark as its own child process (each measures its ceiling in the same run where
 // one exists) and prints ONE markdown table on stdout; the children's own reports go to stderr as they finish.
-//   bun scripts/bench/index.ts [--quick] [--only read,ingest,inbound,memory,webhooks,coldstart,send]
+//   bun scripts/bench/index.ts [--quick] [--only read,ingest,inbound,memory,webhooks,coldstart,send,media]
 // --quick shrinks every size for a smoke run; its figures are not the published ones.
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -30,6 +30,7 @@ const benches: Bench[] = [
   },
   { name: 'coldstart', file: 'coldstart.ts', args: [], quickArgs: ['--runs', '3'], timeoutS: 240 },
   { name: 'send', file: 'send.ts', args: [], quickArgs: ['--messages', '300'], timeoutS: 600 },
+  { name: 'media', file: 'media.ts', args: [], quickArgs: ['--images', '20', '--doc-mb', '20'], timeoutS: 900 },
 ]
 
 /** Runs one benchmark; resolves with its stdout, or null when it failed or ran past its time limit. */
@@ -177,6 +178,47 @@ const parsers: Record<string, (out: string) => Row[]> = {
         r.toFixed(2),
         '–',
         '–',
+      ],
+    ]
+  },
+  media(out) {
+    const m = bench(out).media as {
+      images: number
+      imageKb: number
+      docMb: number
+      filesPerSec: number
+      imagesMbPerSec: number
+      ceilingFilesPerSec: number
+      ceilingImagesMbPerSec: number
+      docMbPerSec: number
+      ceilingDocMbPerSec: number
+      rssGrowthMb: number
+    }
+    const f = (x: number) => x.toFixed(1)
+    return [
+      [
+        `inbound media: ${m.images} images of ${m.imageKb / 1024} MB, send → stored (files/s, MB/s)`,
+        `${f(m.filesPerSec)} files/s, ${f(m.imagesMbPerSec)} MB/s`,
+        `${f(m.ceilingFilesPerSec)} files/s (raw download + decrypt + write)`,
+        (m.filesPerSec / m.ceilingFilesPerSec).toFixed(2),
+        '–',
+        '–',
+      ],
+      [
+        `inbound media: one ${m.docMb} MB document, send → stored`,
+        `${f(m.docMbPerSec)} MB/s`,
+        `${f(m.ceilingDocMbPerSec)} MB/s (raw download + decrypt + write)`,
+        (m.docMbPerSec / m.ceilingDocMbPerSec).toFixed(2),
+        '–',
+        '–',
+      ],
+      [
+        `gateway peak RSS growth during the ${m.docMb} MB document`,
+        `${f(m.rssGrowthMb)} MB`,
+        '–',
+        '–',
+        '< 32 MB',
+        yes(m.rssGrowthMb < 32),
       ],
     ]
   },

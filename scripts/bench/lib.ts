@@ -81,8 +81,8 @@ export async function spawnSimulator() {
 }
 
 /** The gateway (`bun src/main.ts serve`) on `dataDir`, pointed at the simulator, with a typed API caller. */
-export async function spawnGateway(dataDir: string, sim: Sim) {
-  const gw: GatewayProcess = await startGateway({ dataDir, env: sim.env, timeoutMs: 30_000 })
+export async function spawnGateway(dataDir: string, sim: Sim, args: string[] = []) {
+  const gw: GatewayProcess = await startGateway({ dataDir, env: sim.env, timeoutMs: 30_000, args })
   const key = gw.key!
   async function api<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
     const res = await fetch(`${gw.url}/api/v1${path}`, {
