@@ -43,12 +43,17 @@ export class ChatViews {
     return c
   }
 
+  /** One chat per contact, as the phone shows it: a contact's LID JID names the same chat as its PN JID. */
+  key(jid: string): string {
+    return jid.endsWith('@lid') ? (this.net.resolve(jid)?.account.jid ?? jid) : jid
+  }
+
   /** Applies decoded mutations: index `[action, jid, …]`, value a SyncActionValue. */
   apply(a: Account, mutations: Array<{ index: string[]; value: proto.ISyncActionValue }>): void {
     for (const { index, value } of mutations) {
       const [action, jid] = index
       if (!jid) continue
-      const c = this.chat(a, jid)
+      const c = this.chat(a, this.key(jid))
       const at = num(value.timestamp) ?? Date.now()
       if (action === 'archive') c.archived = !!value.archiveChatAction?.archived
       else if (action === 'pin_v1') c.pinned = !!value.pinAction?.pinned
@@ -68,10 +73,8 @@ export class ChatViews {
   private received(a: Account, jid: string): number[] {
     const out: number[] = []
     for (const m of a.inbox) if (m.from === jid) out.push(m.timestamp)
-    for (const other of this.net.accounts.values()) {
-      if (other === a || other.jid !== jid) continue
-      for (const s of other.sent) if (s.to === a.jid) out.push(s.timestamp)
-    }
+    const other = this.net.accounts.get(jid.split('@')[0] ?? '')
+    if (other && other !== a) for (const s of other.sent) if (s.to === a.jid) out.push(s.timestamp)
     return out
   }
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
   await account(w.sim, BOB, { name: 'Bob' })
   c = await pairByQr(w.sim, ME)
   strict = await pairByQr(w.sim, STRICT, { appStateMacVerification: { patch: true, snapshot: true } })
-})
+}, 30_000)
 
 afterAll(async () => {
   await end(c)
@@ -116,7 +116,7 @@ describe('simulator app-state sync', () => {
     ['verification off', () => c, ME],
     ['verification on', () => strict, STRICT],
   ] as const) {
-    test(`phone chat actions reach the client through server_sync (${label})`, async () => {
+    test(`phone chat actions (archive, pin, mute, markRead, unarchive, delete) reach the client (${label})`, async () => {
       const cl = client()
       await receive(cl, BOB, phone, 'phone side')
       const chat = jid(BOB)
@@ -140,6 +140,8 @@ describe('simulator app-state sync', () => {
       ).body
       const pulled = await stored(cl, 'regular_low')
       expect(server.regular_low?.hash).toBe(Buffer.from(pulled.hash).toString('base64'))
+      expect(await act('delete')).toEqual({ jid: chat, deleted: true } as unknown as ChatRow)
+      await cl.rec.waitFor('chats.delete', (ids) => ids.includes(chat))
     })
   }
 })

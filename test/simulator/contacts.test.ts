@@ -18,7 +18,7 @@ beforeAll(async () => {
   await account(w.sim, BOB, { name: 'Bob' })
   await account(w.sim, LIDDY, { name: 'Liddy' })
   c = await pairByQr(w.sim, ME)
-})
+}, 30_000)
 
 afterAll(async () => {
   await end(c)

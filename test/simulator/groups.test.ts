@@ -37,7 +37,7 @@ beforeAll(async () => {
   await account(w.sim, BOB, { name: 'Bob' })
   await account(w.sim, CAROL, { name: 'Carol' })
   c = await pairByQr(w.sim, ME)
-})
+}, 30_000)
 
 afterAll(async () => {
   await end(c)

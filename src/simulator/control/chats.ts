@@ -23,7 +23,7 @@ export function chatRoutes(ctx: SimContext) {
     }
     return out
   }
-  const row = (a: Account, jid: string) => views.list(a, groupTimes).find((c) => c.jid === jid)
+  const row = (a: Account, jid: string) => views.list(a, groupTimes).find((c) => c.jid === views.key(jid))
 
   const modification = (a: Account, jid: string, verb: Verb, until: number | undefined): ChatModification => {
     // The phone names no message range: outside the initial sync Baileys applies the action without one.
