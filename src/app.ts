@@ -1,6 +1,7 @@
 // Builds the Elysia app from already-constructed services; no listening, no I/O of its own.
 import { Elysia } from 'elysia'
 import type { HttpDeps } from './http/deps.ts'
+import { dashboardRoutes } from './http/dashboard.ts'
 import { errorPlugin } from './http/errors.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { openapiPlugin } from './http/openapi.ts'
@@ -12,6 +13,7 @@ import { contactRoutes } from './http/routes/contacts.ts'
 import { eventRoutes } from './http/routes/events.ts'
 import { groupRoutes } from './http/routes/groups.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { meRoutes } from './http/routes/me.ts'
 import { mediaRoutes } from './http/routes/media.ts'
 import { messageOpRoutes } from './http/routes/message-ops.ts'
 import { messageRoutes } from './http/routes/messages.ts'
@@ -40,7 +42,9 @@ export function createApp(given: HttpDeps) {
     )
     .use(deps.metrics ? metricsPlugin(deps.metrics.metrics, deps.metrics.token) : new Elysia())
     .use(openapiPlugin(deps.version, deps.docs))
+    .use(dashboardRoutes())
     .use(healthRoutes(deps))
+    .use(meRoutes(deps))
     .use(sessionRoutes(deps))
     .use(chatRoutes(deps))
     .use(channelRoutes(deps))

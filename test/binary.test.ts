@@ -59,6 +59,17 @@ it('still validates queries in the compiled build', async () => {
   expect(((await res.json()) as { error: { code: string } }).error.code).toBe('validation_error')
 })
 
+it('serves the embedded dashboard with its CSP', async () => {
+  const page = await get('/', false)
+  expect(page.status).toBe(200)
+  expect(page.headers.get('content-security-policy')).toStartWith("default-src 'self';")
+  expect(await page.text()).toContain('<script type="module" src="/dashboard/app.js"></script>')
+  const js = await get('/dashboard/app.js', false)
+  expect(js.status).toBe(200)
+  expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+  expect(await js.text()).toContain('/api/v1/events/stream')
+})
+
 it('refuses a request without a token', async () => {
   expect((await get('/api/v1/sessions', false)).status).toBe(401)
 })

@@ -258,4 +258,5 @@ export const routes: RouteCase[] = [
   { method: 'GET', path: '/api/v1/events', cap: 'read', scoped: false, status: 200 },
   { method: 'GET', path: '/api/v1/events?types=message.*', cap: 'read', scoped: false, status: 200 },
   { method: 'GET', path: '/api/v1/events/stream', cap: 'read', scoped: false, status: 200 },
+  { method: 'GET', path: '/api/v1/me', cap: 'read', scoped: false, status: 200 },
 ]
