@@ -9,6 +9,7 @@ import {
   proto,
   type WAMessage,
 } from '@whiskeysockets/baileys'
+import { encryptVote } from '../../src/simulator/poll.ts'
 import { account, api, end, pairByQr, quietLibsignal, world, type Client, type World } from './harness.ts'
 
 const ALICE = '15554100001'
@@ -155,6 +156,32 @@ describe('simulator rich kinds', () => {
       pollVote: { messageId: 'NOPE', options: ['Mon'] },
     })
     expect(unknown.status).toBe(404)
+  })
+
+  test("a client's vote on a phone's poll reaches the phone decrypted", async () => {
+    const me = jidNormalizedUser(c.sock.user!.id)
+    const id = await phoneSends(ALICE, { poll: { name: 'Tea?', options: ['Green', 'Black'] } })
+    const poll = await upserted(id)
+    // What a Baileys app does to vote (rc14 has no API for it): encrypt with the jids getKeyAuthor gives.
+    const record = {
+      secret: Buffer.from(poll.message!.messageContextInfo!.messageSecret!),
+      creatorJid: getKeyAuthor(poll.key, me),
+      options: ['Green', 'Black'],
+    }
+    await c.sock.relayMessage(
+      aliceJid,
+      {
+        pollUpdateMessage: {
+          pollCreationMessageKey: { remoteJid: aliceJid, fromMe: false, id },
+          vote: encryptVote(record, id, me, ['Black']),
+          senderTimestampMs: Date.now(),
+        },
+      },
+      {},
+    )
+    expect(await inbox(ALICE, (m) => m.kind === 'pollVote')).toMatchObject({
+      pollVote: { messageId: id, options: ['Black'] },
+    })
   })
 
   test('reactions: the client reacts to a phone message and removes it; the phone does the same', async () => {
