@@ -50,7 +50,8 @@ export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): voi
   const visible =
     (old?.name ?? null) !== next.name ||
     (old?.archived ?? 0) !== next.archived ||
-    (old?.pinned_at ?? 0) !== next.pinnedAt ||
+    // The API shows `pinned`, not the pin time: WhatsApp's echo of our own pin carries a slightly different time.
+    (old?.pinned_at ?? 0) > 0 !== next.pinnedAt > 0 ||
     (old?.muted_until ?? null) !== next.mutedUntil ||
     (old?.unread_count ?? 0) !== next.unread
   // The message events already tell a new message's effect on its chat (lastMessageAt, unread + 1).

@@ -115,6 +115,16 @@ it('applies unread resets and chat flags from WhatsApp with one chat.updated eac
   expect(types().filter((t) => t === 'chat.updated')).toHaveLength(1)
 })
 
+it('raises chat.updated when a chat is pinned or unpinned, not when only the pin time moves', () => {
+  apply({ 'messages.upsert': { messages: [msg('1', { conversation: 'a' })], type: 'notify' } })
+  apply({ 'chats.update': [{ id: BOB, pinned: 1_700_000_000 }] })
+  apply({ 'chats.update': [{ id: BOB, pinned: 1_700_000_002 }] })
+  expect(chat().pinned_at).toBe(1_700_000_002_000)
+  apply({ 'chats.update': [{ id: BOB, pinned: null }] })
+  expect(chat().pinned_at).toBe(0)
+  expect(types().filter((t) => t === 'chat.updated')).toHaveLength(2)
+})
+
 it('keeps PN and LID of a contact in one row', () => {
   apply({ 'lid-mapping.update': { lid: '9@lid', pn: BOB } })
   apply({ 'contacts.update': [{ id: BOB, notify: 'Bob' }] })
