@@ -70,6 +70,15 @@ it('serves the embedded dashboard with its CSP', async () => {
   expect(await js.text()).toContain('/api/v1/events/stream')
 })
 
+it('serves the embedded docs UI, no CDN', async () => {
+  const page = await get('/docs', false)
+  expect(page.status).toBe(200)
+  expect(await page.text()).toContain('<script src="/docs/swagger-ui-bundle.js"></script>')
+  const js = await get('/docs/swagger-ui-bundle.js', false)
+  expect(js.status).toBe(200)
+  expect((await js.text()).length).toBeGreaterThan(500_000)
+})
+
 it('refuses a request without a token', async () => {
   expect((await get('/api/v1/sessions', false)).status).toBe(401)
 })

@@ -2,6 +2,7 @@
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { openapiWebhooks } from '../events/catalogue.ts'
+import { docsRoutes } from './docs.ts'
 
 type Webhooks = Extract<
   NonNullable<NonNullable<Parameters<typeof openapi>[0]>['documentation']>,
@@ -46,6 +47,7 @@ export function openapiPlugin(version: string, enabled: boolean) {
       if (isDoc(response)) withoutVoidContent(response)
     })
     .use(documentation(version, enabled))
+    .use(docsRoutes(enabled))
 }
 
 function documentation(version: string, enabled: boolean) {
@@ -53,7 +55,8 @@ function documentation(version: string, enabled: boolean) {
     enabled,
     path: '/docs',
     specPath: '/openapi.json',
-    provider: 'scalar',
+    // The UI is ours (src/http/docs.ts, served from the binary); the plugin only writes the document.
+    provider: null,
     documentation: {
       info: { title: 'wagate', version, description },
       components: {

@@ -18,6 +18,26 @@ it('serves the docs UI at /docs without auth', async () => {
   expect(res.headers.get('content-type')).toContain('text/html')
 })
 
+it('serves the docs UI offline: every asset from this origin, scripts only from self', async () => {
+  const html = await (await t.request('/docs', { token: null })).text()
+  const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])
+  expect(refs).toEqual(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/start.js'])
+  expect(html).not.toMatch(/https?:\/\//)
+  for (const [path, type] of [
+    ['/docs', 'text/html'],
+    ['/docs/swagger-ui.css', 'text/css'],
+    ['/docs/swagger-ui-bundle.js', 'text/javascript'],
+    ['/docs/start.js', 'text/javascript'],
+  ] as const) {
+    const res = await t.request(path, { token: null })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toStartWith(type)
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self';")
+  }
+  const start = await (await t.request('/docs/start.js', { token: null })).text()
+  expect(start).toContain("url: '/openapi.json'")
+})
+
 it('is a valid OpenAPI document', async () => {
   // validate() dereferences in place: give it a copy.
   const api = await SwaggerParser.validate(structuredClone(doc))
