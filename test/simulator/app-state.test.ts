@@ -2,7 +2,8 @@
 // phone's view of its chats, and the phone's own actions reaching the client; MAC verification on and off.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { LTHashState, WAMessage } from '@whiskeysockets/baileys'
-import { account, api, end, openWorlds, pairByQr, quietLibsignal, world, type Client, type World } from './harness.ts'
+import { account, api, pairByQr, world, type Client, type World } from './harness.ts'
+import { sharedSimulatorLifecycle } from './lifecycle.ts'
 
 let w: World
 let c: Client
@@ -33,16 +34,7 @@ beforeAll(async () => {
   strict = await pairByQr(w.sim, STRICT, { appStateMacVerification: { patch: true, snapshot: true } })
 }, 30_000)
 
-afterAll(async () => {
-  await end(c)
-  await end(strict)
-  for (const x of [...openWorlds]) {
-    openWorlds.delete(x)
-    await x.sim.stop()
-    x.untrust()
-  }
-})
-afterAll(quietLibsignal())
+sharedSimulatorLifecycle(() => [c, strict])
 
 async function chats(phone: string): Promise<ChatRow[]> {
   return (await api<{ data: ChatRow[] }>(w.sim, 'GET', `/accounts/${phone}/chats`)).body.data

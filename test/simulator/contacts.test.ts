@@ -1,7 +1,8 @@
 // Contacts against the real Baileys: usync lookups, a LID sender, profile pictures, the block list, presence.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Boom } from '@hapi/boom'
-import { account, api, end, openWorlds, pairByQr, quietLibsignal, world, type Client, type World } from './harness.ts'
+import { account, api, pairByQr, world, type Client, type World } from './harness.ts'
+import { sharedSimulatorLifecycle } from './lifecycle.ts'
 
 let w: World
 let c: Client
@@ -20,15 +21,7 @@ beforeAll(async () => {
   c = await pairByQr(w.sim, ME)
 }, 30_000)
 
-afterAll(async () => {
-  await end(c)
-  for (const x of [...openWorlds]) {
-    openWorlds.delete(x)
-    await x.sim.stop()
-    x.untrust()
-  }
-})
-afterAll(quietLibsignal())
+sharedSimulatorLifecycle(() => [c])
 
 type Profile = {
   blocked: string[]

@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import type { GroupMetadata, WAMessage } from '@whiskeysockets/baileys'
 import { afterAll } from 'bun:test'
-import { account, api, end, openWorlds, pairByQr, quietLibsignal, world, type Client, type World } from './harness.ts'
+import { account, api, end, pairByQr, world, type Client, type World } from './harness.ts'
+import { sharedSimulatorLifecycle } from './lifecycle.ts'
 
 // One simulator and one linked client for the whole file (groups are independent of each other).
 let w: World
@@ -39,15 +40,7 @@ beforeAll(async () => {
   c = await pairByQr(w.sim, ME)
 }, 30_000)
 
-afterAll(async () => {
-  await end(c)
-  for (const x of [...openWorlds]) {
-    openWorlds.delete(x)
-    await x.sim.stop()
-    x.untrust()
-  }
-})
-afterAll(quietLibsignal())
+sharedSimulatorLifecycle(() => [c])
 
 async function waitMessages(gid: string, pred: (m: GroupMessages) => boolean): Promise<GroupMessages> {
   const deadline = Date.now() + 10_000
