@@ -16,7 +16,6 @@ import { openDb } from '../../src/store/db.ts'
 import { createStores } from '../../src/store/index.ts'
 import { arg, fmt, ratioRow, report } from './lib.ts'
 
-
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
 
 if (process.argv.includes('--receiver')) {
