@@ -5,7 +5,7 @@ import { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
+import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
 
 const isChannelJid = (jid: string) => /^[0-9]{6,30}@newsletter$/.test(jid)
 
@@ -28,6 +28,7 @@ const docs = {
 export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, channels, messages } = stores
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
+  const MessagePage = PageOf(Message)
 
   return new Elysia({ prefix: '/api/v1/sessions/:sid/channels', tags: ['channels'] })
     .use(authPlugin(authenticate))
@@ -57,15 +58,15 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
     .get(
       '/:jid/messages',
       ({ principal, params, query }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const sid = ownSessionId(sessions, principal, params.sid)
         const jid = pathId(params.jid, 'jid')
         if (!isChannelJid(jid)) throw notFound('channel')
-        return messages.page(session.id, jid, pageOf(query))
+        return messages.page(sid, jid, pageOf(query))
       },
       {
         auth: 'send',
         query: PageQuery,
-        response: { 200: PageOf(Message), ...errors },
+        response: { 200: MessagePage, ...errors },
         detail: { summary: 'List stored channel messages', description: docs.messages },
       },
     )

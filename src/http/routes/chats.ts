@@ -5,7 +5,7 @@ import { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
+import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
 
 const listChats =
   "Returns a page of the session's chats, served from the gateway's **stored copy** (not a live WhatsApp " +
@@ -28,6 +28,8 @@ const TypingState = t.Union([t.Literal('composing'), t.Literal('recording'), t.L
 export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, chats, messages } = stores
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
+  const ChatPage = PageOf(Chat)
+  const MessagePage = PageOf(Message)
   const storedChat = (sid: string, cid: string) => {
     const chat = chats.get(sid, cid)
     if (!chat) throw notFound('chat')
@@ -38,11 +40,11 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, params, query }) => chats.page(ownSession(sessions, principal, params.sid).id, pageOf(query)),
+      ({ principal, params, query }) => chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query)),
       {
         auth: 'read',
         query: PageQuery,
-        response: { 200: PageOf(Chat), ...errors },
+        response: { 200: ChatPage, ...errors },
         detail: { summary: 'List chats', description: listChats },
       },
     )
@@ -59,15 +61,15 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .get(
       '/:cid/messages',
       ({ principal, params, query }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const sid = ownSessionId(sessions, principal, params.sid)
         const cid = pathId(params.cid, 'cid')
-        if (!chats.get(session.id, cid)) throw notFound('chat')
-        return messages.page(session.id, cid, pageOf(query))
+        if (!chats.get(sid, cid)) throw notFound('chat')
+        return messages.page(sid, cid, pageOf(query))
       },
       {
         auth: 'read',
         query: PageQuery,
-        response: { 200: PageOf(Message), ...errors },
+        response: { 200: MessagePage, ...errors },
         detail: { summary: "List a chat's messages", description: 'Stored messages of the chat, newest first.' },
       },
     )
