@@ -12,7 +12,18 @@ import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { arg, cpuSeconds, linkSessions, median, result, rssMb, spawnGateway, spawnSimulator, type Gateway } from './lib.ts'
+import {
+  arg,
+  cpuSeconds,
+  linkSessions,
+  median,
+  report,
+  rssMb,
+  spawnGateway,
+  spawnSimulator,
+  type BenchRow,
+  type Gateway,
+} from './lib.ts'
 
 const i = process.argv.indexOf('--levels')
 const LEVELS = (i > 0 ? process.argv[i + 1]! : '1,200,1000').split(',').map(Number)
@@ -22,10 +33,6 @@ const RESTORE = arg('restore', 1) === 1
 const TOP = LEVELS[LEVELS.length - 1]!
 
 const load = () => loadavg()[0]!.toFixed(2)
-/** One line per figure, as the bench table reads them. */
-function row(metric: string, measured: number, unit: string, target: string, extra: Record<string, unknown> = {}) {
-  console.log(JSON.stringify({ metric, measured, unit, ceiling: null, ratio: null, target, load: load(), ...extra }))
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-memory-'))
 const sim = await spawnSimulator()
@@ -79,7 +86,14 @@ try {
   const cpu = await idleCpu()
   const simRss = await rssMb(sim.pid)
   console.log(`idle CPU at ${TOP} sessions over ${IDLE} s: ${cpu.toFixed(2)} % of one core (load ${load()})`)
-  Object.assign(out, { baselineMb: baseline, levels, slopeMb: slope, idleCpuPct: cpu, simRssMb: simRss })
+  Object.assign(out, {
+    baselineMb: baseline,
+    levels,
+    slopeMb: slope,
+    idleCpuPct: cpu,
+    idleLoad: load(),
+    simRssMb: simRss,
+  })
 
   if (RESTORE) {
     await gw.stop('SIGTERM')
@@ -132,34 +146,62 @@ try {
         rssMb: rss,
         perSessionMb: (rss - baseline) / TOP,
         idleCpuPct: cpuAfter,
+        idleLoad: load(),
       },
     })
   }
 
-  for (const l of levels)
-    row(
-      `RSS per idle session at ${l.sessions}${l === levels[0] ? ' (incl. Baileys one-time init)' : ''}`,
-      l.perSessionMb,
-      'MB',
-      l.sessions >= 1000 ? '≤ 1 MB' : '–',
-      { rssMb: l.rssMb, baselineMb: baseline },
-    )
-  row(`RSS slope per session, ${a?.sessions ?? 0}→${b?.sessions ?? TOP}`, slope, 'MB', '≤ 1 MB')
-  row(`idle CPU at ${TOP} sessions (${IDLE} s)`, cpu, '% of one core', '< 5 %')
   const r = out.restore as Record<string, number> | undefined
-  if (r) {
-    row(`boot → ${TOP} sessions restored and connected`, r.allConnectedMs! / 1000, 's', '–', {
-      cpuMsPerSession: r.cpuMsPerSession,
-      apiP99Ms: r.apiP99Ms,
-    })
-    row(`RSS per session at ${TOP} after a restart`, r.perSessionMb!, 'MB', '≤ 1 MB', { rssMb: r.rssMb })
-    row(`idle CPU at ${TOP} restored sessions (${IDLE} s)`, r.idleCpuPct!, '% of one core', '< 5 %')
-  }
+  const mb = (x: number) => `${x.toFixed(2)} MB`
+  const rows: BenchRow[] = [
+    { metric: 'RSS, gateway with 0 sessions (baseline)', measured: `${baseline.toFixed(1)} MB` },
+    ...levels.map((l) => ({
+      // (RSS(n) - RSS(0)) / n: at the first level mostly the first session's one-time cost (Baileys' module init).
+      metric: `RSS per idle session at ${l.sessions}, linked in this process (RSS ${l.rssMb.toFixed(0)} MB)${l === levels[0] ? ', incl. one-time init' : ''}`,
+      measured: mb(l.perSessionMb),
+      ...(l.sessions >= 1000 ? { target: '≤ 1 MB at 1,000', met: l.perSessionMb <= 1 } : {}),
+      data: l,
+    })),
+    {
+      metric: `RSS slope per session, ${a?.sessions ?? 0}→${b?.sessions ?? TOP}`,
+      measured: mb(slope),
+      data: { slope },
+    },
+    {
+      metric: `gateway idle CPU at ${TOP} sessions (${IDLE} s, load ${out.idleLoad})`,
+      measured: `${cpu.toFixed(2)} % of one core`,
+      target: '< 5 %',
+      met: cpu < 5,
+      data: { idleCpuPct: cpu, simRssMb: simRss },
+    },
+  ]
+  if (r)
+    rows.push(
+      {
+        metric: `boot → ${TOP} sessions restored and connected (restart, staggered restore)`,
+        measured:
+          `${(r.allConnectedMs! / 1000).toFixed(1)} s, ${r.cpuMsPerSession!.toFixed(1)} ms CPU per session, ` +
+          `API p99 ${r.apiP99Ms!.toFixed(0)} ms meanwhile`,
+        data: r,
+      },
+      {
+        metric: `RSS per idle session at ${TOP}, restored after a restart (RSS ${r.rssMb!.toFixed(0)} MB)`,
+        measured: mb(r.perSessionMb!),
+        target: '≤ 1 MB at 1,000',
+        met: r.perSessionMb! <= 1,
+      },
+      {
+        metric: `gateway idle CPU at ${TOP} restored sessions (${IDLE} s, load ${r.idleLoad})`,
+        measured: `${r.idleCpuPct!.toFixed(2)} % of one core`,
+        target: '< 5 %',
+        met: r.idleCpuPct! < 5,
+      },
+    )
   console.log(
     `command: bun scripts/bench/memory.ts --levels ${LEVELS.join(',')} --settle ${SETTLE} --idle ${IDLE} ` +
       `--restore ${RESTORE ? 1 : 0}`,
   )
-  result({ memory: out })
+  report(rows)
 } finally {
   db.close()
   await gw.stop('SIGTERM')
