@@ -6,6 +6,13 @@ import { parseAllowList } from './media/egress.ts'
 
 export const Config = Type.Object({
   dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory holding the database and key file' }),
+  databaseUrl: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PostgreSQL URL (postgres:// or postgresql://) for `migrate` and `migrate-to-postgres`; serve runs on SQLite only for now',
+    }),
+  ),
   host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP server binds' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port (0 picks a free one)' }),
   logLevel: Type.Union(
@@ -187,6 +194,21 @@ function jwksUrlProblems(value: string): string[] {
   return []
 }
 
+/** Only PostgreSQL URLs; the message never repeats the URL (it may hold a password). */
+function databaseUrlProblems(value: string): string[] {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]
+  if (!scheme || !/^postgres(ql)?$/i.test(scheme))
+    return [
+      `databaseUrl: must be a PostgreSQL URL starting with postgres:// or postgresql:// (got ${scheme ? `'${scheme}:'` : 'no scheme'})`,
+    ]
+  try {
+    if (!new URL(value).hostname) return ['databaseUrl: the URL names no host (postgres://USER@HOST:PORT/DATABASE)']
+  } catch {
+    return ['databaseUrl: not a valid URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)']
+  }
+  return []
+}
+
 /** Builds and validates the config; throws ConfigError naming every bad field. */
 export function loadConfig(
   flags: Record<string, string> = {},
@@ -219,6 +241,7 @@ export function loadConfig(
   const value = Value.Convert(Config, raw)
   for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
   if (typeof raw.jwksUrl === 'string') problems.push(...jwksUrlProblems(raw.jwksUrl))
+  if (typeof raw.databaseUrl === 'string') problems.push(...databaseUrlProblems(raw.databaseUrl))
   const { egressAllow } = value as Partial<Config>
   if (typeof egressAllow === 'string')
     for (const p of parseAllowList(egressAllow).problems) problems.push(`egressAllow: ${p}`)

@@ -66,4 +66,33 @@ describe('loadConfig', () => {
   it('ignores unknown WAGATE_ variables rather than failing', () => {
     expect(loadConfig({}, { WAGATE_SOMETHING_ELSE: '1' }).port).toBe(8080)
   })
+
+  it('takes a PostgreSQL URL from --database-url or WAGATE_DATABASE_URL', () => {
+    expect(loadConfig({}, {}).databaseUrl).toBeUndefined()
+    const url = 'postgres://wagate:pw@db.internal:5432/wagate'
+    expect(loadConfig({}, { WAGATE_DATABASE_URL: url }).databaseUrl).toBe(url)
+    expect(loadConfig(parseFlags(['--database-url', 'postgresql://db/w']), {}).databaseUrl).toBe('postgresql://db/w')
+  })
+
+  it('refuses a database URL that is not postgres:// or postgresql://, without repeating it', () => {
+    const problems = (value: string) => {
+      try {
+        loadConfig({}, { WAGATE_DATABASE_URL: value })
+      } catch (e) {
+        return (e as ConfigError).problems
+      }
+    }
+    expect(problems('mysql://root:hunter2@db/w')).toEqual([
+      "databaseUrl: must be a PostgreSQL URL starting with postgres:// or postgresql:// (got 'mysql:')",
+    ])
+    expect(problems('db.internal:5432')).toEqual([
+      "databaseUrl: must be a PostgreSQL URL starting with postgres:// or postgresql:// (got 'db.internal:')",
+    ])
+    expect(problems('/var/run/postgresql')).toEqual([
+      'databaseUrl: must be a PostgreSQL URL starting with postgres:// or postgresql:// (got no scheme)',
+    ])
+    expect(problems('postgres:///wagate')).toEqual([
+      'databaseUrl: the URL names no host (postgres://USER@HOST:PORT/DATABASE)',
+    ])
+  })
 })

@@ -7,7 +7,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { arg, countMessages, cpuSeconds, linkSessions, result, spawnGateway, spawnSimulator, waitFor } from './lib.ts'
+import {
+  arg,
+  countMessages,
+  cpuSeconds,
+  fmt,
+  linkSessions,
+  ratioRow,
+  report,
+  spawnGateway,
+  spawnSimulator,
+  waitFor,
+} from './lib.ts'
 
 const MESSAGES = arg('messages', 5000)
 const i = process.argv.indexOf('--sessions')
@@ -82,4 +93,15 @@ for (const r of rows) {
   console.log(`${r.sessions} bare Baileys client(s), no store: ${r.ceiling} msgs/s (ceiling)`)
 }
 console.log(`command: bun scripts/bench/inbound.ts --messages ${MESSAGES} --sessions ${SIZES.join(',')}`)
-result({ inbound: rows })
+report(
+  rows.map((r) =>
+    ratioRow({
+      metric: `inbound end to end, ${r.sessions} session${r.sessions > 1 ? 's' : ''}, 1 process (msg/s)`,
+      measured: `${fmt(r.perSec)} msg/s`,
+      ceiling: `${fmt(r.ceiling)} msg/s (bare Baileys, no store)`,
+      ratio: r.perSec / r.ceiling,
+      min: 0.6,
+      data: r,
+    }),
+  ),
+)
