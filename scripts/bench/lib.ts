@@ -91,7 +91,10 @@ export async function spawnSimulator() {
   const child = Bun.spawn(
     [process.execPath, join(root, 'src', 'simulator', 'cli.ts'), '--port', '0', '--control-port', '0'],
     // WAGATE_BENCH_SIM_LOG=path keeps the simulator's own log (warnings and crashes) for a failed run.
-    { stdout: 'pipe', stderr: process.env.WAGATE_BENCH_SIM_LOG ? Bun.file(process.env.WAGATE_BENCH_SIM_LOG) : 'ignore' },
+    {
+      stdout: 'pipe',
+      stderr: process.env.WAGATE_BENCH_SIM_LOG ? Bun.file(process.env.WAGATE_BENCH_SIM_LOG) : 'ignore',
+    },
   )
   const reader = child.stdout.getReader()
   let text = ''

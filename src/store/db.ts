@@ -48,7 +48,8 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   const start: CheckpointerStart = {
     path,
     intervalMs: opts.walCheckpointMs ?? 1000,
-    restartFrames: opts.walRestartFrames ?? 4096 }
+    restartFrames: opts.walRestartFrames ?? 4096,
+  }
   worker.postMessage(start)
   worker.unref()
   return {
