@@ -130,7 +130,7 @@ export function messageRoutes({ stores, engine, authenticate, media, mediaMaxByt
           429: 'error' as const,
           502: 'error' as const,
         },
-        detail: { summary: 'Send a message', description: sendDescription },
+        detail: { operationId: 'sendMessage', summary: 'Send a message', description: sendDescription },
       },
     )
 }
