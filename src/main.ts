@@ -3,7 +3,16 @@
 import pkg from '../package.json' with { type: 'json' }
 import { isCapability } from './domain/capability.ts'
 import { createKey } from './bootstrap.ts'
-import { Config, ConfigError, envApiKey, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
+import {
+  Config,
+  ConfigError,
+  deprecationWarnings,
+  envApiKey,
+  envLogLevel,
+  envName,
+  loadConfig,
+  parseFlags,
+} from './config.ts'
 import { isOrgId } from './domain/org.ts'
 import { createLogger } from './log.ts'
 import { join } from 'node:path'
@@ -95,13 +104,15 @@ function takeFlags(argv: string[], only: string[]) {
 const print = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n')
 
 async function serve(argv: string[]): Promise<number> {
-  const config = loadConfig(parseFlags(argv))
+  const flags = parseFlags(argv)
+  const config = loadConfig(flags)
   if (config.databaseUrl)
     throw new UsageError(
       'wagate serve runs on SQLite only for now (PostgreSQL support is in progress, see the README): ' +
         'unset --database-url / WAGATE_DATABASE_URL',
     )
   const logger = createLogger(config.logLevel)
+  for (const warning of deprecationWarnings(flags)) logger.warn(warning)
   const running = await startServer(config, { logger, version, makeEngine: makeEngine(config) })
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())

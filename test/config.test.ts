@@ -1,6 +1,6 @@
 // Config: flags over env over defaults, every bad field named.
 import { describe, expect, it } from 'bun:test'
-import { ConfigError, loadConfig, parseFlags } from '../src/config.ts'
+import { ConfigError, deprecationWarnings, loadConfig, parseFlags } from '../src/config.ts'
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -61,6 +61,24 @@ describe('loadConfig', () => {
       'egressAllow: "10.0.0.0/40" is not a host name, an IP address or a CIDR',
       'egressAllow: "http://x" is not a host name, an IP address or a CIDR',
     ])
+  })
+
+  it('reads the deprecated --send-media-max-bytes as --media-max-bytes, with a warning naming the replacement', () => {
+    const flags = parseFlags(['--send-media-max-bytes', '5000'])
+    expect(loadConfig(flags, {}).mediaMaxBytes).toBe(5000)
+    expect(loadConfig({}, { WAGATE_SEND_MEDIA_MAX_BYTES: '6000' }).mediaMaxBytes).toBe(6000)
+    expect(deprecationWarnings(flags, {})).toEqual([
+      '--send-media-max-bytes / WAGATE_SEND_MEDIA_MAX_BYTES is deprecated: use --media-max-bytes / WAGATE_MEDIA_MAX_BYTES (same meaning)',
+    ])
+    expect(deprecationWarnings(parseFlags(['--media-max-bytes', '5000']), {})).toEqual([])
+  })
+
+  it('lets --media-max-bytes win over its deprecated alias given in the same place', () => {
+    const flags = parseFlags(['--media-max-bytes', '7000', '--send-media-max-bytes', '5000'])
+    expect(loadConfig(flags, {}).mediaMaxBytes).toBe(7000)
+    expect(loadConfig({}, { WAGATE_MEDIA_MAX_BYTES: '7000', WAGATE_SEND_MEDIA_MAX_BYTES: '5000' }).mediaMaxBytes).toBe(
+      7000,
+    )
   })
 
   it('ignores unknown WAGATE_ variables rather than failing', () => {

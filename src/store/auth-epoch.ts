@@ -1,4 +1,4 @@
-// The auth epoch (migration 0005): a counter the database bumps, by trigger, on every change that can take access
+// The auth epoch (migration 0006): a counter the database bumps, by trigger, on every change that can take access
 // away — an API key revoked, re-scoped, moved or deleted, an organisation or a session deleted — whichever process
 // makes it. Caches of what authentication and ownership checks read hold only while the counter stands still.
 import type { Db } from './db.ts'
