@@ -120,7 +120,7 @@ export function mediaRoutes(deps: HttpDeps) {
         auth: 'send',
         query: t.Object({ filename: t.Optional(t.String({ minLength: 1, maxLength: 255 })) }),
         response: { 201: MediaUpload, ...errors, 413: 'error' as const, 503: 'error' as const },
-        detail: { summary: 'Upload a media file', description: uploadDoc },
+        detail: { operationId: 'uploadMedia', summary: 'Upload a media file', description: uploadDoc },
       },
     )
     .get(
@@ -172,6 +172,7 @@ export function mediaRoutes(deps: HttpDeps) {
         auth: 'read',
         response: { ...errors, 409: 'error' as const, 503: 'error' as const },
         detail: {
+          operationId: 'downloadMessageMedia',
           summary: "Download a message's media",
           description: downloadDoc,
           responses: {
