@@ -2,6 +2,7 @@
 import makeWASocket, {
   Browsers,
   cleanMessage,
+  DEFAULT_CONNECTION_CONFIG,
   jidNormalizedUser,
   normalizeMessageContent,
   proto,
@@ -11,7 +12,8 @@ import makeWASocket, {
   type WAProto,
 } from '@whiskeysockets/baileys'
 import type { Logger } from '../log.ts'
-import type { SessionAuth } from './auth-state.ts'
+import type { KeyWrites } from '../store/auth-state-sql.ts'
+import type { SessionAuth, SocketAuth } from './auth-state.ts'
 import { receivedBatch, toBatch } from './batch.ts'
 import * as cmd from './commands.ts'
 import { toGroupMetadata } from './group-records.ts'
@@ -30,10 +32,11 @@ export type Account = { jid: string; lid: string | null; phone: string; pushName
 export type SocketHandlers = {
   batch(b: Batch): void
   /**
-   * One decrypted message, before its receipt (or ack) leaves. Must have committed when it returns; a throw
-   * makes Baileys NACK the message so WhatsApp sends it again.
+   * One decrypted message, before its receipt (or ack) leaves. Must have committed when it returns, with `keys`
+   * (the Signal key writes of its decrypt) in the same transaction, setting `keys.stored`; a throw makes Baileys
+   * NACK the message so WhatsApp sends it again.
    */
-  received(b: Batch): void | Promise<void>
+  received(b: Batch, keys: KeyWrites | null): void | Promise<void>
   qr(qr: string): void
   open(account: Account): void
   close(c: Closed): void
@@ -115,8 +118,22 @@ const foldable = (m: WAMessage) =>
   `${m.status ?? ''}|${m.messageStubType ?? ''}|${m.reactions?.length ?? 0}|${m.userReceipt?.length ?? 0}|` +
   `${m.pollUpdates?.length ?? 0}|${m.message ? 1 : 0}`
 
+/** Baileys' signal repository with every decrypt run in `auth.decrypting`, so its key writes wait for the hook. */
+function holdingDecryptWrites(auth: SocketAuth): UserFacingSocketConfig['makeSignalRepository'] {
+  return (...args) => {
+    const repo = DEFAULT_CONNECTION_CONFIG.makeSignalRepository(...args)
+    const { decryptMessage, decryptGroupMessage, processSenderKeyDistributionMessage } = repo
+    repo.decryptMessage = (a) => auth.decrypting(() => decryptMessage.call(repo, a))
+    repo.decryptGroupMessage = (a) => auth.decrypting(() => decryptGroupMessage.call(repo, a))
+    repo.processSenderKeyDistributionMessage = (a) =>
+      auth.decrypting(() => processSenderKeyDistributionMessage.call(repo, a))
+    return repo
+  }
+}
+
 export function openSocket(o: SocketOptions) {
-  const { state, saveCreds } = o.auth.forSocket(o.isCurrent)
+  const auth = o.auth.forSocket(o.isCurrent)
+  const { state, saveCreds } = auth
   // Messages stored by the receipt hook, by object: Baileys emits the same object in the later upsert, which is
   // then skipped unless something was folded into it. Ingest would find nothing to do, but only after a
   // transaction that cost about as much as the store itself (scripts/bench/inbound.ts).
@@ -134,13 +151,22 @@ export function openSocket(o: SocketOptions) {
         throw new Error('socket replaced; message left for redelivery')
       }
       const m = cleaned(msg, state.creds.me)
-      await o.handlers.received(receivedBatch(m, type, meOf(state.creds.me)))
+      // The decrypt's key writes go into the message's transaction: one commit, both or neither.
+      const keys = auth.messageKeys()
+      try {
+        await o.handlers.received(receivedBatch(m, type, meOf(state.creds.me)), keys)
+      } catch (e) {
+        if (keys) auth.settle(keys, false)
+        throw e
+      }
+      if (keys) auth.settle(keys, true)
       storedEarly.set(msg, foldable(msg))
     },
   }
   const sock = makeWASocket({
     ...hook,
     auth: state,
+    makeSignalRepository: holdingDecryptWrites(auth),
     logger: o.logger,
     ...(o.waUrl ? { waWebSocketUrl: o.waUrl } : {}),
     browser: Browsers.macOS('Desktop'),
