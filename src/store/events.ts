@@ -56,8 +56,13 @@ export function createEventStore(db: Db) {
   )
   const maxSeq = sqlite.query<{ seq: number | null }, []>('SELECT max(seq) AS seq FROM events')
   const seqOf = sqlite.query<{ seq: number }, [string, string]>('SELECT seq FROM events WHERE id = ? AND org_id = ?')
+  // Events are appended in time order, so the expired ones are the oldest seqs: delete up to the first one still
+  // kept. The walk reads only expired rows plus one, without an index on created_at that every append would pay
+  // for. (An event stamped earlier than one committed before it, after the clock stepped back, waits for that one.)
   const prune = sqlite.query<null, [number, number]>(
-    'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < ? ORDER BY created_at LIMIT ?)',
+    `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq < coalesce(
+       (SELECT seq FROM events WHERE created_at >= ?1 ORDER BY seq LIMIT 1), (SELECT max(seq) + 1 FROM events))
+     ORDER BY seq LIMIT ?2)`,
   )
   const listeners = new Set<() => void>()
   const observers = new Set<TransactionObserver>()
