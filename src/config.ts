@@ -6,6 +6,13 @@ import { parseAllowList } from './media/egress.ts'
 
 export const Config = Type.Object({
   dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory holding the database and key file' }),
+  databaseUrl: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PostgreSQL URL (postgres:// or postgresql://) for `migrate` and `migrate-to-postgres`; serve runs on SQLite only for now',
+    }),
+  ),
   host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP server binds' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port (0 picks a free one)' }),
   logLevel: Type.Union(
@@ -105,7 +112,8 @@ export const Config = Type.Object({
   mediaMaxBytes: Type.Integer({
     minimum: 1,
     default: 104_857_600,
-    description: 'Largest media file stored: bigger inbound media is skipped, bigger uploads answer 413',
+    description:
+      'Largest media file, both ways: bigger inbound media is recorded as skipped, a bigger upload or send answers 413',
   }),
   mediaRetentionDays: Type.Optional(
     Type.Number({ exclusiveMinimum: 0, description: 'Days media files are kept (default: kept until deleted)' }),
@@ -122,11 +130,6 @@ export const Config = Type.Object({
     default: 1000,
     description: 'Operations a session may have queued; more answer 429 rate_limited',
   }),
-  sendMediaMaxBytes: Type.Integer({
-    minimum: 1024,
-    default: 104857600,
-    description: 'Largest media file a send may carry',
-  }),
   egressAllow: Type.String({
     default: '',
     description:
@@ -137,6 +140,25 @@ export const Config = Type.Object({
 export type Config = Static<typeof Config>
 
 const jsonFields = new Set(['roleCapabilities'])
+
+/** Old option names still read as their replacement (a warning at start says so); the new name wins over the old. */
+const DEPRECATED: Record<string, keyof Config> = { sendMediaMaxBytes: 'mediaMaxBytes' }
+
+const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`
+
+/** One warning per deprecated option given (flag or environment), naming its replacement. */
+export function deprecationWarnings(
+  flags: Record<string, string>,
+  env: Record<string, string | undefined> = process.env,
+): string[] {
+  const given = new Set([...Object.keys(envValues(env)), ...Object.keys(flags)])
+  return Object.entries(DEPRECATED)
+    .filter(([old]) => given.has(old))
+    .map(
+      ([old, now]) =>
+        `${flagName(old)} / ${envName(old)} is deprecated: use ${flagName(now)} / ${envName(now)} (same meaning)`,
+    )
+}
 
 const camel = (s: string) => s.toLowerCase().replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 
@@ -187,6 +209,21 @@ function jwksUrlProblems(value: string): string[] {
   return []
 }
 
+/** Only PostgreSQL URLs; the message never repeats the URL (it may hold a password). */
+function databaseUrlProblems(value: string): string[] {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]
+  if (!scheme || !/^postgres(ql)?$/i.test(scheme))
+    return [
+      `databaseUrl: must be a PostgreSQL URL starting with postgres:// or postgresql:// (got ${scheme ? `'${scheme}:'` : 'no scheme'})`,
+    ]
+  try {
+    if (!new URL(value).hostname) return ['databaseUrl: the URL names no host (postgres://USER@HOST:PORT/DATABASE)']
+  } catch {
+    return ['databaseUrl: not a valid URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)']
+  }
+  return []
+}
+
 /** Builds and validates the config; throws ConfigError naming every bad field. */
 export function loadConfig(
   flags: Record<string, string> = {},
@@ -199,9 +236,12 @@ export function loadConfig(
     ['env', envValues(env)],
     ['flag', flags],
   ] as const) {
-    for (const [k, v] of Object.entries(values)) {
+    // A deprecated alias first, so the new name given in the same place wins.
+    const entries = Object.entries(values).sort(([a], [b]) => Number(b in DEPRECATED) - Number(a in DEPRECATED))
+    for (const [given, v] of entries) {
+      const k = DEPRECATED[given] ?? given
       if (!known.has(k)) {
-        if (source === 'flag') problems.push(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: unknown option`)
+        if (source === 'flag') problems.push(`${flagName(k)}: unknown option`)
         continue
       }
       if (jsonFields.has(k)) {
@@ -219,6 +259,7 @@ export function loadConfig(
   const value = Value.Convert(Config, raw)
   for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
   if (typeof raw.jwksUrl === 'string') problems.push(...jwksUrlProblems(raw.jwksUrl))
+  if (typeof raw.databaseUrl === 'string') problems.push(...databaseUrlProblems(raw.databaseUrl))
   const { egressAllow } = value as Partial<Config>
   if (typeof egressAllow === 'string')
     for (const p of parseAllowList(egressAllow).problems) problems.push(`egressAllow: ${p}`)

@@ -53,7 +53,7 @@ export function makeEngine(config: Config): EngineFactory {
       sending: {
         pacing: { minGapMs: config.sendMinGapMs, jitterMs: config.sendJitterMs, typing: config.sendTyping },
         queueMax: config.sendQueueMax,
-        mediaMaxBytes: config.sendMediaMaxBytes,
+        mediaMaxBytes: config.mediaMaxBytes,
         media: mediaFilesOf(media, stores.media),
         fetchMedia: createFetchMedia(createEgress({ allow })),
       },

@@ -3,7 +3,16 @@
 import pkg from '../package.json' with { type: 'json' }
 import { isCapability } from './domain/capability.ts'
 import { createKey } from './bootstrap.ts'
-import { Config, ConfigError, envApiKey, envLogLevel, envName, loadConfig, parseFlags } from './config.ts'
+import {
+  Config,
+  ConfigError,
+  deprecationWarnings,
+  envApiKey,
+  envLogLevel,
+  envName,
+  loadConfig,
+  parseFlags,
+} from './config.ts'
 import { isOrgId } from './domain/org.ts'
 import { createLogger } from './log.ts'
 import { join } from 'node:path'
@@ -57,7 +66,9 @@ Accepts --data-dir and the other serve options.`,
   wagate orgs list                      one JSON line per organisation
 
 Accepts --data-dir and the other serve options.`,
-  migrate: 'Usage: wagate migrate [--data-dir DIR]\n\nApplies the embedded migrations and prints what it applied.',
+  migrate: `Usage: wagate migrate [--data-dir DIR | --database-url postgres://…]
+
+Applies the embedded migrations (SQLite in DATA_DIR, or the PostgreSQL database) and prints what it applied.`,
   backup: `Usage: wagate backup --out FILE [--data-dir DIR]
 
 Writes a consistent copy of the database to FILE (mode 0600) while the server may be running, checks it,
@@ -93,8 +104,15 @@ function takeFlags(argv: string[], only: string[]) {
 const print = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n')
 
 async function serve(argv: string[]): Promise<number> {
-  const config = loadConfig(parseFlags(argv))
+  const flags = parseFlags(argv)
+  const config = loadConfig(flags)
+  if (config.databaseUrl)
+    throw new UsageError(
+      'wagate serve runs on SQLite only for now (PostgreSQL support is in progress, see the README): ' +
+        'unset --database-url / WAGATE_DATABASE_URL',
+    )
   const logger = createLogger(config.logLevel)
+  for (const warning of deprecationWarnings(flags)) logger.warn(warning)
   const running = await startServer(config, { logger, version, makeEngine: makeEngine(config) })
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
@@ -152,8 +170,18 @@ function orgs(argv: string[]): number {
   }
 }
 
-function migrateCommand(argv: string[]): number {
+async function migrateCommand(argv: string[]): Promise<number> {
   const { config } = takeFlags(argv, [])
+  if (config.databaseUrl) {
+    const { migratePg, openPg } = await import('./store/pg/db.ts')
+    const pg = openPg(config.databaseUrl, { max: 1 })
+    try {
+      print(await migratePg(pg.sql))
+      return 0
+    } finally {
+      await pg.close()
+    }
+  }
   const { db } = openData(config)
   try {
     print(migrate(db.sqlite))
@@ -214,7 +242,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'orgs':
         return orgs(rest)
       case 'migrate':
-        return migrateCommand(rest)
+        return await migrateCommand(rest)
       case 'backup':
         return backup(rest)
       case 'sessions':

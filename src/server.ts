@@ -114,7 +114,7 @@ export async function startServer(
       streamsPerOrg: config.maxStreamsPerOrg,
       webhooksPerOrg: config.maxWebhooksPerOrg,
     },
-    mediaMaxBytes: config.sendMediaMaxBytes,
+    mediaMaxBytes: config.mediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
     media: { store: media, maxBytes: config.mediaMaxBytes },

@@ -1,6 +1,6 @@
 // Config: flags over env over defaults, every bad field named.
 import { describe, expect, it } from 'bun:test'
-import { ConfigError, loadConfig, parseFlags } from '../src/config.ts'
+import { ConfigError, deprecationWarnings, loadConfig, parseFlags } from '../src/config.ts'
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -63,7 +63,54 @@ describe('loadConfig', () => {
     ])
   })
 
+  it('reads the deprecated --send-media-max-bytes as --media-max-bytes, with a warning naming the replacement', () => {
+    const flags = parseFlags(['--send-media-max-bytes', '5000'])
+    expect(loadConfig(flags, {}).mediaMaxBytes).toBe(5000)
+    expect(loadConfig({}, { WAGATE_SEND_MEDIA_MAX_BYTES: '6000' }).mediaMaxBytes).toBe(6000)
+    expect(deprecationWarnings(flags, {})).toEqual([
+      '--send-media-max-bytes / WAGATE_SEND_MEDIA_MAX_BYTES is deprecated: use --media-max-bytes / WAGATE_MEDIA_MAX_BYTES (same meaning)',
+    ])
+    expect(deprecationWarnings(parseFlags(['--media-max-bytes', '5000']), {})).toEqual([])
+  })
+
+  it('lets --media-max-bytes win over its deprecated alias given in the same place', () => {
+    const flags = parseFlags(['--media-max-bytes', '7000', '--send-media-max-bytes', '5000'])
+    expect(loadConfig(flags, {}).mediaMaxBytes).toBe(7000)
+    expect(loadConfig({}, { WAGATE_MEDIA_MAX_BYTES: '7000', WAGATE_SEND_MEDIA_MAX_BYTES: '5000' }).mediaMaxBytes).toBe(
+      7000,
+    )
+  })
+
   it('ignores unknown WAGATE_ variables rather than failing', () => {
     expect(loadConfig({}, { WAGATE_SOMETHING_ELSE: '1' }).port).toBe(8080)
+  })
+
+  it('takes a PostgreSQL URL from --database-url or WAGATE_DATABASE_URL', () => {
+    expect(loadConfig({}, {}).databaseUrl).toBeUndefined()
+    const url = 'postgres://wagate:pw@db.internal:5432/wagate'
+    expect(loadConfig({}, { WAGATE_DATABASE_URL: url }).databaseUrl).toBe(url)
+    expect(loadConfig(parseFlags(['--database-url', 'postgresql://db/w']), {}).databaseUrl).toBe('postgresql://db/w')
+  })
+
+  it('refuses a database URL that is not postgres:// or postgresql://, without repeating it', () => {
+    const problems = (value: string) => {
+      try {
+        loadConfig({}, { WAGATE_DATABASE_URL: value })
+      } catch (e) {
+        return (e as ConfigError).problems
+      }
+    }
+    expect(problems('mysql://root:hunter2@db/w')).toEqual([
+      "databaseUrl: must be a PostgreSQL URL starting with postgres:// or postgresql:// (got 'mysql:')",
+    ])
+    expect(problems('db.internal:5432')).toEqual([
+      "databaseUrl: must be a PostgreSQL URL starting with postgres:// or postgresql:// (got 'db.internal:')",
+    ])
+    expect(problems('/var/run/postgresql')).toEqual([
+      'databaseUrl: must be a PostgreSQL URL starting with postgres:// or postgresql:// (got no scheme)',
+    ])
+    expect(problems('postgres:///wagate')).toEqual([
+      'databaseUrl: the URL names no host (postgres://USER@HOST:PORT/DATABASE)',
+    ])
   })
 })

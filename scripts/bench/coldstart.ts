@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { arg, median, result, root } from './lib.ts'
+import { arg, median, report, root } from './lib.ts'
 
 const RUNS = arg('runs', 9)
 const bi = process.argv.indexOf('--bin')
@@ -80,7 +80,17 @@ try {
   console.log(`wagate binary, fresh data dir → /readyz 200: median ${m.toFixed(1)} ms (${f(ours)}), ${RUNS} runs`)
   console.log(`bare compiled Bun.serve (ceiling): median ${c.toFixed(1)} ms (${f(ceiling)})`)
   console.log(`command: bun scripts/bench/coldstart.ts --runs ${RUNS}${bi > 0 ? ` --bin ${process.argv[bi + 1]}` : ''}`)
-  result({ coldstart: { medianMs: m, ceilingMs: c, runs: RUNS } })
+  report([
+    {
+      metric: `cold start, binary → /readyz (median of ${RUNS}, fresh data dir)`,
+      measured: `${m.toFixed(0)} ms`,
+      ceiling: `${c.toFixed(0)} ms (bare compiled Bun.serve)`,
+      ratio: Number((c / m).toFixed(2)),
+      target: '< 300 ms',
+      met: m < 300,
+      data: { medianMs: m, ceilingMs: c, runs: RUNS, ours, bare: ceiling },
+    },
+  ])
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

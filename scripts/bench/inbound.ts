@@ -17,9 +17,11 @@ import {
   countMessages,
   cpuSeconds,
   flag,
+  fmt,
   linkSessions,
   median,
-  result,
+  ratioRow,
+  report,
   spawnGateway,
   spawnSimulator,
   waitFor,
@@ -189,19 +191,26 @@ console.log(
   `command: bun scripts/bench/inbound.ts --messages ${MESSAGES} --sessions ${SIZES.join(',')} --runs ${RUNS}` +
     (WEBHOOK ? '' : ' --no-webhook'),
 )
-// One JSON row a line, in the table's terms.
-const line = (metric: string, r: Row, target: number) =>
-  console.log(
-    JSON.stringify({
-      metric,
-      measured: r.perSec,
-      ceiling: r.ceiling,
-      ratio: Number(r.ratio.toFixed(2)),
-      target,
-      spread: [Number(r.min.toFixed(2)), Number(r.max.toFixed(2))],
-      cpuRatio: Number(r.cpuRatio.toFixed(2)),
-    }),
-  )
-for (const r of rows) line(`inbound msgs/s, ${r.sessions} session${r.sessions > 1 ? 's' : ''}`, r, TARGET)
-if (webhook) line('inbound to the webhook msgs/s, 1 session', webhook, WEBHOOK_TARGET)
-result({ inbound: rows, webhook })
+const row = (metric: string, r: Row, min: number) =>
+  ratioRow({
+    metric,
+    measured: `${fmt(r.perSec)} msg/s (median of ${RUNS})`,
+    ceiling: `${fmt(r.ceiling)} msg/s (bare Baileys, no store; ratio pair by pair ${r.min.toFixed(2)}–${r.max.toFixed(2)})`,
+    ratio: r.ratio,
+    min,
+    data: r,
+  })
+report([
+  ...rows.map((r) =>
+    row(`inbound end to end, ${r.sessions} session${r.sessions > 1 ? 's' : ''}, 1 process (msg/s)`, r, TARGET),
+  ),
+  ...(webhook
+    ? [
+        row(
+          'inbound to the webhook: burst of 2,000 → every message.received acknowledged (msg/s)',
+          webhook,
+          WEBHOOK_TARGET,
+        ),
+      ]
+    : []),
+])

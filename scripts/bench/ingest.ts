@@ -13,7 +13,7 @@ import { openDb } from '../../src/store/db.ts'
 import { createEventStore } from '../../src/store/events.ts'
 import { createStores } from '../../src/store/index.ts'
 import { emptyBatch, type MessageRecord } from '../../src/whatsapp/records.ts'
-import { arg, result } from './lib.ts'
+import { arg, fmt, ratioRow, report } from './lib.ts'
 
 const ROWS = arg('rows', 100_000)
 const BATCH = arg('batch', 200)
@@ -139,7 +139,25 @@ try {
       `live ingest = ${(live / liveCeiling).toFixed(2)} of it`,
   )
   console.log(`command: bun scripts/bench/ingest.ts --rows ${ROWS} --batch ${BATCH} --chats ${CHATS}`)
-  result({ ingest: { rows: ROWS, batch: BATCH, ceiling, history, live, liveCeiling } })
+  const row = (label: string, x: number, c: number, what: string) =>
+    ratioRow({
+      metric: `store ingest: ${label}, batches of ${BATCH}`,
+      measured: `${fmt(x)} rows/s`,
+      ceiling: `${fmt(c)} rows/s (${what})`,
+      ratio: x / c,
+      min: 0.8,
+    })
+  report([
+    {
+      ...row('history messages', history, ceiling, 'raw INSERT'),
+      data: { rows: ROWS, batch: BATCH, ceiling, history },
+    },
+    row('live messages (+ chat, event)', live, ceiling, 'raw INSERT of the messages alone'),
+    {
+      ...row('live messages (+ chat, event)', live, liveCeiling, 'raw message + event + chat writes'),
+      data: { live, liveCeiling },
+    },
+  ])
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -14,9 +14,54 @@ export function arg(name: string, def: number): number {
 }
 export const flag = (name: string) => process.argv.includes(`--${name}`)
 
-/** The line index.ts looks for: `BENCH {json}`. Everything else a script prints is for humans. */
-export function result(data: Record<string, unknown>): void {
-  console.log(`BENCH ${JSON.stringify(data)}`)
+/**
+ * One row of the `npm run bench` table. The contract between a benchmark script and index.ts: a script prints
+ * its rows as ONE stdout line `BENCH {"rows":[…]}` (see `report`), and index.ts prints them as they are, so a
+ * new benchmark needs no code in index.ts beyond its entry in the list. Everything else a script prints is for
+ * humans (index.ts passes it to stderr).
+ */
+export type BenchRow = {
+  /** What was measured, with its conditions: 'read: page of 50 chats, wrk 50 connections'. */
+  metric: string
+  /** The figure as a reader wants it: '9,120 req/s, p99 11 ms'. */
+  measured: string
+  /** The ceiling with its figure, measured in the same run: '10,050 req/s (raw bun:sqlite route)'. */
+  ceiling?: string
+  /** measured / ceiling (for times: ceiling / measured), so higher is always better. */
+  ratio?: number
+  /** The target as the issue states it: '≥ 0.9 of ceiling'. */
+  target?: string
+  /** Whether the target is met (absent when the row has no target). */
+  met?: boolean
+  /** The raw figures behind the row, for comparing runs. */
+  data?: Record<string, unknown>
+}
+
+/** Prints the rows index.ts reads: one line, `BENCH {"rows":[…]}`. */
+export function report(rows: BenchRow[]): void {
+  console.log(`BENCH ${JSON.stringify({ rows })}`)
+}
+
+/** Thousands-separated integer, as the table shows counts and rates. */
+export const fmt = (x: number) => Math.round(x).toLocaleString('en')
+
+/** A row comparing `value` with `ceiling` against a minimum ratio (`min`), the shape most rows share. */
+export function ratioRow(o: {
+  metric: string
+  measured: string
+  ceiling: string
+  ratio: number
+  min?: number
+  data?: Record<string, unknown>
+}): BenchRow {
+  return {
+    metric: o.metric,
+    measured: o.measured,
+    ceiling: o.ceiling,
+    ratio: Number(o.ratio.toFixed(2)),
+    ...(o.min === undefined ? {} : { target: `≥ ${o.min} of ceiling`, met: o.ratio >= o.min }),
+    ...(o.data ? { data: o.data } : {}),
+  }
 }
 
 export const median = (xs: number[]) => {

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { arg, linkSessions, median, result, rssMb, spawnGateway, spawnSimulator } from './lib.ts'
+import { arg, linkSessions, median, report, rssMb, spawnGateway, spawnSimulator } from './lib.ts'
 
 const i = process.argv.indexOf('--levels')
 const LEVELS = (i > 0 ? process.argv[i + 1]! : '1,50,200').split(',').map(Number)
@@ -55,7 +55,23 @@ try {
   const slope = a && b ? (b.rssMb - a.rssMb) / (b.sessions - a.sessions) : (levels[0]?.perSessionMb ?? 0)
   console.log(`slope ${a?.sessions ?? 0}→${b?.sessions ?? LEVELS[0]} sessions: ${slope.toFixed(2)} MB per session`)
   console.log(`command: bun scripts/bench/memory.ts --levels ${LEVELS.join(',')} --settle ${SETTLE}`)
-  result({ memory: { baselineMb: baseline, levels, slopeMb: slope } })
+  const last = levels.slice(-2).map((l) => l.sessions)
+  report([
+    { metric: 'RSS, gateway with 0 sessions (baseline)', measured: `${baseline.toFixed(1)} MB` },
+    ...levels.map((l) => ({
+      // (RSS(n) - RSS(0)) / n: at the first level mostly the first session's one-time cost (lazy module init).
+      metric: `RSS per idle session at ${l.sessions} (RSS ${l.rssMb.toFixed(0)} MB)${l === levels[0] ? ', incl. one-time init' : ''}`,
+      measured: `${l.perSessionMb.toFixed(2)} MB`,
+      target: '≤ 1 MB at 1,000',
+      met: l.perSessionMb <= 1,
+      data: l,
+    })),
+    {
+      metric: `RSS slope per session, ${last.join('→')}`,
+      measured: `${slope.toFixed(2)} MB`,
+      data: { slopeMb: slope },
+    },
+  ])
 } finally {
   await gw.stop('SIGTERM')
   await sim.stop()

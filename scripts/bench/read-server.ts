@@ -1,44 +1,84 @@
 // Child process of read.ts: serves either the real app or the raw-SQLite ceiling over one database.
 //   bun scripts/bench/read-server.ts <db> app|raw <cursorKeyHex>
+// The raw server answers the same three listings with the same JSON, byte for byte (read.ts checks it): the same
+// SQL through one prepared statement, the same row mapping, the same signed nextCursor — and nothing else: no
+// framework, no authentication, no ownership check, no cursor verification (it takes the keyset values plainly).
 import { Database } from 'bun:sqlite'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { createLogger } from '../../src/log.ts'
 import { createEgress } from '../../src/media/egress.ts'
+import { createMetrics } from '../../src/metrics/registry.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
+import { chatFromRow, displayName, type ChatRow } from '../../src/store/chats.ts'
+import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
 import { openDb } from '../../src/store/db.ts'
+import { createStoreGauges } from '../../src/store/gauges.ts'
 import { createStores } from '../../src/store/index.ts'
+import { messageColumns, messageFromRow, type MessageRow } from '../../src/store/messages.ts'
 
 const [path, mode, keyHex] = process.argv.slice(2) as [string, 'app' | 'raw', string]
+const LIMIT = 50
 
 if (mode === 'raw') {
-  // The ceiling: one prepared statement, rows serialised as they come, no framework, no auth, no mapping.
-  const sqlite = new Database(path, { readonly: true, strict: true })
-  const stmt = sqlite.query(
-    `SELECT id, session_id, jid, type, name, unread_count, archived, pinned_at, muted_until, last_message_at
-     FROM chats WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
-     ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT 51`,
+  const sqlite = new Database(path, { readonly: true })
+  const codec = createCursorCodec(cursorKeyOf(Buffer.from(keyHex, 'hex')))
+  const chats = sqlite.query<ChatRow, [string, number, number, number, number]>(
+    `SELECT c.id, c.session_id, c.jid, c.type, ${displayName} AS name, c.unread_count, c.archived, c.pinned_at,
+       c.muted_until, c.last_message_at
+     FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
+     ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
+  const messages = sqlite.query<MessageRow, [string, string, number, number, number]>(
+    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND (timestamp, pk) < (?, ?)
+     ORDER BY timestamp DESC, pk DESC LIMIT ?`,
+  )
+  const page = <R, T>(rows: R[], listing: string, key: (r: R) => number[], map: (r: R) => T) => {
+    const more = rows.length > LIMIT
+    const served = more ? rows.slice(0, LIMIT) : rows
+    return Response.json({
+      data: served.map(map),
+      nextCursor: more ? codec.encode(listing, key(served[LIMIT - 1]!)) : null,
+    })
+  }
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     fetch(req) {
-      const q = new URL(req.url).searchParams
-      const [p, l, id] = (q.get('after') ?? '').split(',').map(Number) as [number, number, number]
-      return Response.json({ data: stmt.all(q.get('sid'), p, l, id) })
+      // /chats?sid&after=p,l,id or /messages?sid&chat&after=ts,pk; "after" absent = the first page.
+      const url = new URL(req.url)
+      const q = url.searchParams
+      const sid = q.get('sid')!
+      const after = q.get('after')?.split(',').map(Number) ?? [Number.MAX_SAFE_INTEGER, 0, 0]
+      if (url.pathname === '/chats')
+        return page(
+          chats.all(sid, after[0]!, after[1]!, after[2]!, LIMIT + 1),
+          `chats:${sid}`,
+          (r) => [r.pinned_at, r.last_message_at, r.id],
+          chatFromRow,
+        )
+      const chat = q.get('chat')!
+      return page(
+        messages.all(sid, chat, after[0]!, after[1]!, LIMIT + 1),
+        `messages:${sid}:${chat}`,
+        (r) => [r.timestamp, r.pk],
+        messageFromRow,
+      )
     },
   })
   console.log(JSON.stringify({ port: server.port }))
 } else {
+  // The app as `wagate serve` builds it (metrics, the rate limiter with a budget this load never exhausts).
   const db = openDb(path)
   const stores = createStores(db, Buffer.from(keyHex, 'hex'))
-  const logger = createLogger('silent')
+  const logger = createLogger('info')
   const engine = createSupervisor({ db, events: stores.events, logger, secretKey: Buffer.alloc(32, 7) })
   const authenticate = createAuthenticator({
     apiKeys: stores.apiKeys,
     orgs: stores.orgs,
     jwt: { orgClaim: 'org_id', roleClaim: 'role', roleCapabilities: {} },
   })
+  const metrics = createMetrics({ gauges: createStoreGauges(db), sseClients: () => 0 })
   const app = createApp({
     stores,
     engine,
@@ -48,6 +88,8 @@ if (mode === 'raw') {
     maxBodyBytes: 1 << 20,
     docs: false,
     egress: createEgress(),
+    limits: { ratePerSecond: 1e9, burst: 1e9, streamsPerOrg: 20, webhooksPerOrg: 50 },
+    metrics: { metrics },
   })
   app.listen({ hostname: '127.0.0.1', port: 0 })
   console.log(JSON.stringify({ port: app.server!.port }))

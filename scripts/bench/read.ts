@@ -1,61 +1,71 @@
-// Read path benchmark: GET …/chats?limit=50 walking cursors over 100k chats (1M messages in the db),
-// against the same page served by a minimal route running one raw prepared bun:sqlite statement.
-//   bun scripts/bench/read.ts [--chats 100000] [--messages 1000000] [--connections 50] [--seconds 10]
-// Load comes from wrk when installed (`apt-get install wrk`: a separate C process, the least load-generator
-// noise on a 2-core box), else from autocannon (an npm devDependency) in this process. The servers run as
-// child processes, one per variant.
-import autocannon from 'autocannon'
+// Read path benchmark: the three stored listings, each walked page by page (limit 50) through the API, against
+// its own raw route serving the same JSON (read-server.ts raw mode: one prepared bun:sqlite statement, the same
+// row mapping and signed cursor, no framework/auth/ownership check):
+//   chats — GET /sessions/:sid/chats over 100k chats (1M messages in the db)
+//   chat messages — GET /sessions/:sid/chats/:cid/messages over one chat of 20k messages
+//   channel messages — GET /sessions/:sid/channels/:jid/messages over one channel of 20k posts
+//   bun scripts/bench/read.ts [--chats 100000] [--messages 1000000] [--connections 50] [--seconds 10] [--rounds 2]
+// Each round loads raw then app for --seconds each; the ratio is taken per round, the table shows the median.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKey } from '../../src/bootstrap.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStores } from '../../src/store/index.ts'
+import { arg, fmt, median, ratioRow, report } from './lib.ts'
+import { loader, type LoadResult } from './load.ts'
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : def
-}
 const nChats = arg('chats', 100_000)
 const nMessages = arg('messages', 1_000_000)
 const connections = arg('connections', 50)
 const seconds = arg('seconds', 10)
+const rounds = arg('rounds', 2)
+const LONG = 20_000
 
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-read-'))
 const path = join(dir, 'bench.db')
-const cursorKey = randomBytes(32)
+const secret = randomBytes(32)
+const bigChat = '6281999000001@s.whatsapp.net'
+const channel = '120363999000000001@newsletter'
 
 function seed() {
   const db = openDb(path)
-  const stores = createStores(db, cursorKey)
+  const stores = createStores(db, secret)
   stores.orgs.create('bench')
   const sid = stores.sessions.create({ orgId: 'bench', name: 'bench' }).id
-  const key = createKey(stores, { orgId: 'bench', name: 'bench', capabilities: ['read'] }).key
+  const key = createKey(stores, { orgId: 'bench', name: 'bench', capabilities: ['read', 'send'] }).key
   const chat = db.sqlite.query(
-    `INSERT INTO chats (session_id, jid, type, name, unread_count, pinned_at, last_message_at) VALUES (?, ?, 'dm', ?, ?, ?, ?)`,
+    `INSERT INTO chats (session_id, jid, type, name, unread_count, pinned_at, last_message_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
   const msg = db.sqlite.query(
     `INSERT INTO messages (session_id, chat_jid, wa_id, from_me, sender_jid, type, body, status, ack_level, timestamp)
-     VALUES (?, ?, ?, 0, ?, 'text', ?, 'delivered', 3, ?)`,
+     VALUES (?, ?, ?, ?, ?, 'text', ?, 'delivered', 3, ?)`,
   )
   const perChat = Math.ceil(nMessages / nChats)
   let written = 0
+  const write = (jid: string, at: number) =>
+    msg.run(
+      sid,
+      jid,
+      `3EB0${written.toString(16).padStart(16, '0')}`,
+      written % 3 === 0 ? 1 : 0,
+      jid,
+      `message ${written++} body text`,
+      at,
+    )
   db.sqlite.transaction(() => {
     for (let i = 0; i < nChats; i++) {
       const jid = `${62_800_000_000 + i}@s.whatsapp.net`
       const at = 1_700_000_000_000 + ((i * 7919) % 1_000_000) * 1000
-      chat.run(sid, jid, `Chat ${i}`, i % 5, i % 1000 === 0 ? at : 0, at)
-      for (let m = 0; m < perChat && written < nMessages; m++, written++)
-        msg.run(
-          sid,
-          jid,
-          `3EB0${written.toString(16).padStart(16, '0')}`,
-          jid,
-          `message ${written} body text`,
-          at - m * 1000,
-        )
+      // Every tenth chat has no name of its own: the listing falls back to the contact's (none here) per row.
+      chat.run(sid, jid, 'dm', i % 10 ? `Chat ${i}` : null, i % 5, i % 1000 === 0 ? at : 0, at)
+      for (let m = 0; m < perChat && written < nMessages; m++) write(jid, at - m * 1000)
     }
+    chat.run(sid, bigChat, 'dm', 'Long chat', 0, 0, 1_700_000_000_000)
+    chat.run(sid, channel, 'channel', 'Channel', 0, 0, 1_700_000_000_000)
+    for (let m = 0; m < LONG; m++) write(bigChat, 1_700_000_000_000 - m * 1000)
+    for (let m = 0; m < LONG; m++) write(channel, 1_700_000_000_000 - m * 1000)
   })()
   db.sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)')
   db.sqlite.run('ANALYZE')
@@ -65,113 +75,108 @@ function seed() {
 
 async function serve(mode: 'app' | 'raw') {
   const proc = Bun.spawn(
-    [process.execPath, join(import.meta.dir, 'read-server.ts'), path, mode, cursorKey.toString('hex')],
+    [process.execPath, join(import.meta.dir, 'read-server.ts'), path, mode, secret.toString('hex')],
     {
       stdout: 'pipe',
       stderr: 'inherit',
     },
   )
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader()
-  const { value } = await reader.read()
+  const { value } = await (proc.stdout as ReadableStream<Uint8Array>).getReader().read()
   const { port } = JSON.parse(new TextDecoder().decode(value)) as { port: number }
   return { url: `http://127.0.0.1:${port}`, stop: () => proc.kill() }
 }
 
-type Result = { rps: number; p50: number; p99: number; errors: number; non2xx: number }
-
-const wrk = Bun.which('wrk')
-
-/** wrk with a Lua script cycling through the paths; its report is parsed from a JSON line the script prints. */
-type Opts = { connections: number; seconds: number }
-
-async function loadWrk(url: string, paths: string[], headers: Record<string, string>, o: Opts): Promise<Result> {
-  const script = join(dir, `paths-${Math.random().toString(36).slice(2)}.lua`)
-  const list = paths.map((p) => JSON.stringify(p)).join(',\n')
-  const hdrs = Object.entries(headers)
-    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
-    .join('\n')
-  writeFileSync(
-    script,
-    `local paths = {${list}}\nlocal i = 0\n${hdrs}\n` +
-      `request = function() i = i + 1; return wrk.format("GET", paths[(i % #paths) + 1]) end\n` +
-      `done = function(s, l, r) io.write(string.format('{"requests":%d,"duration":%d,"p50":%f,"p99":%f,"errors":%d,"non2xx":%d}\\n', ` +
-      `s.requests, s.duration, l:percentile(50)/1000, l:percentile(99)/1000, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout, s.errors.status)) end\n`,
-  )
-  const proc = Bun.spawnSync([wrk!, '-t1', `-c${o.connections}`, `-d${o.seconds}s`, '-s', script, url], {
-    stdout: 'pipe',
-  })
-  const line = proc.stdout.toString().trim().split('\n').pop()!
-  const r = JSON.parse(line) as {
-    requests: number
-    duration: number
-    p50: number
-    p99: number
-    errors: number
-    non2xx: number
-  }
-  return { rps: r.requests / (r.duration / 1e6), p50: r.p50, p99: r.p99, errors: r.errors, non2xx: r.non2xx }
-}
-
-async function load(
-  url: string,
-  paths: string[],
-  headers: Record<string, string>,
-  o: Opts = { connections, seconds },
-): Promise<Result> {
-  if (wrk) return loadWrk(url, paths, headers, o)
-  let i = 0
-  const r = await autocannon({
-    url,
-    connections: o.connections,
-    duration: o.seconds,
-    headers,
-    requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length]! }) }],
-  })
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
-}
-
 const t0 = performance.now()
-console.error(`seeding ${nChats} chats and ${nMessages} messages …`)
+console.error(`seeding ${nChats} chats and ${nMessages} messages (+ a chat and a channel of ${LONG} each) …`)
 const { sid, key } = seed()
 console.error(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+const auth = { authorization: `Bearer ${key}` }
+const load = loader(dir)
+
+type Listing = { name: string; app: string; raw: (after: string) => string; rawFirst: string }
+const listings: Listing[] = [
+  {
+    name: 'page of 50 chats',
+    app: `/api/v1/sessions/${sid}/chats`,
+    rawFirst: `/chats?sid=${sid}`,
+    raw: (a) => `/chats?sid=${sid}&after=${a}`,
+  },
+  {
+    name: "page of 50 of a chat's messages",
+    app: `/api/v1/sessions/${sid}/chats/${encodeURIComponent(bigChat)}/messages`,
+    rawFirst: `/messages?sid=${sid}&chat=${encodeURIComponent(bigChat)}`,
+    raw: (a) => `/messages?sid=${sid}&chat=${encodeURIComponent(bigChat)}&after=${a}`,
+  },
+  {
+    name: "page of 50 of a channel's messages",
+    app: `/api/v1/sessions/${sid}/channels/${encodeURIComponent(channel)}/messages`,
+    rawFirst: `/messages?sid=${sid}&chat=${encodeURIComponent(channel)}`,
+    raw: (a) => `/messages?sid=${sid}&chat=${encodeURIComponent(channel)}&after=${a}`,
+  },
+]
 
 const app = await serve('app')
 const raw = await serve('raw')
+const rows = []
 try {
-  // Walk the whole listing once through the API to collect every page's cursor and keyset position.
-  const appPaths: string[] = [`/api/v1/sessions/${sid}/chats?limit=50`]
-  const rawPaths: string[] = [`/?sid=${sid}&after=${Number.MAX_SAFE_INTEGER},0,0`]
-  let cursor: string | null = null
-  do {
-    const res = await fetch(`${app.url}/api/v1/sessions/${sid}/chats?limit=50${cursor ? `&cursor=${cursor}` : ''}`, {
-      headers: { authorization: `Bearer ${key}` },
-    })
-    const body = (await res.json()) as { nextCursor: string | null }
-    cursor = body.nextCursor
-    if (cursor) {
-      appPaths.push(`/api/v1/sessions/${sid}/chats?limit=50&cursor=${cursor}`)
-      const [p, l, id] = JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString()) as number[]
-      rawPaths.push(`/?sid=${sid}&after=${p},${l},${id}`)
+  for (const l of listings) {
+    // Walk the whole listing once through the API: every page's cursor, and its keyset values for the raw route.
+    const appPaths = [`${l.app}?limit=50`]
+    const rawPaths = [l.rawFirst]
+    for (let cursor: string | null = null; ;) {
+      const body = (await (await fetch(`${app.url}${appPaths.at(-1)}`, { headers: auth })).json()) as {
+        nextCursor: string | null
+      }
+      cursor = body.nextCursor
+      if (!cursor) break
+      appPaths.push(`${l.app}?limit=50&cursor=${cursor}`)
+      rawPaths.push(
+        l.raw((JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString()) as number[]).join(',')),
+      )
     }
-  } while (cursor)
-  console.error(`walked ${appPaths.length} pages; loading each server for ${seconds} s at ${connections} connections …`)
-
-  // Warm both (JIT, page cache) before measuring, so neither pays for going first.
-  const warm = { connections, seconds: 2 }
-  await load(raw.url, rawPaths, {}, warm)
-  await load(app.url, appPaths, { authorization: `Bearer ${key}` }, warm)
-  const ceiling = await load(raw.url, rawPaths, {})
-  const ours = await load(app.url, appPaths, { authorization: `Bearer ${key}` })
-  const ratio = ours.rps / ceiling.rps
-  const row = (name: string, r: Result) =>
-    `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors + r.non2xx} |`
+    // The ceiling must serve the very same bytes, or the ratio compares different work.
+    for (const i of [0, appPaths.length >> 1, appPaths.length - 1]) {
+      const [a, r] = await Promise.all([
+        fetch(`${app.url}${appPaths[i]}`, { headers: auth }).then((x) => x.text()),
+        fetch(`${raw.url}${rawPaths[i]}`).then((x) => x.text()),
+      ])
+      if (a !== r)
+        throw new Error(
+          `${l.name}: page ${i} differs between the app and the raw route:\n${a.slice(0, 300)}\n${r.slice(0, 300)}`,
+        )
+    }
+    console.error(`${l.name}: ${appPaths.length} pages, same JSON on both; ${rounds} rounds of ${seconds} s each …`)
+    const warm = { connections, seconds: 2 }
+    await load.run(raw.url, rawPaths, {}, warm)
+    await load.run(app.url, appPaths, auth, warm)
+    const ceilings: LoadResult[] = []
+    const ours: LoadResult[] = []
+    for (let k = 0; k < rounds; k++) {
+      ceilings.push(await load.run(raw.url, rawPaths, {}, { connections, seconds }))
+      ours.push(await load.run(app.url, appPaths, auth, { connections, seconds }))
+      const [c, o] = [ceilings.at(-1)!, ours.at(-1)!]
+      console.error(
+        `  round ${k + 1}: raw ${fmt(c.rps)} req/s (p99 ${c.p99} ms), app ${fmt(o.rps)} req/s (p99 ${o.p99} ms, ` +
+          `${o.errors + o.non2xx} errors) → ${(o.rps / c.rps).toFixed(2)}`,
+      )
+    }
+    const ratios = ours.map((o, k) => o.rps / ceilings[k]!.rps)
+    const errors = ours.reduce((s, o) => s + o.errors + o.non2xx, 0)
+    rows.push(
+      ratioRow({
+        metric: `read: ${l.name}, ${load.tool} ${connections} connections (median of ${rounds} rounds)`,
+        measured: `${fmt(median(ours.map((o) => o.rps)))} req/s, p99 ${median(ours.map((o) => o.p99)).toFixed(1)} ms${errors ? `, ${errors} ERRORS` : ''}`,
+        ceiling: `${fmt(median(ceilings.map((c) => c.rps)))} req/s (raw bun:sqlite route, same JSON)`,
+        ratio: median(ratios),
+        min: 0.9,
+        data: { ratios: ratios.map((r) => Number(r.toFixed(3))), ours, ceilings, pages: appPaths.length },
+      }),
+    )
+  }
   console.log(
-    `\nRead path: ${nChats} chats, ${nMessages} messages, limit=50, ${connections} connections, ${seconds} s\n`,
+    `command: bun scripts/bench/read.ts --chats ${nChats} --messages ${nMessages} --connections ${connections} --seconds ${seconds} --rounds ${rounds}`,
   )
-  console.log('| server | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|')
-  console.log(row('raw bun:sqlite ceiling', ceiling))
-  console.log(row('wagate GET …/chats', ours))
-  console.log(`\nratio ${ratio.toFixed(2)} of the ceiling (target ≥ 0.90); p99 ${ours.p99} ms (target < 15 ms)`)
+  report(rows)
 } finally {
   app.stop()
   raw.stop()

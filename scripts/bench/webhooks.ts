@@ -14,11 +14,7 @@ import { createLogger } from '../../src/log.ts'
 import { createEgress, parseAllowList } from '../../src/media/egress.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStores } from '../../src/store/index.ts'
-
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : def
-}
+import { arg, fmt, ratioRow, report } from './lib.ts'
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
 
@@ -165,27 +161,31 @@ const failed = db.sqlite
     "SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ? AND status != 'succeeded'",
   )
   .get(hook.id)!.n
+const ratio = drainRate / ceiling
 console.log(
-  JSON.stringify(
-    {
-      config: { rate, seconds, backlog, sessions, concurrency },
-      steady: {
-        produced,
-        delivered,
-        deliveredPerSec: Math.round(delivered / steadyElapsed),
-        lagP50Ms: steady.p50,
-        lagP99Ms: steady.p99,
-        lagMaxMs: steady.max,
-      },
-      backlog: { delivered: drained, eventsPerSec: Math.round(drainRate) },
-      ceiling: { rawPostsPerSec: Math.round(ceiling) },
-      ratio: Number((drainRate / ceiling).toFixed(2)),
-      notSucceeded: failed,
-    },
-    null,
-    2,
-  ),
+  `steady ${rate}/s for ${seconds} s: ${delivered}/${produced} delivered (${Math.round(delivered / steadyElapsed)}/s), ` +
+    `lag p50 ${steady.p50} ms, p99 ${steady.p99} ms, max ${steady.max} ms`,
 )
+console.log(`backlog of ${backlog}: ${drained} delivered at ${fmt(drainRate)}/s; raw signed POSTs ${fmt(ceiling)}/s`)
+console.log(`deliveries not succeeded: ${failed}`)
+console.log(
+  `command: bun scripts/bench/webhooks.ts --rate ${rate} --seconds ${seconds} --backlog ${backlog} --sessions ${sessions} --concurrency ${concurrency}`,
+)
+report([
+  ratioRow({
+    metric: `webhook delivery, backlog of ${fmt(backlog)} drained (signed, attempt recorded, ${concurrency} in flight)`,
+    measured: `${fmt(drainRate)} events/s${drained < backlog || failed ? ` (${drained} delivered, ${failed} not succeeded)` : ''}`,
+    ceiling: `${fmt(ceiling)} POST/s (raw signed keep-alive fetch, same concurrency)`,
+    ratio,
+    min: 0.8,
+    data: { drained, failed, drainRate, ceiling },
+  }),
+  {
+    metric: `webhook lag while ingesting ${fmt(rate)} events/s`,
+    measured: `p50 ${steady.p50} ms, p99 ${steady.p99} ms (${fmt(delivered / steadyElapsed)} delivered/s)`,
+    data: { produced, delivered, lagP50Ms: steady.p50, lagP99Ms: steady.p99, lagMaxMs: steady.max },
+  },
+])
 child.kill()
 db.close()
 rmSync(dir, { recursive: true, force: true })

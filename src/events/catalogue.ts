@@ -66,7 +66,12 @@ export const catalogue = {
   /** A message arrived that could not be decrypted; stored as a placeholder. */
   'message.undecryptable': { data: Message, when: 'A message could not be decrypted; a placeholder was stored.' },
   /** A chat changed on WhatsApp's side: name, archive, pin, mute, unread count. */
-  'chat.updated': { data: Chat, when: 'A chat changed on WhatsApp: name, archived, pinned, muted, unread count.' },
+  'chat.updated': {
+    data: Chat,
+    when:
+      'A chat changed on WhatsApp: name, archived, pinned, muted, unread count. data is the Chat as the API serves ' +
+      "it: a DM's name falls back to the contact's address-book, push or business name, a group's to its subject.",
+  },
   /** A chat was deleted on WhatsApp (through the API or on the phone); it and its messages left the stored copy. */
   'chat.deleted': { data: Chat, when: 'A chat was deleted (API or phone); data is its last stored state.' },
   /** A group's metadata changed or a group became known: subject, description, settings, timer, members. */

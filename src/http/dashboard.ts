@@ -5,8 +5,10 @@ import { dashboardAssets } from '../dashboard/embed.ts' with { type: 'macro' }
 
 const assets = dashboardAssets()
 
+// blob: for images, video and audio only: media is fetched with the Authorization header and shown from memory.
 export const DASHBOARD_CSP =
-  "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+  "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:; base-uri 'none'; form-action 'self'; " +
+  "frame-ancestors 'none'; object-src 'none'"
 
 const headers = (type: string) => ({
   'content-type': type,

@@ -3,6 +3,7 @@ import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { openapiWebhooks } from '../events/catalogue.ts'
 import { docsRoutes } from './docs.ts'
+import { finishDocument, type Doc, type Route } from './openapi-document.ts'
 
 type Webhooks = Extract<
   NonNullable<NonNullable<Parameters<typeof openapi>[0]>['documentation']>,
@@ -22,29 +23,17 @@ role from its claims), or an API key (\`wgk_…\`) with fixed capabilities: \`re
 **Pagination.** \`limit\` (missing or 0 → 50, clamped to 1–200) and an opaque \`cursor\`; responses are
 \`{"data":[…],"nextCursor":string|null}\`, \`null\` on the last page.`
 
-type Responses = Record<string, { content?: Record<string, unknown> }>
-type Doc = { openapi: string; paths: Record<string, Record<string, { responses?: Responses }>> }
-
-/**
- * @elysiajs/openapi 1.4.16 documents a `t.Void()` response (every 204) as `content: {type: 'void'}`, which is
- * not a map of media types, so the document fails validation. A response without a body has no `content`:
- * drop it. Mutates the plugin's cached document in place (idempotent).
- */
-export function withoutVoidContent(doc: Doc): Doc {
-  for (const item of Object.values(doc.paths))
-    for (const op of Object.values(item))
-      for (const res of Object.values(op?.responses ?? {}))
-        if (res.content && typeof res.content.type === 'string') delete res.content
-  return doc
-}
-
 const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && 'openapi' in v && 'paths' in v
 
 export function openapiPlugin(version: string, enabled: boolean) {
+  const plugin = new Elysia({ name: 'wagate-openapi' })
+  // Once used, a plugin's getGlobalRoutes() lists the whole app's routes (what @elysiajs/openapi documents);
+  // Elysia declares it protected.
+  const routes = () => (plugin as unknown as { getGlobalRoutes(): Route[] }).getGlobalRoutes()
   // A local hook before .use(): it runs for the plugin's own routes only, not for the API's.
-  return new Elysia({ name: 'wagate-openapi' })
+  return plugin
     .onAfterHandle(({ response }) => {
-      if (isDoc(response)) withoutVoidContent(response)
+      if (isDoc(response)) finishDocument(response, routes())
     })
     .use(documentation(version, enabled))
     .use(docsRoutes(enabled))

@@ -55,7 +55,13 @@ export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): voi
     (old?.muted_until ?? null) !== next.mutedUntil ||
     (old?.unread_count ?? 0) !== next.unread
   // The message events already tell a new message's effect on its chat (lastMessageAt, unread + 1).
-  if (row && fromWhatsApp && visible) tx.emit('chat.updated', chatFromRow(row))
+  if (row && fromWhatsApp && visible) emitChat(tx, 'chat.updated', row.id)
+}
+
+/** Appends a chat event carrying the chat as the API serves it (the name falls back to the contact's or subject). */
+export function emitChat(tx: Tx, type: 'chat.updated' | 'chat.deleted', id: number): void {
+  const row = tx.chats.view.get(id)
+  if (row) tx.emit(type, chatFromRow(row))
 }
 
 /**

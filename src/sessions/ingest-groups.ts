@@ -102,10 +102,11 @@ export function applyPresence(tx: Tx, p: PresenceRecord): void {
 
 /** A chat deleted on WhatsApp (here or on the phone): gone from the stored copy with its messages. */
 export function applyChatDelete(tx: Tx, jid: string): void {
-  const row = tx.groupSql.deleteChat.get(tx.sessionId, jid)
-  if (!row) return
+  // The last state as served (display name), read before the row goes.
+  const last = tx.chats.viewByJid.get(tx.sessionId, jid)
+  if (!last || !tx.groupSql.deleteChat.get(tx.sessionId, jid)) return
   tx.groupSql.deleteChatMessages.run(tx.sessionId, jid)
-  tx.emit('chat.deleted', chatFromRow(row))
+  tx.emit('chat.deleted', chatFromRow(last))
 }
 
 export function applyBlock(tx: Tx, jid: string, blocked: boolean): void {

@@ -11,6 +11,7 @@ import type { Session } from '../domain/session.ts'
 import type { Db } from '../store/db.ts'
 import type { EventStore } from '../store/events.ts'
 import { createAuthStateSql, type KeyWrites } from '../store/auth-state-sql.ts'
+import { createChatSql, type ChatSql } from '../store/chats-sql.ts'
 import { createGroupSql } from '../store/groups-sql.ts'
 import { createIngestSql, type SessionRow } from '../store/ingest-sql.ts'
 import { createMediaSql, type MediaSql } from '../store/media-sql.ts'
@@ -46,6 +47,7 @@ export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'orgId' | 'undecrypta
 export type Tx = {
   sql: ReturnType<typeof createIngestSql>
   groupSql: ReturnType<typeof createGroupSql>
+  chats: ChatSql
   media: MediaSql
   mediaPolicy: MediaPolicy
   sessionId: string
@@ -73,6 +75,7 @@ export function createIngest(opts: IngestOptions) {
   const clock = opts.clock ?? Date.now
   const sql = createIngestSql(db)
   const groupSql = createGroupSql(db)
+  const chats = createChatSql(db)
   const media = createMediaSql(db)
   const mediaPolicy = opts.mediaPolicy ?? noDownloads
   const queue = createOutboundQueue(db)
@@ -93,6 +96,7 @@ export function createIngest(opts: IngestOptions) {
       const tx: Tx = {
         sql,
         groupSql,
+        chats,
         media,
         mediaPolicy,
         sessionId,

@@ -7,6 +7,7 @@ import { SimError } from './context.ts'
 import { encryptMedia, type MediaType } from './media/crypto.ts'
 import type { MediaHost } from './media/host.ts'
 import type { RetryOutcome } from './media/retry.ts'
+import type { Group } from './groups.ts'
 import type { Account } from './network.ts'
 import { authorJid, encryptVote, type PollRecord } from './poll.ts'
 
@@ -103,10 +104,25 @@ const vcard = (c: Static<typeof RichInput.contacts>[number]) =>
     'END:VCARD',
   ].join('\n')
 
+/** Where a phone's message goes: a contact (one to one) or a group it is a member of. */
+export type Target = Account | Group
+
+const isGroup = (to: Target): to is Group => 'members' in to
+
+/** Who wrote message `id` in `to`, as a message key's participant: the phone itself or the other side / a member. */
+function authorOf(from: Account, to: Target, id: string): { own: boolean; participant: string } {
+  if (!isGroup(to)) {
+    const own = from.sent.some((s) => s.id === id)
+    return { own, participant: own ? from.jid : to.jid }
+  }
+  const participant = to.messages.find((m) => m.id === id)?.from ?? from.jid
+  return { own: participant === from.jid, participant }
+}
+
 export class ContentBuilder {
   constructor(private readonly media: MediaHost) {}
 
-  build(from: Account, to: Account, input: ContentInput): Built {
+  build(from: Account, to: Target, input: ContentInput): Built {
     const kind = kindOf(input)
     const context = this.context(from, to, input)
     if (kind === 'text') {
@@ -118,13 +134,12 @@ export class ContentBuilder {
     return this.rich(from, to, kind as RichKind, input)
   }
 
-  private context(from: Account, to: Account, input: ContentInput): proto.IContextInfo | undefined {
+  private context(from: Account, to: Target, input: ContentInput): proto.IContextInfo | undefined {
     if (!input.quotedId && !input.forwarded && !input.mentions?.length) return undefined
     const ctx: proto.IContextInfo = {}
     if (input.quotedId) {
-      const own = from.sent.some((s) => s.id === input.quotedId)
       ctx.stanzaId = input.quotedId
-      ctx.participant = own ? from.jid : to.jid
+      ctx.participant = authorOf(from, to, input.quotedId).participant
       ctx.quotedMessage = { conversation: '' }
     }
     if (input.forwarded) Object.assign(ctx, { isForwarded: true, forwardingScore: 1 })
@@ -179,7 +194,8 @@ export class ContentBuilder {
     }
   }
 
-  private rich(from: Account, to: Account, kind: RichKind, input: ContentInput): Built {
+  private rich(from: Account, to: Target, kind: RichKind, input: ContentInput): Built {
+    const group = isGroup(to) ? to : undefined
     switch (kind) {
       case 'location': {
         const l = input.location!
@@ -221,7 +237,7 @@ export class ContentBuilder {
           kind,
           message,
           stanza: { type: 'poll' },
-          poll: { secret, creatorJid: authorJid(from), options: p.options },
+          poll: { secret, creatorJid: authorJid(from, group), options: p.options },
         }
       }
       case 'pollVote': {
@@ -231,10 +247,13 @@ export class ContentBuilder {
         const unknown = v.options.filter((o) => !poll.options.includes(o))
         if (unknown.length)
           throw new SimError('validation_error', 'not options of this poll', { field: 'pollVote.options', unknown })
+        const voter = authorJid(from, group)
+        const own = poll.creatorJid === voter
+        const key = { remoteJid: to.jid, fromMe: own, id: v.messageId, ...(group && { participant: poll.creatorJid }) }
         const message: proto.IMessage = {
           pollUpdateMessage: {
-            pollCreationMessageKey: { remoteJid: to.jid, fromMe: poll.creatorJid === authorJid(from), id: v.messageId },
-            vote: encryptVote(poll, v.messageId, authorJid(from), v.options),
+            pollCreationMessageKey: key,
+            vote: encryptVote(poll, v.messageId, voter, v.options),
             senderTimestampMs: Date.now(),
           },
         }
@@ -242,10 +261,10 @@ export class ContentBuilder {
       }
       case 'reaction': {
         const r = input.reaction!
-        const own = from.sent.some((s) => s.id === r.messageId)
+        const { own, participant } = authorOf(from, to, r.messageId)
         const message: proto.IMessage = {
           reactionMessage: {
-            key: { remoteJid: to.jid, fromMe: own, id: r.messageId },
+            key: { remoteJid: to.jid, fromMe: own, id: r.messageId, ...(group && { participant }) },
             text: r.emoji,
             senderTimestampMs: Date.now(),
           },

@@ -4,17 +4,19 @@
 // linked devices get the stanza relayed (their SKDM copy, if any, then the skmsg) as `from=G participant=sender`.
 // Phone → group: the phone encrypts with its own sender key and sends each linked device of each member the skmsg,
 // preceded by its SKDM (in a Signal message) the first time that device hears from it in that group.
+// A phone posts any content a phone can send (text, media, poll, an encrypted poll vote, …); a poll is remembered by
+// every member phone, so each can vote on it, and member phones read the polls and votes clients send.
 import { getBinaryNodeChild, getBinaryNodeChildren, proto, type BinaryNode } from '@whiskeysockets/baileys'
+import type { ContentBuilder, ContentInput } from './content.ts'
 import type { Delivery } from './delivery.ts'
 import { GroupError, type Group, type GroupMessage, type Groups } from './groups.ts'
 import { messageId, nowSeconds, type Account, type Conn, type LinkedDevice, type Network } from './network.ts'
+import type { Receiver } from './received.ts'
 import { SenderKeyRing } from './sender-keys.ts'
 import { ProtocolAddress } from './signal-peer.ts'
 
 const RECEIPT_MS = 50
 const READ_MS = 120
-
-const textOf = (m: proto.IMessage) => m.conversation ?? m.extendedTextMessage?.text ?? ''
 
 export class GroupMessages {
   private readonly rings = new Map<string, SenderKeyRing>()
@@ -25,6 +27,7 @@ export class GroupMessages {
     private readonly net: Network,
     private readonly delivery: Delivery,
     private readonly groups: Groups,
+    private readonly parts: { content: ContentBuilder; receiver: Receiver },
   ) {
     delivery.onGroupMessage = (conn, node) => this.onClientMessage(conn, node)
   }
@@ -61,13 +64,15 @@ export class GroupMessages {
       }
     }
     const skmsg = getBinaryNodeChildren(node, 'enc').find((e) => e.attrs.type === 'skmsg')
-    const message: GroupMessage = { id, from: sender.jid, text: '', timestamp: t * 1000, decryptedBy: [] }
+    const message: GroupMessage = { id, from: sender.jid, kind: 'text', text: '', timestamp: t * 1000, decryptedBy: [] }
     for (const m of g.members.values()) {
       const ring = this.ring(m.account)
       if (skmsg?.content instanceof Uint8Array && m.account !== sender && ring.has(g.jid, device.addr)) {
         try {
           const msg = proto.Message.decode(await ring.decrypt(g.jid, device.addr, skmsg.content))
-          message.text = textOf(msg)
+          // Each member phone reads it (and remembers a poll); the message shows what the first one made of it.
+          const seen = this.parts.receiver.describe(m.account, sender, id, msg)
+          if (!message.decryptedBy.length) Object.assign(message, seen, { text: seen.text ?? '' })
           message.decryptedBy.push(m.account.phone)
         } catch (err) {
           this.net.log.warn(
@@ -128,21 +133,25 @@ export class GroupMessages {
     }
   }
 
-  /** A member phone posts a text to the group: every linked device of every member gets it. */
-  async post(g: Group, from: Account, text: string): Promise<{ id: string; timestamp: number }> {
+  /** A member phone posts to the group (any content a phone sends): every linked device of every member gets it. */
+  async post(g: Group, from: Account, input: ContentInput): Promise<{ id: string; timestamp: number }> {
     if (!this.groups.member(g, from)) throw new GroupError(403, `${from.phone} is not a member of ${g.jid}`)
     if (g.announce && !this.groups.isAdmin(g, from)) throw new GroupError(403, 'only admins may post in this group')
+    const built = this.parts.content.build(from, g, input)
     const self = new ProtocolAddress(from.phone, 0)
     const ring = this.ring(from)
     const skdm = await ring.ownKey(g.jid, self)
-    const skmsg = await ring.encrypt(g.jid, self, proto.Message.encode({ conversation: text }).finish())
+    const skmsg = await ring.encrypt(g.jid, self, proto.Message.encode(built.message).finish())
     const keyMessage = proto.Message.encode({
       senderKeyDistributionMessage: { groupId: g.jid, axolotlSenderKeyDistributionMessage: skdm },
     }).finish()
     const timestamp = Date.now()
     const id = messageId()
     const t = Math.floor(timestamp / 1000)
-    g.messages.push({ id, from: from.jid, text, timestamp, decryptedBy: [] })
+    if (built.poll) for (const m of g.members.values()) m.account.polls.set(id, built.poll)
+    const { kind } = built
+    const detail = kind === 'text' ? {} : { [kind]: input[kind] }
+    g.messages.push({ id, from: from.jid, kind, text: input.text ?? '', ...detail, timestamp, decryptedBy: [] })
     for (const m of g.members.values()) {
       for (const device of m.account.devices.values()) {
         const withKey = new Set<string>()
@@ -160,7 +169,8 @@ export class GroupMessages {
               content.push({ tag: 'enc', attrs: { v: '2', type }, content: ciphertext })
             }
             content.push({ tag: 'enc', attrs: { v: '2', type: 'skmsg' }, content: skmsg })
-            return { tag: 'message', attrs: this.senderAttrs(g, from, undefined, id, t), content }
+            const attrs = this.senderAttrs(g, from, undefined, id, t, built.stanza.type)
+            return { tag: 'message', attrs, content }
           },
         })
       }

@@ -18,10 +18,15 @@ export const PARTICIPANT_ACTIONS: readonly ParticipantAction[] = ['add', 'remove
 export interface GroupMessage {
   id: string
   from: string
+  /** text, image, …, poll, pollVote, reaction (as in a phone's inbox) */
+  kind: string
+  /** The text of a text message, '' for other kinds. */
   text: string
   timestamp: number
   /** Phones that decrypted it (for messages a linked client sent). */
   decryptedBy: string[]
+  /** The kind's details: what the phone sent, or what the first member phone read (e.g. a decrypted vote). */
+  [detail: string]: unknown
 }
 
 export interface Group {

@@ -45,7 +45,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const net = new Network(log)
   const media = new MediaHost(log)
   const retries = new MediaRetries(media, log)
-  const delivery = new Delivery(net, { content: new ContentBuilder(media), receiver: new Receiver(media), retries })
+  const parts = { content: new ContentBuilder(media), receiver: new Receiver(media) }
+  const delivery = new Delivery(net, { ...parts, retries })
   let wa: WaServer | undefined
   const contacts = new Contacts(net, delivery)
   const groups = new Groups(net, delivery, contacts)
@@ -54,7 +55,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     delivery,
     channels: new Channels(net, delivery),
     groups,
-    groupMessages: new GroupMessages(net, delivery, groups),
+    groupMessages: new GroupMessages(net, delivery, groups, parts),
     contacts,
     appState: new AppState(net, delivery),
     pairing: new Pairing(net),

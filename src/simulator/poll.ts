@@ -18,9 +18,14 @@ export interface PollRecord {
   options: string[]
 }
 
-/** How a client running Baileys names `account` in poll crypto (see above). */
-export const authorJid = (account: { jid: string; lid: string; sendsAsLid?: boolean }) =>
-  account.sendsAsLid ? account.jid : account.lid
+/**
+ * How a client running Baileys names `account` in poll crypto (see above): in a group, the alternate of the
+ * stanza's participant (its LID in a PN-addressed group, its PN in a LID-addressed one).
+ */
+export const authorJid = (
+  account: { jid: string; lid: string; sendsAsLid?: boolean },
+  group?: { addressingMode: 'pn' | 'lid' },
+) => ((group ? group.addressingMode === 'lid' : account.sendsAsLid) ? account.jid : account.lid)
 
 export const optionHash = (name: string) => createHash('sha256').update(Buffer.from(name)).digest()
 

@@ -26,8 +26,9 @@ export const displayName = `coalesce(c.name,
     WHERE k.session_id = c.session_id AND (k.jid = c.jid OR k.lid = c.jid) LIMIT 1),
   (SELECT g.subject FROM groups g WHERE g.session_id = c.session_id AND g.jid = c.jid))`
 
-const columns = `c.id, c.session_id, c.jid, c.type, ${displayName} AS name, c.unread_count, c.archived, c.pinned_at,
-  c.muted_until, c.last_message_at`
+/** A chat as served (API and events): the display name resolved. Alias `c` for `chats`. */
+export const chatViewColumns = `c.id, c.session_id, c.jid, c.type, ${displayName} AS name,
+  c.unread_count, c.archived, c.pinned_at, c.muted_until, c.last_message_at`
 
 export const chatFromRow = (r: ChatRow): Chat => ({
   id: r.id,
@@ -50,15 +51,15 @@ export type ChatStore = ReturnType<typeof createChatStore>
  */
 export function createChatStore(db: Db, codec: CursorCodec) {
   const first = db.sqlite.query<ChatRow, [string, number]>(
-    `SELECT ${columns} FROM chats c WHERE session_id = ?
+    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ?
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
   const next = db.sqlite.query<ChatRow, [string, number, number, number, number]>(
-    `SELECT ${columns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
+    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
   const one = db.sqlite.query<ChatRow, [string, string]>(
-    `SELECT ${columns} FROM chats c WHERE session_id = ? AND jid = ?`,
+    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND jid = ?`,
   )
   const listing = (sessionId: string) => `chats:${sessionId}`
 

@@ -11,7 +11,13 @@ let t: TestApp
 let sid: string
 const CHAT = '15550000002@s.whatsapp.net'
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
-const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...randomBytes(200)])
+// A real 1×1 PNG (a signature followed by noise is no PNG to file-type, which checks the chunks).
+const png = new Uint8Array(
+  Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+    'base64',
+  ),
+)
 const pdf = new TextEncoder().encode('%PDF-1.4 ' + 'x'.repeat(5000))
 
 function record(waId: string, over: Partial<MessageRecord> = {}): MessageRecord {

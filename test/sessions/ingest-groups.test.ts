@@ -4,7 +4,7 @@ import type { BaileysEventMap } from '@whiskeysockets/baileys'
 import type { Ingest } from '../../src/sessions/ingest.ts'
 import type { Db } from '../../src/store/db.ts'
 import { toBatch } from '../../src/whatsapp/batch.ts'
-import { BOB, freshIngest, me } from './fixture.ts'
+import { BOB, eventsOf, freshIngest, me } from './fixture.ts'
 
 let db: Db
 let ingest: Ingest
@@ -15,11 +15,7 @@ beforeEach(() => void ({ db, ingest } = freshIngest()))
 afterEach(() => db.close())
 
 const apply = (events: Partial<BaileysEventMap>) => ingest.batch('s', toBatch(events, me))
-const events = (type: string) =>
-  db.sqlite
-    .query<{ data: string }, [string]>('SELECT data FROM events WHERE type = ? ORDER BY seq')
-    .all(type)
-    .map((e) => JSON.parse(e.data))
+const events = (type: string) => eventsOf(db, type)
 const members = () =>
   db.sqlite.query<Record<string, any>, []>('SELECT jid, lid, pn, admin FROM group_participants ORDER BY rowid').all()
 

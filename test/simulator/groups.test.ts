@@ -26,7 +26,9 @@ type GroupView = {
 }
 type Counters = { groupMetadataQueries: number; groupMetadataQueriesByGroup: Record<string, number> }
 type GroupMessages = {
-  data: Array<{ id: string; from: string; text: string; timestamp: number; decryptedBy: string[] }>
+  data: Array<
+    { id: string; from: string; text: string; timestamp: number; decryptedBy: string[] } & Record<string, unknown>
+  >
 }
 
 const textOf = (m: WAMessage) => m.message?.conversation ?? m.message?.extendedTextMessage?.text
@@ -71,7 +73,11 @@ describe('simulator groups', () => {
     expect(msgs.data.find((x) => x.id === sent!.key.id)).toEqual({
       id: sent!.key.id!,
       from: jid(ME),
+      kind: 'text',
       text: 'hello team',
+      quotedId: null,
+      forwarded: false,
+      mentions: [],
       timestamp: expect.any(Number),
       decryptedBy: [ALICE, BOB],
     })

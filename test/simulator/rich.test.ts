@@ -184,6 +184,73 @@ describe('simulator rich kinds', () => {
     })
   })
 
+  for (const addressingMode of ['pn', 'lid'] as const)
+    test(`a ${addressingMode}-addressed group poll a phone posts: members' votes decrypt with Baileys' jids, the client's reaches the phones`, async () => {
+      const me = jidNormalizedUser(c.sock.user!.id)
+      const created = await api<{ jid: string }>(w.sim, 'POST', '/groups', {
+        owner: ALICE,
+        subject: `Poll ${addressingMode}`,
+        participants: [LINKED, CAROL],
+        addressingMode,
+      })
+      const gid = created.body.jid
+      const post = async (from: string, body: Record<string, unknown>) =>
+        (await api<{ id: string }>(w.sim, 'POST', `/groups/${gid}/messages`, { from, ...body })).body.id
+      const id = await post(ALICE, { poll: { name: 'Lunch?', options: ['Pizza', 'Sushi', 'Tacos'] } })
+      const poll = await upserted(id)
+      expect(poll.message?.pollCreationMessage?.options?.map((o) => o.optionName)).toEqual(['Pizza', 'Sushi', 'Tacos'])
+      const updates = []
+      for (const [phone, choice] of [
+        [ALICE, ['Pizza']],
+        [CAROL, ['Pizza', 'Sushi']],
+      ] as const) {
+        const voteId = await post(phone, { pollVote: { messageId: id, options: choice } })
+        const vote = await upserted(voteId)
+        expect(vote.message!.pollUpdateMessage!.pollCreationMessageKey).toMatchObject({ remoteJid: gid, id })
+        const decrypted = decryptPollVote(vote.message!.pollUpdateMessage!.vote!, {
+          pollEncKey: poll.message!.messageContextInfo!.messageSecret!,
+          pollCreatorJid: getKeyAuthor(poll.key, me),
+          pollMsgId: id,
+          voterJid: getKeyAuthor(vote.key, me),
+        })
+        updates.push({ pollUpdateMessageKey: vote.key, vote: decrypted })
+      }
+      // Baileys names a group member by the alternate of the stanza's participant: LID in a PN group, PN in a LID one.
+      const name = (phone: string) =>
+        addressingMode === 'pn' ? lids[phone as keyof typeof lids] : `${phone}@s.whatsapp.net`
+      const votes = getAggregateVotesInPollMessage({ message: poll.message, pollUpdates: updates }, me)
+      expect(Object.fromEntries(votes.map((v) => [v.name, v.voters]))).toEqual({
+        Pizza: [name(ALICE), name(CAROL)],
+        Sushi: [name(CAROL)],
+        Tacos: [],
+      })
+      const record = {
+        secret: Buffer.from(poll.message!.messageContextInfo!.messageSecret!),
+        creatorJid: getKeyAuthor(poll.key, me),
+        options: ['Pizza', 'Sushi', 'Tacos'],
+      }
+      const mine = await c.sock.relayMessage(
+        gid,
+        {
+          pollUpdateMessage: {
+            pollCreationMessageKey: { remoteJid: gid, fromMe: false, id, participant: poll.key.participant },
+            vote: encryptVote(record, id, me, ['Tacos']),
+            senderTimestampMs: Date.now(),
+          },
+        },
+        {},
+      )
+      for (let deadline = Date.now() + 10_000; ; await Bun.sleep(20)) {
+        const msgs = (await api<{ data: any[] }>(w.sim, 'GET', `/groups/${gid}/messages`)).body.data
+        const seen = msgs.find((m) => m.id === mine && m.decryptedBy.length === 2)
+        if (seen) {
+          expect(seen).toMatchObject({ kind: 'pollVote', pollVote: { messageId: id, options: ['Tacos'] } })
+          break
+        }
+        if (Date.now() > deadline) throw new Error(`the client's vote was not read: ${JSON.stringify(msgs)}`)
+      }
+    })
+
   test('reactions: the client reacts to a phone message and removes it; the phone does the same', async () => {
     const theirs = await upserted(await phoneSends(ALICE, { text: 'react to me' }))
     const r1 = await c.sock.sendMessage(aliceJid, { react: { text: '👍', key: theirs.key } })

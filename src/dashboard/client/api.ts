@@ -25,10 +25,13 @@ async function send(method: string, path: string, body?: unknown, accept = 'appl
   const headers: Record<string, string> = { accept }
   const t = token.get()
   if (t) headers.authorization = `Bearer ${t}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
+  // A FormData body goes as multipart (the browser sets its boundary); anything else as JSON.
+  const multipart = body instanceof FormData
+  if (body !== undefined && !multipart) headers['content-type'] = 'application/json'
+  const payload = body === undefined ? {} : { body: multipart ? body : JSON.stringify(body) }
   let res: Response
   try {
-    res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) })
+    res = await fetch(path, { method, headers, ...payload })
   } catch {
     throw new ApiError(0, 'network', 'The gateway cannot be reached.')
   }
@@ -45,9 +48,14 @@ export const api = {
   },
   get: <T = any>(path: string) => api.json<T>('GET', path),
   post: <T = any>(path: string, body?: unknown) => api.json<T>('POST', path, body),
+  patch: <T = any>(path: string, body: unknown) => api.json<T>('PATCH', path, body),
   del: (path: string) => api.json('DELETE', path),
   async blob(path: string, accept: string) {
     return (await send('GET', `/api/v1${path}`, undefined, accept)).blob()
+  },
+  /** Bytes the API serves at an absolute path (`/api/v1/…`, as a message's media.url), with the auth header. */
+  async fetchBlob(absolutePath: string) {
+    return (await send('GET', absolutePath, undefined, '*/*')).blob()
   },
   async probe(path: string) {
     return send('GET', path)

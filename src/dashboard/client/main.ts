@@ -1,6 +1,7 @@
 // The dashboard's entry: sign-in, the hash router, the navigation (by capability) and the status bar.
 import { api, ApiError, startStream, stopStream, token, type Me } from './api.ts'
 import { field, form, h, mount } from './dom.ts'
+import { channelsPage } from './pages/channels.ts'
 import { chatsPage } from './pages/chats.ts'
 import { eventsPage } from './pages/events.ts'
 import { keysPage } from './pages/keys.ts'
@@ -16,6 +17,7 @@ const pages: Record<string, { title: string; cap: string; page: Page }> = {
   sessions: { title: 'Sessions', cap: 'read', page: sessionsPage },
   link: { title: 'Link', cap: 'manage', page: linkPage },
   chats: { title: 'Chats', cap: 'read', page: chatsPage },
+  channels: { title: 'Channels', cap: 'read', page: channelsPage },
   webhooks: { title: 'Webhooks', cap: 'manage', page: webhooksPage },
   events: { title: 'Events', cap: 'read', page: eventsPage },
   keys: { title: 'API keys', cap: 'admin', page: keysPage },

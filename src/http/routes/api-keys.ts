@@ -51,14 +51,22 @@ export function apiKeyRoutes({ stores, authenticate }: HttpDeps) {
           201: t.Composite([ApiKey, t.Object({ key: t.String({ description: 'Shown only once' }) })]),
           ...errors,
         },
-        detail: { summary: 'Create an API key', description: 'Returns the key once; only its hash is stored.' },
+        detail: {
+          operationId: 'createApiKey',
+          summary: 'Create an API key',
+          description: 'Returns the key once; only its hash is stored.',
+        },
       },
     )
     .get('', ({ principal, query }) => apiKeys.page(principal.orgId, pageOf(query)), {
       auth: 'admin',
       query: PageQuery,
       response: { 200: PageOf(ApiKey), ...errors },
-      detail: { summary: 'List API keys', description: 'Never includes the keys themselves.' },
+      detail: {
+        operationId: 'listApiKeys',
+        summary: 'List API keys',
+        description: 'Never includes the keys themselves.',
+      },
     })
     .delete(
       '/:id',
@@ -69,7 +77,11 @@ export function apiKeyRoutes({ stores, authenticate }: HttpDeps) {
       {
         auth: 'admin',
         response: { 204: t.Void(), ...errors },
-        detail: { summary: 'Revoke an API key', description: 'Idempotent; the key stops working at once.' },
+        detail: {
+          operationId: 'revokeApiKey',
+          summary: 'Revoke an API key',
+          description: 'Idempotent; the key stops working at once.',
+        },
       },
     )
 }

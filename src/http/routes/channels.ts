@@ -4,8 +4,9 @@ import { Channel } from '../../domain/channel.ts'
 import { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
+import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
+import { errors, ownSession, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const isChannelJid = (jid: string) => /^[0-9]{6,30}@newsletter$/.test(jid)
 
@@ -19,11 +20,31 @@ const docs = {
     'Create a WhatsApp **channel** (newsletter) owned by this session, returning its newly minted JID. Not ' +
     'idempotent: each successful call creates a distinct channel. `400 validation_error` for a missing or invalid ' +
     '`name`. Requires the `send` capability.',
-  verbs:
-    '`:follow` subscribes this session to the channel so its posts arrive; `:unfollow` unsubscribes. Both are ' +
-    'idempotent and return `204`. `:mute` sets (not toggles) the notification state: body `{"mute": true}` to ' +
-    'mute, `{"mute": false}` to unmute; omitted field or empty body mutes. Requires the `send` capability.',
 }
+
+const channelMethods = customMethods({
+  follow: {
+    operationId: 'followChannel',
+    summary: 'Follow a channel',
+    description: 'Subscribes this session to the channel so its posts arrive. Idempotent. Requires `send`.',
+    responses: { 204: t.Void() },
+  },
+  unfollow: {
+    operationId: 'unfollowChannel',
+    summary: 'Unfollow a channel',
+    description: 'Unsubscribes this session from the channel. Idempotent. Requires `send`.',
+    responses: { 204: t.Void() },
+  },
+  mute: {
+    operationId: 'muteChannel',
+    summary: "Set a channel's mute state",
+    description:
+      'Sets (not toggles) the notification state: `{"mute": true}` mutes, `{"mute": false}` unmutes; an omitted ' +
+      'field or no body mutes. Requires `send`.',
+    body: t.Object({ mute: t.Optional(t.Boolean()) }),
+    responses: { 204: t.Void() },
+  },
+})
 
 export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, channels, messages } = stores
@@ -39,6 +60,7 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
         query: PageQuery,
         response: { 200: PageOf(Channel), ...errors },
         detail: {
+          operationId: 'listChannels',
           summary: 'List channels',
           description: 'Channels this session follows or owns, from the stored copy.',
         },
@@ -52,7 +74,11 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
         if (!channel) throw notFound('channel')
         return channel
       },
-      { auth: 'read', response: { 200: Channel, ...errors }, detail: { summary: 'Get a channel' } },
+      {
+        auth: 'read',
+        response: { 200: Channel, ...errors },
+        detail: { operationId: 'getChannel', summary: 'Get a channel' },
+      },
     )
     .get(
       '/:jid/messages',
@@ -66,7 +92,11 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'send',
         query: PageQuery,
         response: { 200: PageOf(Message), ...errors },
-        detail: { summary: 'List stored channel messages', description: docs.messages },
+        detail: {
+          operationId: 'listChannelMessages',
+          summary: 'List stored channel messages',
+          description: docs.messages,
+        },
       },
     )
     .post(
@@ -89,15 +119,14 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
           description: t.Optional(t.String({ maxLength: 2048 })),
         }),
         response: { 201: t.Object({ jid: t.String() }), ...live },
-        detail: { summary: 'Create a channel (newsletter)', description: docs.create },
+        detail: { operationId: 'createChannel', summary: 'Create a channel (newsletter)', description: docs.create },
       },
     )
     .post(
       '/:jid',
       async ({ principal, params, body, set }) => {
-        const { id: jid, verb } = splitVerb(params.jid, 'jid')
+        const { id: jid, verb } = channelMethods.split(params.jid, 'jid')
         const session = ownSession(sessions, principal, params.sid)
-        if (!['follow', 'unfollow', 'mute'].includes(verb)) throw new AppError('not_found', `unknown method :${verb}`)
         if (!isChannelJid(jid)) throw notFound('channel')
         if (verb === 'follow') await engine.followChannel(session.id, jid)
         else if (verb === 'unfollow') await engine.unfollowChannel(session.id, jid)
@@ -108,7 +137,7 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'send',
         body: t.Optional(t.Nullable(t.Object({ mute: t.Optional(t.Boolean()) }))),
         response: { 204: t.Void(), ...live },
-        detail: { summary: 'Follow, unfollow or mute a channel: :follow :unfollow :mute', description: docs.verbs },
+        detail: { summary: 'Channel methods', ...channelMethods.detail },
       },
     )
 }

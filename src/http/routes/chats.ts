@@ -4,8 +4,9 @@ import { Chat, type ChatAction } from '../../domain/chat.ts'
 import { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
+import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
+import { errors, ownSession, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const listChats =
   "Returns a page of the session's chats, served from the gateway's **stored copy** (not a live WhatsApp " +
@@ -16,14 +17,38 @@ const getChat =
   "Returns one chat by its id (`cid`, the chat JID), served from the gateway's **stored copy**. Use this to " +
   "read a single chat's archive/pin/mute flags and unread count. Requires the `read` capability."
 
-const chatActions =
-  '`:markRead` (read receipts for the unread messages, `unreadCount` 0), `:markUnread`, `:archive`, ' +
-  '`:unarchive`, `:pin`, `:unpin`, `:mute` (body `{"until": <epoch ms>}`; absent = forever), `:unmute`. Each is ' +
-  'an app-state change on WhatsApp; the stored chat changes only once WhatsApp accepted it, raises ' +
-  '`chat.updated`, and the updated chat is returned. `:typing` `{"state": "composing"|"recording"|"paused"}` ' +
-  'shows a chat state to the other side (`204`). Requires `send`.'
-const stateVerbs = ['markRead', 'markUnread', 'archive', 'unarchive', 'pin', 'unpin', 'mute', 'unmute'] as const
 const TypingState = t.Union([t.Literal('composing'), t.Literal('recording'), t.Literal('paused')])
+const Until = t.Integer({ minimum: 0, description: 'Mute end, epoch ms; absent = forever' })
+const appState =
+  'An app-state change on WhatsApp (the phone shows it too): the stored chat changes only once WhatsApp accepted ' +
+  'it, raises `chat.updated`, and the updated chat is returned. Requires `send`.'
+const action = (operationId: string, summary: string, what: string) => ({
+  operationId,
+  summary,
+  description: `${what} ${appState}`,
+  responses: { 200: Chat },
+})
+
+const chatMethods = customMethods({
+  markRead: action('markChatRead', 'Mark a chat read', 'Sends read receipts for the unread messages; `unreadCount` 0.'),
+  markUnread: action('markChatUnread', 'Mark a chat unread', 'Marks the chat unread.'),
+  archive: action('archiveChat', 'Archive a chat', 'Archives the chat.'),
+  unarchive: action('unarchiveChat', 'Unarchive a chat', 'Moves the chat out of the archive.'),
+  pin: action('pinChat', 'Pin a chat', 'Pins the chat.'),
+  unpin: action('unpinChat', 'Unpin a chat', 'Unpins the chat.'),
+  mute: {
+    ...action('muteChat', 'Mute a chat', 'Mutes the chat until `until` (epoch ms), or forever without it.'),
+    body: t.Object({ until: t.Optional(Until) }),
+  },
+  unmute: action('unmuteChat', 'Unmute a chat', 'Unmutes the chat.'),
+  typing: {
+    operationId: 'sendTyping',
+    summary: 'Show typing in a chat',
+    description: 'Shows a chat state (`composing`, `recording`, `paused`) to the other side. Requires `send`.',
+    body: t.Object({ state: TypingState }),
+    responses: { 204: t.Void() },
+  },
+})
 
 export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, chats, messages } = stores
@@ -43,7 +68,7 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'read',
         query: PageQuery,
         response: { 200: PageOf(Chat), ...errors },
-        detail: { summary: 'List chats', description: listChats },
+        detail: { operationId: 'listChats', summary: 'List chats', description: listChats },
       },
     )
     .get(
@@ -54,7 +79,11 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
         if (!chat) throw notFound('chat')
         return chat
       },
-      { auth: 'read', response: { 200: Chat, ...errors }, detail: { summary: 'Get a chat', description: getChat } },
+      {
+        auth: 'read',
+        response: { 200: Chat, ...errors },
+        detail: { operationId: 'getChat', summary: 'Get a chat', description: getChat },
+      },
     )
     .get(
       '/:cid/messages',
@@ -68,13 +97,17 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'read',
         query: PageQuery,
         response: { 200: PageOf(Message), ...errors },
-        detail: { summary: "List a chat's messages", description: 'Stored messages of the chat, newest first.' },
+        detail: {
+          operationId: 'listMessages',
+          summary: "List a chat's messages",
+          description: 'Stored messages of the chat, newest first.',
+        },
       },
     )
     .post(
       '/:cid',
       async ({ principal, params, body, set }) => {
-        const { id: cid, verb } = splitVerb(params.cid, 'cid')
+        const { id: cid, verb } = chatMethods.split(params.cid, 'cid')
         const session = ownSession(sessions, principal, params.sid)
         storedChat(session.id, cid)
         if (verb === 'typing') {
@@ -83,15 +116,10 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
           set.status = 204
           return
         }
-        if (!(stateVerbs as readonly string[]).includes(verb))
-          throw new AppError('not_found', `unknown method :${verb}`)
         const until = body?.until
         if (until !== undefined && until <= Date.now())
           throw new AppError('validation_error', 'until must be in the future', { field: 'until' })
-        const action: ChatAction =
-          verb === 'mute'
-            ? { kind: 'mute', until: until ?? null }
-            : { kind: verb as Exclude<ChatAction['kind'], 'mute'> }
+        const action: ChatAction = verb === 'mute' ? { kind: 'mute', until: until ?? null } : { kind: verb }
         await engine.chatAction(session.id, cid, action)
         return storedChat(session.id, cid)
       },
@@ -100,16 +128,13 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
         body: t.Optional(
           t.Nullable(
             t.Object({
-              until: t.Optional(t.Integer({ minimum: 0, description: ':mute end, epoch ms; absent = forever' })),
+              until: t.Optional(Until),
               state: t.Optional(TypingState),
             }),
           ),
         ),
         response: { 200: Chat, 204: t.Void(), ...live },
-        detail: {
-          summary: 'Chat actions: :markRead :markUnread :archive :unarchive :pin :unpin :mute :unmute :typing',
-          description: chatActions,
-        },
+        detail: { summary: 'Chat actions', ...chatMethods.detail },
       },
     )
     .delete(
@@ -125,6 +150,7 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'send',
         response: { 204: t.Void(), ...live },
         detail: {
+          operationId: 'deleteChat',
           summary: 'Delete a chat',
           description:
             'Deletes the chat on the account (app-state sync, so the phone loses it too) and then from the stored ' +

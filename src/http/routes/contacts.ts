@@ -3,8 +3,9 @@ import { Elysia, t } from 'elysia'
 import { Contact, PhoneCheck } from '../../domain/contact.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
+import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb, verbOf } from '../shared.ts'
+import { errors, ownSession, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const Phone = t.String({ pattern: '^\\+?[0-9][0-9 ()-]{4,20}$', description: 'International number' })
 const isUserJid = (jid: string) => /^[0-9]{5,20}(:[0-9]+)?@(s\.whatsapp\.net|lid)$/.test(jid)
@@ -14,13 +15,7 @@ const docs = {
   get:
     'One stored contact by its phone-number JID (`…@s.whatsapp.net`) or its LID (`…@lid`): both answer the ' +
     'same contact once WhatsApp told us the mapping. Requires `read`.',
-  check:
-    'Which numbers are on WhatsApp (up to 500 per call): `{phone, exists, jid, lid}` for each, in the order ' +
-    'asked. Asked in batches; answers are reused for 5 minutes. Requires `send`.',
   picture: 'The profile picture URL; `404` when there is none or it is hidden from this number.',
-  verbs:
-    '`:block` / `:unblock` the contact (stored once WhatsApp accepted it); `:subscribePresence` asks WhatsApp ' +
-    'for its presence, which then arrives as `presence.updated` events. All `204`. Requires `send`.',
   presence:
     'Marks this number `available` or `unavailable` (online) for its contacts. `409` while WhatsApp has not ' +
     'told the session its push name (WhatsApp Web sends no presence without one). Requires `send`.',
@@ -31,6 +26,40 @@ const contactJid = (value: string | null | undefined) => {
   if (!isUserJid(jid)) throw notFound('contact')
   return jid
 }
+
+const collectionMethods = customMethods({
+  check: {
+    operationId: 'checkPhones',
+    summary: 'Check numbers on WhatsApp',
+    description:
+      'Which numbers are on WhatsApp (up to 500 per call): `{phone, exists, jid, lid}` for each, in the order ' +
+      'asked. Asked in batches; answers are reused for 5 minutes. Requires `send`.',
+    body: t.Object({ phones: t.Array(Phone, { minItems: 1, maxItems: 500 }) }),
+    responses: { 200: t.Object({ data: t.Array(PhoneCheck) }) },
+  },
+})
+
+const contactMethods = customMethods({
+  block: {
+    operationId: 'blockContact',
+    summary: 'Block a contact',
+    description: 'Blocks the contact on WhatsApp; stored once WhatsApp accepted it. Requires `send`.',
+    responses: { 204: t.Void() },
+  },
+  unblock: {
+    operationId: 'unblockContact',
+    summary: 'Unblock a contact',
+    description: 'Unblocks the contact on WhatsApp; stored once WhatsApp accepted it. Requires `send`.',
+    responses: { 204: t.Void() },
+  },
+  subscribePresence: {
+    operationId: 'subscribeContactPresence',
+    summary: "Subscribe to a contact's presence",
+    description:
+      "Asks WhatsApp for the contact's presence, which then arrives as `presence.updated` events. Requires `send`.",
+    responses: { 204: t.Void() },
+  },
+})
 
 export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, contacts } = stores
@@ -46,7 +75,7 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'read',
         query: PageQuery,
         response: { 200: 'contact.page', ...errors },
-        detail: { summary: 'List contacts', description: docs.list },
+        detail: { operationId: 'listContacts', summary: 'List contacts', description: docs.list },
       },
     )
     .get(
@@ -60,21 +89,21 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
       {
         auth: 'read',
         response: { 200: 'contact', ...errors },
-        detail: { summary: 'Get a contact', description: docs.get },
+        detail: { operationId: 'getContact', summary: 'Get a contact', description: docs.get },
       },
     )
     .post(
       '/contacts:*',
       async ({ principal, params, body }) => {
         const session = ownSession(sessions, principal, params.sid)
-        if (verbOf(params) !== 'check') throw new AppError('not_found', `unknown method :${verbOf(params)}`)
+        collectionMethods.verb(params)
         return { data: await engine.checkPhones(session.id, body.phones) }
       },
       {
         auth: 'send',
-        body: t.Object({ phones: t.Array(Phone, { minItems: 1, maxItems: 500 }) }),
-        response: { 200: t.Object({ data: t.Array(PhoneCheck) }), ...live },
-        detail: { summary: 'Check numbers on WhatsApp: :check', description: docs.check },
+        body: collectionMethods.methods.check.body,
+        response: { 200: collectionMethods.methods.check.responses[200], ...live },
+        detail: { summary: 'Contact collection methods', ...collectionMethods.detail },
       },
     )
     .get(
@@ -88,27 +117,27 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
       {
         auth: 'read',
         response: { 200: t.Object({ url: t.String() }), ...live },
-        detail: { summary: "Get a contact's profile picture", description: docs.picture },
+        detail: {
+          operationId: 'getContactPicture',
+          summary: "Get a contact's profile picture",
+          description: docs.picture,
+        },
       },
     )
     .post(
       '/contacts/:jid',
       async ({ principal, params, set }) => {
-        const { id, verb } = splitVerb(params.jid, 'jid')
+        const { id, verb } = contactMethods.split(params.jid, 'jid')
         const session = ownSession(sessions, principal, params.sid)
         const jid = contactJid(id)
-        if (verb === 'block' || verb === 'unblock') await engine.setBlocked(session.id, jid, verb === 'block')
-        else if (verb === 'subscribePresence') await engine.subscribePresence(session.id, jid)
-        else throw new AppError('not_found', `unknown method :${verb}`)
+        if (verb === 'subscribePresence') await engine.subscribePresence(session.id, jid)
+        else await engine.setBlocked(session.id, jid, verb === 'block')
         set.status = 204
       },
       {
         auth: 'send',
         response: { 204: t.Void(), ...live },
-        detail: {
-          summary: 'Block, unblock, subscribe to presence: :block :unblock :subscribePresence',
-          description: docs.verbs,
-        },
+        detail: { summary: 'Contact methods', ...contactMethods.detail },
       },
     )
     .post(
@@ -121,7 +150,7 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'send',
         body: t.Object({ state: t.Union([t.Literal('available'), t.Literal('unavailable')]) }),
         response: { 204: t.Void(), ...live },
-        detail: { summary: "Set this number's presence", description: docs.presence },
+        detail: { operationId: 'setPresence', summary: "Set this number's presence", description: docs.presence },
       },
     )
 }

@@ -75,6 +75,7 @@ export function eventRoutes({ stores, authenticate, eventHub, limits }: HttpDeps
         }),
         response: { 200: EventPage, ...errors },
         detail: {
+          operationId: 'listEvents',
           summary: 'Pull events',
           description:
             "The organisation's events in commit order, oldest retained first. Poll with the last nextCursor " +
@@ -115,6 +116,7 @@ export function eventRoutes({ stores, authenticate, eventHub, limits }: HttpDeps
         query: t.Object(Filters),
         response: { 200: t.String({ description: 'text/event-stream' }), ...errors },
         detail: {
+          operationId: 'streamEvents',
           summary: 'Stream events (Server-Sent Events)',
           description:
             'Each frame: `id:` the event id, `data:` the envelope. Resumes after Last-Event-ID (or ?after=cursor) ' +

@@ -3,8 +3,9 @@ import { Elysia, t } from 'elysia'
 import { Group, GroupPatch, isGroupJid, ParticipantAction, ParticipantResult } from '../../domain/group.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
+import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb, verbOf } from '../shared.ts'
+import { errors, ownSession, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const Participants = t.Array(t.String({ minLength: 1, maxLength: 64, description: 'Phone number or JID' }), {
   maxItems: 256,
@@ -26,14 +27,52 @@ const docs = {
     'Changes subject, description (empty string clears it), announce (only admins send), locked (only admins ' +
     'edit settings) and the disappearing-messages timer. Each field is its own WhatsApp request, stored once ' +
     'accepted; on a refusal the earlier fields stay applied. Requires `send`.',
-  participants:
-    '`:add`, `:remove`, `:promote`, `:demote` the given members. WhatsApp answers per participant: `200` done, ' +
-    '`403` refused by their privacy settings, `409` already a member, `408` recently left, `404` not on ' +
-    'WhatsApp, `401` we are not admin. Each is reported as it came; the accepted ones are stored and raise ' +
-    '`group.participants`. Requires `send`.',
-  verbs: '`:revokeInvite` replaces the invite code (answers the new one); `:leave` leaves the group (`204`).',
-  join: 'Joins a group by invite code (or the full https://chat.whatsapp.com/ link); answers the stored group.',
 }
+
+const memberDoc = (what: string) =>
+  `${what} WhatsApp answers per participant: \`200\` done, \`403\` refused by their privacy settings, \`409\` ` +
+  'already a member, `408` recently left, `404` not on WhatsApp, `401` we are not admin. Each is reported as it ' +
+  'came; the accepted ones are stored and raise `group.participants`. Requires `send`.'
+const member = (operationId: string, summary: string, what: string) => ({
+  operationId,
+  summary,
+  description: memberDoc(what),
+  body: t.Object({ participants: t.Array(Participants.items, { minItems: 1, maxItems: 256 }) }),
+  responses: { 200: 'group.participantResults' },
+})
+const participantMethods = customMethods({
+  add: member('addGroupParticipants', 'Add group members', 'Adds the given members (phone numbers or JIDs).'),
+  remove: member('removeGroupParticipants', 'Remove group members', 'Removes the given members.'),
+  promote: member('promoteGroupParticipants', 'Promote group members to admin', 'Makes the given members admins.'),
+  demote: member('demoteGroupParticipants', 'Demote group admins', 'Takes admin rights from the given members.'),
+})
+
+const collectionMethods = customMethods({
+  join: {
+    operationId: 'joinGroup',
+    summary: 'Join a group by invite',
+    description:
+      'Joins a group by invite code (or the full https://chat.whatsapp.com/ link); answers the stored group. ' +
+      'Requires `send`.',
+    body: t.Object({ code: t.String({ minLength: 1, maxLength: 128 }) }),
+    responses: { 200: 'group' },
+  },
+})
+
+const groupMethods = customMethods({
+  revokeInvite: {
+    operationId: 'revokeGroupInvite',
+    summary: "Revoke a group's invite code",
+    description: 'Replaces the invite code; answers the new one. We must be admin. Requires `send`.',
+    responses: { 200: Invite },
+  },
+  leave: {
+    operationId: 'leaveGroup',
+    summary: 'Leave a group',
+    description: 'Leaves the group; the stored group loses this number from its members. Requires `send`.',
+    responses: { 204: t.Void() },
+  },
+})
 
 const groupId = (value: string | null | undefined) => {
   const jid = pathId(value, 'gid')
@@ -64,7 +103,7 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'read',
         query: PageQuery,
         response: { 200: 'group.page', ...errors },
-        detail: { summary: 'List groups', description: docs.list },
+        detail: { operationId: 'listGroups', summary: 'List groups', description: docs.list },
       },
     )
     .get(
@@ -79,7 +118,7 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'read',
         query: t.Object({ refresh: t.Optional(t.Boolean({ description: 'Fetch from WhatsApp first' })) }),
         response: { 200: 'group', ...live },
-        detail: { summary: 'Get a group', description: docs.get },
+        detail: { operationId: 'getGroup', summary: 'Get a group', description: docs.get },
       },
     )
     .post(
@@ -96,22 +135,22 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'send',
         body: t.Object({ subject: t.String({ minLength: 1, maxLength: 100 }), participants: Participants }),
         response: { 201: 'group', ...live },
-        detail: { summary: 'Create a group', description: docs.create },
+        detail: { operationId: 'createGroup', summary: 'Create a group', description: docs.create },
       },
     )
     .post(
       '/groups:*',
       async ({ principal, params, body }) => {
         const session = ownSession(sessions, principal, params.sid)
-        if (verbOf(params) !== 'join') throw new AppError('not_found', `unknown method :${verbOf(params)}`)
+        collectionMethods.verb(params)
         const { jid } = await engine.joinGroup(session.id, body.code.trim())
         return stored(session.id, jid)
       },
       {
         auth: 'send',
-        body: t.Object({ code: t.String({ minLength: 1, maxLength: 128 }) }),
+        body: collectionMethods.methods.join.body,
         response: { 200: 'group', ...live },
-        detail: { summary: 'Join a group by invite: :join', description: docs.join },
+        detail: { summary: 'Group collection methods', ...collectionMethods.detail },
       },
     )
     .patch(
@@ -126,24 +165,23 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'send',
         body: GroupPatch,
         response: { 200: 'group', ...live },
-        detail: { summary: 'Update a group', description: docs.patch },
+        detail: { operationId: 'updateGroup', summary: 'Update a group', description: docs.patch },
       },
     )
     .post(
       '/groups/:gid',
       async ({ principal, params, set }) => {
-        const { id, verb } = splitVerb(params.gid, 'gid')
+        const { id, verb } = groupMethods.split(params.gid, 'gid')
         const session = ownSession(sessions, principal, params.sid)
         const jid = groupId(id)
         if (verb === 'revokeInvite') return engine.groupInvite(session.id, jid, true)
-        if (verb !== 'leave') throw new AppError('not_found', `unknown method :${verb}`)
         await engine.leaveGroup(session.id, jid)
         set.status = 204
       },
       {
         auth: 'send',
         response: { 200: Invite, 204: t.Void(), ...live },
-        detail: { summary: 'Revoke the invite code or leave: :revokeInvite :leave', description: docs.verbs },
+        detail: { summary: 'Group methods', ...groupMethods.detail },
       },
     )
     .get(
@@ -153,7 +191,11 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
       {
         auth: 'read',
         response: { 200: Invite, ...live },
-        detail: { summary: "Get a group's invite link", description: 'Needs a connected session; we must be admin.' },
+        detail: {
+          operationId: 'getGroupInvite',
+          summary: "Get a group's invite link",
+          description: 'Needs a connected session; we must be admin.',
+        },
       },
     )
     .post(
@@ -161,17 +203,15 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
       async ({ principal, params, body }) => {
         const session = ownSession(sessions, principal, params.sid)
         const jid = groupId(params.gid)
-        const verb = verbOf(params)
-        if (!['add', 'remove', 'promote', 'demote'].includes(verb))
-          throw new AppError('not_found', `unknown method :${verb}`)
-        const data = await engine.groupParticipants(session.id, jid, verb as ParticipantAction, body.participants)
+        const verb: ParticipantAction = participantMethods.verb(params)
+        const data = await engine.groupParticipants(session.id, jid, verb, body.participants)
         return { data }
       },
       {
         auth: 'send',
-        body: t.Object({ participants: t.Array(Participants.items, { minItems: 1, maxItems: 256 }) }),
+        body: participantMethods.methods.add.body,
         response: { 200: 'group.participantResults', ...live },
-        detail: { summary: 'Change members: :add :remove :promote :demote', description: docs.participants },
+        detail: { summary: 'Change members', ...participantMethods.detail },
       },
     )
 }

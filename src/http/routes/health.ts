@@ -8,7 +8,7 @@ export function healthRoutes({ stores, version }: HttpDeps) {
   return new Elysia({ tags: ['ops'] })
     .get('/healthz', () => ({ status: 'ok' as const, version }), {
       response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }) },
-      detail: { summary: 'Liveness', description: 'The process is up.' },
+      detail: { operationId: 'getHealth', summary: 'Liveness', description: 'The process is up.' },
     })
     .get(
       '/readyz',
@@ -25,7 +25,11 @@ export function healthRoutes({ stores, version }: HttpDeps) {
       },
       {
         response: { 200: t.Object({ status: t.Literal('ready') }), 503: ErrorEnvelope },
-        detail: { summary: 'Readiness', description: 'The database is reachable and every migration is applied.' },
+        detail: {
+          operationId: 'getReadiness',
+          summary: 'Readiness',
+          description: 'The database is reachable and every migration is applied.',
+        },
       },
     )
 }

@@ -20,7 +20,11 @@ export function meRoutes({ authenticate }: HttpDeps) {
           }),
           ...errors,
         },
-        detail: { summary: 'Who am I', description: "The caller's organisation and capabilities." },
+        detail: {
+          operationId: 'getMe',
+          summary: 'Who am I',
+          description: "The caller's organisation and capabilities.",
+        },
       },
     )
 }

@@ -1,9 +1,9 @@
 // Media files: upload once (POST …/media → mediaId, sent later by id) and a message's media bytes (GET, Range).
 import { Elysia, t } from 'elysia'
+import { fileTypeFromBuffer } from 'file-type/core'
 import { ulid } from 'ulid'
 import type { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
-import { sniffMimetype } from '../../media/sniff.ts'
 import { MediaStoreError, type MediaStore, type Source } from '../../media/store.ts'
 import { authPlugin } from '../auth.ts'
 import { envelope } from '../errors.ts'
@@ -40,6 +40,9 @@ const EXT: Record<string, string> = {
   'audio/mp4': 'm4a',
   'application/pdf': 'pdf',
 }
+
+/** What file-type reads to recognise every format it knows (its own sample size). */
+const SNIFF_BYTES = 4100
 
 const baseType = (ct: string | null | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase()
 
@@ -106,8 +109,8 @@ export function mediaRoutes(deps: HttpDeps) {
         }
         let mimetype = body.type
         if (!mimetype || mimetype === 'application/octet-stream') {
-          const head = new Uint8Array(await store.open(stored.sha256)!.file.slice(0, 64).arrayBuffer())
-          mimetype = sniffMimetype(head) ?? 'application/octet-stream'
+          const head = new Uint8Array(await store.open(stored.sha256)!.file.slice(0, SNIFF_BYTES).arrayBuffer())
+          mimetype = (await fileTypeFromBuffer(head))?.mime ?? 'application/octet-stream'
         }
         uploads.createUpload({ id, ...holder, ...stored, mimetype, filename: body.filename, createdAt: Date.now() })
         set.status = 201
@@ -117,7 +120,7 @@ export function mediaRoutes(deps: HttpDeps) {
         auth: 'send',
         query: t.Object({ filename: t.Optional(t.String({ minLength: 1, maxLength: 255 })) }),
         response: { 201: MediaUpload, ...errors, 413: 'error' as const, 503: 'error' as const },
-        detail: { summary: 'Upload a media file', description: uploadDoc },
+        detail: { operationId: 'uploadMedia', summary: 'Upload a media file', description: uploadDoc },
       },
     )
     .get(
@@ -169,6 +172,7 @@ export function mediaRoutes(deps: HttpDeps) {
         auth: 'read',
         response: { ...errors, 409: 'error' as const, 503: 'error' as const },
         detail: {
+          operationId: 'downloadMessageMedia',
           summary: "Download a message's media",
           description: downloadDoc,
           responses: {

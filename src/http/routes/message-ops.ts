@@ -5,10 +5,28 @@ import { Message } from '../../domain/message.ts'
 import { Recipient } from '../../domain/outbound.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
+import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, pathId, splitVerb } from '../shared.ts'
+import { errors, ownSession, pathId } from '../shared.ts'
 
 const conflict = { ...errors, 409: 'error' as const, 429: 'error' as const }
+
+const messageMethods = customMethods({
+  react: {
+    operationId: 'reactToMessage',
+    summary: 'React to a message',
+    description: 'Queues this account\'s reaction to the message; `""` removes it. Requires `send`.',
+    body: t.Object({ emoji: t.String({ maxLength: 32, description: 'One emoji; "" removes the reaction' }) }),
+    responses: { 204: t.Void() },
+  },
+  forward: {
+    operationId: 'forwardMessage',
+    summary: 'Forward a message',
+    description: "Sends the message's content to another chat; `201` with the new (queued) message. Requires `send`.",
+    body: t.Object({ to: Recipient }),
+    responses: { 201: Message },
+  },
+})
 
 export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, messages } = stores
@@ -28,7 +46,11 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
       {
         auth: 'read',
         response: { 200: Message, ...errors },
-        detail: { summary: 'Get a message', description: 'One stored message, by chat JID and WhatsApp message id.' },
+        detail: {
+          operationId: 'getMessage',
+          summary: 'Get a message',
+          description: 'One stored message, by chat JID and WhatsApp message id.',
+        },
       },
     )
     .patch(
@@ -44,6 +66,7 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
         body: t.Object({ text: t.String({ minLength: 1, maxLength: 65536 }) }),
         response: { 204: t.Void(), ...conflict },
         detail: {
+          operationId: 'editMessage',
           summary: 'Edit a message',
           description:
             'Queues an edit of an own text message; `message.edited` fires once WhatsApp has it. 409 `conflict` ' +
@@ -63,6 +86,7 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
         auth: 'send',
         response: { 204: t.Void(), ...conflict },
         detail: {
+          operationId: 'deleteMessage',
           summary: 'Delete a message for everyone',
           description:
             'Queues a revoke of an own message; the stored copy keeps the row with `deleted: true` ' +
@@ -73,7 +97,7 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
     .post(
       '/:mid',
       async ({ principal, params, body, set }) => {
-        const { id, verb } = splitVerb(params.mid, 'mid')
+        const { id, verb } = messageMethods.split(params.mid, 'mid')
         const session = ownSession(sessions, principal, params.sid)
         const m = stored(session.id, params.cid, id)
         switch (verb) {
@@ -91,8 +115,6 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
             set.status = 201
             return engine.forward(session.id, m.chatJid, m.id, to)
           }
-          default:
-            throw new AppError('not_found', `unknown method :${verb}`)
         }
       },
       {
@@ -101,12 +123,7 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
           t.Nullable(t.Object({ emoji: t.Optional(t.String({ maxLength: 32 })), to: t.Optional(Recipient) })),
         ),
         response: { 201: Message, 204: t.Void(), ...conflict },
-        detail: {
-          summary: 'Message methods: :react :forward',
-          description:
-            'POST …/messages/{mid}:react {"emoji"} sets this account\'s reaction ("" removes it) → 204; ' +
-            'POST …/messages/{mid}:forward {"to"} sends the message\'s content to another chat → 201 the new message.',
-        },
+        detail: { summary: 'Message methods', ...messageMethods.detail },
       },
     )
 }

@@ -119,7 +119,7 @@ export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
           429: 'error' as const,
           502: 'error' as const,
         },
-        detail: { summary: 'Send a message', description: sendDescription },
+        detail: { operationId: 'sendMessage', summary: 'Send a message', description: sendDescription },
       },
     )
 }

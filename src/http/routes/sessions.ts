@@ -6,8 +6,9 @@ import { SendPacing } from '../../domain/outbound.ts'
 import { Session } from '../../domain/session.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
+import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
+import { errors, ownSession, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 // Declared as Unknown and checked by hand: Elysia's coercion turns a string into an indexed object for t.Object/t.Record.
 const Metadata = t.Unknown({ description: 'Free-form JSON object kept with the session' })
@@ -29,6 +30,36 @@ function metadataOf(value: unknown): Record<string, unknown> | undefined {
 const Name = t.String({ minLength: 1, maxLength: 100 })
 const Phone = t.String({ pattern: '^\\+?[0-9]{6,15}$', description: 'International number, digits only' })
 
+/** A lifecycle method: no body, answers the session. */
+const changes = (operationId: string, summary: string, description: string) => ({
+  operationId,
+  summary,
+  description: `${description} Returns the session. Requires \`manage\`.`,
+  responses: { 200: Session },
+})
+
+const lifecycle = customMethods({
+  start: changes(
+    'startSession',
+    'Start a session',
+    'Connects to WhatsApp: a new one waits for a QR scan or a pairing code.',
+  ),
+  stop: changes(
+    'stopSession',
+    'Stop a session',
+    'Disconnects and keeps the credentials: `:start` resumes without a new link.',
+  ),
+  restart: changes('restartSession', 'Restart a session', 'Closes the connection and connects again.'),
+  logout: changes('logoutSession', 'Log a session out', 'Unlinks the device from the phone and wipes the credentials.'),
+  requestPairingCode: {
+    operationId: 'requestPairingCode',
+    summary: 'Request a pairing code',
+    description: 'Link by phone number instead of a QR: returns `{code}` to type on the phone.',
+    body: t.Object({ phone: Phone }),
+    responses: { 200: t.Object({ code: t.String() }) },
+  },
+})
+
 export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps) {
   const { sessions } = stores
   const conflict = { ...errors, 409: 'error' as const }
@@ -48,19 +79,31 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
         auth: 'manage',
         body: t.Object({ name: Name, metadata: t.Optional(Metadata), start: t.Optional(t.Boolean()) }),
         response: { 201: Session, ...errors },
-        detail: { summary: 'Create a session', description: 'Creates a session (status `stopped` unless start).' },
+        detail: {
+          operationId: 'createSession',
+          summary: 'Create a session',
+          description: 'Creates a session (status `stopped` unless start).',
+        },
       },
     )
     .get('', ({ principal, query }) => sessions.page(principal.orgId, pageOf(query)), {
       auth: 'read',
       query: PageQuery,
       response: { 200: PageOf(Session), ...errors },
-      detail: { summary: 'List sessions', description: "The organisation's sessions, newest first." },
+      detail: {
+        operationId: 'listSessions',
+        summary: 'List sessions',
+        description: "The organisation's sessions, newest first.",
+      },
     })
     .get('/:sid', ({ principal, params }) => ownSession(sessions, principal, params.sid), {
       auth: 'read',
       response: { 200: Session, ...errors },
-      detail: { summary: 'Get a session', description: 'Live status, phone, JID, LID and push name.' },
+      detail: {
+        operationId: 'getSession',
+        summary: 'Get a session',
+        description: 'Live status, phone, JID, LID and push name.',
+      },
     })
     .patch(
       '/:sid',
@@ -75,7 +118,7 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
         auth: 'manage',
         body: t.Object({ name: t.Optional(Name), metadata: t.Optional(Metadata) }, { minProperties: 1 }),
         response: { 200: Session, ...errors },
-        detail: { summary: 'Update a session' },
+        detail: { operationId: 'updateSession', summary: 'Update a session' },
       },
     )
     .delete(
@@ -92,6 +135,7 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
         auth: 'manage',
         response: { 204: t.Void(), ...errors },
         detail: {
+          operationId: 'deleteSession',
           summary: 'Delete a session',
           description: 'Closes it and removes its stored copy, and the media files no other session references.',
         },
@@ -115,13 +159,17 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
           200: t.Union([t.Object({ qr: t.String(), expiresAt: t.Integer() }), t.Uint8Array({ description: 'PNG' })]),
           ...conflict,
         },
-        detail: { summary: 'Get the QR to scan', description: 'JSON, or image/png when asked by Accept.' },
+        detail: {
+          operationId: 'getSessionQr',
+          summary: 'Get the QR to scan',
+          description: 'JSON, or image/png when asked by Accept.',
+        },
       },
     )
     .post(
       '/:sid',
       async ({ principal, params, body, set }) => {
-        const { id, verb } = splitVerb(params.sid, 'sid')
+        const { id, verb } = lifecycle.split(params.sid, 'sid')
         const session = ownSession(sessions, principal, id)
         switch (verb) {
           case 'start':
@@ -142,8 +190,6 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
             set.status = 200
             return engine.requestPairingCode(session.id, phone.replace(/^\+/, ''))
           }
-          default:
-            throw new AppError('not_found', `unknown method :${verb}`)
         }
         return sessions.byId(session.id) ?? session
       },
@@ -151,12 +197,7 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
         auth: 'manage',
         body: t.Optional(t.Nullable(t.Object({ phone: t.Optional(Phone) }))),
         response: { 200: t.Union([Session, t.Object({ code: t.String() })]), ...conflict },
-        detail: {
-          summary: 'Session lifecycle: :start :stop :restart :logout :requestPairingCode',
-          description:
-            'POST /sessions/{sid}:start | :stop | :restart | :logout return the session; ' +
-            ':requestPairingCode {phone} returns {code} to type on the phone.',
-        },
+        detail: { summary: 'Session lifecycle', ...lifecycle.detail },
       },
     )
 }

@@ -7,8 +7,9 @@ import { AppError, notFound } from '../../errors.ts'
 import { EgressError } from '../../media/egress.ts'
 import type { WebhookInput } from '../../store/webhooks.ts'
 import { authPlugin } from '../auth.ts'
+import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, PageOf, pageOf, PageQuery, pathId, splitVerb } from '../shared.ts'
+import { errors, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const Webhook = t.Object({
   id: t.String(),
@@ -67,6 +68,35 @@ const SessionIds = t.Array(t.String({ minLength: 1, maxLength: 64 }), { maxItems
 const Description = t.String({ maxLength: 500 })
 
 const DAY = 24 * 3600
+
+const webhookMethods = customMethods({
+  rotateSecret: {
+    operationId: 'rotateWebhookSecret',
+    summary: "Rotate a webhook's signing secret",
+    description:
+      'Returns the webhook with its new secret (shown only now); the old one keeps signing (a second v1 ' +
+      'signature) for `graceSeconds` (default a day).',
+    body: t.Object({
+      graceSeconds: t.Optional(t.Integer({ minimum: 0, maximum: 7 * DAY, description: 'Default 86400' })),
+    }),
+    responses: { 200: WithSecret },
+  },
+  test: {
+    operationId: 'testWebhook',
+    summary: 'Send a test event to a webhook',
+    description: 'Queues a `webhook.test` event to this webhook only and returns the delivery. `409` when disabled.',
+    responses: { 202: Delivery },
+  },
+})
+
+const deliveryMethods = customMethods({
+  redeliver: {
+    operationId: 'redeliverWebhookDelivery',
+    summary: 'Redeliver a delivery',
+    description: 'Queues a new delivery of the same event (same webhook-id) with a fresh retry budget.',
+    responses: { 202: Delivery },
+  },
+})
 
 /**
  * Checks what TypeBox cannot: the URL (http(s), and not an address the egress policy refuses, nor a name
@@ -127,6 +157,7 @@ export function webhookRoutes(deps: HttpDeps) {
         }),
         response: { 201: WithSecret, ...errors },
         detail: {
+          operationId: 'createWebhook',
           summary: 'Create a webhook',
           description: 'Receives events committed from now on. The secret (whsec_…) is returned only here.',
         },
@@ -136,12 +167,16 @@ export function webhookRoutes(deps: HttpDeps) {
       auth: 'manage',
       query: PageQuery,
       response: { 200: PageOf(Webhook), ...errors },
-      detail: { summary: 'List webhooks', description: 'Newest first; never includes secrets.' },
+      detail: {
+        operationId: 'listWebhooks',
+        summary: 'List webhooks',
+        description: 'Newest first; never includes secrets.',
+      },
     })
     .get('/:id', ({ principal, params }) => own(principal.orgId, params.id), {
       auth: 'manage',
       response: { 200: Webhook, ...errors },
-      detail: { summary: 'Get a webhook' },
+      detail: { operationId: 'getWebhook', summary: 'Get a webhook' },
     })
     .patch(
       '/:id',
@@ -164,6 +199,7 @@ export function webhookRoutes(deps: HttpDeps) {
         ),
         response: { 200: Webhook, ...errors },
         detail: {
+          operationId: 'updateWebhook',
           summary: 'Update a webhook',
           description: 'Re-enabling resumes with events committed from then on; pending deliveries resume too.',
         },
@@ -178,20 +214,23 @@ export function webhookRoutes(deps: HttpDeps) {
       {
         auth: 'manage',
         response: { 204: t.Void(), ...errors },
-        detail: { summary: 'Delete a webhook', description: 'Its deliveries go with it.' },
+        detail: {
+          operationId: 'deleteWebhook',
+          summary: 'Delete a webhook',
+          description: 'Its deliveries go with it.',
+        },
       },
     )
     .post(
       '/:id',
       ({ principal, params, body, set }) => {
-        const { id, verb } = splitVerb(params.id, 'id')
+        const { id, verb } = webhookMethods.split(params.id, 'id')
         const w = own(principal.orgId, id)
         if (verb === 'rotateSecret') {
           const secret = generateSecret()
           const grace = (body?.graceSeconds ?? DAY) * 1000
           return { ...webhooks.rotate(principal.orgId, w.id, secret, Date.now() + grace)!, secret }
         }
-        if (verb !== 'test') throw new AppError('not_found', `unknown method :${verb}`)
         if (!w.enabled) throw new AppError('conflict', 'webhook is disabled', { disabledReason: w.disabledReason })
         const data = { webhookId: w.id, message: 'This is a test event from wagate.' }
         const delivery = deliveries.deliverToOne(w.id, {
@@ -205,23 +244,9 @@ export function webhookRoutes(deps: HttpDeps) {
       },
       {
         auth: 'manage',
-        body: t.Optional(
-          t.Nullable(
-            t.Object({
-              graceSeconds: t.Optional(
-                t.Integer({ minimum: 0, maximum: 7 * DAY, description: ':rotateSecret only; default 86400' }),
-              ),
-            }),
-          ),
-        ),
+        body: t.Optional(t.Nullable(webhookMethods.methods.rotateSecret.body)),
         response: { 200: WithSecret, 202: Delivery, ...errors, 409: 'error' as const },
-        detail: {
-          summary: 'Webhook methods: :rotateSecret, :test',
-          description:
-            'POST /webhooks/{id}:rotateSecret {graceSeconds?} returns the webhook with its new secret; the old one ' +
-            'keeps signing (a second v1 signature) for graceSeconds (default a day). POST /webhooks/{id}:test ' +
-            'queues a webhook.test event to this webhook only and returns the delivery (202).',
-        },
+        detail: { summary: 'Webhook methods', ...webhookMethods.detail },
       },
     )
     .get(
@@ -234,15 +259,18 @@ export function webhookRoutes(deps: HttpDeps) {
         auth: 'manage',
         query: t.Composite([PageQuery, t.Object({ status: t.Optional(DeliveryStatus) })]),
         response: { 200: PageOf(Delivery), ...errors },
-        detail: { summary: "List a webhook's deliveries", description: 'Newest first, each with every attempt.' },
+        detail: {
+          operationId: 'listWebhookDeliveries',
+          summary: "List a webhook's deliveries",
+          description: 'Newest first, each with every attempt.',
+        },
       },
     )
     .post(
       '/:id/deliveries/:deliveryId',
       ({ principal, params, set }) => {
         const w = own(principal.orgId, params.id)
-        const { id, verb } = splitVerb(params.deliveryId, 'deliveryId')
-        if (verb !== 'redeliver') throw new AppError('not_found', `unknown method :${verb}`)
+        const { id } = deliveryMethods.split(params.deliveryId, 'deliveryId')
         const d = deliveries.redeliver(w.id, id)
         if (!d) throw notFound('delivery')
         set.status = 202
@@ -251,10 +279,7 @@ export function webhookRoutes(deps: HttpDeps) {
       {
         auth: 'manage',
         response: { 202: Delivery, ...errors },
-        detail: {
-          summary: 'Redeliver: POST /webhooks/{id}/deliveries/{deliveryId}:redeliver',
-          description: 'Queues a new delivery of the same event (same webhook-id) with a fresh retry budget.',
-        },
+        detail: { summary: 'Delivery methods', ...deliveryMethods.detail },
       },
     )
 }

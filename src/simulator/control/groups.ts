@@ -1,9 +1,11 @@
-// Control routes for groups: phones create groups, post to them, and act as members or admins (every change reaches
-// the members' linked clients as the same w:gp2 notifications a client's own IQs produce). Also the per-account
-// counter of group-metadata queries, so a test can prove a gateway serves group sends from its metadata cache.
+// Control routes for groups: phones create groups, post to them (any content a phone sends, polls and votes
+// included), and act as members or admins (every change reaches the members' linked clients as the same w:gp2
+// notifications a client's own IQs produce). Also the per-account counter of group-metadata queries, so a test can
+// prove a gateway serves group sends from its metadata cache.
 import { Elysia, t } from 'elysia'
 import { SimError, type SimContext } from '../context.ts'
 import { PARTICIPANT_ACTIONS, type Group, type ParticipantAction } from '../groups.ts'
+import { ContentFields } from './messages.ts'
 import { accountByRef, Ref, toJid } from './refs.ts'
 import { accountOf, pathParam, Phone, PhoneParams } from './shared.ts'
 
@@ -125,11 +127,12 @@ export function groupRoutes(ctx: SimContext) {
       '/groups/:gid/messages',
       async ({ params, body, set }) => {
         const g = group(params.gid)
-        const sent = await ctx.groupMessages.post(g, accountByRef(ctx, body.from), body.text)
+        const { from, ...input } = body
+        const sent = await ctx.groupMessages.post(g, accountByRef(ctx, from), input)
         set.status = 201
         return sent
       },
-      { params: GidParams, body: t.Object({ from: Ref, text: t.String({ minLength: 1 }) }) },
+      { params: GidParams, body: t.Object({ from: Ref, ...ContentFields }) },
     )
     .get('/groups/:gid/messages', ({ params }) => ({ data: group(params.gid).messages }), { params: GidParams })
     .get(

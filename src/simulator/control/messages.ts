@@ -7,14 +7,12 @@ import type { SimContext } from '../context.ts'
 import { SimError } from '../context.ts'
 import { accountOf, Phone, PhoneParams, splitVerb } from './shared.ts'
 
-const SendMessage = t.Object({
-  to: Phone,
+/** What a phone can send, to a contact or to a group (exactly one content field; see content.ts). */
+export const ContentFields = {
   text: t.Optional(t.String()),
   quotedId: t.Optional(t.String({ minLength: 1 })),
   forwarded: t.Optional(t.Boolean()),
   mentions: t.Optional(t.Array(t.String({ pattern: '^\\d{6,15}$' }))),
-  count: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
-  undecryptable: t.Optional(t.Boolean()),
   image: t.Optional(MediaInput),
   video: t.Optional(MediaInput),
   audio: t.Optional(MediaInput),
@@ -27,6 +25,13 @@ const SendMessage = t.Object({
   reaction: t.Optional(RichInput.reaction),
   edit: t.Optional(RichInput.edit),
   revoke: t.Optional(RichInput.revoke),
+}
+
+const SendMessage = t.Object({
+  to: Phone,
+  ...ContentFields,
+  count: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
+  undecryptable: t.Optional(t.Boolean()),
 })
 
 export function messageRoutes(ctx: SimContext) {

@@ -1,0 +1,26 @@
+// Fenced writes: a session's writes run in a transaction that first checks, under a share lock, that this node
+// still holds the session's lease at the epoch it acquired. A node that lost the lease (paused past expiry,
+// partitioned) gets LeaseLost and its transaction writes nothing; a node taking the lease over waits for a fenced
+// write in flight to commit, so the two never interleave.
+import type { SQL, TransactionSQL } from 'bun'
+
+export type LeaseRef = { sessionId: string; nodeId: string; epoch: number }
+
+export class LeaseLost extends Error {
+  constructor(readonly lease: LeaseRef) {
+    super(`node ${lease.nodeId} no longer holds the lease of session ${lease.sessionId} at epoch ${lease.epoch}`)
+    this.name = 'LeaseLost'
+  }
+}
+
+/** Runs `write` in a transaction that commits only while `lease` is current; otherwise throws LeaseLost. */
+export async function fenced<T>(sql: SQL, lease: LeaseRef, write: (tx: TransactionSQL) => Promise<T>): Promise<T> {
+  return await sql.begin(async (tx) => {
+    const rows: unknown[] = await tx`
+      SELECT 1 AS held FROM session_leases
+      WHERE session_id = ${lease.sessionId} AND node_id = ${lease.nodeId} AND epoch = ${lease.epoch}
+      FOR SHARE`
+    if (!rows.length) throw new LeaseLost(lease)
+    return await write(tx)
+  })
+}

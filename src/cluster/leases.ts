@@ -1,0 +1,218 @@
+// Session leases: which node runs which session. Every node heartbeats into cluster_nodes and, each tick, renews
+// its leases, hands back what is above its fair share (ceil(running sessions / live nodes)) and takes free or
+// expired leases up to it. Expiry is the database's clock; a node counts its own deadline on its monotonic clock
+// from the moment it *sent* the last successful renewal, and stops its sockets when renewDeadlineMs passes
+// without one — before the lease can expire for anyone else (renewDeadlineMs < ttlMs).
+import type { SQL } from 'bun'
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import type { LeaseRef } from './fencing.ts'
+
+export type LeaseTimings = {
+  /** How long a renewal keeps a lease (and a heartbeat keeps a node live), on the database clock. */
+  ttlMs: number
+  /** How often a node ticks (heartbeat, renew, rebalance). */
+  renewEveryMs: number
+  /** Without a successful renewal sent within this, the node stops its sessions. Must be below ttlMs. */
+  renewDeadlineMs: number
+}
+
+export const defaultTimings: LeaseTimings = { ttlMs: 15_000, renewEveryMs: 3_000, renewDeadlineMs: 10_000 }
+
+export type Lease = { sessionId: string; epoch: number }
+export type LostReason = 'taken' | 'renew_deadline' | 'not_running'
+
+export type LeaseHooks = {
+  /** This node now runs the session: start its socket. */
+  onAcquired(lease: Lease): void | Promise<void>
+  /** Handing the session over (rebalance, drain): stop its socket; the lease is released once this settles. */
+  onRelease(lease: Lease): void | Promise<void>
+  /** The lease is gone or may be gone: stop the socket at once and write nothing more for it. */
+  onLost(lease: Lease, reason: LostReason): void
+}
+
+export type LeaseStats = { renewals: number; renewFailures: number; acquired: number; released: number; lost: number }
+
+/** `<host>-<pid>-<random>`: unique per process start, readable in the nodes table. */
+export const newNodeId = () => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+
+const NOW = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint'
+
+export function checkTimings(t: LeaseTimings): void {
+  if (!(t.renewEveryMs > 0 && t.renewEveryMs < t.renewDeadlineMs && t.renewDeadlineMs < t.ttlMs))
+    throw new Error(
+      `lease timings need 0 < renewEveryMs (${t.renewEveryMs}) < renewDeadlineMs (${t.renewDeadlineMs}) < ttlMs (${t.ttlMs})`,
+    )
+}
+
+export class LeaseManager {
+  readonly stats: LeaseStats = { renewals: 0, renewFailures: 0, acquired: 0, released: 0, lost: 0 }
+  private readonly leases = new Map<string, number>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private deadline: ReturnType<typeof setTimeout> | undefined
+  private ticking: Promise<void> | undefined
+  private stopped = false
+
+  constructor(
+    private readonly sql: SQL,
+    readonly nodeId: string,
+    private readonly hooks: LeaseHooks,
+    readonly timings: LeaseTimings = defaultTimings,
+    private readonly onError: (e: unknown) => void = () => {},
+  ) {
+    checkTimings(timings)
+  }
+
+  /** The leases this node holds now. */
+  held(): Lease[] {
+    return [...this.leases].map(([sessionId, epoch]) => ({ sessionId, epoch }))
+  }
+
+  /** The fencing reference of a held session, for fenced(); undefined when this node does not hold it. */
+  ref(sessionId: string): LeaseRef | undefined {
+    const epoch = this.leases.get(sessionId)
+    return epoch === undefined ? undefined : { sessionId, nodeId: this.nodeId, epoch }
+  }
+
+  /** Ticks now and then every renewEveryMs until stop(). */
+  async start(): Promise<void> {
+    await this.tick()
+    this.timer = setInterval(() => void this.tick(), this.timings.renewEveryMs)
+  }
+
+  /** One round: heartbeat, renew, hand back the excess, take up to the fair share. Never runs twice at once. */
+  tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    this.ticking ??= this.round()
+      .catch((e) => {
+        this.stats.renewFailures++
+        this.onError(e)
+      })
+      .finally(() => (this.ticking = undefined))
+    return this.ticking
+  }
+
+  private now() {
+    return this.sql.unsafe(NOW)
+  }
+
+  private async round(): Promise<void> {
+    const sentAt = performance.now()
+    const { ttlMs } = this.timings
+    await this.sql`
+      INSERT INTO cluster_nodes (id, started_at, heartbeat_at, expires_at)
+      VALUES (${this.nodeId}, ${this.now()}, ${this.now()}, ${this.now()} + ${ttlMs})
+      ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`
+    const renewed: { session_id: string; epoch: string; desired_state: string }[] = await this.sql`
+      UPDATE session_leases l SET expires_at = ${this.now()} + ${ttlMs}, updated_at = ${this.now()}
+      FROM sessions s WHERE s.id = l.session_id AND l.node_id = ${this.nodeId}
+      RETURNING l.session_id, l.epoch, s.desired_state`
+    this.stats.renewals++
+    this.armDeadline(sentAt)
+    const current = new Map(renewed.map((r) => [r.session_id, Number(r.epoch)]))
+    for (const [sessionId, epoch] of this.leases)
+      if (current.get(sessionId) !== epoch) this.lose({ sessionId, epoch }, 'taken')
+    for (const r of renewed) {
+      const lease = { sessionId: r.session_id, epoch: Number(r.epoch) }
+      if (!this.leases.has(lease.sessionId))
+        await this.releaseRow(lease) // not ours to run (an older round's)
+      else if (r.desired_state !== 'running') await this.handOver(lease)
+    }
+    await this.rebalance()
+  }
+
+  private async rebalance(): Promise<void> {
+    await this.sql`
+      INSERT INTO session_leases (session_id) SELECT id FROM sessions WHERE desired_state = 'running'
+      ON CONFLICT (session_id) DO NOTHING`
+    const [counts]: { total: number; live: number; draining: boolean }[] = await this.sql`
+      SELECT (SELECT count(*)::int FROM sessions WHERE desired_state = 'running') AS total,
+             (SELECT count(*)::int FROM cluster_nodes WHERE expires_at > ${this.now()} AND NOT draining) AS live,
+             coalesce((SELECT draining FROM cluster_nodes WHERE id = ${this.nodeId}), false) AS draining`
+    await this.sql`DELETE FROM cluster_nodes WHERE expires_at < ${this.now()} - ${10 * this.timings.ttlMs}`
+    if (!counts || counts.draining) return
+    const fair = Math.ceil(counts.total / Math.max(1, counts.live))
+    const excess = this.leases.size - fair
+    if (excess > 0) {
+      for (const lease of this.held().slice(-excess)) await this.handOver(lease)
+      return
+    }
+    const want = fair - this.leases.size
+    if (want <= 0) return
+    const taken: { session_id: string; epoch: string }[] = await this.sql`
+      UPDATE session_leases l
+      SET node_id = ${this.nodeId}, epoch = l.epoch + 1, expires_at = ${this.now()} + ${this.timings.ttlMs},
+          updated_at = ${this.now()}
+      WHERE l.session_id IN (
+        SELECT c.session_id FROM session_leases c JOIN sessions s ON s.id = c.session_id
+        WHERE s.desired_state = 'running' AND (c.node_id IS NULL OR c.expires_at <= ${this.now()})
+        ORDER BY c.expires_at, c.session_id LIMIT ${want}
+        FOR UPDATE OF c SKIP LOCKED)
+      AND (l.node_id IS NULL OR l.expires_at <= ${this.now()})
+      RETURNING l.session_id, l.epoch`
+    for (const r of taken) {
+      const lease = { sessionId: r.session_id, epoch: Number(r.epoch) }
+      this.leases.set(lease.sessionId, lease.epoch)
+      this.stats.acquired++
+      try {
+        await this.hooks.onAcquired(lease)
+      } catch (e) {
+        this.onError(e)
+      }
+    }
+  }
+
+  /** Stops the session (awaited), then frees its lease for another node to take at once. */
+  private async handOver(lease: Lease): Promise<void> {
+    try {
+      await this.hooks.onRelease(lease)
+    } catch (e) {
+      this.onError(e)
+    }
+    this.leases.delete(lease.sessionId)
+    await this.releaseRow(lease)
+    this.stats.released++
+  }
+
+  private async releaseRow(lease: Lease): Promise<void> {
+    await this.sql`
+      UPDATE session_leases SET node_id = NULL, expires_at = 0, updated_at = ${this.now()}
+      WHERE session_id = ${lease.sessionId} AND node_id = ${this.nodeId} AND epoch = ${lease.epoch}`
+  }
+
+  private lose(lease: Lease, reason: LostReason): void {
+    this.leases.delete(lease.sessionId)
+    this.stats.lost++
+    try {
+      this.hooks.onLost(lease, reason)
+    } catch (e) {
+      this.onError(e)
+    }
+  }
+
+  /** After a renewal sent at `sentAt`, every held lease is safe until sentAt + renewDeadlineMs, not longer. */
+  private armDeadline(sentAt: number): void {
+    clearTimeout(this.deadline)
+    const ms = sentAt + this.timings.renewDeadlineMs - performance.now()
+    this.deadline = setTimeout(() => {
+      for (const lease of this.held()) this.lose(lease, 'renew_deadline')
+    }, ms)
+  }
+
+  /** Drains: takes nothing more, hands every session over (stopped, then released) and leaves the cluster. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    await this.ticking
+    this.stopped = true
+    try {
+      await this.sql`UPDATE cluster_nodes SET draining = true WHERE id = ${this.nodeId}`
+      for (const lease of this.held()) await this.handOver(lease)
+      await this.sql`DELETE FROM cluster_nodes WHERE id = ${this.nodeId}`
+    } catch (e) {
+      this.onError(e)
+    } finally {
+      clearTimeout(this.deadline)
+      for (const lease of this.held()) this.lose(lease, 'renew_deadline') // unreleased: they expire on their own
+    }
+  }
+}

@@ -1,0 +1,217 @@
+// Session leases on a real PostgreSQL: fair shares, takeover after expiry with a higher fencing epoch, stale
+// writes fenced off, graceful handover to a joining node, drain on stop. Each test has a database of its own.
+import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
+import { SQL } from 'bun'
+import { fenced, LeaseLost, type LeaseRef } from '../../src/cluster/fencing.ts'
+import { LeaseManager, type Lease, type LeaseTimings, type LostReason } from '../../src/cluster/leases.ts'
+import { migratePg } from '../../src/store/pg/db.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+const SESSIONS = 30
+/** Long enough that the deadline-before-expiry margin (4 s) holds on a loaded machine. */
+const timings: LeaseTimings = { ttlMs: 6000, renewEveryMs: 300, renewDeadlineMs: 2000 }
+
+let tdb: TestDatabase
+let admin: SQL
+const pools: SQL[] = []
+const managers: LeaseManager[] = []
+
+beforeEach(async () => {
+  tdb = await createTestDatabase()
+  admin = new SQL({ url: tdb.url, max: 2 })
+  await migratePg(admin)
+  await admin`INSERT INTO orgs (id, name) VALUES ('acme', 'Acme')`
+  for (let i = 0; i < SESSIONS; i++)
+    await admin`INSERT INTO sessions (id, org_id, name, desired_state) VALUES (${`s${String(i).padStart(2, '0')}`}, 'acme', ${`n${i}`}, 'running')`
+})
+
+afterEach(async () => {
+  for (const m of managers.splice(0)) await m.stop().catch(() => {})
+  for (const p of pools.splice(0)) await p.close().catch(() => {})
+  await admin.close()
+  await tdb.drop()
+})
+
+/** Which node runs each session's socket, as the hooks tell it; a second owner is recorded as a violation. */
+const running = new Map<string, string>()
+const violations: string[] = []
+beforeEach(() => {
+  running.clear()
+  violations.length = 0
+  started.clear()
+})
+
+type Node = { m: LeaseManager; sql: SQL; released: Lease[]; lost: (Lease & { reason: LostReason; at: number })[] }
+
+function node(id: string): Node {
+  const sql = new SQL({ url: tdb.url, max: 2 })
+  pools.push(sql)
+  const n: Node = { sql, released: [], lost: [], m: undefined as unknown as LeaseManager }
+  n.m = new LeaseManager(
+    sql,
+    id,
+    {
+      onAcquired: (l) => {
+        const other = running.get(l.sessionId)
+        if (other) violations.push(`${l.sessionId} acquired by ${id} while running on ${other}`)
+        running.set(l.sessionId, id)
+      },
+      onRelease: (l) => {
+        n.released.push(l)
+        running.delete(l.sessionId)
+      },
+      onLost: (l, reason) => {
+        n.lost.push({ ...l, reason, at: Date.now() })
+        if (running.get(l.sessionId) === id) running.delete(l.sessionId)
+      },
+    },
+    timings,
+  )
+  managers.push(n.m)
+  return n
+}
+
+/** Starts the nodes not yet started and waits until every session is held and none is above the fair share. */
+async function converge(nodes: Node[]) {
+  for (const n of nodes) {
+    if (started.has(n)) continue
+    started.add(n)
+    await n.m.start()
+  }
+  const fair = Math.ceil(SESSIONS / nodes.length)
+  await waitFor(
+    'the sessions to be shared fairly',
+    () => {
+      const sizes = nodes.map((n) => n.m.held().length)
+      return sizes.reduce((a, b) => a + b, 0) === SESSIONS && sizes.every((s) => s <= fair)
+    },
+    30_000,
+  )
+}
+const started = new Set<Node>()
+
+const leaseRows = async () =>
+  (await admin`SELECT session_id, node_id, epoch::int AS epoch, expires_at::float8 AS expires_at FROM session_leases ORDER BY session_id`) as {
+    session_id: string
+    node_id: string | null
+    epoch: number
+    expires_at: number
+  }[]
+
+const eventCount = async () => ((await admin`SELECT count(*)::int AS n FROM events`) as { n: number }[])[0]!.n
+
+const writeEvent = (sql: SQL, ref: LeaseRef, id: string) =>
+  fenced(
+    sql,
+    ref,
+    (tx) => tx`INSERT INTO events (id, org_id, session_id, type, created_at, data)
+    VALUES (${id}, 'acme', ${ref.sessionId}, 'test.write', 1, '{}')`,
+  )
+
+describe('session leases', () => {
+  it('three nodes share 30 sessions fairly, each session on exactly one node', async () => {
+    const nodes = ['a', 'b', 'c'].map(node)
+    await converge(nodes)
+    const rows = await leaseRows()
+    expect(rows.every((r) => r.node_id !== null)).toBe(true)
+    for (const n of nodes) {
+      expect(n.m.held().length).toBeLessThanOrEqual(Math.ceil(SESSIONS / 3) + 1)
+      expect(rows.filter((r) => r.node_id === n.m.nodeId).map((r) => r.session_id)).toEqual(
+        n.m
+          .held()
+          .map((l) => l.sessionId)
+          .sort(),
+      )
+    }
+    expect(running.size).toBe(SESSIONS)
+    expect(violations).toEqual([])
+  })
+
+  it('a node that cannot renew stops its sessions before expiry; the others take them at the next epoch', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map(node) as [Node, Node, Node]
+    await converge([a, b, c])
+    const cHeld = c.m.held()
+    await c.sql.close() // its network to the database is gone: every renewal fails from now on
+    const expiry = new Map((await leaseRows()).map((r) => [r.session_id, r.expires_at]))
+    await waitFor('c to stop its sessions', () => c.lost.length === cHeld.length, 20_000)
+    expect(c.m.stats.renewFailures).toBeGreaterThan(0)
+    expect(c.lost.every((l) => l.reason === 'renew_deadline')).toBe(true)
+    for (const l of c.lost) expect(l.at).toBeLessThan(expiry.get(l.sessionId)!)
+
+    await waitFor('a and b to take every session', () => a.m.held().length + b.m.held().length === SESSIONS, 30_000)
+    const after = new Map((await leaseRows()).map((r) => [r.session_id, r]))
+    for (const l of cHeld) {
+      expect(['a', 'b']).toContain(after.get(l.sessionId)!.node_id!)
+      expect(after.get(l.sessionId)!.epoch).toBe(l.epoch + 1)
+    }
+    expect(violations).toEqual([])
+  })
+
+  it("a stale node's fenced write affects no row; the new owner's write commits", async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map(node) as [Node, Node, Node]
+    await converge([a, b, c])
+    const stale = c.m.ref(c.m.held()[0]!.sessionId)!
+    await c.sql.close() // c is cut off (paused, partitioned) past its lease
+    await waitFor('a and b to take every session', () => a.m.held().length + b.m.held().length === SESSIONS, 30_000)
+    const current = (a.m.ref(stale.sessionId) ?? b.m.ref(stale.sessionId))!
+    expect(current.epoch).toBe(stale.epoch + 1)
+
+    const awake = new SQL({ url: tdb.url, max: 1 }) // c wakes up with a write in flight under its old epoch
+    pools.push(awake)
+    await expect(writeEvent(awake, stale, 'ev-stale')).rejects.toBeInstanceOf(LeaseLost)
+    expect(await eventCount()).toBe(0)
+    await writeEvent(awake, current, 'ev-owner')
+    expect(await eventCount()).toBe(1)
+  })
+
+  it('a joining node gets sessions handed over gracefully: stopped, released, then taken at the next epoch', async () => {
+    const [a, b] = ['a', 'b'].map(node) as [Node, Node]
+    await converge([a, b])
+    expect([a.m.held().length, b.m.held().length]).toEqual([15, 15])
+    const before = new Map((await leaseRows()).map((r) => [r.session_id, r.epoch]))
+    for (const n of [a, b]) n.released.length = 0 // a took all 30 before b came: count from here
+    const c = node('c')
+    await converge([a, b, c])
+    await waitFor('c to hold its share', () => c.m.held().length === 10, 30_000)
+    expect([a.m.held().length, b.m.held().length]).toEqual([10, 10])
+    expect([a.released.length, b.released.length]).toEqual([5, 5])
+    expect([...a.lost, ...b.lost]).toEqual([])
+    const handed = [...a.released, ...b.released].map((l) => l.sessionId).sort()
+    expect(
+      c.m
+        .held()
+        .map((l) => l.sessionId)
+        .sort(),
+    ).toEqual(handed)
+    for (const l of c.m.held()) expect(l.epoch).toBe(before.get(l.sessionId)! + 1)
+    expect(violations).toEqual([])
+  })
+
+  it('stop drains: every session handed back, the node leaves, the others take its share', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map(node) as [Node, Node, Node]
+    await converge([a, b, c])
+    const drained = a.m.held()
+    a.released.length = 0
+    await a.m.stop()
+    expect(a.released).toEqual(drained)
+    expect(a.m.held()).toEqual([])
+    expect(await admin`SELECT id FROM cluster_nodes ORDER BY id`).toEqual([{ id: 'b' }, { id: 'c' }])
+    expect((await leaseRows()).filter((r) => r.node_id === 'a')).toEqual([])
+    await converge([b, c])
+    expect([b.m.held().length, c.m.held().length]).toEqual([15, 15])
+    expect(violations).toEqual([])
+  })
+
+  it('hands back the lease of a session that is no longer meant to run', async () => {
+    const a = node('a')
+    await converge([a])
+    await admin`UPDATE sessions SET desired_state = 'stopped' WHERE id = 's07'`
+    const s07 = async () => (await leaseRows()).find((r) => r.session_id === 's07')!
+    await waitFor('s07 to be released', async () => (await s07()).node_id === null, 10_000)
+    expect(a.released).toEqual([{ sessionId: 's07', epoch: 1 }])
+    expect(a.m.held().length).toBe(SESSIONS - 1)
+    await a.m.tick()
+    expect((await s07()).node_id).toBeNull()
+  })
+})
