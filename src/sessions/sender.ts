@@ -44,19 +44,27 @@ export function createSender(d: SenderDeps) {
     return l
   }
 
-  /** Resolves after `ms`, or at once when the loop is stopped. */
+  /**
+   * Resolves after `ms`, or at once when the loop is stopped. With no wait it still resolves only on the event
+   * loop's next turn: with pacing off, Baileys' send is all promise continuations (cached keys, a buffered socket
+   * write), so a loop awaiting only that would hold the event loop for the whole queue — no timers, no socket
+   * reads, no HTTP for every session of the process — and Baileys' keep-alive, seeing no frame read for that long,
+   * then closes the socket with 408 and the server acks still unread in it are lost (messages stay `pending`).
+   */
   const pause = (l: Loop, ms: number) =>
     new Promise<void>((resolve) => {
-      if (ms <= 0 || l.stopped) return resolve()
-      const timer = setTimeout(() => {
-        l.cancel = null
-        resolve()
-      }, ms)
-      l.cancel = () => {
-        clearTimeout(timer)
+      if (l.stopped) return resolve()
+      const done = () => {
         l.cancel = null
         resolve()
       }
+      if (ms <= 0) {
+        const immediate = setImmediate(done)
+        l.cancel = () => (clearImmediate(immediate), done())
+        return
+      }
+      const timer = setTimeout(done, ms)
+      l.cancel = () => (clearTimeout(timer), done())
     })
 
   async function run(sessionId: string, l: Loop) {

@@ -11,6 +11,8 @@ import type { Registration } from './pairing.ts'
 /** Without a digest IQ (e.g. faulted), a logged-in connection still becomes ready after this long. */
 const READY_FALLBACK_MS = 3000
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 interface SocketData {
   conn?: Connection
 }
@@ -61,8 +63,12 @@ class Connection implements Conn {
       this.close(true)
       return
     }
+    // One frame per turn of the event loop, as a server in its own process would interleave them with everything
+    // else: a burst of frames handled as one chain of promise continuations would hold the loop (timers, sockets)
+    // of the process it shares with the clients under test.
     for (const frame of frames) {
       this.queue = this.queue
+        .then(nextTurn)
         .then(() => this.onFrame(frame))
         .catch((err: unknown) => this.ctx.log.warn({ err, conn: this.id }, 'simulator: frame handling failed'))
     }

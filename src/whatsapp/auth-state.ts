@@ -55,14 +55,21 @@ type Held = Map<string, { type: string; id: string; value: unknown }>
 /** Which socket's decrypt is running in this async context (Baileys commits a decrypt's keys inside it). */
 const decryptScope = new AsyncLocalStorage<Held>()
 const keyOf = (type: string, id: string) => `${type}\u0000${id}`
+const PRE_KEY = keyOf('pre-key', '')
 
-/** Decoded keys by type and id (null: known absent). A plain bounded Map: no timers (research/baileys.md §2.3). */
+/**
+ * Decoded keys by type and id (null: known absent). A plain bounded Map: no timers (research/baileys.md §2.3).
+ * Pre-keys are not kept: a linked device uploads 812 of them and each is read at most once, by a contact's first
+ * message, then deleted; cached, they were 1,600 buffers and ~300 KB of heap per session linked
+ * (scripts/bench/memory.ts).
+ */
 function createKeyCache(max = 5000) {
   const m = new Map<string, unknown>()
   return {
     has: (k: string) => m.has(k),
     get: (k: string) => m.get(k),
     set(k: string, v: unknown) {
+      if (k.startsWith(PRE_KEY)) return
       if (m.size >= max && !m.has(k)) m.delete(m.keys().next().value as string)
       m.set(k, v)
     },
