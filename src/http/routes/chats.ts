@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
+import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const listChats =
   "Returns a page of the session's chats, served from the gateway's **stored copy** (not a live WhatsApp " +
@@ -53,6 +53,8 @@ const chatMethods = customMethods({
 export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, chats, messages } = stores
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
+  const ChatPage = PageOf(Chat)
+  const MessagePage = PageOf(Message)
   const storedChat = (sid: string, cid: string) => {
     const chat = chats.get(sid, cid)
     if (!chat) throw notFound('chat')
@@ -63,11 +65,11 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, params, query }) => chats.page(ownSession(sessions, principal, params.sid).id, pageOf(query)),
+      ({ principal, params, query }) => chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query)),
       {
         auth: 'read',
         query: PageQuery,
-        response: { 200: PageOf(Chat), ...errors },
+        response: { 200: ChatPage, ...errors },
         detail: { operationId: 'listChats', summary: 'List chats', description: listChats },
       },
     )
@@ -88,15 +90,15 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .get(
       '/:cid/messages',
       ({ principal, params, query }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const sid = ownSessionId(sessions, principal, params.sid)
         const cid = pathId(params.cid, 'cid')
-        if (!chats.get(session.id, cid)) throw notFound('chat')
-        return messages.page(session.id, cid, pageOf(query))
+        if (!chats.get(sid, cid)) throw notFound('chat')
+        return messages.page(sid, cid, pageOf(query))
       },
       {
         auth: 'read',
         query: PageQuery,
-        response: { 200: PageOf(Message), ...errors },
+        response: { 200: MessagePage, ...errors },
         detail: {
           operationId: 'listMessages',
           summary: "List a chat's messages",
