@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ulid } from 'ulid'
+import type { LinkPreviewer } from '../../src/domain/outbound.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
 import { mediaFilesOf } from '../../src/media/files.ts'
 import { openMediaStore } from '../../src/media/store.ts'
@@ -34,6 +35,8 @@ export async function startHarness(
     downloads?: boolean
     /** Sessions restored at once at boot (the supervisor's default when absent). */
     restoreConcurrency?: number
+    /** Link previews for texts sent (none by default). */
+    linkPreviews?: LinkPreviewer
   } = {},
 ) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wagate-sessions-'))
@@ -58,7 +61,11 @@ export async function startHarness(
     deafAfterMs: opts.deafAfterMs ?? 2_500,
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
-    sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: mediaFilesOf(media, mediaRepo) },
+    sending: {
+      pacing: { minGapMs: 0, jitterMs: 0, typing: false },
+      media: mediaFilesOf(media, mediaRepo),
+      ...(opts.linkPreviews ? { linkPreviews: opts.linkPreviews } : {}),
+    },
     ...(opts.downloads
       ? {
           mediaCa: sim.mediaCa,
