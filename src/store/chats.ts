@@ -61,6 +61,9 @@ export function createChatStore(db: Db, codec: CursorCodec) {
   const one = db.sqlite.query<ChatRow, [string, string]>(
     `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND jid = ?`,
   )
+  const exists = db.sqlite.query<{ 1: number }, [string, string]>(
+    'SELECT 1 FROM chats WHERE session_id = ? AND jid = ?',
+  )
   const listing = (sessionId: string) => `chats:${sessionId}`
 
   return {
@@ -82,5 +85,7 @@ export function createChatStore(db: Db, codec: CursorCodec) {
       const row = one.get(sessionId, jid)
       return row ? chatFromRow(row) : null
     },
+    /** Whether the chat is stored (one unique-index probe, none of the display-name lookups `get` makes). */
+    has: (sessionId: string, jid: string) => exists.get(sessionId, jid) !== null,
   }
 }

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
+import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId, served } from '../shared.ts'
 
 const listChats =
   "Returns a page of the session's chats, served from the gateway's **stored copy** (not a live WhatsApp " +
@@ -65,7 +65,8 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, params, query }) => chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query)),
+      ({ principal, params, query }) =>
+        served(ChatPage, chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query))),
       {
         auth: 'read',
         query: PageQuery,
@@ -92,8 +93,8 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
       ({ principal, params, query }) => {
         const sid = ownSessionId(sessions, principal, params.sid)
         const cid = pathId(params.cid, 'cid')
-        if (!chats.get(sid, cid)) throw notFound('chat')
-        return messages.page(sid, cid, pageOf(query))
+        if (!chats.has(sid, cid)) throw notFound('chat')
+        return served(MessagePage, messages.page(sid, cid, pageOf(query)))
       },
       {
         auth: 'read',
