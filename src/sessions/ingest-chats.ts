@@ -11,6 +11,7 @@ import type { Tx } from './ingest.ts'
  * a visible change from WhatsApp (name, unread reset, archive, pin, mute) emits `chat.updated`.
  */
 export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): void {
+  if (p.type === 'dm') p = { ...p, jid: chatJidOf(tx, p.jid) }
   const old = tx.sql.chatByJid.get(tx.sessionId, p.jid)
   let unread = old?.unread_count ?? 0
   if (p.unread && 'set' in p.unread) unread = p.unread.set
@@ -73,16 +74,63 @@ export function emitChat(tx: Tx, type: 'chat.updated' | 'chat.deleted', id: numb
 export function applyContact(tx: Tx, c: ContactRecord): void {
   const [first, second] = tx.sql.contactBy.all(tx.sessionId, c.jid, c.lid)
   let ids = [c.jid, c.lid] as const
+  // Whether this record teaches the PN↔LID pair: both ids, and no row already holding either with another partner.
+  let learns = !!c.jid && !!c.lid && !(first?.jid === c.jid && first?.lid === c.lid)
   if (first && second) {
     const halves = (!first.lid && !second.jid) || (!first.jid && !second.lid)
     if (halves) {
       tx.sql.deleteContact.run(second.id)
       tx.sql.updateContact.run(first.id, second.jid, second.lid, second.name, second.notify, null, tx.now)
-    } else ids = [null, null] // two distinct contacts claim these ids: update names only, move no id
-  }
+    } else {
+      ids = [null, null] // two distinct contacts claim these ids: update names only, move no id
+      learns = false
+    }
+  } else if (first && ((first.jid && first.jid !== c.jid) || (first.lid && first.lid !== c.lid))) learns = false
   const rest = [c.name ?? null, c.notify ?? null, c.verifiedName ?? null, tx.now] as const
   if (first) tx.sql.updateContact.run(first.id, ...ids, ...rest)
   else tx.sql.upsertContact.run(tx.sessionId, ...ids, ...rest)
+  if (learns) mergeLidChat(tx, c.jid!, c.lid!)
+}
+
+/** The chat a DM JID is kept under: a LID's chat is the phone number's once the mapping is known. */
+export function chatJidOf(tx: Tx, jid: string): string {
+  if (!jid.endsWith('@lid')) return jid
+  return tx.chats.pnOfLid.get(tx.sessionId, jid)?.jid ?? jid
+}
+
+/**
+ * The mapping of a LID to its phone number was just learned: the person's LID chat (messages stored while only the
+ * LID was known) joins the PN chat, so there is one chat per person. Without a PN chat the LID chat becomes it (same
+ * id, `chat.updated` with the PN as `jid`). Otherwise its messages move over (the sender's phone number filled in),
+ * unread counts add up, the latest activity wins, the chat stays pinned or muted if either was (the later pin, the
+ * longer mute) and archived only if both were; `chat.deleted` is raised for the absorbed LID chat, then
+ * `chat.updated` for the PN chat. Message events are not raised again for moved messages.
+ */
+function mergeLidChat(tx: Tx, pn: string, lid: string): void {
+  const from = tx.sql.chatByJid.get(tx.sessionId, lid)
+  if (!from) return
+  const into = tx.sql.chatByJid.get(tx.sessionId, pn)
+  tx.chats.moveMessages.run(tx.sessionId, lid, pn)
+  tx.chats.dropMessages.run(tx.sessionId, lid)
+  if (!into) {
+    tx.chats.rekey.run(from.id, pn, tx.now)
+    return emitChat(tx, 'chat.updated', from.id)
+  }
+  const gone = tx.chats.view.get(from.id)
+  tx.chats.remove.run(from.id)
+  const muted = [into.muted_until, from.muted_until].filter((m): m is number => m !== null)
+  tx.chats.setMerged.run(
+    into.id,
+    into.name ?? from.name,
+    into.unread_count + from.unread_count,
+    into.archived && from.archived ? 1 : 0,
+    Math.max(into.pinned_at, from.pinned_at),
+    muted.length ? Math.max(...muted) : null,
+    Math.max(into.last_message_at, from.last_message_at),
+    tx.now,
+  )
+  if (gone) tx.emit('chat.deleted', chatFromRow(gone))
+  emitChat(tx, 'chat.updated', into.id)
 }
 
 export type ChannelSet = {
