@@ -1,6 +1,7 @@
 // Ingest helpers for chats, contacts (incl. PN↔LID mappings) and channel rows; run inside the batch transaction.
 import { chatFromRow } from '../store/chats.ts'
 import { channelFromRow } from '../store/channels.ts'
+import { mergeLidChat } from '../store/chats-sql.ts'
 import type { ChatPatch, ContactRecord } from '../whatsapp/records.ts'
 import type { Tx } from './ingest.ts'
 
@@ -89,7 +90,7 @@ export function applyContact(tx: Tx, c: ContactRecord): void {
   const rest = [c.name ?? null, c.notify ?? null, c.verifiedName ?? null, tx.now] as const
   if (first) tx.sql.updateContact.run(first.id, ...ids, ...rest)
   else tx.sql.upsertContact.run(tx.sessionId, ...ids, ...rest)
-  if (learns) mergeLidChat(tx, c.jid!, c.lid!)
+  if (learns) joinLidChat(tx, c.jid!, c.lid!)
 }
 
 /** The chat a DM JID is kept under: a LID's chat is the phone number's once the mapping is known. */
@@ -100,37 +101,15 @@ export function chatJidOf(tx: Tx, jid: string): string {
 
 /**
  * The mapping of a LID to its phone number was just learned: the person's LID chat (messages stored while only the
- * LID was known) joins the PN chat, so there is one chat per person. Without a PN chat the LID chat becomes it (same
- * id, `chat.updated` with the PN as `jid`). Otherwise its messages move over (the sender's phone number filled in),
- * unread counts add up, the latest activity wins, the chat stays pinned or muted if either was (the later pin, the
- * longer mute) and archived only if both were; `chat.deleted` is raised for the absorbed LID chat, then
- * `chat.updated` for the PN chat. Message events are not raised again for moved messages.
+ * LID was known) joins the PN chat, so there is one chat per person (store/chats-sql.ts `mergeLidChat`). Events:
+ * `chat.deleted` for the absorbed LID chat, then `chat.updated` for the PN chat; a LID chat that became the PN chat
+ * (there was none) raises only `chat.updated`. Moved messages raise no message events again.
  */
-function mergeLidChat(tx: Tx, pn: string, lid: string): void {
-  const from = tx.sql.chatByJid.get(tx.sessionId, lid)
-  if (!from) return
-  const into = tx.sql.chatByJid.get(tx.sessionId, pn)
-  tx.chats.moveMessages.run(tx.sessionId, lid, pn)
-  tx.chats.dropMessages.run(tx.sessionId, lid)
-  if (!into) {
-    tx.chats.rekey.run(from.id, pn, tx.now)
-    return emitChat(tx, 'chat.updated', from.id)
-  }
-  const gone = tx.chats.view.get(from.id)
-  tx.chats.remove.run(from.id)
-  const muted = [into.muted_until, from.muted_until].filter((m): m is number => m !== null)
-  tx.chats.setMerged.run(
-    into.id,
-    into.name ?? from.name,
-    into.unread_count + from.unread_count,
-    into.archived && from.archived ? 1 : 0,
-    Math.max(into.pinned_at, from.pinned_at),
-    muted.length ? Math.max(...muted) : null,
-    Math.max(into.last_message_at, from.last_message_at),
-    tx.now,
-  )
-  if (gone) tx.emit('chat.deleted', chatFromRow(gone))
-  emitChat(tx, 'chat.updated', into.id)
+function joinLidChat(tx: Tx, pn: string, lid: string): void {
+  const merged = mergeLidChat(tx.chats, tx.sessionId, pn, lid, tx.now)
+  if (!merged) return
+  if (merged.absorbed) tx.emit('chat.deleted', chatFromRow(merged.absorbed))
+  emitChat(tx, 'chat.updated', merged.chatId)
 }
 
 export type ChannelSet = {

@@ -74,7 +74,7 @@ export function createIngest(opts: IngestOptions) {
   const clock = opts.clock ?? Date.now
   const sql = createIngestSql(db)
   const groupSql = createGroupSql(db)
-  const chats = createChatSql(db)
+  const chats = createChatSql(db.sqlite)
   const media = createMediaSql(db)
   const mediaPolicy = opts.mediaPolicy ?? noDownloads
   const queue = createOutboundQueue(db)

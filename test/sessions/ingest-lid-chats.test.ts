@@ -4,6 +4,7 @@ import { afterEach, beforeEach, expect, it } from 'bun:test'
 import type { BaileysEventMap, WAMessage } from '@whiskeysockets/baileys'
 import type { Ingest } from '../../src/sessions/ingest.ts'
 import { createChatStore } from '../../src/store/chats.ts'
+import { mergeKnownLidChats } from '../../src/store/chats-sql.ts'
 import { createCursorCodec } from '../../src/store/cursor.ts'
 import type { Db } from '../../src/store/db.ts'
 import { createMessageStore } from '../../src/store/messages.ts'
@@ -155,4 +156,19 @@ it("continues a LID chat's message listing on the merged chat", () => {
     ['P1', BOB],
   ])
   expect(() => store.page('s', BOB, { limit: 5, cursor: first.nextCursor! })).toThrow('invalid cursor')
+})
+
+it('joins the LID chats stored before one chat per person, once, at upgrade (data migration)', () => {
+  receive(msg('P1', { remoteJid: BOB }, T))
+  receive(msg('L1', { remoteJid: BOB_LID }, T + 1))
+  // As an older wagate left it: the mapping stored, the two chats apart.
+  db.sqlite.run("INSERT INTO contacts (session_id, jid, lid, updated_at) VALUES ('s', ?, ?, 0)", [BOB, BOB_LID])
+  expect(mergeKnownLidChats(db.sqlite, 1)).toBe(1)
+  expect(chats().map((c) => c.jid)).toEqual([BOB])
+  expect(messages().map((m) => [m.wa_id, m.chat_jid])).toEqual([
+    ['P1', BOB],
+    ['L1', BOB],
+  ])
+  expect(served(BOB)).toMatchObject({ lid: BOB_LID, unreadCount: 2, lastMessageAt: (T + 1) * 1000 })
+  expect(mergeKnownLidChats(db.sqlite, 2)).toBe(0)
 })
