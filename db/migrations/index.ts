@@ -4,6 +4,7 @@ import m1 from './0001_send_queue.sql' with { type: 'text' }
 import m2 from './0002_media.sql' with { type: 'text' }
 import m3 from './0003_media_staging.sql' with { type: 'text' }
 import m4 from './0004_groups_contacts.sql' with { type: 'text' }
+import m5 from './0005_messages_by_id.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -11,4 +12,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0002_media', sql: m2 },
   { name: '0003_media_staging', sql: m3 },
   { name: '0004_groups_contacts', sql: m4 },
+  { name: '0005_messages_by_id', sql: m5 },
 ]

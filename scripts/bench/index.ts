@@ -1,7 +1,7 @@
 // `npm run bench`: runs every benchmark as its own child process (each measures its ceiling in the same run where
 // one exists) and prints ONE markdown table on stdout with the machine it ran on; the children's own reports go
 // to stderr as they finish.
-//   bun scripts/bench/index.ts [--quick] [--only read,inbound,webhooks,memory,soak,coldstart,send,media,ingest]
+//   bun scripts/bench/index.ts [--quick] [--only read,inbound,webhooks,memory,soak,soak-1m,coldstart,send,media,ingest]
 // --quick shrinks every size for a smoke run; its figures are not the published ones.
 // The contract with the benchmarks (scripts/bench/lib.ts `report`): each prints its table rows as one stdout line
 // `BENCH {"rows":[{metric, measured, ceiling?, ratio?, target?, met?, data?}]}`; this file adds nothing to them.
@@ -31,8 +31,21 @@ const benches: Bench[] = [
     quickArgs: ['--seconds', '3', '--backlog', '10000'],
     timeoutS: 300,
   },
-  { name: 'memory', file: 'memory.ts', args: [], quickArgs: ['--levels', '1,5,10', '--settle', '2'], timeoutS: 1200 },
+  {
+    name: 'memory',
+    file: 'memory.ts',
+    args: [],
+    quickArgs: ['--levels', '1,5,10', '--settle', '2', '--idle', '10'],
+    timeoutS: 2400,
+  },
   { name: 'soak', file: 'soak.ts', args: [], quickArgs: ['--minutes', '1'], timeoutS: 1800 },
+  {
+    name: 'soak-1m',
+    file: 'soak.ts',
+    args: ['--seed', '1000000'],
+    quickArgs: ['--seed', '100000', '--minutes', '1'],
+    timeoutS: 2400,
+  },
   { name: 'media', file: 'media.ts', args: [], quickArgs: ['--images', '20', '--doc-mb', '20'], timeoutS: 900 },
   { name: 'send', file: 'send.ts', args: [], quickArgs: ['--messages', '300'], timeoutS: 600 },
   { name: 'ingest', file: 'ingest.ts', args: [], quickArgs: ['--rows', '20000'], timeoutS: 240 },

@@ -90,9 +90,10 @@ export type Sim = Awaited<ReturnType<typeof spawnSimulator>>
 export async function spawnSimulator() {
   const child = Bun.spawn(
     [process.execPath, join(root, 'src', 'simulator', 'cli.ts'), '--port', '0', '--control-port', '0'],
+    // WAGATE_BENCH_SIM_LOG=path keeps the simulator's own log (warnings and crashes) for a failed run.
     {
       stdout: 'pipe',
-      stderr: 'ignore',
+      stderr: process.env.WAGATE_BENCH_SIM_LOG ? Bun.file(process.env.WAGATE_BENCH_SIM_LOG) : 'ignore',
     },
   )
   const reader = child.stdout.getReader()
@@ -125,10 +126,14 @@ export async function spawnSimulator() {
   }
 }
 
-/** The gateway (`bun src/main.ts serve`) on `dataDir`, pointed at the simulator, with a typed API caller. */
-export async function spawnGateway(dataDir: string, sim: Sim, args: string[] = []) {
+/**
+ * The gateway (`bun src/main.ts serve`) on `dataDir`, pointed at the simulator, with a typed API caller. A restart on
+ * an existing data dir prints no key: pass the first start's `key` as `adminKey`.
+ */
+export async function spawnGateway(dataDir: string, sim: Sim, args: string[] = [], adminKey?: string) {
   const gw: GatewayProcess = await startGateway({ dataDir, env: sim.env, timeoutMs: 30_000, args })
-  const key = gw.key!
+  const key = gw.key ?? adminKey
+  if (!key) throw new Error('the gateway printed no admin key and none was given (a restart needs the first one)')
   async function api<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
     const res = await fetch(`${gw.url}/api/v1${path}`, {
       ...init,

@@ -3,7 +3,8 @@
 // is downloaded, decrypted, verified and stored. The gateway's RSS is sampled while the 200 MB file streams through.
 // Ceiling, same run (after the gateway stopped): this script itself downloads the same encrypted blobs from the
 // simulator's media host and decrypts them with node:crypto into a temp file, with the same concurrency.
-//   bun scripts/bench/media.ts [--images 200] [--image-kb 1024] [--doc-mb 200]
+// Then uploads (POST …/media) of one file, raw body and multipart: the gateway's RSS growth during each.
+//   bun scripts/bench/media.ts [--images 200] [--image-kb 1024] [--doc-mb 200] [--upload-mb 200]
 import { Database } from 'bun:sqlite'
 import { createDecipheriv, createHash, hkdfSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,11 +12,13 @@ import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rootCertificates } from 'node:tls'
+import { uploadOnce, type UploadFigures } from './media-upload.ts'
 import { arg, linkSessions, ratioRow, report, rssMb, spawnGateway, spawnSimulator, waitFor } from './lib.ts'
 
 const IMAGES = arg('images', 200)
 const IMAGE_BYTES = arg('image-kb', 1024) * 1024
 const DOC_BYTES = arg('doc-mb', 200) * 1024 * 1024
+const UPLOAD_BYTES = arg('upload-mb', 200) * 1024 * 1024
 const CONCURRENCY = 3 // the gateway's download concurrency (sessions/media-downloads.ts)
 const OWNER = '6281300000001'
 const CONTACT = '6281300000002'
@@ -32,7 +35,7 @@ const gw = await spawnGateway(join(dir, 'data'), sim, [
   '--egress-allow',
   '127.0.0.1',
   '--media-max-bytes',
-  String(DOC_BYTES + (1 << 20)),
+  String(Math.max(DOC_BYTES, UPLOAD_BYTES) + (1 << 20)),
 ])
 
 type Job = { kind: string; media_key: Uint8Array; url: string; file_sha256: string; size: number }
@@ -43,8 +46,9 @@ const storedCount = (d: Database) =>
 let images = { secs: 0, files: 0, bytes: 0 }
 let doc = { secs: 0, bytes: 0, rssBeforeMb: 0, rssPeakMb: 0 }
 let jobs: Job[] = []
+const uploads: UploadFigures[] = []
 try {
-  await linkSessions(gw, sim, [OWNER])
+  const [sid] = await linkSessions(gw, sim, [OWNER])
   await sim.control('POST', '/accounts', { phone: CONTACT, name: 'Bench contact' })
   // Warm-up: the first message opens the Signal session; one small image also runs the first media_conn.
   await sim.control('POST', `/accounts/${CONTACT}/messages`, {
@@ -99,6 +103,14 @@ try {
     .all()
     .slice(1) // not the warm-up
   d.close()
+  for (const kind of ['raw', 'multipart'] as const) {
+    const u = await uploadOnce(gw, sid!, kind, UPLOAD_BYTES)
+    uploads.push(u)
+    console.log(
+      `upload of ${UPLOAD_BYTES / 2 ** 20} MB, ${kind}: ${u.secs.toFixed(2)} s; gateway RSS ${u.rssBeforeMb.toFixed(0)} MB ` +
+        `before, peak ${u.rssPeakMb.toFixed(0)} MB (+${(u.rssPeakMb - u.rssBeforeMb).toFixed(1)} MB)`,
+    )
+  }
 } finally {
   await gw.stop('SIGTERM')
 }
@@ -158,7 +170,7 @@ console.log(
     `${(images.bytes / 2 ** 20 / ceilImagesSecs).toFixed(1)} MB/s; document ${(DOC_BYTES / 2 ** 20 / ceilDocSecs).toFixed(1)} MB/s`,
 )
 console.log(
-  `command: bun scripts/bench/media.ts --images ${IMAGES} --image-kb ${IMAGE_BYTES / 1024} --doc-mb ${DOC_BYTES / 2 ** 20}`,
+  `command: bun scripts/bench/media.ts --images ${IMAGES} --image-kb ${IMAGE_BYTES / 1024} --doc-mb ${DOC_BYTES / 2 ** 20} --upload-mb ${UPLOAD_BYTES / 2 ** 20}`,
 )
 const m = {
   filesPerSec: IMAGES / images.secs,
@@ -189,4 +201,10 @@ report([
     target: '< 32 MB',
     met: m.rssGrowthMb < 32,
   },
+  ...uploads.map((u) => ({
+    metric: `gateway peak RSS growth during a ${UPLOAD_BYTES / 2 ** 20} MB upload (POST …/media, ${u.kind})`,
+    measured: `${f1(u.rssPeakMb - u.rssBeforeMb)} MB (${f1(UPLOAD_BYTES / 2 ** 20 / u.secs)} MB/s)`,
+    target: '< 32 MB',
+    met: u.rssPeakMb - u.rssBeforeMb < 32,
+  })),
 ])

@@ -1,21 +1,44 @@
-// Resident memory per connected idle session: RSS (VmRSS) of one gateway process with 0 sessions, then with 1, 50
-// and 200 real sessions linked through the API to the simulator (QR scan, pairing, login, pre-keys), each level
-// measured after the process has been idle for --settle seconds.
-//   bun scripts/bench/memory.ts [--levels 1,50,200] [--settle 5]
-// Per-session cost is (RSS(n) - RSS(0)) / n; the slope between the last two levels excludes one-time costs
-// (Baileys' lazy module initialisation, the first socket's buffers) and is what the next session costs.
+// One gateway process holding many idle sessions: resident memory per session, idle CPU, and the time from boot to
+// every session restored and connected.
+//   bun scripts/bench/memory.ts [--levels 1,200,1000] [--settle 5] [--idle 60] [--restore 1]
+// 1. Links sessions through the API to simulator accounts (QR scan, pairing, login, pre-keys) up to each level and
+//    measures RSS (VmRSS) after --settle idle seconds. Per-session cost is (RSS(n) - RSS(0)) / n; at the first
+//    level that is mostly Baileys' one-time initialisation, so the slope between the last two levels is what the
+//    next session costs.
+// 2. At the top level: the gateway's CPU (user + system, all its threads) over --idle seconds, as % of one core.
+// 3. With --restore 1: SIGTERM, then a new process on the same data dir; the time from spawn to every session
+//    `connected` again (the supervisor's staggered restore), the API's latency meanwhile, RSS and idle CPU after.
+import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { arg, linkSessions, median, report, rssMb, spawnGateway, spawnSimulator } from './lib.ts'
+import {
+  arg,
+  cpuSeconds,
+  linkSessions,
+  median,
+  report,
+  rssMb,
+  spawnGateway,
+  spawnSimulator,
+  type BenchRow,
+  type Gateway,
+} from './lib.ts'
 
 const i = process.argv.indexOf('--levels')
-const LEVELS = (i > 0 ? process.argv[i + 1]! : '1,50,200').split(',').map(Number)
+const LEVELS = (i > 0 ? process.argv[i + 1]! : '1,200,1000').split(',').map(Number)
 const SETTLE = arg('settle', 5)
+const IDLE = arg('idle', 60)
+const RESTORE = arg('restore', 1) === 1
+const TOP = LEVELS[LEVELS.length - 1]!
+
+const load = () => loadavg()[0]!.toFixed(2)
 
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-memory-'))
 const sim = await spawnSimulator()
-const gw = await spawnGateway(dir, sim)
+let gw: Gateway = await spawnGateway(dir, sim)
+const db = new Database(join(dir, 'wagate.db'), { readonly: true })
+const connectedCount = db.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions WHERE status = 'connected'")
 
 /** Median of three RSS samples a second apart, after `SETTLE` idle seconds. */
 async function idleRss(): Promise<number> {
@@ -28,11 +51,20 @@ async function idleRss(): Promise<number> {
   return median(xs)
 }
 
+/** The gateway's CPU over `IDLE` seconds of doing nothing, in % of one core. */
+async function idleCpu(): Promise<number> {
+  const c0 = await cpuSeconds(gw.proc.pid)
+  const t0 = performance.now()
+  await Bun.sleep(IDLE * 1000)
+  return ((await cpuSeconds(gw.proc.pid)) - c0) / ((performance.now() - t0) / 1000) / 0.01
+}
+
 const levels: Array<{ sessions: number; rssMb: number; perSessionMb: number }> = []
+const out: Record<string, unknown> = {}
 try {
   await gw.api('/sessions') // one served request, so the baseline includes the HTTP path's warm state
   const baseline = await idleRss()
-  console.log(`0 sessions: ${baseline.toFixed(1)} MB`)
+  console.log(`0 sessions: ${baseline.toFixed(1)} MB (load ${load()})`)
   let linked = 0
   for (const n of LEVELS) {
     const t0 = performance.now()
@@ -40,39 +72,138 @@ try {
     await linkSessions(gw, sim, phones)
     linked = n
     const linkSecs = (performance.now() - t0) / 1000
-    const connected = (await gw.api<{ data: { status: string }[] }>('/sessions?limit=200')).body.data.filter(
-      (s) => s.status === 'connected',
-    ).length
     const rss = await idleRss()
     const perSessionMb = (rss - baseline) / n
     levels.push({ sessions: n, rssMb: rss, perSessionMb })
     console.log(
-      `${n} sessions (${connected} connected on the last page, linked in ${linkSecs.toFixed(1)} s): ` +
-        `${rss.toFixed(1)} MB, ${perSessionMb.toFixed(2)} MB per session over the baseline`,
+      `${n} sessions (${connectedCount.get()!.n} connected, linked in ${linkSecs.toFixed(1)} s): ` +
+        `${rss.toFixed(1)} MB, ${perSessionMb.toFixed(2)} MB per session over the baseline (load ${load()})`,
     )
   }
   const [a, b] = levels.slice(-2)
   const slope = a && b ? (b.rssMb - a.rssMb) / (b.sessions - a.sessions) : (levels[0]?.perSessionMb ?? 0)
-  console.log(`slope ${a?.sessions ?? 0}→${b?.sessions ?? LEVELS[0]} sessions: ${slope.toFixed(2)} MB per session`)
-  console.log(`command: bun scripts/bench/memory.ts --levels ${LEVELS.join(',')} --settle ${SETTLE}`)
-  const last = levels.slice(-2).map((l) => l.sessions)
-  report([
+  console.log(`slope ${a?.sessions ?? 0}→${b?.sessions ?? TOP} sessions: ${slope.toFixed(3)} MB per session`)
+  const cpu = await idleCpu()
+  const simRss = await rssMb(sim.pid)
+  console.log(`idle CPU at ${TOP} sessions over ${IDLE} s: ${cpu.toFixed(2)} % of one core (load ${load()})`)
+  Object.assign(out, {
+    baselineMb: baseline,
+    levels,
+    slopeMb: slope,
+    idleCpuPct: cpu,
+    idleLoad: load(),
+    simRssMb: simRss,
+  })
+
+  if (RESTORE) {
+    await gw.stop('SIGTERM')
+    const key = gw.key ?? undefined
+    const t0 = performance.now()
+    gw = await spawnGateway(dir, sim, [], key)
+    const listeningMs = performance.now() - t0
+    // The API's latency while the sessions come back: a restore that starves the event loop shows here.
+    const lat: number[] = []
+    let done = false
+    const probe = (async () => {
+      while (!done) {
+        const s = performance.now()
+        await gw.api('/sessions?limit=1')
+        lat.push(performance.now() - s)
+        await Bun.sleep(200)
+      }
+    })()
+    const c0 = await cpuSeconds(gw.proc.pid)
+    while (connectedCount.get()!.n < TOP) {
+      if (performance.now() - t0 > 1_200_000) throw new Error(`only ${connectedCount.get()!.n} of ${TOP} restored`)
+      await Bun.sleep(100)
+    }
+    const restoreMs = performance.now() - t0
+    const restoreCpu = (await cpuSeconds(gw.proc.pid)) - c0
+    done = true
+    await probe
+    lat.sort((x, y) => x - y)
+    const p99 = lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))]!
+    console.log(
+      `restart: listening after ${(listeningMs / 1000).toFixed(2)} s, all ${TOP} connected after ` +
+        `${(restoreMs / 1000).toFixed(1)} s (${((restoreCpu / TOP) * 1000).toFixed(1)} ms of gateway CPU per ` +
+        `session; API p50 ${median(lat).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${lat.at(-1)!.toFixed(0)} ms ` +
+        `meanwhile; load ${load()})`,
+    )
+    const rss = await idleRss()
+    const cpuAfter = await idleCpu()
+    console.log(
+      `after the restore: ${rss.toFixed(1)} MB (${((rss - baseline) / TOP).toFixed(3)} MB per session over the ` +
+        `first baseline), idle CPU ${cpuAfter.toFixed(2)} % of one core (load ${load()})`,
+    )
+    Object.assign(out, {
+      restore: {
+        sessions: TOP,
+        listeningMs,
+        allConnectedMs: restoreMs,
+        cpuMsPerSession: (restoreCpu / TOP) * 1000,
+        apiP50Ms: median(lat),
+        apiP99Ms: p99,
+        rssMb: rss,
+        perSessionMb: (rss - baseline) / TOP,
+        idleCpuPct: cpuAfter,
+        idleLoad: load(),
+      },
+    })
+  }
+
+  const r = out.restore as Record<string, number> | undefined
+  const mb = (x: number) => `${x.toFixed(2)} MB`
+  const rows: BenchRow[] = [
     { metric: 'RSS, gateway with 0 sessions (baseline)', measured: `${baseline.toFixed(1)} MB` },
     ...levels.map((l) => ({
-      // (RSS(n) - RSS(0)) / n: at the first level mostly the first session's one-time cost (lazy module init).
-      metric: `RSS per idle session at ${l.sessions} (RSS ${l.rssMb.toFixed(0)} MB)${l === levels[0] ? ', incl. one-time init' : ''}`,
-      measured: `${l.perSessionMb.toFixed(2)} MB`,
-      target: '≤ 1 MB at 1,000',
-      met: l.perSessionMb <= 1,
+      // (RSS(n) - RSS(0)) / n: at the first level mostly the first session's one-time cost (Baileys' module init).
+      metric: `RSS per idle session at ${l.sessions}, linked in this process (RSS ${l.rssMb.toFixed(0)} MB)${l === levels[0] ? ', incl. one-time init' : ''}`,
+      measured: mb(l.perSessionMb),
+      ...(l.sessions >= 1000 ? { target: '≤ 1 MB at 1,000', met: l.perSessionMb <= 1 } : {}),
       data: l,
     })),
     {
-      metric: `RSS slope per session, ${last.join('→')}`,
-      measured: `${slope.toFixed(2)} MB`,
-      data: { slopeMb: slope },
+      metric: `RSS slope per session, ${a?.sessions ?? 0}→${b?.sessions ?? TOP}`,
+      measured: mb(slope),
+      data: { slope },
     },
-  ])
+    {
+      metric: `gateway idle CPU at ${TOP} sessions (${IDLE} s, load ${out.idleLoad})`,
+      measured: `${cpu.toFixed(2)} % of one core`,
+      target: '< 5 %',
+      met: cpu < 5,
+      data: { idleCpuPct: cpu, simRssMb: simRss },
+    },
+  ]
+  if (r)
+    rows.push(
+      {
+        metric: `boot → ${TOP} sessions restored and connected (restart, staggered restore)`,
+        measured:
+          `${(r.allConnectedMs! / 1000).toFixed(1)} s, ${r.cpuMsPerSession!.toFixed(1)} ms CPU per session, ` +
+          `API p99 ${r.apiP99Ms!.toFixed(0)} ms meanwhile`,
+        data: r,
+      },
+      {
+        metric: `RSS per idle session at ${TOP}, restored after a restart (RSS ${r.rssMb!.toFixed(0)} MB)`,
+        measured: mb(r.perSessionMb!),
+        target: '≤ 1 MB at 1,000',
+        met: r.perSessionMb! <= 1,
+      },
+      {
+        metric: `gateway idle CPU at ${TOP} restored sessions (${IDLE} s, load ${r.idleLoad})`,
+        measured: `${r.idleCpuPct!.toFixed(2)} % of one core`,
+        target: '< 5 %',
+        met: r.idleCpuPct! < 5,
+      },
+    )
+  console.log(
+    `command: bun scripts/bench/memory.ts --levels ${LEVELS.join(',')} --settle ${SETTLE} --idle ${IDLE} ` +
+      `--restore ${RESTORE ? 1 : 0}`,
+  )
+  report(rows)
 } finally {
+  db.close()
   await gw.stop('SIGTERM')
   await sim.stop()
   rmSync(dir, { recursive: true, force: true })

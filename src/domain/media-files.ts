@@ -4,6 +4,17 @@
 /** A file in the store, by content. */
 export type StoredFile = { sha256: string; size: number }
 
+/**
+ * A file a request streamed to a temp file of the store (hashed, size-capped as it arrived), not stored yet: `keep`
+ * moves it into the store, staged (no holder: the pending message that sends it becomes one); `discard` deletes it.
+ */
+export type ReceivedFile = StoredFile & {
+  /** The part's declared content type ('' when none). */
+  type: string
+  keep(): StoredFile
+  discard(): void
+}
+
 /** A file registered through POST …/media, with what the upload said about it. */
 export type RegisteredMedia = StoredFile & { mimetype: string; filename: string | null }
 

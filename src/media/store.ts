@@ -7,6 +7,7 @@
 //
 //   const media = openMediaStore({ dir: join(dataDir, 'media'), repo })
 //   const { sha256, size } = await media.put(request.body!, { maxBytes, holder: { sessionId, owner: 'upload:x' } })
+//   const got = await media.receive(part, { maxBytes }); …; got.keep(holder) or got.discard()  // put in two steps
 //   const file = media.open(sha256)        // Bun.file, for a Response body (Range: file.slice(a, b + 1))
 //   media.ref(sha256, sessionId, 'send:abc')  // another holder; media.unref(...) drops it and sweeps
 import { randomUUID } from 'node:crypto'
@@ -32,6 +33,12 @@ export type PutOptions = {
 /** How long a file put without a holder survives sweeps unreferenced. */
 export const STAGED_MS = 3_600_000
 export type Source = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array
+
+/**
+ * Content streamed to a temp file of the store, hashed and size-checked, not yet stored: `keep` moves it into place
+ * (with a holder, or staged), `discard` deletes it. Exactly one of them, once; `discard` after `keep` does nothing.
+ */
+export type Received = Stored & { keep(holder?: Holder | null): Stored; discard(): void }
 
 /** Why a put stored nothing. */
 export class MediaStoreError extends Error {
@@ -79,7 +86,8 @@ export function openMediaStore(o: { dir: string; repo: MediaRepo; clock?: () => 
     }
   }
 
-  async function put(source: Source, opts: PutOptions = {}): Promise<Stored> {
+  /** Streams `source` to a temp file, hashing and capping as bytes arrive; `keep` moves it into the store. */
+  async function receive(source: Source, opts: Omit<PutOptions, 'holder'> = {}): Promise<Received> {
     const temp = join(tmp, `${randomUUID()}.part`)
     const fh = await open(temp, 'wx', 0o600)
     const hasher = new Bun.CryptoHasher('sha256')
@@ -106,9 +114,29 @@ export function openMediaStore(o: { dir: string; repo: MediaRepo; clock?: () => 
       rmSync(temp, { force: true })
       throw new MediaStoreError('hash_mismatch', `content hash ${sha256} is not the expected ${expected}`)
     }
-    const stored = { sha256, size }
-    commit(temp, stored, opts.holder ?? null)
-    return stored
+    let done = false
+    const settle = () => {
+      if (done) throw new Error('this received file was already kept or discarded')
+      done = true
+    }
+    return {
+      sha256,
+      size,
+      keep(holder: Holder | null = null) {
+        settle()
+        commit(temp, { sha256, size }, holder)
+        return { sha256, size }
+      },
+      discard() {
+        if (done) return
+        done = true
+        rmSync(temp, { force: true })
+      },
+    }
+  }
+
+  async function put(source: Source, opts: PutOptions = {}): Promise<Stored> {
+    return (await receive(source, opts)).keep(opts.holder ?? null)
   }
 
   /** Deletes files nobody references (after unref, session deletion, retention). Returns how many went. */
@@ -125,6 +153,7 @@ export function openMediaStore(o: { dir: string; repo: MediaRepo; clock?: () => 
   return {
     dir,
     put,
+    receive,
     /** The stored file, or null. Use it as a Response body; `file.slice(start, end + 1)` serves a range. */
     open(sha256: string) {
       if (!SHA256.test(sha256) || !repo.file(sha256)) return null

@@ -1,5 +1,6 @@
 // SendInput → the queued content: which content field, which media source, and the checks the schema cannot say.
 import { fileTypeFromBuffer } from 'file-type/core'
+import type { ReceivedFile } from '../domain/media-files.ts'
 import {
   contentFields,
   MediaKinds,
@@ -10,9 +11,9 @@ import {
 } from '../domain/outbound.ts'
 import { AppError } from '../errors.ts'
 
-/** A multipart `file` part (POST …/messages with multipart/form-data). */
+/** A multipart `file` part (POST …/messages with multipart/form-data), already streamed to a temp file. */
 export type Upload = {
-  file: Blob
+  file: ReceivedFile
   /** The part's own filename. */
   filename: string | null
   /** The `type` form field, if given. */

@@ -102,7 +102,8 @@ export function createSendOps(d: SendOpsDeps) {
     let declared: string | null = null
     let filename: string | null = m.filename ?? null
     if (upload) {
-      file = await d.media.put(upload.file.stream(), d.mediaMaxBytes)
+      if (upload.file.size === 0) throw new AppError('validation_error', 'media is empty')
+      file = upload.file.keep()
       declared = upload.file.type || null
       filename ??= upload.filename
     } else {

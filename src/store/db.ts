@@ -3,6 +3,7 @@ import { Database } from 'bun:sqlite'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { CheckpointerStart } from './checkpointer.ts'
 import { createPrivateFile, DIR_MODE } from './data-dir.ts'
 import { migrate } from './migrate.ts'
 import * as schema from './schema.ts'
@@ -17,6 +18,10 @@ export type OpenOptions = {
    * close() truncates the WAL. `auto` (CLI commands, tests): SQLite's own checkpoint every 1,000 pages.
    */
   checkpoint?: 'auto' | 'background'
+  /** `background`: WAL frames (pages) after which the worker rewinds the WAL (default 4,096, 16 MB of 4 KB pages). */
+  walRestartFrames?: number
+  /** `background`: ms between checkpoints (default 1,000). */
+  walCheckpointMs?: number
 }
 
 /** Opens (creating if needed) and migrates the database at `path`; `:memory:` for tests. */
@@ -40,7 +45,12 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   const compiled = import.meta.url.startsWith('file:///$bunfs/')
   const worker = new Worker(new URL(compiled ? './store/checkpointer.ts' : './checkpointer.ts', import.meta.url).href)
   worker.onerror = (e) => console.error(`wagate: WAL checkpointer failed: ${e.message}`)
-  worker.postMessage({ path, intervalMs: 1000 })
+  const start: CheckpointerStart = {
+    path,
+    intervalMs: opts.walCheckpointMs ?? 1000,
+    restartFrames: opts.walRestartFrames ?? 4096,
+  }
+  worker.postMessage(start)
   worker.unref()
   return {
     sqlite,

@@ -119,7 +119,10 @@ export const messages = sqliteTable(
     createdAt: integer('created_at').notNull().default(now),
   },
   (t) => [
-    uniqueIndex('messages_session_chat_wa').on(t.sessionId, t.chatJid, t.waId),
+    // Unique per chat, keyed id first: receipts, reactions and edits find a message by its id alone (a receipt may
+    // name the LID chat of a message stored under the PN one), and a lookup by session and id must not scan the
+    // session's messages (it did, and the soak's rate fell as the store grew: scripts/bench/soak.ts).
+    uniqueIndex('messages_session_wa_chat').on(t.sessionId, t.waId, t.chatJid),
     index('messages_chat_time').on(t.sessionId, t.chatJid, t.timestamp, t.pk),
     uniqueIndex('messages_channel_server')
       .on(t.sessionId, t.chatJid, t.serverId)

@@ -28,12 +28,17 @@ export type SessionAuth = {
   close(): void
 }
 
-/** A plain Map cache: no timers (NodeCache's interval leaks per instance, see research/baileys.md §2.3). */
+/**
+ * A plain Map cache: no timers (NodeCache's interval leaks per instance, see research/baileys.md §2.3). Pre-keys are
+ * not kept: a linked device uploads 812 of them and each is read at most once, by a contact's first message, then
+ * deleted; cached, they were 1,600 buffers and ~300 KB of heap per session linked (scripts/bench/memory.ts).
+ */
 function createKeyCache(max = 5000): CacheStore {
   const m = new Map<string, unknown>()
   return {
     get: <T>(k: string) => m.get(k) as T | undefined,
     set: (k, v) => {
+      if (k.startsWith('pre-key')) return
       if (m.size >= max && !m.has(k)) m.delete(m.keys().next().value as string)
       m.set(k, v)
     },

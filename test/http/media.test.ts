@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { createIngest } from '../../src/sessions/ingest.ts'
 import { emptyBatch, type MessageRecord } from '../../src/whatsapp/records.ts'
 import { json, testApp, type TestApp } from '../helpers/app.ts'
+import { lazyBytes, lazyMultipart } from '../helpers/lazy-body.ts'
 
 let t: TestApp
 let sid: string
@@ -135,6 +136,59 @@ describe('POST /sessions/{sid}/media', () => {
     expect(res.status).toBe(413)
     expect((await json(res)).error.code).toBe('payload_too_large')
     expect(t.media.store.has(sha(big))).toBe(false)
+    expect(t.media.store.pending()).toBe(0)
+  })
+
+  it('answers 413 for a raw body over the cap before the rest of it is read, leaving no temp file', async () => {
+    const lazy = lazyBytes(10 * t.media.maxBytes)
+    const res = await upload(lazy.body, { 'content-type': 'video/mp4' })
+    expect(res.status).toBe(413)
+    expect((await json(res)).error).toEqual({
+      code: 'payload_too_large',
+      message: `file exceeds ${t.media.maxBytes} bytes`,
+      details: { limit: t.media.maxBytes },
+    })
+    expect(lazy.pulled()).toBeLessThan(lazy.total)
+    expect(t.media.store.pending()).toBe(0)
+  })
+
+  it('answers 413 for a multipart file over the cap before the rest of the body is read, leaving no temp file', async () => {
+    const lazy = lazyMultipart({ note: 'big' }, { name: 'big.mp4', type: 'video/mp4', size: 10 * t.media.maxBytes })
+    const res = await upload(lazy.body, { 'content-type': lazy.contentType })
+    expect(res.status).toBe(413)
+    expect((await json(res)).error.code).toBe('payload_too_large')
+    expect(lazy.pulled()).toBeLessThan(lazy.total)
+    expect(t.media.store.pending()).toBe(0)
+  })
+
+  it('stores a multipart file streamed in chunks, with its hash over every byte', async () => {
+    const lazy = lazyMultipart({}, { name: 'clip.mp4', type: 'video/mp4', size: 3 * 1024 * 1024 + 7 })
+    const res = await upload(lazy.body, { 'content-type': lazy.contentType })
+    expect(res.status).toBe(201)
+    const expected = sha(new Uint8Array(3 * 1024 * 1024 + 7).fill(0x5a))
+    expect(await json(res)).toMatchObject({ mimetype: 'video/mp4', size: 3 * 1024 * 1024 + 7, sha256: expected })
+    expect(lazy.pulled()).toBe(lazy.total)
+  })
+
+  it('rejects a multipart body with two file parts named file with 400, keeping nothing', async () => {
+    const form = new FormData()
+    form.append('file', new File([pdf], 'a.pdf', { type: 'application/pdf' }))
+    form.append('file', new File([png], 'b.png', { type: 'image/png' }))
+    const res = await upload(form)
+    expect(res.status).toBe(400)
+    expect((await json(res)).error).toEqual({
+      code: 'validation_error',
+      message: 'only one file part is allowed',
+      details: { field: 'file' },
+    })
+    expect(t.media.store.pending()).toBe(0)
+  })
+
+  it('rejects a multipart body that breaks off with 400', async () => {
+    const body = '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\nabc'
+    const res = await upload(body, { 'content-type': 'multipart/form-data; boundary=xyz' })
+    expect(res.status).toBe(400)
+    expect((await json(res)).error.message).toBe('malformed multipart body')
     expect(t.media.store.pending()).toBe(0)
   })
 

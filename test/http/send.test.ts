@@ -7,6 +7,7 @@ import { mediaFilesOf } from '../../src/media/files.ts'
 import { createFetchMedia } from '../../src/sessions/fetch-media.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { json, testApp, type TestApp } from '../helpers/app.ts'
+import { lazyMultipart } from '../helpers/lazy-body.ts'
 
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
@@ -163,6 +164,54 @@ describe('POST /sessions/{sid}/messages', () => {
       body: 'your invoice',
       media: { mimetype: 'application/pdf', filename: 'invoice.pdf' },
     })
+  })
+
+  it('reads multipart fields that come after the file part', async () => {
+    const form = new FormData()
+    form.set('file', new File([PDF], 'late.pdf', { type: 'application/pdf' }))
+    form.set('to', BOB)
+    form.set('caption', 'fields last')
+    const res = await app.request(`/api/v1/sessions/${linkedSession()}/messages`, { method: 'POST', body: form })
+    expect(res.status).toBe(201)
+    expect(await json(res)).toMatchObject({ type: 'document', body: 'fields last', media: { filename: 'late.pdf' } })
+  })
+
+  it('answers 413 for a multipart file over --media-max-bytes before the rest of the body is read', async () => {
+    const lazy = lazyMultipart({ to: BOB }, { name: 'big.mp4', type: 'video/mp4', size: 10 * 1024 * 1024 })
+    const res = await app.request(`/api/v1/sessions/${linkedSession()}/messages`, {
+      method: 'POST',
+      body: lazy.body,
+      headers: { 'content-type': lazy.contentType },
+    })
+    expect(res.status).toBe(413)
+    expect((await json(res)).error).toEqual({
+      code: 'payload_too_large',
+      message: `file exceeds ${1024 * 1024} bytes`,
+      details: { limit: 1024 * 1024 },
+    })
+    expect(lazy.pulled()).toBeLessThan(lazy.total)
+    expect(app.media.store.pending()).toBe(0)
+  })
+
+  it('leaves no temp file behind when a multipart send is refused after its file arrived', async () => {
+    const form = new FormData()
+    form.set('to', BOB)
+    form.set('file', new File([PDF], 'x.pdf', { type: 'application/pdf' }))
+    const unauthorised = await app.request(`/api/v1/sessions/${linkedSession()}/messages`, {
+      method: 'POST',
+      body: form,
+      token: null,
+    })
+    expect(unauthorised.status).toBe(401)
+    const invalid = new FormData()
+    invalid.set('to', BOB)
+    invalid.set('poll', '{not json')
+    invalid.set('file', new File([PDF], 'y.pdf', { type: 'application/pdf' }))
+    const bad = await app.request(`/api/v1/sessions/${linkedSession()}/messages`, { method: 'POST', body: invalid })
+    expect(bad.status).toBe(400)
+    // The route deletes an unkept upload once the response is out (Elysia runs afterResponse on a later tick).
+    for (let i = 0; i < 1000 && app.media.store.pending() > 0; i++) await Bun.sleep(5)
+    expect(app.media.store.pending()).toBe(0)
   })
 
   it('infers image from a multipart file of type image/png', async () => {

@@ -4,10 +4,11 @@ import { fileTypeFromBuffer } from 'file-type/core'
 import { ulid } from 'ulid'
 import type { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
-import { MediaStoreError, type MediaStore, type Source } from '../../media/store.ts'
+import type { MediaStore } from '../../media/store.ts'
 import { authPlugin } from '../auth.ts'
 import { envelope } from '../errors.ts'
 import type { HttpDeps } from '../deps.ts'
+import { readMultipart, receiveFile } from '../multipart.ts'
 import { parseRange } from '../range.ts'
 import { errors, ownSession, pathId } from '../shared.ts'
 
@@ -63,18 +64,17 @@ function mediaOf(deps: HttpDeps): { store: MediaStore; maxBytes: number } {
   return deps.media
 }
 
-/** The file part of a multipart body, or the raw body. Bun parses multipart bodies in memory (capped above). */
-async function bodySource(request: Request, query: { filename?: string }) {
+/**
+ * The upload, streamed to a temp file of the store as it arrives (hashed, 413 once past `maxBytes`): the `file` part
+ * of a multipart body, or the raw body.
+ */
+async function receiveBody(request: Request, query: { filename?: string }, store: MediaStore, maxBytes: number) {
   const ct = request.headers.get('content-type') ?? ''
   if (baseType(ct) === 'multipart/form-data') {
-    const form = await request.formData().catch(() => {
-      throw new AppError('validation_error', 'malformed multipart body', { in: 'body' })
-    })
-    const file = form.get('file')
-    if (!(file instanceof Blob))
+    const form = await readMultipart(request, (part) => receiveFile(store, part, maxBytes))
+    if (!form.file)
       throw new AppError('validation_error', 'multipart body needs a file part named "file"', { field: 'file' })
-    const name = (file as File).name || query.filename || null
-    return { source: file.stream() as Source, type: baseType(file.type), filename: name }
+    return { ...form.file, filename: form.file.filename ?? query.filename ?? null }
   }
   if (!ct || baseType(ct) === 'application/json' || !request.body)
     throw new AppError(
@@ -82,7 +82,8 @@ async function bodySource(request: Request, query: { filename?: string }) {
       'send the file as multipart/form-data (part "file") or as the raw body with its Content-Type',
       { in: 'body' },
     )
-  return { source: request.body as Source, type: baseType(ct), filename: query.filename ?? null }
+  const part = { stream: request.body as AsyncIterable<Uint8Array>, type: ct, filename: query.filename ?? null }
+  return receiveFile(store, part, maxBytes)
 }
 
 export function mediaRoutes(deps: HttpDeps) {
@@ -95,18 +96,14 @@ export function mediaRoutes(deps: HttpDeps) {
       async ({ principal, params, request, query, set }) => {
         const session = ownSession(sessions, principal, params.sid)
         const { store, maxBytes } = mediaOf(deps)
-        const body = await bodySource(request, query)
-        const id = `med_${ulid()}`
-        const holder = { sessionId: session.id, owner: `upload:${id}` }
-        const stored = await store.put(body.source, { maxBytes, holder }).catch((e: unknown) => {
-          if (e instanceof MediaStoreError && e.reason === 'too_large')
-            throw new AppError('payload_too_large', `file exceeds ${maxBytes} bytes`, { limit: maxBytes })
-          throw e
-        })
-        if (stored.size === 0) {
-          store.unref(stored.sha256, session.id, holder.owner)
+        const body = await receiveBody(request, query, store, maxBytes)
+        if (body.size === 0) {
+          body.discard()
           throw new AppError('validation_error', 'the file is empty', { field: 'file' })
         }
+        const id = `med_${ulid()}`
+        const holder = { sessionId: session.id, owner: `upload:${id}` }
+        const stored = body.keep(holder)
         let mimetype = body.type
         if (!mimetype || mimetype === 'application/octet-stream') {
           const head = new Uint8Array(await store.open(stored.sha256)!.file.slice(0, SNIFF_BYTES).arrayBuffer())

@@ -8,6 +8,7 @@ import { AppError } from '../../errors.ts'
 import type { Upload } from '../../sessions/engine.ts'
 import { authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
+import { field, readMultipart, receiveFile } from '../multipart.ts'
 import { errors, ownSession } from '../shared.ts'
 
 const sendDescription =
@@ -21,22 +22,21 @@ const sendDescription =
 const MEDIA_FIELDS = ['caption', 'filename', 'mimetype'] as const
 const FLAG_FIELDS = ['ptt', 'viewOnce'] as const
 
-/** Multipart form → the JSON input shape (content fields as JSON text) plus the uploaded file. */
-async function fromForm(request: Request): Promise<{ input: Record<string, unknown>; upload: Upload | null }> {
-  let form: Awaited<ReturnType<Request['formData']>>
-  try {
-    form = await request.formData()
-  } catch {
-    throw new AppError('validation_error', 'malformed multipart body', { in: 'body' })
-  }
-  const text = (k: string) => {
-    const v = form.get(k)
-    return typeof v === 'string' ? v : null
-  }
+/** Multipart form → the JSON input shape (content fields as JSON text) plus the file, streamed to a temp file. */
+async function fromForm(
+  request: Request,
+  media: HttpDeps['media'],
+  maxBytes: number,
+): Promise<{ input: Record<string, unknown>; upload: Upload | null }> {
+  const form = await readMultipart(request, async (part) => {
+    if (!media) throw new AppError('validation_error', 'this gateway has no media store', { field: 'file' })
+    return receiveFile(media.store, part, maxBytes)
+  })
+  const text = (k: string) => field(form, k)
   const input: Record<string, unknown> = {}
   for (const k of ['to', 'text', 'quotedMessageId'] as const) if (text(k) !== null) input[k] = text(k)
   if (text('linkPreview') !== null) input.linkPreview = text('linkPreview') !== 'false'
-  const mentions = form.getAll('mentions').filter((m): m is string => typeof m === 'string')
+  const mentions = form.fields.get('mentions') ?? []
   if (mentions.length) input.mentions = mentions.flatMap((m) => m.split(',').map((x) => x.trim())).filter(Boolean)
   for (const k of ['location', 'contacts', 'poll'] as const) {
     const v = text(k)
@@ -44,22 +44,27 @@ async function fromForm(request: Request): Promise<{ input: Record<string, unkno
     try {
       input[k] = JSON.parse(v)
     } catch {
+      form.file?.discard()
       throw new AppError('validation_error', `${k} must be JSON in a form field`, { field: k })
     }
   }
-  const file = form.get('file')
+  if (form.fields.has('file')) {
+    form.file?.discard()
+    throw new AppError('validation_error', 'file must be a file part', { field: 'file' })
+  }
+  const file = form.file
   if (file === null) return { input, upload: null }
-  if (typeof file === 'string') throw new AppError('validation_error', 'file must be a file part', { field: 'file' })
   const options: Upload['options'] = {}
   for (const k of MEDIA_FIELDS) if (text(k) !== null) options[k] = text(k)!
   for (const k of FLAG_FIELDS) if (text(k) !== null) options[k] = text(k) === 'true'
-  const name = (file as File).name
+  const name = file.filename
   return { input, upload: { file, filename: name && name !== 'blob' ? name : null, type: text('type'), options } }
 }
 
 const uploads = new WeakMap<Request, Upload>()
 
-export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
+export function messageRoutes({ stores, engine, authenticate, media, mediaMaxBytes }: HttpDeps) {
+  const maxBytes = mediaMaxBytes ?? media?.maxBytes ?? Number.MAX_SAFE_INTEGER
   const { sessions, idempotency } = stores
   const inFlight = new Set<string>()
 
@@ -78,7 +83,9 @@ export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
         }
         if (!key || key.length > 255) throw new AppError('validation_error', 'Idempotency-Key must be 1–255 characters')
         const scope = `send:${session.id}`
-        const file = upload ? { name: upload.filename, size: upload.file.size, type: upload.file.type } : null
+        const file = upload
+          ? { name: upload.filename, size: upload.file.size, type: upload.file.type, sha256: upload.file.sha256 }
+          : null
         const bodyHash = createHash('sha256')
           .update(JSON.stringify({ body, file, options: upload?.options }))
           .digest('hex')
@@ -103,12 +110,16 @@ export function messageRoutes({ stores, engine, authenticate }: HttpDeps) {
       },
       {
         auth: 'send',
-        // The global parser reads JSON; a multipart body is read here into the same input shape.
+        // The global parser reads JSON; a multipart body is read here into the same input shape, its file streamed
+        // to a temp file of the media store (kept by the send, else deleted once the response is out).
         async parse({ request, contentType }) {
           if (!contentType?.startsWith('multipart/form-data')) return
-          const { input, upload } = await fromForm(request)
+          const { input, upload } = await fromForm(request, media, maxBytes)
           if (upload) uploads.set(request, upload)
           return input
+        },
+        afterResponse({ request }) {
+          uploads.get(request)?.file.discard()
         },
         body: SendInput,
         response: {

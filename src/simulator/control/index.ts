@@ -53,6 +53,9 @@ export function serveControl(ctx: SimContext, info: () => ControlInfo, port: num
     hostname: '127.0.0.1',
     port,
     maxRequestBodySize: MAX_BODY_BYTES,
+    // No idle cut: a client's pooled keep-alive connection closed by the server just as the client reuses it is an
+    // ECONNRESET on that request (seen linking 1,000 accounts on a loaded machine, scripts/bench/memory.ts).
+    idleTimeout: 0,
     fetch: (req) => app.handle(req),
   })
   return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) }

@@ -1,0 +1,213 @@
+// Cost as the store grows: one session under a steady loop for --minutes, reporting per minute the inbound rate, the
+// gateway's and the simulator's CPU per inbound message, RSS and the store's size. Each loop: a simulator contact
+// sends a burst of --burst texts (timed until all are stored), the API accepts --sends texts to that contact (pacing
+// off, so the queue drains), and one page of chats is read.
+//   bun scripts/bench/soak.ts [--minutes 10] [--burst 100] [--sends 10] [--seed 0]
+// --seed N first fills the store with N messages (and as many events) written straight into SQLite while the gateway
+// is stopped, spread over 1,000 chats, then restarts it: the loop then runs at that size (e.g. --seed 1000000).
+// Target: the last minute's inbound rate within 10 % of the first's. The rate moves with the load of a shared
+// machine; gateway CPU per message does not, so it tells whether a decline is the gateway's or the simulator's.
+import { Database } from 'bun:sqlite'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ulid } from 'ulid'
+import {
+  arg,
+  cpuSeconds,
+  fmt,
+  linkSessions,
+  report,
+  rssMb,
+  spawnGateway,
+  spawnSimulator,
+  waitFor,
+  type Sim,
+} from './lib.ts'
+
+const MINUTES = arg('minutes', 10)
+const BURST = arg('burst', 100)
+const SENDS = arg('sends', 10)
+const SEED = arg('seed', 0)
+const OWNER = '6281900000000'
+const CONTACT = '6281900000001'
+
+// Pacing off so the queue drains at the loop's pace; no API budget, which would measure itself.
+const args = ['--send-min-gap-ms', '0', '--send-jitter-ms', '0', '--send-typing', 'false', '--rate-limit', '0']
+
+/** Writes `n` messages over 1,000 chats of `sid` (and one event each) straight into the database file. */
+function seed(path: string, sid: string, n: number) {
+  const db = new Database(path)
+  db.run('PRAGMA journal_mode = WAL')
+  db.run('PRAGMA synchronous = OFF')
+  const { org_id: orgId } = db.query<{ org_id: string }, [string]>('SELECT org_id FROM sessions WHERE id = ?').get(sid)!
+  const chat = db.query(
+    `INSERT INTO chats (session_id, jid, type, name, last_message_at) VALUES (?, ?, 'direct', ?, ?)
+     ON CONFLICT DO NOTHING`,
+  )
+  const msg = db.query(
+    `INSERT INTO messages (session_id, chat_jid, wa_id, from_me, sender_jid, type, body, status, ack_level, timestamp,
+       created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'text', ?6, ?7, ?8, ?9, ?9)`,
+  )
+  const evt = db.query(
+    `INSERT INTO events (id, type, created_at, org_id, session_id, data, dedupe_key)
+     VALUES (?, 'message.received', ?, ?, ?, ?, ?)`,
+  )
+  const now = Date.now()
+  const start = now - n * 50 // one message every 50 ms up to now, all inside the event retention
+  const jid = (c: number) => `628990${String(c).padStart(7, '0')}@s.whatsapp.net`
+  db.transaction(() => {
+    for (let c = 0; c < 1000; c++) chat.run(sid, jid(c), `Seeded ${c}`, now)
+    for (let k = 0; k < n; k++) {
+      const chatJid = jid(k % 1000)
+      const waId = `3EB0${Bun.hash(`${k}`).toString(16).toUpperCase().padStart(16, '0')}`
+      const fromMe = k % 10 === 0 ? 1 : 0
+      const t = start + k * 50
+      msg.run(sid, chatJid, waId, fromMe, fromMe ? null : chatJid, `seeded message ${k}`, 'read', 4, t)
+      const data = JSON.stringify({ id: waId, chatId: chatJid, body: `seeded message ${k}` })
+      evt.run(`evt_${ulid(t)}`, t, orgId, sid, data, `message.received:${sid}:${chatJid}:${waId}`)
+    }
+  })()
+  db.run('PRAGMA wal_checkpoint(TRUNCATE)')
+  db.close()
+}
+
+const fileMb = (p: string) => {
+  try {
+    return statSync(p).size / 2 ** 20
+  } catch {
+    return 0
+  }
+}
+
+type Minute = {
+  minute: number
+  loops: number
+  inboundPerSec: number
+  gwCpuMsPerMsg: number
+  simCpuMsPerMsg: number
+  rssMb: number
+  messages: number
+  dbMb: number
+  walMb: number
+  load: number
+}
+
+async function loop(sim: Sim) {
+  const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-soak-'))
+  const path = join(dir, 'wagate.db')
+  let gw = await spawnGateway(dir, sim, args)
+  try {
+    await sim.control('POST', '/accounts', { phone: CONTACT, name: 'Soak contact' })
+    const [sid] = await linkSessions(gw, sim, [OWNER])
+    if (SEED) {
+      await gw.stop('SIGTERM')
+      const t0 = performance.now()
+      seed(path, sid!, SEED)
+      console.log(`seeded ${SEED} messages and events in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+      gw = await spawnGateway(dir, sim, args, gw.key ?? undefined)
+      await waitFor('session restored', async () => (await gw.api(`/sessions/${sid}`)).body.status === 'connected')
+    }
+    const db = new Database(path, { readonly: true })
+    const maxPk = db.query<{ pk: number | null }, []>('SELECT max(pk) AS pk FROM messages')
+    const stored = db.query<{ n: number }, [number, string]>(
+      'SELECT count(*) AS n FROM messages WHERE pk > ? AND body = ?',
+    )
+    // Warm-up: the first message of the pair is a pkmsg (new Signal session), the first send fetches pre-keys.
+    await sim.control('POST', `/accounts/${CONTACT}/messages`, { to: OWNER, text: 'warm' })
+    await waitFor('warm-up stored', () => stored.get(0, 'warm')!.n >= 1, 30_000)
+
+    const minutes: Minute[] = []
+    let k = 0
+    const end = performance.now() + MINUTES * 60_000
+    for (let m = 1; performance.now() < end; m++) {
+      const [g0, s0] = [await cpuSeconds(gw.proc.pid), await cpuSeconds(sim.pid)]
+      const until = Math.min(end, performance.now() + 60_000)
+      let [loops, received, burstSecs] = [0, 0, 0]
+      while (performance.now() < until) {
+        const text = `soak-${++k}`
+        const from = maxPk.get()!.pk ?? 0
+        const t0 = performance.now()
+        await sim.control('POST', `/accounts/${CONTACT}/messages`, { to: OWNER, text, count: BURST })
+        await waitFor(`burst ${k} stored`, () => stored.get(from, text)!.n >= BURST, 120_000, 5)
+        burstSecs += (performance.now() - t0) / 1000
+        received += BURST
+        await Promise.all(
+          Array.from({ length: SENDS }, async (_, j) => {
+            const r = await gw.api(`/sessions/${sid}/messages`, {
+              method: 'POST',
+              body: JSON.stringify({ to: CONTACT, text: `reply ${k}.${j}` }),
+            })
+            if (r.status !== 201) throw new Error(`send: ${r.status} ${JSON.stringify(r.body)}`)
+          }),
+        )
+        const page = await gw.api(`/sessions/${sid}/chats?limit=50`)
+        if (page.status !== 200) throw new Error(`chats: ${page.status}`)
+        loops++
+      }
+      const [g1, s1] = [await cpuSeconds(gw.proc.pid), await cpuSeconds(sim.pid)]
+      const row: Minute = {
+        minute: m,
+        loops,
+        inboundPerSec: received / burstSecs,
+        gwCpuMsPerMsg: ((g1 - g0) * 1000) / received,
+        simCpuMsPerMsg: ((s1 - s0) * 1000) / received,
+        rssMb: await rssMb(gw.proc.pid),
+        messages: maxPk.get()!.pk ?? 0,
+        dbMb: fileMb(path),
+        walMb: fileMb(`${path}-wal`),
+        load: loadavg()[0]!,
+      }
+      minutes.push(row)
+      console.log(
+        `minute ${m}: ${loops} loops, inbound ${row.inboundPerSec.toFixed(0)} msg/s, gateway CPU ` +
+          `${row.gwCpuMsPerMsg.toFixed(2)} ms/msg, simulator CPU ${row.simCpuMsPerMsg.toFixed(2)} ms/msg, RSS ` +
+          `${row.rssMb.toFixed(0)} MB, ${row.messages} messages, db ${row.dbMb.toFixed(0)} MB + WAL ` +
+          `${row.walMb.toFixed(1)} MB (load ${row.load.toFixed(2)})`,
+      )
+    }
+    db.close()
+    return minutes
+  } finally {
+    await gw.stop('SIGTERM')
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const sim = await spawnSimulator()
+let minutes: Minute[]
+try {
+  minutes = await loop(sim)
+} finally {
+  await sim.stop()
+}
+const [first, last] = [minutes[0]!, minutes.at(-1)!]
+const label = SEED ? `, from ${fmt(SEED)} stored messages` : ''
+const rate = last.inboundPerSec / first.inboundPerSec
+const cpu = first.gwCpuMsPerMsg / last.gwCpuMsPerMsg
+const loads = `load ${first.load.toFixed(1)} → ${last.load.toFixed(1)}`
+console.log(`command: bun scripts/bench/soak.ts --minutes ${MINUTES} --burst ${BURST} --sends ${SENDS} --seed ${SEED}`)
+report([
+  {
+    metric: `soak${label}: inbound rate, last minute against the first (${minutes.length} min, ${loads})`,
+    measured: `${fmt(last.inboundPerSec)} msg/s at ${fmt(last.messages)} messages`,
+    ceiling: `${fmt(first.inboundPerSec)} msg/s in minute 1`,
+    ratio: Number(rate.toFixed(2)),
+    target: '≥ 0.9 (within 10 %)',
+    met: rate >= 0.9,
+    data: { minutes },
+  },
+  {
+    // Load-independent: what one inbound message costs the gateway as the store grows (first / last, so ≥ 0.9 is flat).
+    metric: `soak${label}: gateway CPU per inbound message, first minute against the last`,
+    measured: `${last.gwCpuMsPerMsg.toFixed(2)} ms in the last minute`,
+    ceiling: `${first.gwCpuMsPerMsg.toFixed(2)} ms in minute 1`,
+    ratio: Number(cpu.toFixed(2)),
+    target: '≥ 0.9',
+    met: cpu >= 0.9,
+  },
+  {
+    metric: `soak${label}: gateway RSS and WAL, last minute`,
+    measured: `RSS ${last.rssMb.toFixed(0)} MB (minute 1: ${first.rssMb.toFixed(0)} MB), WAL ${last.walMb.toFixed(1)} MB`,
+  },
+])
