@@ -259,7 +259,7 @@ export interface paths {
     }
     /**
      * Get a chat
-     * @description Returns one chat by its id (`cid`, the chat JID), served from the gateway's **stored copy**. Use this to read a single chat's archive/pin/mute flags and unread count. Requires the `read` capability.
+     * @description Returns one chat by its id (`cid`, the chat JID), served from the gateway's **stored copy**. Use this to read a single chat's archive/pin/mute flags and unread count. A person has one chat: once the PN↔LID mapping is known, its phone-number JID and its LID (`…@lid`) answer the same chat, here and in every `/chats/{cid}` route. Requires the `read` capability.
      */
     get: operations['getChat']
     put?: never
@@ -2779,8 +2779,10 @@ export interface webhooks {
               /** @description Stable numeric id of the stored chat */
               id: number
               sessionId: string
-              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
               jid: string
+              /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+              lid: string | null
               /** @description What kind of conversation the JID names */
               type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
               name: string | null
@@ -2853,8 +2855,10 @@ export interface webhooks {
               /** @description Stable numeric id of the stored chat */
               id: number
               sessionId: string
-              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
               jid: string
+              /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+              lid: string | null
               /** @description What kind of conversation the JID names */
               type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
               name: string | null
@@ -4631,8 +4635,10 @@ export interface operations {
               /** @description Stable numeric id of the stored chat */
               id: number
               sessionId: string
-              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
               jid: string
+              /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+              lid: string | null
               /** @enum {string} */
               type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
               name: string | null
@@ -4709,8 +4715,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
@@ -4859,8 +4867,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
@@ -4952,8 +4962,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
@@ -5045,8 +5057,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
@@ -5138,8 +5152,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
@@ -5231,8 +5247,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
@@ -5324,8 +5342,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
@@ -5424,8 +5444,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
@@ -5517,8 +5539,10 @@ export interface operations {
             /** @description Stable numeric id of the stored chat */
             id: number
             sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
             jid: string
+            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+            lid: string | null
             /** @enum {string} */
             type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
             name: string | null
