@@ -46,6 +46,7 @@ Commands:
   orgs         create | list organisations
   migrate      apply database migrations and exit
   backup       copy the database while the server runs (--out FILE)
+  migrate-to-postgres  copy a SQLite data dir into an empty PostgreSQL database
   sessions     link a number from the terminal (sessions link --name NAME)
   version      print the version
 
@@ -74,6 +75,13 @@ Applies the embedded migrations (SQLite in DATA_DIR, or the PostgreSQL database)
 Writes a consistent copy of the database to FILE (mode 0600) while the server may be running, checks it,
 and prints {"out","bytes","ms","tables"}. FILE must not exist. The copy does not hold the secret key:
 keep DATA_DIR/secret.key (or WAGATE_SECRET_KEY) with it, and copy DATA_DIR/media for message media.`,
+  'migrate-to-postgres': `Usage: wagate migrate-to-postgres --from DATA_DIR --to postgres://USER@HOST:PORT/DB
+
+Copies every table of the SQLite deployment in DATA_DIR (WhatsApp credentials included, still encrypted under
+its secret key) into an empty PostgreSQL database: migrates it, copies in one transaction with progress on
+stderr, verifies every table's row count, then prints {"tables","rows","ms"}. Refuses a database that holds
+rows, and a data dir a running serve holds. --to defaults to --database-url / WAGATE_DATABASE_URL. The key comes
+from DATA_DIR/secret.key or WAGATE_SECRET_KEY; every node using the database needs that same key.`,
   sessions: `Usage: wagate sessions link --name NAME [--url URL] [--key KEY] [--timeout SECONDS]
 
 Links a WhatsApp number from a terminal (over SSH): finds or creates the session NAME on a running
@@ -205,6 +213,24 @@ function backup(argv: string[]): number {
   return 0
 }
 
+async function migrateToPostgresCommand(argv: string[]): Promise<number> {
+  const { own, config } = takeFlags(argv, ['from', 'to'])
+  const to = own.to ?? config.databaseUrl
+  if (!own.from || !to) throw new UsageError(help['migrate-to-postgres']!)
+  const log = (line: string) => process.stderr.write(`wagate migrate-to-postgres: ${line}\n`)
+  const { migrateToPostgres, isRefusal } = await import('./cli/migrate-to-postgres.ts')
+  try {
+    const result = await migrateToPostgres({ from: own.from, to, secretKey: config.secretKey, log })
+    log(`${result.rows} rows in ${result.ms} ms, counts verified`)
+    print(result)
+    return 0
+  } catch (e) {
+    if (!isRefusal(e)) throw e
+    console.error(`wagate: ${e.message}`)
+    return 1
+  }
+}
+
 async function sessionsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
   const { own, config } = takeFlags(rest, ['name', 'url', 'key', 'timeout'])
@@ -247,6 +273,8 @@ export async function main(argv: string[]): Promise<number> {
         return backup(rest)
       case 'sessions':
         return await sessionsCommand(rest)
+      case 'migrate-to-postgres':
+        return await migrateToPostgresCommand(rest)
       case 'version':
       case '--version':
         console.log(version)

@@ -8,6 +8,9 @@ export type { components, operations, paths, webhooks } from './schema.ts'
 
 export type WagateClient = Client<paths>
 
+/** The API's named shapes: `Schemas['Message']`, `Schemas['Session']`, `Schemas['Chat']`, … */
+export type Schemas = components['schemas']
+
 /** The error envelope of every non-2xx answer: `{ error: { code, message, details } }`. */
 export type WagateError = components['schemas']['error']
 

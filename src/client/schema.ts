@@ -259,7 +259,7 @@ export interface paths {
     }
     /**
      * Get a chat
-     * @description Returns one chat by its id (`cid`, the chat JID), served from the gateway's **stored copy**. Use this to read a single chat's archive/pin/mute flags and unread count. A person has one chat: once the PN↔LID mapping is known, its phone-number JID and its LID (`…@lid`) answer the same chat, here and in every `/chats/{cid}` route. Requires the `read` capability.
+     * @description Returns one chat by its id (`cid`, the chat JID), served from the gateway's **stored copy**. Use this to read a single chat's archive/pin/mute flags and unread count. Requires the `read` capability.
      */
     get: operations['getChat']
     put?: never
@@ -1344,35 +1344,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description ULID */
-              id: string
-              orgId: string
-              name: string
-              metadata: {
-                [key: string]: unknown
-              }
-              status:
-                | 'stopped'
-                | 'starting'
-                | 'qr'
-                | 'pairing'
-                | 'connected'
-                | 'degraded'
-                | 'reconnecting'
-                | 'logged_out'
-                | 'failed'
-              desiredState: 'running' | 'stopped'
-              lastError: string | null
-              phone: string | null
-              jid: string | null
-              lid: string | null
-              pushName: string | null
-              createdAt: number
-              updatedAt: number
-              statusChangedAt: number
-              connectedAt: number | null
-            }
+            data: components['schemas']['Session']
           }
         }
       }
@@ -1492,90 +1464,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }
+            data: components['schemas']['Message']
           }
         }
       }
@@ -1633,90 +1522,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }
+            data: components['schemas']['Message']
           }
         }
       }
@@ -1774,90 +1580,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }
+            data: components['schemas']['Message']
           }
         }
       }
@@ -1915,90 +1638,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }
+            data: components['schemas']['Message']
           }
         }
       }
@@ -2056,90 +1696,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }
+            data: components['schemas']['Message']
           }
         }
       }
@@ -2198,90 +1755,7 @@ export interface webhooks {
             orgId: string
             sessionId: string | null
             data: {
-              message: {
-                /** @description The WhatsApp message id */
-                id: string
-                /** @description The WhatsApp message id (same as id) */
-                waMessageId: string
-                sessionId: string
-                chatJid: string
-                fromMe: boolean
-                direction: 'in' | 'out'
-                senderJid: string | null
-                senderLid: string | null
-                senderName: string | null
-                type:
-                  | 'text'
-                  | 'image'
-                  | 'video'
-                  | 'audio'
-                  | 'document'
-                  | 'sticker'
-                  | 'location'
-                  | 'contact'
-                  | 'poll'
-                  | 'reaction'
-                  | 'system'
-                  | 'unknown'
-                body: string | null
-                hasMedia: boolean
-                media: {
-                  mimetype: string | null
-                  filename: string | null
-                  size: number | null
-                  sha256: string | null
-                  width?: number
-                  height?: number
-                  durationSeconds?: number
-                  /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                  status: 'pending' | 'stored' | 'skipped' | 'failed'
-                  /** @description API path serving the bytes (GET, capability read) */
-                  url: string
-                } | null
-                location?: {
-                  latitude: number
-                  longitude: number
-                  name: string | null
-                  address: string | null
-                  url?: string | null
-                  /** @description A live location share (its first position) */
-                  live?: boolean
-                }
-                contacts?: {
-                  /** @description Display name */
-                  name: string
-                  /** @description Phone numbers from the vCard */
-                  phones: string[]
-                  org?: string | null
-                  /** @description The vCard as sent */
-                  vcard: string
-                }[]
-                poll?: {
-                  name: string
-                  /** @description 0 = any number of options */
-                  selectableCount: number
-                  options: {
-                    name: string
-                    votes: number
-                    /** @description JIDs of who chose this option (latest vote each) */
-                    voters: string[]
-                  }[]
-                }
-                mentions: string[]
-                mentionNames: {
-                  [key: string]: string
-                }
-                quotedMessageId: string | null
-                status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-                ackLevel: number
-                error: string | null
-                edited: boolean
-                deleted: boolean
-                /** @description Epoch ms the message was sent */
-                timestamp: number
-                /** @description Epoch ms the gateway stored it */
-                createdAt: number
-              }
+              message: components['schemas']['Message']
               /** @description JID of who reacted */
               reactor: string
               /** @description The emoji; null when a reaction was removed */
@@ -2345,90 +1819,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }
+            data: components['schemas']['Message']
           }
         }
       }
@@ -2487,90 +1878,7 @@ export interface webhooks {
             orgId: string
             sessionId: string | null
             data: {
-              message: {
-                /** @description The WhatsApp message id */
-                id: string
-                /** @description The WhatsApp message id (same as id) */
-                waMessageId: string
-                sessionId: string
-                chatJid: string
-                fromMe: boolean
-                direction: 'in' | 'out'
-                senderJid: string | null
-                senderLid: string | null
-                senderName: string | null
-                type:
-                  | 'text'
-                  | 'image'
-                  | 'video'
-                  | 'audio'
-                  | 'document'
-                  | 'sticker'
-                  | 'location'
-                  | 'contact'
-                  | 'poll'
-                  | 'reaction'
-                  | 'system'
-                  | 'unknown'
-                body: string | null
-                hasMedia: boolean
-                media: {
-                  mimetype: string | null
-                  filename: string | null
-                  size: number | null
-                  sha256: string | null
-                  width?: number
-                  height?: number
-                  durationSeconds?: number
-                  /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                  status: 'pending' | 'stored' | 'skipped' | 'failed'
-                  /** @description API path serving the bytes (GET, capability read) */
-                  url: string
-                } | null
-                location?: {
-                  latitude: number
-                  longitude: number
-                  name: string | null
-                  address: string | null
-                  url?: string | null
-                  /** @description A live location share (its first position) */
-                  live?: boolean
-                }
-                contacts?: {
-                  /** @description Display name */
-                  name: string
-                  /** @description Phone numbers from the vCard */
-                  phones: string[]
-                  org?: string | null
-                  /** @description The vCard as sent */
-                  vcard: string
-                }[]
-                poll?: {
-                  name: string
-                  /** @description 0 = any number of options */
-                  selectableCount: number
-                  options: {
-                    name: string
-                    votes: number
-                    /** @description JIDs of who chose this option (latest vote each) */
-                    voters: string[]
-                  }[]
-                }
-                mentions: string[]
-                mentionNames: {
-                  [key: string]: string
-                }
-                quotedMessageId: string | null
-                status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-                ackLevel: number
-                error: string | null
-                edited: boolean
-                deleted: boolean
-                /** @description Epoch ms the message was sent */
-                timestamp: number
-                /** @description Epoch ms the gateway stored it */
-                createdAt: number
-              }
+              message: components['schemas']['Message']
               /** @description JID of who voted (PN when known, else LID) */
               voter: string
               /** @description The voter's options now; empty when the vote was withdrawn */
@@ -2634,90 +1942,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }
+            data: components['schemas']['Message']
           }
         }
       }
@@ -2775,25 +2000,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description Stable numeric id of the stored chat */
-              id: number
-              sessionId: string
-              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-              jid: string
-              /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-              lid: string | null
-              /** @description What kind of conversation the JID names */
-              type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-              name: string | null
-              unreadCount: number
-              archived: boolean
-              pinned: boolean
-              /** @description Epoch ms; null when not muted */
-              mutedUntil: number | null
-              /** @description Epoch ms of the latest message */
-              lastMessageAt: number | null
-            }
+            data: components['schemas']['Chat']
           }
         }
       }
@@ -2851,25 +2058,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description Stable numeric id of the stored chat */
-              id: number
-              sessionId: string
-              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-              jid: string
-              /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-              lid: string | null
-              /** @description What kind of conversation the JID names */
-              type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-              name: string | null
-              unreadCount: number
-              archived: boolean
-              pinned: boolean
-              /** @description Epoch ms; null when not muted */
-              mutedUntil: number | null
-              /** @description Epoch ms of the latest message */
-              lastMessageAt: number | null
-            }
+            data: components['schemas']['Chat']
           }
         }
       }
@@ -2927,33 +2116,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description Stable numeric id of the stored group */
-              id: number
-              sessionId: string
-              /** @description The group JID, e.g. 120363012345678901@g.us */
-              jid: string
-              subject: string | null
-              description: string | null
-              owner: string | null
-              createdAt: number | null
-              /** @description Only admins may send messages */
-              announce: boolean
-              /** @description Only admins may change the group settings */
-              locked: boolean
-              /** @description Disappearing-messages timer; 0 = off */
-              ephemeralSeconds: number
-              /** @description Number of stored members */
-              size: number
-              participants: {
-                /** @description The member as WhatsApp addresses it in this group (PN or LID JID) */
-                jid: string
-                lid: string | null
-                phone: string | null
-                /** @description null for a plain member; superadmin is the creator */
-                admin: 'admin' | 'superadmin' | null
-              }[]
-            }
+            data: components['schemas']['group']
           }
         }
       }
@@ -3013,16 +2176,10 @@ export interface webhooks {
             sessionId: string | null
             data: {
               groupJid: string
+              /** @enum {string} */
               action: 'add' | 'remove' | 'promote' | 'demote'
               /** @description The members this change really affected */
-              participants: {
-                /** @description The member as WhatsApp addresses it in this group (PN or LID JID) */
-                jid: string
-                lid: string | null
-                phone: string | null
-                /** @description null for a plain member; superadmin is the creator */
-                admin: 'admin' | 'superadmin' | null
-              }[]
+              participants: components['schemas']['GroupParticipant'][]
               /** @description JID of who made the change, when WhatsApp says */
               actor: string | null
             }
@@ -3088,6 +2245,7 @@ export interface webhooks {
               chatJid: string
               /** @description Whose presence it is */
               jid: string
+              /** @enum {string} */
               presence: 'available' | 'unavailable' | 'composing' | 'recording' | 'paused'
               /** @description Epoch ms, when WhatsApp tells */
               lastSeen: number | null
@@ -3149,90 +2307,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @description pending: not downloaded yet; stored: the bytes are served at `url`; skipped: not downloaded by policy (kind or size) or removed by retention; failed: the download failed for good */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }
+            data: components['schemas']['Message']
           }
         }
       }
@@ -3290,20 +2365,7 @@ export interface webhooks {
             createdAt: number
             orgId: string
             sessionId: string | null
-            data: {
-              id: number
-              sessionId: string
-              /** @description Newsletter JID, e.g. 120363012345678901@newsletter */
-              jid: string
-              name: string | null
-              description: string | null
-              /** @description owner, admin, subscriber or guest */
-              role: string | null
-              following: boolean
-              muted: boolean
-              subscribers: number | null
-              lastPostAt: number | null
-            }
+            data: components['schemas']['Channel']
           }
         }
       }
@@ -3418,60 +2480,15 @@ export interface components {
       ephemeralSeconds: number
       /** @description Number of stored members */
       size: number
-      participants: {
-        /** @description The member as WhatsApp addresses it in this group (PN or LID JID) */
-        jid: string
-        /** @description LID JID, when known */
-        lid: string | null
-        /** @description Phone number (digits), when known */
-        phone: string | null
-        /** @description null for a plain member; superadmin is the creator */
-        admin: 'admin' | 'superadmin' | null
-      }[]
+      participants: components['schemas']['GroupParticipant'][]
     }
     'group.page': {
-      data: {
-        /** @description Stable numeric id of the stored group */
-        id: number
-        sessionId: string
-        /** @description The group JID, e.g. 120363012345678901@g.us */
-        jid: string
-        subject: string | null
-        description: string | null
-        /** @description JID of the creator */
-        owner: string | null
-        /** @description When WhatsApp created the group, epoch ms */
-        createdAt: number | null
-        /** @description Only admins may send messages */
-        announce: boolean
-        /** @description Only admins may change the group settings */
-        locked: boolean
-        /** @description Disappearing-messages timer; 0 = off */
-        ephemeralSeconds: number
-        /** @description Number of stored members */
-        size: number
-        participants: {
-          /** @description The member as WhatsApp addresses it in this group (PN or LID JID) */
-          jid: string
-          /** @description LID JID, when known */
-          lid: string | null
-          /** @description Phone number (digits), when known */
-          phone: string | null
-          /** @description null for a plain member; superadmin is the creator */
-          admin: 'admin' | 'superadmin' | null
-        }[]
-      }[]
+      data: components['schemas']['group'][]
       /** @description Pass back as cursor; null on the last page */
       nextCursor: string | null
     }
     'group.participantResults': {
-      data: {
-        jid: string
-        /** @description WhatsApp's code for this participant: 200 done, 403 refused by privacy… */
-        status: number
-        /** @description Why it failed: not_authorized, privacy_refused, not_on_whatsapp, already_member, recently_left… */
-        error?: string
-      }[]
+      data: components['schemas']['ParticipantResult'][]
     }
     contact: {
       /** @description Phone-number JID (…@s.whatsapp.net), when known */
@@ -3491,28 +2508,457 @@ export interface components {
       blocked: boolean
     }
     'contact.page': {
-      data: {
-        /** @description Phone-number JID (…@s.whatsapp.net), when known */
-        jid: string | null
-        /** @description LID JID (…@lid), when known */
-        lid: string | null
-        /** @description Phone number (digits), when known */
-        phone: string | null
-        /** @description Name in the address book of the phone */
-        name: string | null
-        /** @description The name the contact set for themselves */
-        pushName: string | null
-        /** @description Verified business name */
-        businessName: string | null
-        /** @description WhatsApp verified the business name */
-        verified: boolean
-        blocked: boolean
-      }[]
+      data: components['schemas']['contact'][]
       /** @description Pass back as cursor; null on the last page */
       nextCursor: string | null
     }
+    Session: {
+      /** @description ULID */
+      id: string
+      orgId: string
+      name: string
+      metadata: {
+        [key: string]: unknown
+      }
+      /** @enum {string} */
+      status:
+        'stopped' | 'starting' | 'qr' | 'pairing' | 'connected' | 'degraded' | 'reconnecting' | 'logged_out' | 'failed'
+      /** @enum {string} */
+      desiredState: 'running' | 'stopped'
+      lastError: string | null
+      phone: string | null
+      jid: string | null
+      lid: string | null
+      pushName: string | null
+      createdAt: number
+      updatedAt: number
+      statusChangedAt: number
+      connectedAt: number | null
+    }
+    Chat: {
+      /** @description Stable numeric id of the stored chat */
+      id: number
+      sessionId: string
+      /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+      jid: string
+      /** @enum {string} */
+      type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
+      name: string | null
+      unreadCount: number
+      archived: boolean
+      pinned: boolean
+      /** @description Epoch ms; null when not muted */
+      mutedUntil: number | null
+      /** @description Epoch ms of the latest message */
+      lastMessageAt: number | null
+    }
+    Message: {
+      /** @description The WhatsApp message id */
+      id: string
+      /** @description The WhatsApp message id (same as id) */
+      waMessageId: string
+      sessionId: string
+      chatJid: string
+      fromMe: boolean
+      /** @enum {string} */
+      direction: 'in' | 'out'
+      senderJid: string | null
+      senderLid: string | null
+      senderName: string | null
+      /** @enum {string} */
+      type:
+        | 'text'
+        | 'image'
+        | 'video'
+        | 'audio'
+        | 'document'
+        | 'sticker'
+        | 'location'
+        | 'contact'
+        | 'poll'
+        | 'reaction'
+        | 'system'
+        | 'unknown'
+      body: string | null
+      hasMedia: boolean
+      media: {
+        mimetype: string | null
+        filename: string | null
+        size: number | null
+        /** @description Hex SHA-256 of the file (the ETag of `url`) */
+        sha256: string | null
+        width?: number
+        height?: number
+        durationSeconds?: number
+        /** @enum {string} */
+        status: 'pending' | 'stored' | 'skipped' | 'failed'
+        /** @description API path serving the bytes (GET, capability read) */
+        url: string
+      } | null
+      location?: {
+        latitude: number
+        longitude: number
+        name: string | null
+        address: string | null
+        url?: string | null
+        /** @description A live location share (its first position) */
+        live?: boolean
+      }
+      contacts?: {
+        /** @description Display name */
+        name: string
+        /** @description Phone numbers from the vCard */
+        phones: string[]
+        org?: string | null
+        /** @description The vCard as sent */
+        vcard: string
+      }[]
+      poll?: {
+        name: string
+        /** @description 0 = any number of options */
+        selectableCount: number
+        options: {
+          name: string
+          votes: number
+          /** @description JIDs of who chose this option (latest vote each) */
+          voters: string[]
+        }[]
+      }
+      mentions: string[]
+      mentionNames: {
+        [key: string]: string
+      }
+      quotedMessageId: string | null
+      /** @enum {string} */
+      status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
+      ackLevel: number
+      error: string | null
+      edited: boolean
+      deleted: boolean
+      /** @description Epoch ms the message was sent */
+      timestamp: number
+      /** @description Epoch ms the gateway stored it */
+      createdAt: number
+    }
+    SendInput: {
+      /** @description A phone number (digits, optional +) or a JID */
+      to: string
+      text?: string
+      /** @description false: never attach a link preview */
+      linkPreview?: boolean
+      /** @description Exactly one of url, data, mediaId */
+      image?: {
+        /** @description http(s) URL the gateway fetches */
+        url?: string
+        /** @description The bytes, base64 */
+        data?: string
+        /** @description From POST …/media */
+        mediaId?: string
+        /** @description Sniffed from the bytes if absent */
+        mimetype?: string
+        /** @description Not for audio and sticker */
+        caption?: string
+        /** @description Documents only */
+        filename?: string
+        /** @description Audio only: send as a voice note */
+        ptt?: boolean
+        /** @description Image, video or audio that opens once */
+        viewOnce?: boolean
+      }
+      /** @description Exactly one of url, data, mediaId */
+      video?: {
+        /** @description http(s) URL the gateway fetches */
+        url?: string
+        /** @description The bytes, base64 */
+        data?: string
+        /** @description From POST …/media */
+        mediaId?: string
+        /** @description Sniffed from the bytes if absent */
+        mimetype?: string
+        /** @description Not for audio and sticker */
+        caption?: string
+        /** @description Documents only */
+        filename?: string
+        /** @description Audio only: send as a voice note */
+        ptt?: boolean
+        /** @description Image, video or audio that opens once */
+        viewOnce?: boolean
+      }
+      /** @description Exactly one of url, data, mediaId */
+      audio?: {
+        /** @description http(s) URL the gateway fetches */
+        url?: string
+        /** @description The bytes, base64 */
+        data?: string
+        /** @description From POST …/media */
+        mediaId?: string
+        /** @description Sniffed from the bytes if absent */
+        mimetype?: string
+        /** @description Not for audio and sticker */
+        caption?: string
+        /** @description Documents only */
+        filename?: string
+        /** @description Audio only: send as a voice note */
+        ptt?: boolean
+        /** @description Image, video or audio that opens once */
+        viewOnce?: boolean
+      }
+      /** @description Exactly one of url, data, mediaId */
+      document?: {
+        /** @description http(s) URL the gateway fetches */
+        url?: string
+        /** @description The bytes, base64 */
+        data?: string
+        /** @description From POST …/media */
+        mediaId?: string
+        /** @description Sniffed from the bytes if absent */
+        mimetype?: string
+        /** @description Not for audio and sticker */
+        caption?: string
+        /** @description Documents only */
+        filename?: string
+        /** @description Audio only: send as a voice note */
+        ptt?: boolean
+        /** @description Image, video or audio that opens once */
+        viewOnce?: boolean
+      }
+      /** @description Exactly one of url, data, mediaId */
+      sticker?: {
+        /** @description http(s) URL the gateway fetches */
+        url?: string
+        /** @description The bytes, base64 */
+        data?: string
+        /** @description From POST …/media */
+        mediaId?: string
+        /** @description Sniffed from the bytes if absent */
+        mimetype?: string
+        /** @description Not for audio and sticker */
+        caption?: string
+        /** @description Documents only */
+        filename?: string
+        /** @description Audio only: send as a voice note */
+        ptt?: boolean
+        /** @description Image, video or audio that opens once */
+        viewOnce?: boolean
+      }
+      location?: {
+        latitude: number
+        longitude: number
+        name?: string
+        address?: string
+      }
+      contacts?: {
+        name: string
+        phones: string[]
+        org?: string
+      }[]
+      poll?: {
+        name: string
+        options: string[]
+        /** @description 0 (default): any number of options; 1: single choice */
+        selectableCount?: number
+      }
+      quotedMessageId?: string
+      mentions?: string[]
+    }
+    Channel: {
+      id: number
+      sessionId: string
+      /** @description Newsletter JID, e.g. 120363012345678901@newsletter */
+      jid: string
+      name: string | null
+      description: string | null
+      /** @description owner, admin, subscriber or guest */
+      role: string | null
+      following: boolean
+      muted: boolean
+      subscribers: number | null
+      lastPostAt: number | null
+    }
+    PhoneCheck: {
+      /** @description The number as asked */
+      phone: string
+      exists: boolean
+      jid: string | null
+      lid: string | null
+    }
+    GroupParticipant: {
+      /** @description The member as WhatsApp addresses it in this group (PN or LID JID) */
+      jid: string
+      /** @description LID JID, when known */
+      lid: string | null
+      /** @description Phone number (digits), when known */
+      phone: string | null
+      /** @description null for a plain member; superadmin is the creator */
+      admin: 'admin' | 'superadmin' | null
+    }
+    ParticipantResult: {
+      jid: string
+      /** @description WhatsApp's code for this participant: 200 done, 403 refused by privacy… */
+      status: number
+      /** @description Why it failed: not_authorized, privacy_refused, not_on_whatsapp, already_member, recently_left… */
+      error?: string
+    }
+    MediaUpload: {
+      /** @description Pass as `mediaId` to send this file (any chat of this session) */
+      mediaId: string
+      mimetype: string
+      size: string | number
+      /** @description Hex SHA-256 of the file */
+      sha256: string
+    }
+    Webhook: {
+      id: string
+      orgId: string
+      url: string
+      events: string[]
+      /** @description null: every session of the org */
+      sessionIds: string[] | null
+      enabled: boolean
+      description: string | null
+      /** @description Set when the gateway disabled it (410 Gone) */
+      disabledReason: string | null
+      /** @description Until then, both secrets sign */
+      previousSecretExpiresAt: (string | number) | null
+      createdAt: string | number
+      updatedAt: string | number
+    }
+    WebhookWithSecret: {
+      id: string
+      orgId: string
+      url: string
+      events: string[]
+      /** @description null: every session of the org */
+      sessionIds: string[] | null
+      enabled: boolean
+      description: string | null
+      /** @description Set when the gateway disabled it (410 Gone) */
+      disabledReason: string | null
+      /** @description Until then, both secrets sign */
+      previousSecretExpiresAt: (string | number) | null
+      createdAt: string | number
+      updatedAt: string | number
+      /** @description whsec_…; shown only now. Verify signatures with it. */
+      secret: string
+    }
+    WebhookDelivery: {
+      id: string
+      webhookId: string
+      /** @description Also the webhook-id header: receivers dedupe on it */
+      eventId: string
+      eventType: string
+      sessionId: string | null
+      /** @enum {string} */
+      status: 'pending' | 'sending' | 'succeeded' | 'failed'
+      attemptCount: string | number
+      nextAttemptAt: (string | number) | null
+      attempts: {
+        at: string | number
+        statusCode: (string | number) | null
+        latencyMs: string | number
+        error: string | null
+        /** @description At most 1 KB of the response body */
+        response: string | null
+      }[]
+      createdAt: string | number
+      updatedAt: string | number
+    }
+    ApiKey: {
+      id: string
+      orgId: string
+      name: string
+      /** @description The public part of the key, to recognise it */
+      prefix: string
+      capabilities: ('read' | 'send' | 'manage' | 'admin')[]
+      createdAt: string | number
+      expiresAt: (string | number) | null
+      revokedAt: (string | number) | null
+      lastUsedAt: (string | number) | null
+    }
   }
-  responses: never
+  responses: {
+    /** @description `unavailable`: a part the route needs is not configured (media storage) */
+    Unavailable: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+    /** @description `validation_error`: a malformed request or an invalid field (`details` names it) */
+    BadRequest: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+    /** @description `unauthorized`: no bearer token, or an invalid, expired or revoked one */
+    Unauthorized: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+    /** @description `forbidden`: the principal lacks the route's capability */
+    Forbidden: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+    /** @description `not_found`: no such resource in the caller's organisation (another's looks the same) */
+    NotFound: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+    /** @description `conflict` or `session_not_connected`: the resource's state does not allow it now */
+    Conflict: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+    /** @description `upstream_error`: WhatsApp refused or failed the request */
+    BadGateway: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+    /** @description `payload_too_large`: the body or file exceeds the limit (`details.limit`) */
+    PayloadTooLarge: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+    /** @description `rate_limited`: over the request budget or a queue is full; retry later */
+    TooManyRequests: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['error']
+      }
+    }
+  }
   parameters: never
   requestBodies: never
   headers: never
@@ -3565,24 +3011,7 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable machine-readable code, e.g. not_found */
-              code: string
-              message: string
-              details: {
-                [key: string]: unknown
-              }
-            }
-          }
-        }
-      }
+      503: components['responses']['Unavailable']
     }
   }
   getMe: {
@@ -3608,42 +3037,10 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   listSessions: {
@@ -3665,78 +3062,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              /** @description ULID */
-              id: string
-              orgId: string
-              name: string
-              metadata: {
-                [key: string]: unknown
-              }
-              /** @enum {string} */
-              status:
-                | 'stopped'
-                | 'starting'
-                | 'qr'
-                | 'pairing'
-                | 'connected'
-                | 'degraded'
-                | 'reconnecting'
-                | 'logged_out'
-                | 'failed'
-              /** @enum {string} */
-              desiredState: 'running' | 'stopped'
-              lastError: string | null
-              phone: string | null
-              jid: string | null
-              lid: string | null
-              pushName: string | null
-              createdAt: number
-              updatedAt: number
-              statusChangedAt: number
-              connectedAt: number | null
-            }[]
+            data: components['schemas']['Session'][]
             /** @description Pass back as cursor; null on the last page */
             nextCursor: string | null
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   createSession: {
@@ -3763,75 +3098,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description ULID */
-            id: string
-            orgId: string
-            name: string
-            metadata: {
-              [key: string]: unknown
-            }
-            /** @enum {string} */
-            status:
-              | 'stopped'
-              | 'starting'
-              | 'qr'
-              | 'pairing'
-              | 'connected'
-              | 'degraded'
-              | 'reconnecting'
-              | 'logged_out'
-              | 'failed'
-            /** @enum {string} */
-            desiredState: 'running' | 'stopped'
-            lastError: string | null
-            phone: string | null
-            jid: string | null
-            lid: string | null
-            pushName: string | null
-            createdAt: number
-            updatedAt: number
-            statusChangedAt: number
-            connectedAt: number | null
-          }
+          'application/json': components['schemas']['Session']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   getSession: {
@@ -3851,75 +3124,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description ULID */
-            id: string
-            orgId: string
-            name: string
-            metadata: {
-              [key: string]: unknown
-            }
-            /** @enum {string} */
-            status:
-              | 'stopped'
-              | 'starting'
-              | 'qr'
-              | 'pairing'
-              | 'connected'
-              | 'degraded'
-              | 'reconnecting'
-              | 'logged_out'
-              | 'failed'
-            /** @enum {string} */
-            desiredState: 'running' | 'stopped'
-            lastError: string | null
-            phone: string | null
-            jid: string | null
-            lid: string | null
-            pushName: string | null
-            createdAt: number
-            updatedAt: number
-            statusChangedAt: number
-            connectedAt: number | null
-          }
+          'application/json': components['schemas']['Session']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   deleteSession: {
@@ -3940,42 +3151,10 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   updateSession: {
@@ -4003,75 +3182,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description ULID */
-            id: string
-            orgId: string
-            name: string
-            metadata: {
-              [key: string]: unknown
-            }
-            /** @enum {string} */
-            status:
-              | 'stopped'
-              | 'starting'
-              | 'qr'
-              | 'pairing'
-              | 'connected'
-              | 'degraded'
-              | 'reconnecting'
-              | 'logged_out'
-              | 'failed'
-            /** @enum {string} */
-            desiredState: 'running' | 'stopped'
-            lastError: string | null
-            phone: string | null
-            jid: string | null
-            lid: string | null
-            pushName: string | null
-            createdAt: number
-            updatedAt: number
-            statusChangedAt: number
-            connectedAt: number | null
-          }
+          'application/json': components['schemas']['Session']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   startSession: {
@@ -4091,84 +3208,14 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description ULID */
-            id: string
-            orgId: string
-            name: string
-            metadata: {
-              [key: string]: unknown
-            }
-            /** @enum {string} */
-            status:
-              | 'stopped'
-              | 'starting'
-              | 'qr'
-              | 'pairing'
-              | 'connected'
-              | 'degraded'
-              | 'reconnecting'
-              | 'logged_out'
-              | 'failed'
-            /** @enum {string} */
-            desiredState: 'running' | 'stopped'
-            lastError: string | null
-            phone: string | null
-            jid: string | null
-            lid: string | null
-            pushName: string | null
-            createdAt: number
-            updatedAt: number
-            statusChangedAt: number
-            connectedAt: number | null
-          }
+          'application/json': components['schemas']['Session']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
     }
   }
   stopSession: {
@@ -4188,84 +3235,14 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description ULID */
-            id: string
-            orgId: string
-            name: string
-            metadata: {
-              [key: string]: unknown
-            }
-            /** @enum {string} */
-            status:
-              | 'stopped'
-              | 'starting'
-              | 'qr'
-              | 'pairing'
-              | 'connected'
-              | 'degraded'
-              | 'reconnecting'
-              | 'logged_out'
-              | 'failed'
-            /** @enum {string} */
-            desiredState: 'running' | 'stopped'
-            lastError: string | null
-            phone: string | null
-            jid: string | null
-            lid: string | null
-            pushName: string | null
-            createdAt: number
-            updatedAt: number
-            statusChangedAt: number
-            connectedAt: number | null
-          }
+          'application/json': components['schemas']['Session']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
     }
   }
   restartSession: {
@@ -4285,84 +3262,14 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description ULID */
-            id: string
-            orgId: string
-            name: string
-            metadata: {
-              [key: string]: unknown
-            }
-            /** @enum {string} */
-            status:
-              | 'stopped'
-              | 'starting'
-              | 'qr'
-              | 'pairing'
-              | 'connected'
-              | 'degraded'
-              | 'reconnecting'
-              | 'logged_out'
-              | 'failed'
-            /** @enum {string} */
-            desiredState: 'running' | 'stopped'
-            lastError: string | null
-            phone: string | null
-            jid: string | null
-            lid: string | null
-            pushName: string | null
-            createdAt: number
-            updatedAt: number
-            statusChangedAt: number
-            connectedAt: number | null
-          }
+          'application/json': components['schemas']['Session']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
     }
   }
   logoutSession: {
@@ -4382,84 +3289,14 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description ULID */
-            id: string
-            orgId: string
-            name: string
-            metadata: {
-              [key: string]: unknown
-            }
-            /** @enum {string} */
-            status:
-              | 'stopped'
-              | 'starting'
-              | 'qr'
-              | 'pairing'
-              | 'connected'
-              | 'degraded'
-              | 'reconnecting'
-              | 'logged_out'
-              | 'failed'
-            /** @enum {string} */
-            desiredState: 'running' | 'stopped'
-            lastError: string | null
-            phone: string | null
-            jid: string | null
-            lid: string | null
-            pushName: string | null
-            createdAt: number
-            updatedAt: number
-            statusChangedAt: number
-            connectedAt: number | null
-          }
+          'application/json': components['schemas']['Session']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
     }
   }
   requestPairingCode: {
@@ -4491,51 +3328,11 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
     }
   }
   getSessionQr: {
@@ -4563,51 +3360,11 @@ export interface operations {
             | (unknown | Record<string, never>)
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
     }
   }
   listChats: {
@@ -4631,66 +3388,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              /** @description Stable numeric id of the stored chat */
-              id: number
-              sessionId: string
-              /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-              jid: string
-              /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-              lid: string | null
-              /** @enum {string} */
-              type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-              name: string | null
-              unreadCount: number
-              archived: boolean
-              pinned: boolean
-              /** @description Epoch ms; null when not muted */
-              mutedUntil: number | null
-              /** @description Epoch ms of the latest message */
-              lastMessageAt: number | null
-            }[]
+            data: components['schemas']['Chat'][]
             /** @description Pass back as cursor; null on the last page */
             nextCursor: string | null
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   getChat: {
@@ -4711,63 +3418,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   deleteChat: {
@@ -4789,60 +3446,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   markChatRead: {
@@ -4863,81 +3472,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   markChatUnread: {
@@ -4958,81 +3501,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   archiveChat: {
@@ -5053,81 +3530,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   unarchiveChat: {
@@ -5148,81 +3559,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   pinChat: {
@@ -5243,81 +3588,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   unpinChat: {
@@ -5338,81 +3617,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   muteChat: {
@@ -5440,81 +3653,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   unmuteChat: {
@@ -5535,81 +3682,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Stable numeric id of the stored chat */
-            id: number
-            sessionId: string
-            /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
-            jid: string
-            /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
-            lid: string | null
-            /** @enum {string} */
-            type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
-            name: string | null
-            unreadCount: number
-            archived: boolean
-            pinned: boolean
-            /** @description Epoch ms; null when not muted */
-            mutedUntil: number | null
-            /** @description Epoch ms of the latest message */
-            lastMessageAt: number | null
-          }
+          'application/json': components['schemas']['Chat']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   sendTyping: {
@@ -5638,60 +3719,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   listMessages: {
@@ -5716,135 +3749,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              /** @enum {string} */
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              /** @enum {string} */
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                /** @description Hex SHA-256 of the file (the ETag of `url`) */
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @enum {string} */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              /** @enum {string} */
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }[]
+            data: components['schemas']['Message'][]
             /** @description Pass back as cursor; null on the last page */
             nextCursor: string | null
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   listChannels: {
@@ -5868,61 +3782,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              id: number
-              sessionId: string
-              /** @description Newsletter JID, e.g. 120363012345678901@newsletter */
-              jid: string
-              name: string | null
-              description: string | null
-              /** @description owner, admin, subscriber or guest */
-              role: string | null
-              following: boolean
-              muted: boolean
-              subscribers: number | null
-              lastPostAt: number | null
-            }[]
+            data: components['schemas']['Channel'][]
             /** @description Pass back as cursor; null on the last page */
             nextCursor: string | null
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   createChannel: {
@@ -5954,60 +3823,12 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   getChannel: {
@@ -6028,58 +3849,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            id: number
-            sessionId: string
-            /** @description Newsletter JID, e.g. 120363012345678901@newsletter */
-            jid: string
-            name: string | null
-            description: string | null
-            /** @description owner, admin, subscriber or guest */
-            role: string | null
-            following: boolean
-            muted: boolean
-            subscribers: number | null
-            lastPostAt: number | null
-          }
+          'application/json': components['schemas']['Channel']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   followChannel: {
@@ -6101,60 +3877,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   unfollowChannel: {
@@ -6176,60 +3904,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   muteChannel: {
@@ -6257,60 +3937,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   listChannelMessages: {
@@ -6335,135 +3967,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              /** @description The WhatsApp message id */
-              id: string
-              /** @description The WhatsApp message id (same as id) */
-              waMessageId: string
-              sessionId: string
-              chatJid: string
-              fromMe: boolean
-              /** @enum {string} */
-              direction: 'in' | 'out'
-              senderJid: string | null
-              senderLid: string | null
-              senderName: string | null
-              /** @enum {string} */
-              type:
-                | 'text'
-                | 'image'
-                | 'video'
-                | 'audio'
-                | 'document'
-                | 'sticker'
-                | 'location'
-                | 'contact'
-                | 'poll'
-                | 'reaction'
-                | 'system'
-                | 'unknown'
-              body: string | null
-              hasMedia: boolean
-              media: {
-                mimetype: string | null
-                filename: string | null
-                size: number | null
-                /** @description Hex SHA-256 of the file (the ETag of `url`) */
-                sha256: string | null
-                width?: number
-                height?: number
-                durationSeconds?: number
-                /** @enum {string} */
-                status: 'pending' | 'stored' | 'skipped' | 'failed'
-                /** @description API path serving the bytes (GET, capability read) */
-                url: string
-              } | null
-              location?: {
-                latitude: number
-                longitude: number
-                name: string | null
-                address: string | null
-                url?: string | null
-                /** @description A live location share (its first position) */
-                live?: boolean
-              }
-              contacts?: {
-                /** @description Display name */
-                name: string
-                /** @description Phone numbers from the vCard */
-                phones: string[]
-                org?: string | null
-                /** @description The vCard as sent */
-                vcard: string
-              }[]
-              poll?: {
-                name: string
-                /** @description 0 = any number of options */
-                selectableCount: number
-                options: {
-                  name: string
-                  votes: number
-                  /** @description JIDs of who chose this option (latest vote each) */
-                  voters: string[]
-                }[]
-              }
-              mentions: string[]
-              mentionNames: {
-                [key: string]: string
-              }
-              quotedMessageId: string | null
-              /** @enum {string} */
-              status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-              ackLevel: number
-              error: string | null
-              edited: boolean
-              deleted: boolean
-              /** @description Epoch ms the message was sent */
-              timestamp: number
-              /** @description Epoch ms the gateway stored it */
-              createdAt: number
-            }[]
+            data: components['schemas']['Message'][]
             /** @description Pass back as cursor; null on the last page */
             nextCursor: string | null
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   listGroups: {
@@ -6489,42 +4002,10 @@ export interface operations {
           'application/json': components['schemas']['group.page']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   createGroup: {
@@ -6554,60 +4035,12 @@ export interface operations {
           'application/json': components['schemas']['group']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   getGroup: {
@@ -6633,60 +4066,12 @@ export interface operations {
           'application/json': components['schemas']['group']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   updateGroup: {
@@ -6724,60 +4109,12 @@ export interface operations {
           'application/json': components['schemas']['group']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   revokeGroupInvite: {
@@ -6805,60 +4142,12 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   leaveGroup: {
@@ -6880,60 +4169,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   joinGroup: {
@@ -6962,60 +4203,12 @@ export interface operations {
           'application/json': components['schemas']['group']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   getGroupInvite: {
@@ -7043,60 +4236,12 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   addGroupParticipants: {
@@ -7126,60 +4271,12 @@ export interface operations {
           'application/json': components['schemas']['group.participantResults']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   removeGroupParticipants: {
@@ -7209,60 +4306,12 @@ export interface operations {
           'application/json': components['schemas']['group.participantResults']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   promoteGroupParticipants: {
@@ -7292,60 +4341,12 @@ export interface operations {
           'application/json': components['schemas']['group.participantResults']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   demoteGroupParticipants: {
@@ -7375,60 +4376,12 @@ export interface operations {
           'application/json': components['schemas']['group.participantResults']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   listContacts: {
@@ -7454,42 +4407,10 @@ export interface operations {
           'application/json': components['schemas']['contact.page']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   getContact: {
@@ -7513,42 +4434,10 @@ export interface operations {
           'application/json': components['schemas']['contact']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   blockContact: {
@@ -7570,60 +4459,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   unblockContact: {
@@ -7645,60 +4486,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   subscribeContactPresence: {
@@ -7720,60 +4513,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   checkPhones: {
@@ -7800,70 +4545,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              /** @description The number as asked */
-              phone: string
-              exists: boolean
-              jid: string | null
-              lid: string | null
-            }[]
+            data: components['schemas']['PhoneCheck'][]
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   getContactPicture: {
@@ -7889,60 +4580,12 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   setPresence: {
@@ -7970,60 +4613,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      502: components['responses']['BadGateway']
     }
   }
   sendMessage: {
@@ -8037,127 +4632,7 @@ export interface operations {
     }
     requestBody: {
       content: {
-        'application/json': {
-          /** @description A phone number (digits, optional +) or a JID */
-          to: string
-          text?: string
-          /** @description false: never attach a link preview */
-          linkPreview?: boolean
-          /** @description Exactly one of url, data, mediaId */
-          image?: {
-            /** @description http(s) URL the gateway fetches */
-            url?: string
-            /** @description The bytes, base64 */
-            data?: string
-            /** @description From POST …/media */
-            mediaId?: string
-            /** @description Sniffed from the bytes if absent */
-            mimetype?: string
-            /** @description Not for audio and sticker */
-            caption?: string
-            /** @description Documents only */
-            filename?: string
-            /** @description Audio only: send as a voice note */
-            ptt?: boolean
-            /** @description Image, video or audio that opens once */
-            viewOnce?: boolean
-          }
-          /** @description Exactly one of url, data, mediaId */
-          video?: {
-            /** @description http(s) URL the gateway fetches */
-            url?: string
-            /** @description The bytes, base64 */
-            data?: string
-            /** @description From POST …/media */
-            mediaId?: string
-            /** @description Sniffed from the bytes if absent */
-            mimetype?: string
-            /** @description Not for audio and sticker */
-            caption?: string
-            /** @description Documents only */
-            filename?: string
-            /** @description Audio only: send as a voice note */
-            ptt?: boolean
-            /** @description Image, video or audio that opens once */
-            viewOnce?: boolean
-          }
-          /** @description Exactly one of url, data, mediaId */
-          audio?: {
-            /** @description http(s) URL the gateway fetches */
-            url?: string
-            /** @description The bytes, base64 */
-            data?: string
-            /** @description From POST …/media */
-            mediaId?: string
-            /** @description Sniffed from the bytes if absent */
-            mimetype?: string
-            /** @description Not for audio and sticker */
-            caption?: string
-            /** @description Documents only */
-            filename?: string
-            /** @description Audio only: send as a voice note */
-            ptt?: boolean
-            /** @description Image, video or audio that opens once */
-            viewOnce?: boolean
-          }
-          /** @description Exactly one of url, data, mediaId */
-          document?: {
-            /** @description http(s) URL the gateway fetches */
-            url?: string
-            /** @description The bytes, base64 */
-            data?: string
-            /** @description From POST …/media */
-            mediaId?: string
-            /** @description Sniffed from the bytes if absent */
-            mimetype?: string
-            /** @description Not for audio and sticker */
-            caption?: string
-            /** @description Documents only */
-            filename?: string
-            /** @description Audio only: send as a voice note */
-            ptt?: boolean
-            /** @description Image, video or audio that opens once */
-            viewOnce?: boolean
-          }
-          /** @description Exactly one of url, data, mediaId */
-          sticker?: {
-            /** @description http(s) URL the gateway fetches */
-            url?: string
-            /** @description The bytes, base64 */
-            data?: string
-            /** @description From POST …/media */
-            mediaId?: string
-            /** @description Sniffed from the bytes if absent */
-            mimetype?: string
-            /** @description Not for audio and sticker */
-            caption?: string
-            /** @description Documents only */
-            filename?: string
-            /** @description Audio only: send as a voice note */
-            ptt?: boolean
-            /** @description Image, video or audio that opens once */
-            viewOnce?: boolean
-          }
-          location?: {
-            latitude: number
-            longitude: number
-            name?: string
-            address?: string
-          }
-          contacts?: {
-            name: string
-            phones: string[]
-            org?: string
-          }[]
-          poll?: {
-            name: string
-            options: string[]
-            /** @description 0 (default): any number of options; 1: single choice */
-            selectableCount?: number
-          }
-          quotedMessageId?: string
-          mentions?: string[]
-        }
+        'application/json': components['schemas']['SendInput']
       }
     }
     responses: {
@@ -8167,168 +4642,17 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description The WhatsApp message id */
-            id: string
-            /** @description The WhatsApp message id (same as id) */
-            waMessageId: string
-            sessionId: string
-            chatJid: string
-            fromMe: boolean
-            /** @enum {string} */
-            direction: 'in' | 'out'
-            senderJid: string | null
-            senderLid: string | null
-            senderName: string | null
-            /** @enum {string} */
-            type:
-              | 'text'
-              | 'image'
-              | 'video'
-              | 'audio'
-              | 'document'
-              | 'sticker'
-              | 'location'
-              | 'contact'
-              | 'poll'
-              | 'reaction'
-              | 'system'
-              | 'unknown'
-            body: string | null
-            hasMedia: boolean
-            media: {
-              mimetype: string | null
-              filename: string | null
-              size: number | null
-              /** @description Hex SHA-256 of the file (the ETag of `url`) */
-              sha256: string | null
-              width?: number
-              height?: number
-              durationSeconds?: number
-              /** @enum {string} */
-              status: 'pending' | 'stored' | 'skipped' | 'failed'
-              /** @description API path serving the bytes (GET, capability read) */
-              url: string
-            } | null
-            location?: {
-              latitude: number
-              longitude: number
-              name: string | null
-              address: string | null
-              url?: string | null
-              /** @description A live location share (its first position) */
-              live?: boolean
-            }
-            contacts?: {
-              /** @description Display name */
-              name: string
-              /** @description Phone numbers from the vCard */
-              phones: string[]
-              org?: string | null
-              /** @description The vCard as sent */
-              vcard: string
-            }[]
-            poll?: {
-              name: string
-              /** @description 0 = any number of options */
-              selectableCount: number
-              options: {
-                name: string
-                votes: number
-                /** @description JIDs of who chose this option (latest vote each) */
-                voters: string[]
-              }[]
-            }
-            mentions: string[]
-            mentionNames: {
-              [key: string]: string
-            }
-            quotedMessageId: string | null
-            /** @enum {string} */
-            status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-            ackLevel: number
-            error: string | null
-            edited: boolean
-            deleted: boolean
-            /** @description Epoch ms the message was sent */
-            timestamp: number
-            /** @description Epoch ms the gateway stored it */
-            createdAt: number
-          }
+          'application/json': components['schemas']['Message']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      413: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      413: components['responses']['PayloadTooLarge']
+      429: components['responses']['TooManyRequests']
+      502: components['responses']['BadGateway']
     }
   }
   uploadMedia: {
@@ -8350,70 +4674,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description Pass as `mediaId` to send this file (any chat of this session) */
-            mediaId: string
-            mimetype: string
-            size: string | number
-            /** @description Hex SHA-256 of the file */
-            sha256: string
-          }
+          'application/json': components['schemas']['MediaUpload']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      413: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      413: components['responses']['PayloadTooLarge']
+      503: components['responses']['Unavailable']
     }
   }
   downloadMessageMedia: {
@@ -8429,60 +4698,12 @@ export interface operations {
     }
     requestBody?: never
     responses: {
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      503: components['responses']['Unavailable']
     }
   }
   getMessage: {
@@ -8504,132 +4725,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description The WhatsApp message id */
-            id: string
-            /** @description The WhatsApp message id (same as id) */
-            waMessageId: string
-            sessionId: string
-            chatJid: string
-            fromMe: boolean
-            /** @enum {string} */
-            direction: 'in' | 'out'
-            senderJid: string | null
-            senderLid: string | null
-            senderName: string | null
-            /** @enum {string} */
-            type:
-              | 'text'
-              | 'image'
-              | 'video'
-              | 'audio'
-              | 'document'
-              | 'sticker'
-              | 'location'
-              | 'contact'
-              | 'poll'
-              | 'reaction'
-              | 'system'
-              | 'unknown'
-            body: string | null
-            hasMedia: boolean
-            media: {
-              mimetype: string | null
-              filename: string | null
-              size: number | null
-              /** @description Hex SHA-256 of the file (the ETag of `url`) */
-              sha256: string | null
-              width?: number
-              height?: number
-              durationSeconds?: number
-              /** @enum {string} */
-              status: 'pending' | 'stored' | 'skipped' | 'failed'
-              /** @description API path serving the bytes (GET, capability read) */
-              url: string
-            } | null
-            location?: {
-              latitude: number
-              longitude: number
-              name: string | null
-              address: string | null
-              url?: string | null
-              /** @description A live location share (its first position) */
-              live?: boolean
-            }
-            contacts?: {
-              /** @description Display name */
-              name: string
-              /** @description Phone numbers from the vCard */
-              phones: string[]
-              org?: string | null
-              /** @description The vCard as sent */
-              vcard: string
-            }[]
-            poll?: {
-              name: string
-              /** @description 0 = any number of options */
-              selectableCount: number
-              options: {
-                name: string
-                votes: number
-                /** @description JIDs of who chose this option (latest vote each) */
-                voters: string[]
-              }[]
-            }
-            mentions: string[]
-            mentionNames: {
-              [key: string]: string
-            }
-            quotedMessageId: string | null
-            /** @enum {string} */
-            status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-            ackLevel: number
-            error: string | null
-            edited: boolean
-            deleted: boolean
-            /** @description Epoch ms the message was sent */
-            timestamp: number
-            /** @description Epoch ms the gateway stored it */
-            createdAt: number
-          }
+          'application/json': components['schemas']['Message']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   deleteMessage: {
@@ -8652,60 +4754,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      429: components['responses']['TooManyRequests']
     }
   }
   editMessage: {
@@ -8734,60 +4788,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      429: components['responses']['TooManyRequests']
     }
   }
   reactToMessage: {
@@ -8817,60 +4823,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      429: components['responses']['TooManyRequests']
     }
   }
   forwardMessage: {
@@ -8899,150 +4857,15 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            /** @description The WhatsApp message id */
-            id: string
-            /** @description The WhatsApp message id (same as id) */
-            waMessageId: string
-            sessionId: string
-            chatJid: string
-            fromMe: boolean
-            /** @enum {string} */
-            direction: 'in' | 'out'
-            senderJid: string | null
-            senderLid: string | null
-            senderName: string | null
-            /** @enum {string} */
-            type:
-              | 'text'
-              | 'image'
-              | 'video'
-              | 'audio'
-              | 'document'
-              | 'sticker'
-              | 'location'
-              | 'contact'
-              | 'poll'
-              | 'reaction'
-              | 'system'
-              | 'unknown'
-            body: string | null
-            hasMedia: boolean
-            media: {
-              mimetype: string | null
-              filename: string | null
-              size: number | null
-              /** @description Hex SHA-256 of the file (the ETag of `url`) */
-              sha256: string | null
-              width?: number
-              height?: number
-              durationSeconds?: number
-              /** @enum {string} */
-              status: 'pending' | 'stored' | 'skipped' | 'failed'
-              /** @description API path serving the bytes (GET, capability read) */
-              url: string
-            } | null
-            location?: {
-              latitude: number
-              longitude: number
-              name: string | null
-              address: string | null
-              url?: string | null
-              /** @description A live location share (its first position) */
-              live?: boolean
-            }
-            contacts?: {
-              /** @description Display name */
-              name: string
-              /** @description Phone numbers from the vCard */
-              phones: string[]
-              org?: string | null
-              /** @description The vCard as sent */
-              vcard: string
-            }[]
-            poll?: {
-              name: string
-              /** @description 0 = any number of options */
-              selectableCount: number
-              options: {
-                name: string
-                votes: number
-                /** @description JIDs of who chose this option (latest vote each) */
-                voters: string[]
-              }[]
-            }
-            mentions: string[]
-            mentionNames: {
-              [key: string]: string
-            }
-            quotedMessageId: string | null
-            /** @enum {string} */
-            status: 'error' | 'pending' | 'sent' | 'delivered' | 'read' | 'played'
-            ackLevel: number
-            error: string | null
-            edited: boolean
-            deleted: boolean
-            /** @description Epoch ms the message was sent */
-            timestamp: number
-            /** @description Epoch ms the gateway stored it */
-            createdAt: number
-          }
+          'application/json': components['schemas']['Message']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
+      429: components['responses']['TooManyRequests']
     }
   }
   listApiKeys: {
@@ -9064,59 +4887,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              id: string
-              orgId: string
-              name: string
-              /** @description The public part of the key, to recognise it */
-              prefix: string
-              capabilities: ('read' | 'send' | 'manage' | 'admin')[]
-              createdAt: string | number
-              expiresAt: (string | number) | null
-              revokedAt: (string | number) | null
-              lastUsedAt: (string | number) | null
-            }[]
+            data: components['schemas']['ApiKey'][]
             /** @description Pass back as cursor; null on the last page */
             nextCursor: string | null
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   createApiKey: {
@@ -9159,42 +4939,10 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   revokeApiKey: {
@@ -9215,42 +4963,10 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   listWebhooks: {
@@ -9272,63 +4988,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              id: string
-              orgId: string
-              url: string
-              events: string[]
-              /** @description null: every session of the org */
-              sessionIds: string[] | null
-              enabled: boolean
-              description: string | null
-              /** @description Set when the gateway disabled it (410 Gone) */
-              disabledReason: string | null
-              /** @description Until then, both secrets sign */
-              previousSecretExpiresAt: (string | number) | null
-              createdAt: string | number
-              updatedAt: string | number
-            }[]
+            data: components['schemas']['Webhook'][]
             /** @description Pass back as cursor; null on the last page */
             nextCursor: string | null
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   createWebhook: {
@@ -9358,62 +5027,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            id: string
-            orgId: string
-            url: string
-            events: string[]
-            /** @description null: every session of the org */
-            sessionIds: string[] | null
-            enabled: boolean
-            description: string | null
-            /** @description Set when the gateway disabled it (410 Gone) */
-            disabledReason: string | null
-            /** @description Until then, both secrets sign */
-            previousSecretExpiresAt: (string | number) | null
-            createdAt: string | number
-            updatedAt: string | number
-            /** @description whsec_…; shown only now. Verify signatures with it. */
-            secret: string
-          }
+          'application/json': components['schemas']['WebhookWithSecret']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   getWebhook: {
@@ -9433,60 +5053,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            id: string
-            orgId: string
-            url: string
-            events: string[]
-            /** @description null: every session of the org */
-            sessionIds: string[] | null
-            enabled: boolean
-            description: string | null
-            /** @description Set when the gateway disabled it (410 Gone) */
-            disabledReason: string | null
-            /** @description Until then, both secrets sign */
-            previousSecretExpiresAt: (string | number) | null
-            createdAt: string | number
-            updatedAt: string | number
-          }
+          'application/json': components['schemas']['Webhook']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   deleteWebhook: {
@@ -9507,42 +5080,10 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   updateWebhook: {
@@ -9574,60 +5115,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            id: string
-            orgId: string
-            url: string
-            events: string[]
-            /** @description null: every session of the org */
-            sessionIds: string[] | null
-            enabled: boolean
-            description: string | null
-            /** @description Set when the gateway disabled it (410 Gone) */
-            disabledReason: string | null
-            /** @description Until then, both secrets sign */
-            previousSecretExpiresAt: (string | number) | null
-            createdAt: string | number
-            updatedAt: string | number
-          }
+          'application/json': components['schemas']['Webhook']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   rotateWebhookSecret: {
@@ -9654,71 +5148,14 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            id: string
-            orgId: string
-            url: string
-            events: string[]
-            /** @description null: every session of the org */
-            sessionIds: string[] | null
-            enabled: boolean
-            description: string | null
-            /** @description Set when the gateway disabled it (410 Gone) */
-            disabledReason: string | null
-            /** @description Until then, both secrets sign */
-            previousSecretExpiresAt: (string | number) | null
-            createdAt: string | number
-            updatedAt: string | number
-            /** @description whsec_…; shown only now. Verify signatures with it. */
-            secret: string
-          }
+          'application/json': components['schemas']['WebhookWithSecret']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
     }
   }
   testWebhook: {
@@ -9738,75 +5175,14 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            id: string
-            webhookId: string
-            /** @description Also the webhook-id header: receivers dedupe on it */
-            eventId: string
-            eventType: string
-            sessionId: string | null
-            /** @enum {string} */
-            status: 'pending' | 'sending' | 'succeeded' | 'failed'
-            attemptCount: string | number
-            nextAttemptAt: (string | number) | null
-            attempts: {
-              at: string | number
-              statusCode: (string | number) | null
-              latencyMs: string | number
-              error: string | null
-              /** @description At most 1 KB of the response body */
-              response: string | null
-            }[]
-            createdAt: string | number
-            updatedAt: string | number
-          }
+          'application/json': components['schemas']['WebhookDelivery']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
+      409: components['responses']['Conflict']
     }
   }
   listWebhookDeliveries: {
@@ -9831,69 +5207,16 @@ export interface operations {
         }
         content: {
           'application/json': {
-            data: {
-              id: string
-              webhookId: string
-              /** @description Also the webhook-id header: receivers dedupe on it */
-              eventId: string
-              eventType: string
-              sessionId: string | null
-              /** @enum {string} */
-              status: 'pending' | 'sending' | 'succeeded' | 'failed'
-              attemptCount: string | number
-              nextAttemptAt: (string | number) | null
-              attempts: {
-                at: string | number
-                statusCode: (string | number) | null
-                latencyMs: string | number
-                error: string | null
-                /** @description At most 1 KB of the response body */
-                response: string | null
-              }[]
-              createdAt: string | number
-              updatedAt: string | number
-            }[]
+            data: components['schemas']['WebhookDelivery'][]
             /** @description Pass back as cursor; null on the last page */
             nextCursor: string | null
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   redeliverWebhookDelivery: {
@@ -9914,66 +5237,13 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': {
-            id: string
-            webhookId: string
-            /** @description Also the webhook-id header: receivers dedupe on it */
-            eventId: string
-            eventType: string
-            sessionId: string | null
-            /** @enum {string} */
-            status: 'pending' | 'sending' | 'succeeded' | 'failed'
-            attemptCount: string | number
-            nextAttemptAt: (string | number) | null
-            attempts: {
-              at: string | number
-              statusCode: (string | number) | null
-              latencyMs: string | number
-              error: string | null
-              /** @description At most 1 KB of the response body */
-              response: string | null
-            }[]
-            createdAt: string | number
-            updatedAt: string | number
-          }
+          'application/json': components['schemas']['WebhookDelivery']
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   listEvents: {
@@ -10013,42 +5283,10 @@ export interface operations {
           }
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
   streamEvents: {
@@ -10073,42 +5311,10 @@ export interface operations {
           'text/plain': string
         }
       }
-      /** @description Every non-2xx response */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
-      /** @description Every non-2xx response */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['error']
-        }
-      }
+      400: components['responses']['BadRequest']
+      401: components['responses']['Unauthorized']
+      403: components['responses']['Forbidden']
+      404: components['responses']['NotFound']
     }
   }
 }

@@ -1,8 +1,9 @@
 // What @elysiajs/openapi 1.4.16 generates, finished: each custom method its own path and operation, JSON request
-// bodies described, and responses without a body without `content`.
+// bodies described, responses without a body without `content`, and the API's shapes named once.
 import { unwrapSchema } from '@elysiajs/openapi/openapi'
 import type { TSchema } from 'elysia'
 import { CUSTOM_METHODS, type CustomMethod, type CustomMethodTable } from './custom-methods.ts'
+import { nameErrorResponses, nameSchemas } from './openapi-schemas.ts'
 
 type Operation = Record<string, unknown> & {
   parameters?: { name: string; in: string }[]
@@ -10,7 +11,11 @@ type Operation = Record<string, unknown> & {
   responses?: Record<string, { content?: Record<string, unknown> }>
 }
 type Paths = Record<string, Record<string, Operation>>
-export type Doc = { openapi: string; paths: Paths }
+export type Doc = {
+  openapi: string
+  paths: Paths
+  components?: { schemas?: Record<string, unknown>; responses?: Record<string, unknown> }
+}
 /** A registered route as Elysia lists it (`app.routes`). */
 export type Route = { method: string; path: string; hooks: { body?: unknown; detail?: unknown } }
 
@@ -62,14 +67,20 @@ function operation(base: Operation, method: CustomMethod): Operation {
   }
 }
 
+const finished = new WeakSet<object>()
+
 /**
- * Finishes the plugin's document in place, once: it is cached and served again (every step is idempotent).
- * `routes` are the app's registered routes, for what the plugin left out.
+ * Finishes the plugin's document in place, once (it is cached and served again). `routes` are the app's registered
+ * routes, for what the plugin left out; `named` the shapes to write once in components.schemas and $ref elsewhere.
  */
-export function finishDocument<D extends Doc>(doc: D, routes: readonly Route[]): D {
+export function finishDocument<D extends Doc>(doc: D, routes: readonly Route[], named: Record<string, TSchema>): D {
+  if (finished.has(doc)) return doc
   withJsonBodies(doc, routes)
   splitCustomMethods(doc)
   withoutVoidContent(doc)
+  nameSchemas(doc, named)
+  nameErrorResponses(doc)
+  finished.add(doc)
   return doc
 }
 

@@ -1,9 +1,38 @@
 // OpenAPI document at /openapi.json and a docs UI at /docs, built from the routes' TypeBox schemas.
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
+import { Channel } from '../domain/channel.ts'
+import { Chat } from '../domain/chat.ts'
+import { Contact, PhoneCheck } from '../domain/contact.ts'
+import { Group, GroupParticipant, ParticipantResult } from '../domain/group.ts'
+import { Message } from '../domain/message.ts'
+import { SendInput } from '../domain/outbound.ts'
+import { Session } from '../domain/session.ts'
 import { openapiWebhooks } from '../events/catalogue.ts'
 import { docsRoutes } from './docs.ts'
 import { finishDocument, type Doc, type Route } from './openapi-document.ts'
+import { ApiKey } from './routes/api-keys.ts'
+import { MediaUpload } from './routes/media.ts'
+import { Delivery, Webhook, WithSecret } from './routes/webhooks.ts'
+
+/** The API's shapes, each written once in components.schemas and referenced wherever it appears. */
+const named = {
+  Session,
+  Chat,
+  Message,
+  SendInput,
+  Channel,
+  Contact,
+  PhoneCheck,
+  Group,
+  GroupParticipant,
+  ParticipantResult,
+  MediaUpload,
+  Webhook,
+  WebhookWithSecret: WithSecret,
+  WebhookDelivery: Delivery,
+  ApiKey,
+}
 
 type Webhooks = Extract<
   NonNullable<NonNullable<Parameters<typeof openapi>[0]>['documentation']>,
@@ -33,7 +62,7 @@ export function openapiPlugin(version: string, enabled: boolean) {
   // A local hook before .use(): it runs for the plugin's own routes only, not for the API's.
   return plugin
     .onAfterHandle(({ response }) => {
-      if (isDoc(response)) finishDocument(response, routes())
+      if (isDoc(response)) finishDocument(response, routes(), named)
     })
     .use(documentation(version, enabled))
     .use(docsRoutes(enabled))

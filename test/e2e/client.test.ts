@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createWagateClient, type WagateClient } from 'wagate/client'
+import { createWagateClient, type Schemas, type WagateClient } from 'wagate/client'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
 import { simControl, type SimControl } from '../helpers/sim-control.ts'
@@ -61,7 +61,7 @@ it('creates a session (createSession) and starts it (startSession, POST …/{sid
 it('links it: the QR from getSessionQr, scanned by the phone, brings getSession to connected', async () => {
   const qr = await waitFor('a QR', async () => (await client.GET('/api/v1/sessions/{sid}/qr', path())).data)
   expect((await control('POST', `/accounts/${OWNER}:scan`, { qr: (qr as { qr: string }).qr })).status).toBe(200)
-  const session = await waitFor(
+  const session: Schemas['Session'] = await waitFor(
     'connected',
     async () => {
       const { data } = await client.GET('/api/v1/sessions/{sid}', path())

@@ -170,12 +170,14 @@ it('documents a custom method with its own request and response schemas', () => 
   expect(pairing.responses['200'].content['application/json'].schema.required).toEqual(['code'])
   const start = doc.paths['/api/v1/sessions/{sid}:start'].post
   expect(start.requestBody).toBeUndefined()
-  expect(start.responses['200'].content['application/json'].schema.properties.status).toBeDefined()
+  expect(start.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Session' })
   expect(Object.keys(start.responses)).toEqual(['200', '400', '401', '403', '404', '409'])
   const rotate = doc.paths['/api/v1/webhooks/{id}:rotateSecret'].post
   expect(rotate.requestBody.required).toBe(false)
   expect(Object.keys(rotate.requestBody.content['application/json'].schema.properties)).toEqual(['graceSeconds'])
-  expect(rotate.responses['200'].content['application/json'].schema.required).toContain('secret')
+  expect(rotate.responses['200'].content['application/json'].schema).toEqual({
+    $ref: '#/components/schemas/WebhookWithSecret',
+  })
   expect(doc.paths['/api/v1/sessions/{sid}/channels/{jid}:follow'].post.responses['204']).toEqual({
     description: 'Response for status 204',
   })
@@ -196,7 +198,50 @@ it('describes JSON request bodies of the plain routes', () => {
   expect(Object.keys(create.content)).toEqual(['application/json'])
   expect(create.content['application/json'].schema.required).toEqual(['name'])
   const send = doc.paths['/api/v1/sessions/{sid}/messages'].post.requestBody
-  expect(send.content['application/json'].schema.required).toEqual(['to'])
+  expect(send.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SendInput' })
+  expect(doc.components.schemas.SendInput.required).toEqual(['to'])
+})
+
+it('names each shape once in components and refers to it wherever it appears', () => {
+  expect(Object.keys(doc.components.schemas).toSorted()).toEqual(
+    [
+      'ApiKey',
+      'Channel',
+      'Chat',
+      'GroupParticipant',
+      'MediaUpload',
+      'Message',
+      'ParticipantResult',
+      'PhoneCheck',
+      'SendInput',
+      'Session',
+      'Webhook',
+      'WebhookDelivery',
+      'WebhookWithSecret',
+      'contact',
+      'contact.page',
+      'error',
+      'group',
+      'group.page',
+      'group.participantResults',
+    ].toSorted(),
+  )
+  const ok = (path: string, method: string, status: string) =>
+    doc.paths[path][method].responses[status].content['application/json'].schema
+  expect(ok('/api/v1/sessions/{sid}/chats/{cid}/messages/{mid}', 'get', '200')).toEqual({
+    $ref: '#/components/schemas/Message',
+  })
+  expect(ok('/api/v1/sessions/{sid}/chats', 'get', '200').properties.data.items).toEqual({
+    $ref: '#/components/schemas/Chat',
+  })
+  const text = JSON.stringify(doc)
+  // The Message shape is written out once: its description of `direction` appears in components only.
+  const messageProps = Object.keys(doc.components.schemas.Message.properties)
+  expect(messageProps).toContain('direction')
+  expect(text.split(JSON.stringify(doc.components.schemas.Message)).length - 1).toBe(1)
+  expect(doc.webhooks['message.received'].post.requestBody.content['application/json'].schema.properties.data).toEqual({
+    $ref: '#/components/schemas/Message',
+  })
 })
 
 it('answers a verb that is not in the table with 404', async () => {
@@ -215,6 +260,10 @@ it("carries the spec pages' descriptions on their routes", () => {
 it('documents the error envelope and the bearer scheme', () => {
   const chats = doc.paths['/api/v1/sessions/{sid}/chats'].get.responses
   for (const status of ['400', '401', '403', '404']) expect(chats[status]).toBeDefined()
-  expect(JSON.stringify(chats['404'])).toContain('error')
+  expect(chats['404']).toEqual({ $ref: '#/components/responses/NotFound' })
+  expect(doc.components.responses.NotFound.content['application/json'].schema).toEqual({
+    $ref: '#/components/schemas/error',
+  })
+  expect(doc.components.responses.NotFound.description).toStartWith('`not_found`')
   expect(doc.components.securitySchemes.bearer.scheme).toBe('bearer')
 })

@@ -9,7 +9,7 @@ import { errors, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const Capability = t.UnionEnum([...capabilities])
 
-const ApiKey = t.Object({
+export const ApiKey = t.Object({
   id: t.String(),
   orgId: t.String(),
   name: t.String(),

@@ -11,7 +11,7 @@ import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
 import { errors, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
-const Webhook = t.Object({
+export const Webhook = t.Object({
   id: t.String(),
   orgId: t.String(),
   url: t.String(),
@@ -24,7 +24,7 @@ const Webhook = t.Object({
   createdAt: t.Integer(),
   updatedAt: t.Integer(),
 })
-const WithSecret = t.Composite([
+export const WithSecret = t.Composite([
   Webhook,
   t.Object({ secret: t.String({ description: 'whsec_…; shown only now. Verify signatures with it.' }) }),
 ])
@@ -44,7 +44,7 @@ const DeliveryStatus = t.Union([
   t.Literal('succeeded'),
   t.Literal('failed'),
 ])
-const Delivery = t.Object({
+export const Delivery = t.Object({
   id: t.String(),
   webhookId: t.String(),
   eventId: t.String({ description: 'Also the webhook-id header: receivers dedupe on it' }),

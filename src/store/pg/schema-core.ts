@@ -112,7 +112,7 @@ export const messages = pgTable(
     createdAt: big('created_at').notNull().default(nowMs),
   },
   (t) => [
-    uniqueIndex('messages_session_chat_wa').on(t.sessionId, t.chatJid, t.waId),
+    uniqueIndex('messages_session_wa_chat').on(t.sessionId, t.waId, t.chatJid),
     index('messages_chat_time').on(t.sessionId, t.chatJid, t.timestamp, t.pk),
     uniqueIndex('messages_channel_server')
       .on(t.sessionId, t.chatJid, t.serverId)
