@@ -4668,7 +4668,18 @@ export interface operations {
       }
       cookie?: never
     }
-    requestBody?: never
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The file
+           */
+          file: string
+        }
+        'application/octet-stream': string
+      }
+    }
     responses: {
       /** @description Response for status 201 */
       201: {

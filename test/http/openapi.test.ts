@@ -202,6 +202,12 @@ it('describes JSON request bodies of the plain routes', () => {
   expect(doc.components.schemas.SendInput.required).toEqual(['to'])
 })
 
+it('describes the media upload body: a multipart part named file, or the raw bytes', () => {
+  const upload = doc.paths['/api/v1/sessions/{sid}/media'].post.requestBody
+  expect(Object.keys(upload.content)).toEqual(['multipart/form-data', 'application/octet-stream'])
+  expect(upload.content['multipart/form-data'].schema.required).toEqual(['file'])
+})
+
 it('names each shape once in components and refers to it wherever it appears', () => {
   expect(Object.keys(doc.components.schemas).toSorted()).toEqual(
     [

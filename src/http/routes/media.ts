@@ -117,7 +117,31 @@ export function mediaRoutes(deps: HttpDeps) {
         auth: 'send',
         query: t.Object({ filename: t.Optional(t.String({ minLength: 1, maxLength: 255 })) }),
         response: { 201: MediaUpload, ...errors, 413: 'error' as const, 503: 'error' as const },
-        detail: { operationId: 'uploadMedia', summary: 'Upload a media file', description: uploadDoc },
+        detail: {
+          operationId: 'uploadMedia',
+          summary: 'Upload a media file',
+          description: uploadDoc,
+          // The handler reads the body itself (no body schema for Elysia): say what it takes.
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file'],
+                  properties: { file: { type: 'string', format: 'binary', description: 'The file' } },
+                },
+              },
+              'application/octet-stream': {
+                schema: {
+                  type: 'string',
+                  format: 'binary',
+                  description: 'The raw file, sent with its own Content-Type',
+                },
+              },
+            },
+          },
+        },
       },
     )
     .get(
