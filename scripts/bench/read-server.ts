@@ -17,10 +17,10 @@ import { createStoreGauges } from '../../src/store/gauges.ts'
 import { createStores } from '../../src/store/index.ts'
 import { messageColumns, messageFromRow, type MessageRow } from '../../src/store/messages.ts'
 
-const [path, mode, keyHex] = process.argv.slice(2) as [string, 'app' | 'raw', string]
 const LIMIT = 50
 
-if (mode === 'raw') {
+/** The raw ceiling's request handler. */
+export function rawFetch(path: string, keyHex: string): (req: Request) => Response {
   const sqlite = new Database(path, { readonly: true })
   const codec = createCursorCodec(cursorKeyOf(Buffer.from(keyHex, 'hex')))
   const chats = sqlite.query<ChatRow, [string, number, number, number, number]>(
@@ -41,33 +41,30 @@ if (mode === 'raw') {
       nextCursor: more ? codec.encode(listing, key(served[LIMIT - 1]!)) : null,
     })
   }
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    fetch(req) {
-      // /chats?sid&after=p,l,id or /messages?sid&chat&after=ts,pk; "after" absent = the first page.
-      const url = new URL(req.url)
-      const q = url.searchParams
-      const sid = q.get('sid')!
-      const after = q.get('after')?.split(',').map(Number) ?? [Number.MAX_SAFE_INTEGER, 0, 0]
-      if (url.pathname === '/chats')
-        return page(
-          chats.all(sid, after[0]!, after[1]!, after[2]!, LIMIT + 1),
-          `chats:${sid}`,
-          (r) => [r.pinned_at, r.last_message_at, r.id],
-          chatFromRow,
-        )
-      const chat = q.get('chat')!
+  return (req) => {
+    // /chats?sid&after=p,l,id or /messages?sid&chat&after=ts,pk; "after" absent = the first page.
+    const url = new URL(req.url)
+    const q = url.searchParams
+    const sid = q.get('sid')!
+    const after = q.get('after')?.split(',').map(Number) ?? [Number.MAX_SAFE_INTEGER, 0, 0]
+    if (url.pathname === '/chats')
       return page(
-        messages.all(sid, chat, after[0]!, after[1]!, LIMIT + 1),
-        `messages:${sid}:${chat}`,
-        (r) => [r.timestamp, r.pk],
-        messageFromRow,
+        chats.all(sid, after[0]!, after[1]!, after[2]!, LIMIT + 1),
+        `chats:${sid}`,
+        (r) => [r.pinned_at, r.last_message_at, r.id],
+        chatFromRow,
       )
-    },
-  })
-  console.log(JSON.stringify({ port: server.port }))
-} else {
+    const chat = q.get('chat')!
+    return page(
+      messages.all(sid, chat, after[0]!, after[1]!, LIMIT + 1),
+      `messages:${sid}:${chat}`,
+      (r) => [r.timestamp, r.pk],
+      messageFromRow,
+    )
+  }
+}
+
+export function benchApp(path: string, keyHex: string) {
   // The app as `wagate serve` builds it (metrics, the rate limiter with a budget this load never exhausts).
   const db = openDb(path)
   const stores = createStores(db, Buffer.from(keyHex, 'hex'))
@@ -91,6 +88,15 @@ if (mode === 'raw') {
     limits: { ratePerSecond: 1e9, burst: 1e9, streamsPerOrg: 20, webhooksPerOrg: 50 },
     metrics: { metrics },
   })
-  app.listen({ hostname: '127.0.0.1', port: 0 })
-  console.log(JSON.stringify({ port: app.server!.port }))
+  return app
+}
+
+if (import.meta.main) {
+  const [path, mode, keyHex] = process.argv.slice(2) as [string, 'app' | 'raw', string]
+  // A clean exit on SIGTERM, so `bun --cpu-prof` writes its profile.
+  process.on('SIGTERM', () => process.exit(0))
+  let port: number | undefined
+  if (mode === 'raw') port = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: rawFetch(path, keyHex) }).port
+  else port = benchApp(path, keyHex).listen({ hostname: '127.0.0.1', port: 0 }).server!.port
+  console.log(JSON.stringify({ port }))
 }

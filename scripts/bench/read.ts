@@ -10,72 +10,26 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createKey } from '../../src/bootstrap.ts'
-import { openDb } from '../../src/store/db.ts'
-import { createStores } from '../../src/store/index.ts'
 import { arg, fmt, median, ratioRow, report } from './lib.ts'
 import { loader, type LoadResult } from './load.ts'
+import { bigChat, channel, LONG, seed } from './read-seed.ts'
 
 const nChats = arg('chats', 100_000)
 const nMessages = arg('messages', 1_000_000)
 const connections = arg('connections', 50)
 const seconds = arg('seconds', 10)
 const rounds = arg('rounds', 2)
-const LONG = 20_000
+const pi = process.argv.indexOf('--profile')
+const profile = pi > 0 ? process.argv[pi + 1] : null
 
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-read-'))
 const path = join(dir, 'bench.db')
 const secret = randomBytes(32)
-const bigChat = '6281999000001@s.whatsapp.net'
-const channel = '120363999000000001@newsletter'
-
-function seed() {
-  const db = openDb(path)
-  const stores = createStores(db, secret)
-  stores.orgs.create('bench')
-  const sid = stores.sessions.create({ orgId: 'bench', name: 'bench' }).id
-  const key = createKey(stores, { orgId: 'bench', name: 'bench', capabilities: ['read', 'send'] }).key
-  const chat = db.sqlite.query(
-    `INSERT INTO chats (session_id, jid, type, name, unread_count, pinned_at, last_message_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  )
-  const msg = db.sqlite.query(
-    `INSERT INTO messages (session_id, chat_jid, wa_id, from_me, sender_jid, type, body, status, ack_level, timestamp)
-     VALUES (?, ?, ?, ?, ?, 'text', ?, 'delivered', 3, ?)`,
-  )
-  const perChat = Math.ceil(nMessages / nChats)
-  let written = 0
-  const write = (jid: string, at: number) =>
-    msg.run(
-      sid,
-      jid,
-      `3EB0${written.toString(16).padStart(16, '0')}`,
-      written % 3 === 0 ? 1 : 0,
-      jid,
-      `message ${written++} body text`,
-      at,
-    )
-  db.sqlite.transaction(() => {
-    for (let i = 0; i < nChats; i++) {
-      const jid = `${62_800_000_000 + i}@s.whatsapp.net`
-      const at = 1_700_000_000_000 + ((i * 7919) % 1_000_000) * 1000
-      // Every tenth chat has no name of its own: the listing falls back to the contact's (none here) per row.
-      chat.run(sid, jid, 'dm', i % 10 ? `Chat ${i}` : null, i % 5, i % 1000 === 0 ? at : 0, at)
-      for (let m = 0; m < perChat && written < nMessages; m++) write(jid, at - m * 1000)
-    }
-    chat.run(sid, bigChat, 'dm', 'Long chat', 0, 0, 1_700_000_000_000)
-    chat.run(sid, channel, 'channel', 'Channel', 0, 0, 1_700_000_000_000)
-    for (let m = 0; m < LONG; m++) write(bigChat, 1_700_000_000_000 - m * 1000)
-    for (let m = 0; m < LONG; m++) write(channel, 1_700_000_000_000 - m * 1000)
-  })()
-  db.sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)')
-  db.sqlite.run('ANALYZE')
-  db.close()
-  return { sid, key }
-}
-
 async function serve(mode: 'app' | 'raw') {
+  // --profile <dir>: the app server runs under `bun --cpu-prof`, its .cpuprofile written to <dir> when it stops.
+  const prof = mode === 'app' && profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []
   const proc = Bun.spawn(
-    [process.execPath, join(import.meta.dir, 'read-server.ts'), path, mode, secret.toString('hex')],
+    [process.execPath, ...prof, join(import.meta.dir, 'read-server.ts'), path, mode, secret.toString('hex')],
     {
       stdout: 'pipe',
       stderr: 'inherit',
@@ -83,12 +37,12 @@ async function serve(mode: 'app' | 'raw') {
   )
   const { value } = await (proc.stdout as ReadableStream<Uint8Array>).getReader().read()
   const { port } = JSON.parse(new TextDecoder().decode(value)) as { port: number }
-  return { url: `http://127.0.0.1:${port}`, stop: () => proc.kill() }
+  return { url: `http://127.0.0.1:${port}`, stop: () => (proc.kill('SIGTERM'), proc.exited) }
 }
 
 const t0 = performance.now()
 console.error(`seeding ${nChats} chats and ${nMessages} messages (+ a chat and a channel of ${LONG} each) …`)
-const { sid, key } = seed()
+const { sid, key } = seed(path, secret, nChats, nMessages)
 console.error(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 const auth = { authorization: `Bearer ${key}` }
 const load = loader(dir)
@@ -178,7 +132,7 @@ try {
   )
   report(rows)
 } finally {
-  app.stop()
-  raw.stop()
+  await app.stop()
+  await raw.stop()
   rmSync(dir, { recursive: true, force: true })
 }

@@ -83,11 +83,14 @@ export function createAuthenticator(deps: { jwt: JwtOptions; apiKeys: ApiKeyStor
     if (!row || !secretMatches(parts.secret, row.hash)) return null
     if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null
     // Coarse last-used tracking: one write a minute per key at most keeps the hot path read-only.
-    if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) apiKeys.markUsed(row.id, now)
+    if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) apiKeys.markUsed(row, now)
     return { kind: 'api_key', subject: row.id, orgId: row.orgId, capabilities: row.capabilities }
   }
 
   return async (token) => {
+    // Every request starts by checking the auth epoch, so no cached key row or session ownership outlives a
+    // revocation (see store/auth-epoch.ts).
+    apiKeys.refreshAuthCaches()
     if (token.startsWith('wgk_')) return fromApiKey(token, Date.now())
     if (looksLikeJwt(token)) return fromJwt(token)
     return null

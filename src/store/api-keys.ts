@@ -1,6 +1,7 @@
 // API keys repository: rows hold the prefix and the secret's hash, never the key.
 import { ulid } from 'ulid'
 import type { Capability } from '../domain/capability.ts'
+import type { AuthEpoch } from './auth-epoch.ts'
 import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
@@ -45,8 +46,12 @@ const info = (r: Row): ApiKeyInfo => ({
 
 export type ApiKeyStore = ReturnType<typeof createApiKeyStore>
 
-export function createApiKeyStore(db: Db, codec: CursorCodec) {
+/** A key row as verification needs it: what the API shows plus the secret's hash. */
+export type KeyForVerification = ApiKeyInfo & { hash: string }
+
+export function createApiKeyStore(db: Db, codec: CursorCodec, epoch: AuthEpoch) {
   const { sqlite } = db
+  const verified = epoch.cache<string, KeyForVerification>()
   const insert = sqlite.query<Row, [string, string, string, string, string, string, number, number | null]>(
     `INSERT INTO api_keys (id, org_id, name, prefix, hash, capabilities, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
@@ -76,12 +81,26 @@ export function createApiKeyStore(db: Db, codec: CursorCodec) {
         insert.get(ulid(now), input.orgId, input.name, input.prefix, input.hash, caps, now, input.expiresAt ?? null)!,
       )
     },
-    /** The stored row for a prefix, with its hash, for verification only. */
-    forVerification(prefix: string) {
+    /**
+     * The stored row for a prefix, with its hash, for verification only. Served from memory while the auth epoch
+     * stands still (call `refreshAuthCaches` first on every request); rows are cached only when found.
+     */
+    forVerification(prefix: string): KeyForVerification | null {
+      const cached = verified.get(prefix)
+      if (cached) return cached
       const r = byPrefix.get(prefix)
-      return r ? { ...info(r), hash: r.hash } : null
+      if (!r) return null
+      const row = { ...info(r), hash: r.hash }
+      verified.set(prefix, row)
+      return row
     },
-    markUsed: (id: string, now = Date.now()) => void used.run(now, id),
+    /** Re-reads the auth epoch: any change that can take access away (any process) empties the auth caches. */
+    refreshAuthCaches: epoch.refresh,
+    /** Records use (the row's cached copy too, so the coarse once-a-minute write keeps its pace). */
+    markUsed(row: { id: string; lastUsedAt: number | null }, now = Date.now()) {
+      used.run(now, row.id)
+      row.lastUsedAt = now
+    },
     page(orgId: string, q: PageQuery) {
       const listing = `api-keys:${orgId}`
       const after = afterKey(codec, listing, q, ['string'])

@@ -2,6 +2,7 @@
 import { createSealer } from '../domain/sealer.ts'
 import { createCursorCodec, cursorKeyOf } from './cursor.ts'
 import { createApiKeyStore } from './api-keys.ts'
+import { createAuthEpoch } from './auth-epoch.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'
 import { createContactStore } from './contacts.ts'
@@ -22,12 +23,13 @@ export type Stores = ReturnType<typeof createStores>
 export function createStores(db: Db, secretKey: Uint8Array) {
   const codec = createCursorCodec(cursorKeyOf(secretKey))
   const events = createEventStore(db)
+  const authEpoch = createAuthEpoch(db)
   return {
     db,
     codec,
     orgs: createOrgStore(db),
-    apiKeys: createApiKeyStore(db, codec),
-    sessions: createSessionStore(db, codec),
+    apiKeys: createApiKeyStore(db, codec, authEpoch),
+    sessions: createSessionStore(db, codec, authEpoch),
     chats: createChatStore(db, codec),
     messages: createMessageStore(db, codec),
     channels: createChannelStore(db, codec),

@@ -1,6 +1,7 @@
 // Sessions repository: org-scoped CRUD for the API, status writes for the supervisor.
 import { and, eq } from 'drizzle-orm'
 import { ulid } from 'ulid'
+import type { AuthEpoch } from './auth-epoch.ts'
 import type { CursorCodec } from './cursor.ts'
 import type { Session, SessionStatus } from '../domain/session.ts'
 import type { Db } from './db.ts'
@@ -39,7 +40,9 @@ export type SessionLive = Partial<
 
 export type SessionStore = ReturnType<typeof createSessionStore>
 
-export function createSessionStore(db: Db, codec: CursorCodec) {
+export function createSessionStore(db: Db, codec: CursorCodec, epoch: AuthEpoch) {
+  // Ownership facts (org, session) → true, held while the auth epoch stands still: a deleted session bumps it.
+  const owned = epoch.cache<string, true>()
   const { sqlite, orm } = db
   const byOrg = sqlite.query<Row, [string, string]>(`SELECT ${columns} FROM sessions WHERE org_id = ? AND id = ?`)
   const listing = (orgId: string) => `sessions:${orgId}`
@@ -66,6 +69,17 @@ export function createSessionStore(db: Db, codec: CursorCodec) {
     get(orgId: string, id: string): Session | null {
       const row = byOrg.get(orgId, id)
       return row ? sessionFromRow(row) : null
+    },
+    /**
+     * Whether the session exists and belongs to `orgId`, from memory once seen (the read listings' ownership
+     * check). Valid after the request refreshed the auth epoch; absent sessions are never cached.
+     */
+    owns(orgId: string, id: string): boolean {
+      const k = `${orgId}\u0000${id}`
+      if (owned.get(k)) return true
+      if (!byOrg.get(orgId, id)) return false
+      owned.set(k, true)
+      return true
     },
     /** Unscoped lookup for the supervisor, which works on ids it already owns. */
     byId(id: string): Session | null {

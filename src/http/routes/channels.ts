@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
+import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const isChannelJid = (jid: string) => /^[0-9]{6,30}@newsletter$/.test(jid)
 
@@ -49,6 +49,7 @@ const channelMethods = customMethods({
 export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, channels, messages } = stores
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
+  const MessagePage = PageOf(Message)
 
   return new Elysia({ prefix: '/api/v1/sessions/:sid/channels', tags: ['channels'] })
     .use(authPlugin(authenticate))
@@ -83,15 +84,15 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
     .get(
       '/:jid/messages',
       ({ principal, params, query }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const sid = ownSessionId(sessions, principal, params.sid)
         const jid = pathId(params.jid, 'jid')
         if (!isChannelJid(jid)) throw notFound('channel')
-        return messages.page(session.id, jid, pageOf(query))
+        return messages.page(sid, jid, pageOf(query))
       },
       {
         auth: 'send',
         query: PageQuery,
-        response: { 200: PageOf(Message), ...errors },
+        response: { 200: MessagePage, ...errors },
         detail: {
           operationId: 'listChannelMessages',
           summary: 'List stored channel messages',

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
+import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
 
 const listChats =
   "Returns a page of the session's chats, served from the gateway's **stored copy** (not a live WhatsApp " +
@@ -55,6 +55,8 @@ const chatMethods = customMethods({
 export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
   const { sessions, chats, messages } = stores
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
+  const ChatPage = PageOf(Chat)
+  const MessagePage = PageOf(Message)
   const storedChat = (sid: string, cid: string) => {
     const chat = chats.get(sid, cid)
     if (!chat) throw notFound('chat')
@@ -65,11 +67,11 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, params, query }) => chats.page(ownSession(sessions, principal, params.sid).id, pageOf(query)),
+      ({ principal, params, query }) => chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query)),
       {
         auth: 'read',
         query: PageQuery,
-        response: { 200: PageOf(Chat), ...errors },
+        response: { 200: ChatPage, ...errors },
         detail: { operationId: 'listChats', summary: 'List chats', description: listChats },
       },
     )
@@ -90,14 +92,14 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .get(
       '/:cid/messages',
       ({ principal, params, query }) => {
-        const session = ownSession(sessions, principal, params.sid)
-        const chat = storedChat(session.id, pathId(params.cid, 'cid'))
-        return messages.page(session.id, chat.jid, pageOf(query), chat.lid)
+        const sid = ownSessionId(sessions, principal, params.sid)
+        const chat = storedChat(sid, pathId(params.cid, 'cid'))
+        return messages.page(sid, chat.jid, pageOf(query), chat.lid)
       },
       {
         auth: 'read',
         query: PageQuery,
-        response: { 200: PageOf(Message), ...errors },
+        response: { 200: MessagePage, ...errors },
         detail: {
           operationId: 'listMessages',
           summary: "List a chat's messages",
