@@ -91,11 +91,11 @@ export async function startDashboard(accounts: Record<string, string>) {
       }
     },
     shot: (name: string, on: Page = page) => on.screenshot({ path: join(shots, `${name}.png`), fullPage: true }),
-    /** Opens the dashboard on `p` and signs in with `key`. */
+    /** Opens the dashboard on `p` and signs in with `key` (typed, then Enter). */
     async signIn(p: Page, key: string) {
       await p.goto(gw.url + '/')
       await p.getByLabel('API key or JWT').fill(key)
-      await p.getByRole('button', { name: 'Sign in' }).click()
+      await p.getByLabel('API key or JWT').press('Enter') // the keyboard way
       await p.getByRole('heading', { name: 'Sessions' }).waitFor()
     },
     /** Creates a session through the API and links it to `phone` by the simulator scanning its QR. */

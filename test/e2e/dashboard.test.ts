@@ -153,6 +153,23 @@ it('rotates a webhook secret: the new one is shown once and signs the next deliv
   })
 }, 30_000)
 
+it("edits a webhook's events and enabled flag, and shows the API's refusal of a bad pattern in words", async () => {
+  const { page } = d
+  await d.step('edit', async () => {
+    const card = page.locator('[data-webhook]')
+    await card.getByText('Edit', { exact: true }).click()
+    const edit = card.getByRole('form', { name: /^Edit the webhook/ })
+    await edit.getByLabel('Events').fill('message.*, Not A Pattern')
+    await edit.getByRole('button', { name: 'Save' }).click()
+    await edit.getByRole('alert').filter({ hasText: 'invalid event pattern (validation_error, HTTP 400)' }).waitFor()
+    await edit.getByLabel('Events').fill('message.*')
+    await edit.getByLabel('enabled').uncheck()
+    await edit.getByRole('button', { name: 'Save' }).click()
+    await page.locator('[data-webhook]', { hasText: 'events: message.*' }).getByText('disabled').waitFor()
+    expect((await d.api('GET', '/webhooks')).body.data).toMatchObject([{ events: ['message.*'], enabled: false }])
+  })
+}, 30_000)
+
 it('shows a read-only key no send box, no attach, no follow, and no manage pages', async () => {
   const key = await d.api('POST', '/api-keys', { name: 'viewer', capabilities: ['read'] })
   expect(key.status).toBe(201)

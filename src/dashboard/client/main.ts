@@ -90,14 +90,16 @@ async function start() {
   let cleanup: (() => void) | void
   const route = () => {
     cleanup?.()
-    const [name = 'sessions', ...args] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent)
+    const [hash, ...args] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent)
+    const name = hash || 'sessions'
     const p = pages[name] && can(pages[name].cap) ? pages[name] : pages.sessions!
     for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.dataset.page === name)
     main.replaceChildren(h('h1', {}, p.title))
     document.title = `${p.title} · wagate`
     cleanup = p.page(ctx, args)
   }
-  window.onhashchange = route
+  // After a navigation the keyboard continues in the page, not in the menu left behind.
+  window.onhashchange = () => (route(), main.focus())
   route()
   startStream((on) => (live.textContent = on ? 'events: live' : 'events: reconnecting'))
   void refreshStatus()

@@ -169,7 +169,9 @@ function richView(m: Message) {
 /** One message as a conversation bubble (`li.in` or `li.out`). */
 export function bubble(m: Message, blobs: Blobs) {
   const rich = m.deleted ? null : richView(m)
-  const text = m.deleted ? 'This message was deleted.' : (m.body ?? (m.media || rich ? null : `[${m.type}]`))
+  // A poll's body is its question, a location's its name: already shown by the rich part.
+  const body = rich && m.body && rich.textContent!.includes(m.body) ? null : m.body
+  const text = m.deleted ? 'This message was deleted.' : (body ?? (m.media || rich ? null : `[${m.type}]`))
   return h(
     'li',
     { class: m.fromMe ? 'out' : 'in', 'data-id': m.id, 'data-type': m.type },

@@ -98,7 +98,7 @@ function sendBox(path: string, to: string, sent: (m: Message) => void) {
       sent(m)
     },
     field('Message', text),
-    h('div', { class: 'inline' }, field('Attach a file', file), chosen),
-    h('button', { type: 'submit' }, 'Send'),
+    h('div', { class: 'inline' }, field('Attach a file', file), h('button', { type: 'submit' }, 'Send')),
+    chosen,
   )
 }

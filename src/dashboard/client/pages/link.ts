@@ -1,5 +1,5 @@
 // Link: the QR (drawn on a canvas from the PNG, refreshed on session.qr), a countdown, and the pairing-code form.
-import { api, esc, onEvent } from '../api.ts'
+import { api, ApiError, esc, onEvent } from '../api.ts'
 import { field, form, h, mount } from '../dom.ts'
 import type { Page } from '../main.ts'
 
@@ -30,14 +30,28 @@ export const linkPage: Page = (ctx, [sid]) => {
       const bitmap = await createImageBitmap(await api.blob(`/sessions/${esc(sid)}/qr`, 'image/png'))
       canvas.getContext('2d')!.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
       canvas.dataset.qr = meta.qr
+      canvas.hidden = false
       expiresAt = meta.expiresAt
       state.textContent = 'Scan this code in WhatsApp: Settings → Linked devices → Link a device.'
     } catch (e) {
-      state.textContent = (e as Error).message
+      // 409: no QR yet (starting) or any more (linked meanwhile); the next session.qr or status event says which.
+      state.textContent = e instanceof ApiError && e.status === 409 ? 'Waiting for a QR…' : (e as Error).message
     }
   }
+  const start = h('button', { type: 'button', hidden: true, id: 'link-start' }, 'Start and show the QR')
+  start.onclick = () =>
+    api
+      .post(`/sessions/${esc(sid)}:start`)
+      .then(() => ((start.hidden = true), (state.textContent = 'Starting… the QR appears here.')))
+      .catch((e: Error) => (state.textContent = e.message))
   const showStatus = (s: { status: string; phone: string | null }) => {
     state.dataset.status = s.status
+    start.hidden = !['stopped', 'logged_out', 'failed'].includes(s.status)
+    canvas.hidden = !start.hidden
+    if (!start.hidden) {
+      state.textContent = `The session is ${s.status.replace('_', ' ')}: start it to get a QR.`
+      expiresAt = 0
+    }
     if (s.status === 'connected') {
       state.textContent = `Connected${s.phone ? ` as +${s.phone}` : ''}.`
       canvas.classList.add('done')
@@ -54,6 +68,7 @@ export const linkPage: Page = (ctx, [sid]) => {
     h('h1', {}, 'Link'),
     h('p', { id: 'link-session', class: 'muted' }, `Session ${sid}`),
     state,
+    h('p', {}, start),
     canvas,
     countdown,
     h('h2', {}, 'Or link with a pairing code'),
@@ -77,7 +92,7 @@ export const linkPage: Page = (ctx, [sid]) => {
     .get(`/sessions/${esc(sid)}`)
     .then((s) => {
       showStatus(s)
-      if (s.status !== 'connected') void draw()
+      if (['qr', 'starting'].includes(s.status)) void draw()
     })
     .catch((e: Error) => (state.textContent = e.message))
   const off = onEvent((e) => {

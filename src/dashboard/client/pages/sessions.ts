@@ -12,6 +12,8 @@ type Session = {
   statusChangedAt: number
 }
 
+const idle = new Set(['stopped', 'logged_out', 'failed'])
+
 export const sessionsPage: Page = (ctx) => {
   const list = h('div', { class: 'cards', id: 'sessions' })
   const err = h('p', { class: 'error', role: 'alert' })
@@ -53,9 +55,8 @@ export const sessionsPage: Page = (ctx) => {
         h('a', { href: `#/chats/${esc(s.id)}`, class: 'button' }, 'Chats'),
         manage
           ? [
-              b('Start', 'start'),
-              b('Stop', 'stop'),
-              b('Restart', 'restart'),
+              // Start where nothing runs; stop and restart where something does.
+              ...(idle.has(s.status) ? [b('Start', 'start')] : [b('Stop', 'stop'), b('Restart', 'restart')]),
               b('Log out', 'logout', `Log out "${s.name}"? It must be linked again.`),
               b('Delete', 'delete', `Delete "${s.name}" and its stored messages?`),
             ]
