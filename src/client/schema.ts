@@ -4626,7 +4626,10 @@ export interface operations {
   sendMessage: {
     parameters: {
       query?: never
-      header?: never
+      header?: {
+        /** @description The same key and body within 24 h answers the first send again (nothing is sent twice); the same key with another body is 409 `conflict` */
+        'Idempotency-Key'?: string
+      }
       path: {
         sid: string
       }

@@ -76,6 +76,7 @@ const finished = new WeakSet<object>()
 export function finishDocument<D extends Doc>(doc: D, routes: readonly Route[], named: Record<string, TSchema>): D {
   if (finished.has(doc)) return doc
   withJsonBodies(doc, routes)
+  withDetailParameters(doc, routes)
   splitCustomMethods(doc)
   withoutVoidContent(doc)
   nameSchemas(doc, named)
@@ -98,6 +99,20 @@ function withJsonBodies(doc: Doc, routes: readonly Route[]) {
     if (!route.hooks.body || !content || Object.keys(content).length) continue
     const schema = toJson(route.hooks.body as TSchema)
     if (schema) content['application/json'] = { schema }
+  }
+}
+
+/**
+ * Parameters a route declares in its `detail` (a header its handler reads itself, such as Idempotency-Key): the
+ * plugin replaces them by the ones it derives from the schemas; add them back after those.
+ */
+function withDetailParameters(doc: Doc, routes: readonly Route[]) {
+  for (const route of routes) {
+    const declared = (route.hooks.detail as { parameters?: { name: string; in: string }[] } | undefined)?.parameters
+    const op = doc.paths[documentedPath(route.path)]?.[route.method.toLowerCase()]
+    if (!declared?.length || !op) continue
+    const has = new Set((op.parameters ?? []).map((p) => `${p.in} ${p.name}`))
+    op.parameters = [...(op.parameters ?? []), ...declared.filter((p) => !has.has(`${p.in} ${p.name}`))]
   }
 }
 

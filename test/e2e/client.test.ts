@@ -22,6 +22,7 @@ let client: WagateClient
 let receiver: ReturnType<typeof Bun.serve>
 let sid: string
 let sentId: string
+const sentIds: string[] = []
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, controlPort: 0 })
@@ -87,6 +88,20 @@ it('sends a text with sendMessage that reaches the contact', async () => {
   expect(got.text).toBe('hello from the typed client')
 })
 
+it('answers a repeated Idempotency-Key (a typed header parameter) with the first send', async () => {
+  const send = () =>
+    client.POST('/api/v1/sessions/{sid}/messages', {
+      params: { path: { sid }, header: { 'Idempotency-Key': 'client-e2e-1' } },
+      body: { to: ALICE, text: 'once only' },
+    })
+  const first = await send()
+  const again = await send()
+  expect(first.response.status).toBe(201)
+  expect(again.response.status).toBe(201)
+  expect(again.data!.id).toBe(first.data!.id)
+  sentIds.push(first.data!.id)
+})
+
 it("lists chats (listChats) and pages a chat's messages (listMessages) with the cursor, JID percent-encoded", async () => {
   const incoming = (await control('POST', `/accounts/${ALICE}/messages`, { to: OWNER, text: 'page me', count: 4 })).body
     .data as { id: string }[]
@@ -95,7 +110,7 @@ it("lists chats (listChats) and pages a chat's messages (listMessages) with the 
     const { data } = await client.GET('/api/v1/sessions/{sid}/chats/{cid}/messages', {
       params: { path: { sid, cid: aliceJid }, query: { limit: 10 } },
     })
-    return (data?.data.length ?? 0) >= 5
+    return (data?.data.length ?? 0) >= 6
   })
   const chats = await client.GET('/api/v1/sessions/{sid}/chats', path())
   expect(chats.data!.data.map((c) => c.jid)).toContain(aliceJid)
@@ -109,8 +124,8 @@ it("lists chats (listChats) and pages a chat's messages (listMessages) with the 
     pages.push(page.data!.data.map((m) => m.id))
     cursor = page.data!.nextCursor ?? undefined
   } while (cursor)
-  expect(pages.map((p) => p.length)).toEqual([2, 2, 1])
-  expect(pages.flat().toSorted()).toEqual([sentId, ...incoming.map((m) => m.id)].toSorted())
+  expect(pages.map((p) => p.length)).toEqual([2, 2, 2])
+  expect(pages.flat().toSorted()).toEqual([sentId, ...sentIds, ...incoming.map((m) => m.id)].toSorted())
 })
 
 it('marks the chat read with markChatRead (POST …/chats/{cid}:markRead, the JID encoded before the verb)', async () => {

@@ -202,6 +202,14 @@ it('describes JSON request bodies of the plain routes', () => {
   expect(doc.components.schemas.SendInput.required).toEqual(['to'])
 })
 
+it('documents the Idempotency-Key header of sendMessage after its path parameter', () => {
+  const params = doc.paths['/api/v1/sessions/{sid}/messages'].post.parameters
+  expect(params.map((p: { in: string; name: string }) => `${p.in} ${p.name}`)).toEqual([
+    'path sid',
+    'header Idempotency-Key',
+  ])
+})
+
 it('describes the media upload body: a multipart part named file, or the raw bytes', () => {
   const upload = doc.paths['/api/v1/sessions/{sid}/media'].post.requestBody
   expect(Object.keys(upload.content)).toEqual(['multipart/form-data', 'application/octet-stream'])

@@ -130,7 +130,22 @@ export function messageRoutes({ stores, engine, authenticate, media, mediaMaxByt
           429: 'error' as const,
           502: 'error' as const,
         },
-        detail: { operationId: 'sendMessage', summary: 'Send a message', description: sendDescription },
+        detail: {
+          operationId: 'sendMessage',
+          summary: 'Send a message',
+          description: sendDescription,
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: 255 },
+              description:
+                'The same key and body within 24 h answers the first send again (nothing is sent twice); the same key ' +
+                'with another body is 409 `conflict`',
+            },
+          ],
+        },
       },
     )
 }
