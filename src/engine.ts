@@ -5,6 +5,7 @@ import type { EngineFactory } from './server.ts'
 import { createEgress, parseAllowList, type AllowList } from './media/egress.ts'
 import { inCidr, parseIp } from './media/ip-ranges.ts'
 import { mediaFilesOf } from './media/files.ts'
+import { createLinkPreviewer } from './media/link-preview.ts'
 import { createFetchMedia } from './sessions/fetch-media.ts'
 import { isWhatsAppMediaHost } from './sessions/media-downloads.ts'
 import { createSupervisor } from './sessions/supervisor.ts'
@@ -56,6 +57,7 @@ export function makeEngine(config: Config): EngineFactory {
         mediaMaxBytes: config.mediaMaxBytes,
         media: mediaFilesOf(media, stores.media),
         fetchMedia: createFetchMedia(createEgress({ allow })),
+        linkPreviews: createLinkPreviewer(createEgress({ allow })),
       },
       downloads: {
         store: media,

@@ -51,7 +51,9 @@ export const PollInput = Type.Object({
 export const SendInput = Type.Object({
   to: Recipient,
   text: Type.Optional(Type.String({ minLength: 1, maxLength: 65536 })),
-  linkPreview: Type.Optional(Type.Boolean({ description: 'false: never attach a link preview' })),
+  linkPreview: Type.Optional(
+    Type.Boolean({ description: 'false: no link preview (by default the first http(s) URL of the text gets one)' }),
+  ),
   image: Type.Optional(MediaInput),
   video: Type.Optional(MediaInput),
   audio: Type.Optional(MediaInput),
@@ -91,6 +93,18 @@ export type OutboundMedia = {
   ptt: boolean
   viewOnce: boolean
 }
+
+/** A preview of a text's first URL (media/link-preview.ts): `url` as in the text, `image` the page's raw og:image. */
+export type LinkPreview = {
+  url: string
+  canonicalUrl: string
+  title: string
+  description: string | null
+  image: Uint8Array | null
+}
+
+/** Makes the preview of a text's first URL, or null (no URL, refused, failed, too slow): never throws. */
+export type LinkPreviewer = (text: string) => Promise<LinkPreview | null>
 
 /** One queued operation, Baileys-free, as stored in outbound_queue.content (JSON). */
 export type OutboundContent = (

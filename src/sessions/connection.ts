@@ -29,6 +29,7 @@ export function connect(ctx: Context, sessionId: string, live: Live, status: 'st
     keepAliveIntervalMs: o.keepAliveIntervalMs,
     connectTimeoutMs: o.connectTimeoutMs,
     mediaFile: (sha256) => o.sending?.media?.path(sha256) ?? '',
+    linkPreviews: o.sending?.linkPreviews ?? null,
     handlers: handlers(ctx, sessionId, live, gen),
   })
 }

@@ -39,7 +39,9 @@ export type SupervisorOptions = {
   clock?: () => number
   random?: () => number
   /** Global send pacing (sessions override it with metadata `sendPacing`), queue bound, media store and fetching. */
-  sending?: Partial<Pick<SendingOptions, 'pacing' | 'queueMax' | 'mediaMaxBytes' | 'media' | 'fetchMedia'>>
+  sending?: Partial<
+    Pick<SendingOptions, 'pacing' | 'queueMax' | 'mediaMaxBytes' | 'media' | 'fetchMedia' | 'linkPreviews'>
+  >
   /** Inbound media: where downloads are stored and which are made (none without it). */
   downloads?: { store: MediaStore; policy: MediaPolicy } & Partial<
     Pick<MediaDownloadsOptions, 'hostAllowed' | 'concurrency' | 'retryDelaysMs' | 'reuploadTimeoutMs'>

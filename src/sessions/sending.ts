@@ -1,6 +1,6 @@
 // The outbound side of the supervisor: accept operations (send-ops) and the per-session sender, wired together.
 import type { MediaFiles } from '../domain/media-files.ts'
-import type { Pacing, SendPacing } from '../domain/outbound.ts'
+import type { LinkPreviewer, Pacing, SendPacing } from '../domain/outbound.ts'
 import type { Logger } from '../log.ts'
 import type { QueuedSend } from '../store/outbound.ts'
 import { emptyBatch, type Batch } from '../whatsapp/records.ts'
@@ -25,6 +25,8 @@ export type SendingOptions = {
   mediaMaxBytes?: number | undefined
   media?: MediaFiles | null | undefined
   fetchMedia?: FetchMedia | null | undefined
+  /** Link previews for texts (used by the socket when it sends; none when absent). */
+  linkPreviews?: LinkPreviewer | null | undefined
   clock(): number
   random?: (() => number) | undefined
 }

@@ -57,7 +57,7 @@ export class Receiver {
 
   private detail(phone: Account, sender: Account, id: string, msg: proto.IMessage): Detail {
     const text = msg.conversation ?? msg.extendedTextMessage?.text
-    if (text != null) return { kind: 'text', text }
+    if (text != null) return { kind: 'text', text, ...this.linkPreviewOf(msg.extendedTextMessage) }
     const field = (Object.keys(MEDIA) as MediaField[]).find((f) => msg[f])
     if (field) return { kind: MEDIA[field], text: null, media: this.mediaOf(MEDIA[field], msg[field] as MediaMessage) }
     if (msg.locationMessage) {
@@ -99,6 +99,20 @@ export class Receiver {
       return { kind: 'edit', text: null, edit: { messageId: p.key?.id ?? null, text: newText } }
     }
     return { kind: 'other', text: null, fields: Object.keys(msg) }
+  }
+
+  /** The link preview fields a text carries, as a phone would show them (the thumbnail as base64 JPEG). */
+  private linkPreviewOf(ext: proto.Message.IExtendedTextMessage | null | undefined) {
+    if (!ext?.matchedText && !ext?.title) return {}
+    const thumb = ext.jpegThumbnail?.length ? Buffer.from(ext.jpegThumbnail).toString('base64') : null
+    return {
+      linkPreview: {
+        url: ext.matchedText ?? null,
+        title: ext.title ?? null,
+        description: ext.description ?? null,
+        thumbnail: thumb,
+      },
+    }
   }
 
   private vote(phone: Account, sender: Account, u: proto.Message.IPollUpdateMessage): Detail {

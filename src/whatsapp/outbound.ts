@@ -1,6 +1,13 @@
 // Queued operations → Baileys message content: the one place that knows how each outbound kind is built.
-import { generateMessageIDV2, type AnyMessageContent, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
-import type { OutboundContent, QuotedRef, TargetKey } from '../domain/outbound.ts'
+import {
+  extractImageThumb,
+  generateMessageIDV2,
+  type AnyMessageContent,
+  type WAMessage,
+  type WASocket,
+  type WAUrlInfo,
+} from '@whiskeysockets/baileys'
+import type { LinkPreview, LinkPreviewer, OutboundContent, QuotedRef, TargetKey } from '../domain/outbound.ts'
 import { upstreamError } from './upstream.ts'
 
 /** A fresh WhatsApp message id for the account (`3EB0…`), chosen when the send is accepted. */
@@ -45,14 +52,35 @@ export function quotedMessage(q: QuotedRef): WAMessage {
   }
 }
 
-/** Baileys content for one queued operation; `file` resolves a stored media file's path by its SHA-256. */
-export function contentOf(c: OutboundContent, file: (sha256: string) => string): AnyMessageContent {
+/** Width of a link preview's JPEG thumbnail, as WhatsApp's apps make them. */
+const THUMB_WIDTH = 192
+
+/** Baileys' link preview fields from ours: the page's image made a small JPEG (none when it is no image). */
+export async function urlInfoOf(p: LinkPreview): Promise<WAUrlInfo> {
+  const thumb = p.image ? await extractImageThumb(Buffer.from(p.image), THUMB_WIDTH).catch(() => null) : null
+  return {
+    'canonical-url': p.canonicalUrl,
+    'matched-text': p.url,
+    title: p.title,
+    ...(p.description ? { description: p.description } : {}),
+    ...(thumb ? { jpegThumbnail: thumb.buffer } : {}),
+  }
+}
+
+/**
+ * Baileys content for one queued operation; `file` resolves a stored media file's path by its SHA-256; `preview`
+ * is a text's link preview (null: none). Baileys never fetches a URL itself (an egress we do not check).
+ */
+export function contentOf(
+  c: OutboundContent,
+  file: (sha256: string) => string,
+  preview: WAUrlInfo | null = null,
+): AnyMessageContent {
   const mentions = c.mentions?.length ? { mentions: c.mentions } : {}
   const forwarded = c.forwarded ? { contextInfo: { isForwarded: true, forwardingScore: 1 } } : {}
   switch (c.kind) {
     case 'text':
-      // No link preview is ever generated here: Baileys would fetch the URL from the text (an egress we do not check).
-      return { text: c.text, linkPreview: null, ...mentions, ...forwarded }
+      return { text: c.text, linkPreview: preview, ...mentions, ...forwarded }
     case 'image':
     case 'video':
     case 'sticker':
@@ -105,13 +133,19 @@ export function contentOf(c: OutboundContent, file: (sha256: string) => string):
   }
 }
 
-/** Sends one queued operation under its pre-chosen id; WhatsApp's refusal becomes `upstream_error`. */
+/**
+ * Sends one queued operation under its pre-chosen id; WhatsApp's refusal becomes `upstream_error`. A text asking for
+ * a link preview waits for `previews` (bounded by its own deadline; a failure sends it without).
+ */
 export async function sendQueued(
   sock: WASocket,
   job: { chatJid: string; waId: string; content: OutboundContent },
   file: (sha256: string) => string,
+  previews: LinkPreviewer | null = null,
 ): Promise<void> {
-  const content = contentOf(job.content, file)
+  const c = job.content
+  const found = c.kind === 'text' && c.linkPreview && previews ? await previews(c.text) : null
+  const content = contentOf(c, file, found ? await urlInfoOf(found) : null)
   const quoted = job.content.quoted ? { quoted: quotedMessage(job.content.quoted) } : {}
   try {
     await sock.sendMessage(job.chatJid, content, { messageId: job.waId, ...quoted })

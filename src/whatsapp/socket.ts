@@ -19,7 +19,7 @@ import { downloadMedia, requestReupload, type MediaJob } from './media.ts'
 import type { Me } from './normalize.ts'
 import { emptyBatch, type Batch } from './records.ts'
 import { sendQueued } from './outbound.ts'
-import type { OutboundContent } from '../domain/outbound.ts'
+import type { LinkPreviewer, OutboundContent } from '../domain/outbound.ts'
 import { AppError } from '../errors.ts'
 import { socketOps, type FullGroup } from './socket-ops.ts'
 
@@ -59,6 +59,8 @@ export type SocketOptions = {
   connectTimeoutMs?: number | undefined
   /** The path of a stored media file by its SHA-256, for media sends. */
   mediaFile?: ((sha256: string) => string) | undefined
+  /** Link previews for texts that ask for one (none when absent). */
+  linkPreviews?: LinkPreviewer | null | undefined
 }
 
 const noMedia = (): string => {
@@ -243,7 +245,7 @@ export function openSocket(o: SocketOptions) {
     requestReupload: (job: MediaJob, timeoutMs: number) => requestReupload(sock, job, timeoutMs),
     /** Sends one queued operation under its pre-chosen id (resolves once the stanza is written). */
     sendQueued: (job: { chatJid: string; waId: string; content: OutboundContent }) =>
-      sendQueued(sock, job, o.mediaFile ?? noMedia),
+      sendQueued(sock, job, o.mediaFile ?? noMedia, o.linkPreviews ?? null),
     /** "typing…" / "recording audio…" shown in the chat until the next message (pacing). */
     presence: (jid: string, type: 'composing' | 'recording' | 'paused') => sock.sendPresenceUpdate(type, jid),
     createChannel: (name: string, description?: string) => cmd.createChannel(sock, name, description),

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ulid } from 'ulid'
+import type { LinkPreviewer } from '../../src/domain/outbound.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
 import { mediaFilesOf } from '../../src/media/files.ts'
 import { openMediaStore } from '../../src/media/store.ts'
@@ -32,6 +33,8 @@ export async function startHarness(
     deafAfterMs?: number
     /** Inbound media: trust the simulator's media CA and download every kind (retries quick). */
     downloads?: boolean
+    /** Link previews for texts sent (none by default). */
+    linkPreviews?: LinkPreviewer
   } = {},
 ) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wagate-sessions-'))
@@ -55,7 +58,11 @@ export async function startHarness(
     deafAfterMs: opts.deafAfterMs ?? 2_500,
     connectTimeoutMs: 5_000,
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
-    sending: { pacing: { minGapMs: 0, jitterMs: 0, typing: false }, media: mediaFilesOf(media, mediaRepo) },
+    sending: {
+      pacing: { minGapMs: 0, jitterMs: 0, typing: false },
+      media: mediaFilesOf(media, mediaRepo),
+      ...(opts.linkPreviews ? { linkPreviews: opts.linkPreviews } : {}),
+    },
     ...(opts.downloads
       ? {
           mediaCa: sim.mediaCa,
