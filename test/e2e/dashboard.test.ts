@@ -197,6 +197,29 @@ it('shows a read-only key no send box, no attach, no follow, and no manage pages
   await viewer.close()
 }, 30_000)
 
+it('offers Start for a stopped session, starts it from Link to show a QR, and deletes it after confirmation', async () => {
+  const { page } = d
+  await d.step('stopped session', async () => {
+    await page.getByRole('link', { name: 'Sessions' }).click()
+    await page.getByLabel('Name').fill('later')
+    await page.getByLabel('start and link now').uncheck()
+    await page.getByRole('button', { name: 'Create session' }).click()
+    const card = page.locator('[data-session]', { hasText: 'later' })
+    await card.locator('[data-status="stopped"]').waitFor()
+    expect(await card.getByRole('button').allTextContents()).toEqual(['Start', 'Log out', 'Delete'])
+    await card.getByRole('link', { name: 'Link' }).click()
+    await page.locator('#link-state', { hasText: 'The session is stopped: start it to get a QR.' }).waitFor()
+    expect(await page.locator('#qr').isHidden()).toBe(true)
+    await page.getByRole('button', { name: 'Start and show the QR' }).click()
+    await waitFor('the QR drawn', () => page.locator('#qr').getAttribute('data-qr'), 15_000)
+    expect(await page.locator('#qr').isVisible()).toBe(true)
+    await page.getByRole('link', { name: 'Sessions' }).click()
+    await card.getByRole('button', { name: 'Delete' }).click() // the confirm dialog is accepted
+    await card.waitFor({ state: 'detached' })
+    expect((await d.api('GET', '/sessions')).body.data.map((s: { name: string }) => s.name)).toEqual(['support'])
+  })
+}, 30_000)
+
 it('made no request that left 127.0.0.1', () => {
   expect(d.requested.length).toBeGreaterThan(0)
   expect(d.offHost()).toEqual([])

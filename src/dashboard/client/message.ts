@@ -56,6 +56,9 @@ export class Blobs {
   }
 }
 
+/** Images up to this size are previewed without a click. */
+const PREVIEW_MAX_BYTES = 4 << 20
+
 const size = (n: number | null) =>
   n === null
     ? ''
@@ -83,7 +86,7 @@ function guarded(label: string, fn: (b: HTMLButtonElement) => Promise<void>): [H
     err.textContent = ''
     b.disabled = true
     fn(b)
-      .catch((e: Error) => (err.textContent = e.message))
+      .catch((e: Error) => ((err.textContent = e.message), (b.hidden = false))) // visible to try again
       .finally(() => (b.disabled = false))
   }
   return [b, err]
@@ -96,17 +99,21 @@ function mediaView(m: Message, media: Media, blobs: Blobs) {
   const name = fileName(m, media)
   const out: Node[] = []
   if (m.type === 'image' || m.type === 'sticker') {
-    const err = h('span', { class: 'error', role: 'alert' })
     const img = h('img', {
       class: m.type === 'sticker' ? 'preview sticker' : 'preview',
       alt: m.body ?? `${m.type} ${name}`,
       ...(media.width && media.height ? { width: media.width, height: media.height } : {}),
     })
-    blobs
-      .url(media.url)
-      .then((u) => (img.src = u))
-      .catch((e: Error) => (err.textContent = `The preview did not load: ${e.message}`))
-    out.push(img, err)
+    // Small pictures load at once; a big one (a phone on a slow link pays for it) when asked.
+    const [show, err] = guarded(`Show ${m.type}${what ? ` (${what})` : ''}`, async (b) => {
+      img.src = await blobs.url(media.url)
+      b.replaceWith(img)
+    })
+    if ((media.size ?? 0) <= PREVIEW_MAX_BYTES) {
+      show.hidden = true
+      show.click()
+    }
+    out.push(show, err)
   } else if (m.type === 'video' || m.type === 'audio') {
     const [play, err] = guarded(`Play ${m.type}`, async (b) => {
       const player = h(m.type === 'video' ? 'video' : 'audio', { controls: true, class: 'preview' })

@@ -122,7 +122,9 @@ function channelList(ctx: Ctx, sid: string) {
     ctx.main,
     h('h1', {}, 'Channels'),
     h('p', { class: 'muted' }, `Session ${sid}`),
-    send ? [follow, create] : null,
+    send
+      ? [follow, create]
+      : h('p', { class: 'muted' }, 'Reading posts and following need the send capability; this key can list only.'),
     notice,
     err,
     list,
