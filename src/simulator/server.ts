@@ -23,6 +23,8 @@ class Connection implements Conn {
   ready = false
   silent = false
   closed = false
+  /** The client closed the websocket: frames read before that are still handled, nothing more is sent. */
+  private peerGone = false
   private stage: 'hello' | 'finish' | 'transport' = 'hello'
   private readonly noise: ServerNoise
   private queue: Promise<void> = Promise.resolve()
@@ -37,7 +39,7 @@ class Connection implements Conn {
   }
 
   send(node: BinaryNode): void {
-    if (this.closed || this.silent || !this.noise.transportReady) return
+    if (this.closed || this.peerGone || this.silent || !this.noise.transportReady) return
     this.ws.send(this.noise.encodeFrame(encodeBinaryNode(node)))
   }
 
@@ -51,6 +53,15 @@ class Connection implements Conn {
       // Already gone.
     }
     this.server.onClosed(this)
+  }
+
+  /**
+   * The client hung up. A server handles what it had already read — Baileys' logout writes its unlink IQ and
+   * closes at once — so the connection closes after the frames queued before the hang-up.
+   */
+  onPeerClosed(): void {
+    this.peerGone = true
+    this.queue = this.queue.then(() => this.close())
   }
 
   onData(data: Uint8Array): void {
@@ -143,7 +154,7 @@ export class WaServer {
           const data = typeof message === 'string' ? Buffer.from(message) : message
           ws.data.conn?.onData(data)
         },
-        close: (ws) => ws.data.conn?.close(),
+        close: (ws) => ws.data.conn?.onPeerClosed(),
       },
     })
     return `ws://127.0.0.1:${this.server.port}/ws/chat`
