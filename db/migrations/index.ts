@@ -6,6 +6,7 @@ import m3 from './0003_media_staging.sql' with { type: 'text' }
 import m4 from './0004_groups_contacts.sql' with { type: 'text' }
 import m5 from './0005_messages_by_id.sql' with { type: 'text' }
 import m6 from './0006_auth_epoch.sql' with { type: 'text' }
+import m7 from './0007_outbox_indexes.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -15,4 +16,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0004_groups_contacts', sql: m4 },
   { name: '0005_messages_by_id', sql: m5 },
   { name: '0006_auth_epoch', sql: m6 },
+  { name: '0007_outbox_indexes', sql: m7 },
 ]

@@ -23,7 +23,13 @@ const benches: Bench[] = [
     quickArgs: ['--chats', '10000', '--messages', '50000', '--seconds', '3'],
     timeoutS: 600,
   },
-  { name: 'inbound', file: 'inbound.ts', args: [], quickArgs: ['--messages', '1000'], timeoutS: 900 },
+  {
+    name: 'inbound',
+    file: 'inbound.ts',
+    args: [],
+    quickArgs: ['--messages', '500', '--sessions', '1,10', '--runs', '1'],
+    timeoutS: 2400,
+  },
   {
     name: 'webhooks',
     file: 'webhooks.ts',

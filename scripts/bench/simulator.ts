@@ -128,6 +128,7 @@ for (let i = 0; i < CLIENTS; i++)
   await post(`/accounts/${16000000000 + CLIENTS + i}/messages`, { to: String(16000000000 + i), text: 'warm' })
 await Bun.sleep(500)
 const cpu0 = await simCpuSeconds()
+const own0 = process.cpuUsage()
 t0 = performance.now()
 await Promise.all(
   Array.from({ length: CLIENTS }, (_, i) =>
@@ -140,6 +141,7 @@ await Promise.all(
 )
 await done
 const msgSecs = (performance.now() - t0) / 1000
+const own = process.cpuUsage(own0)
 const cpu1 = await simCpuSeconds()
 const simRss = sim.pid
   ? Math.round(Number(/VmRSS:\s+(\d+)/.exec(await Bun.file(`/proc/${sim.pid}/status`).text())?.[1] ?? 0) / 1024)
@@ -161,6 +163,10 @@ if (cpu0 !== undefined && cpu1 !== undefined) {
 console.log(
   `inbound messages: ${received} in ${msgSecs.toFixed(2)} s = ${Math.round(received / msgSecs)} msgs/s (Baileys decrypt in-process)`,
 )
+if (SPAWN)
+  console.log(
+    `clients CPU: ${((own.user + own.system) / 1e6).toFixed(2)} s for ${received} messages (Baileys decrypt, receipts)`,
+  )
 if (simRss !== undefined) console.log(`simulator rss: ${simRss} MB with ${ACCOUNTS} accounts`)
 console.log(`rss (bench process${SPAWN ? ', clients only' : ', simulator + clients'}): ${rss} MB`)
 for (const s of socks) s.end(undefined)

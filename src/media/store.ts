@@ -51,6 +51,25 @@ export class MediaStoreError extends Error {
   }
 }
 
+/**
+ * The chunks of a source. A web stream is read through its reader: Bun's async iteration of a request body keeps
+ * about twice as much memory in flight (a 200 MB raw upload: +45 MB RSS against +18 to +24 MB).
+ */
+async function* chunksOf(source: Source): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) return yield source
+  if (!(source instanceof ReadableStream)) return yield* source
+  const reader = source.getReader()
+  try {
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return
+      yield value
+    }
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+}
+
 export type MediaStore = ReturnType<typeof openMediaStore>
 
 const SHA256 = /^[0-9a-f]{64}$/
@@ -89,24 +108,35 @@ export function openMediaStore(o: { dir: string; repo: MediaRepo; clock?: () => 
   /** Streams `source` to a temp file, hashing and capping as bytes arrive; `keep` moves it into the store. */
   async function receive(source: Source, opts: Omit<PutOptions, 'holder'> = {}): Promise<Received> {
     const temp = join(tmp, `${randomUUID()}.part`)
-    const fh = await open(temp, 'wx', 0o600)
+    // Created here (exclusive, owner-only), written through Bun's file sink: node:fs/promises' write keeps about
+    // twice as much memory in flight for a 200 MB body (scripts/bench/media.ts upload rows).
+    await (await open(temp, 'wx', 0o600)).close()
+    const sink = Bun.file(temp).writer()
     const hasher = new Bun.CryptoHasher('sha256')
     let size = 0
     let ok = false
     try {
-      const chunks = source instanceof Uint8Array ? [source] : (source as AsyncIterable<Uint8Array>)
-      for await (const chunk of chunks) {
+      for await (const chunk of chunksOf(source)) {
         size += chunk.byteLength
         if (opts.maxBytes !== undefined && size > opts.maxBytes)
           throw new MediaStoreError('too_large', `content exceeds ${opts.maxBytes} bytes`)
         hasher.update(chunk)
-        await fh.write(chunk)
+        sink.write(chunk)
+        await sink.flush()
       }
-      await fh.datasync()
+      await sink.end()
+      const fh = await open(temp, 'r+')
+      try {
+        await fh.datasync()
+      } finally {
+        await fh.close()
+      }
       ok = true
     } finally {
-      await fh.close()
-      if (!ok) rmSync(temp, { force: true })
+      if (!ok) {
+        await Promise.resolve(sink.end()).catch(() => {})
+        rmSync(temp, { force: true })
+      }
     }
     const sha256 = hasher.digest('hex')
     const expected = opts.expectedSha256?.toLowerCase()

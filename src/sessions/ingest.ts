@@ -10,6 +10,7 @@ import { sessionFromRow } from '../store/sessions.ts'
 import type { Session } from '../domain/session.ts'
 import type { Db } from '../store/db.ts'
 import type { EventStore } from '../store/events.ts'
+import { createAuthStateSql, type KeyWrites } from '../store/auth-state-sql.ts'
 import { createChatSql, type ChatSql } from '../store/chats-sql.ts'
 import { createGroupSql } from '../store/groups-sql.ts'
 import { createIngestSql, type SessionRow } from '../store/ingest-sql.ts'
@@ -78,6 +79,7 @@ export function createIngest(opts: IngestOptions) {
   const media = createMediaSql(db)
   const mediaPolicy = opts.mediaPolicy ?? noDownloads
   const queue = createOutboundQueue(db)
+  const authSql = createAuthStateSql(db)
   const orgOf = new Map<string, string>()
 
   /** Runs `work` in one event-store transaction (deliverers are woken after commit), with the session's context. */
@@ -112,10 +114,17 @@ export function createIngest(opts: IngestOptions) {
   }
 
   return {
-    /** Stores one normalized event batch. Throws (and rolls back) on any failure. */
-    batch(sessionId: string, b: Batch): void {
-      if (Object.values(b).every((list) => list.length === 0)) return
+    /**
+     * Stores one normalized event batch, with the Signal key writes of the decrypt that produced it (the receipt
+     * hook's message) in the same transaction. Throws (and rolls back) on any failure.
+     */
+    batch(sessionId: string, b: Batch, keys?: KeyWrites | null): void {
+      if (!keys && Object.values(b).every((list) => list.length === 0)) return
       inTx(sessionId, (tx) => {
+        if (keys) {
+          authSql.apply(sessionId, keys.ops)
+          keys.stored = true
+        }
         for (const m of b.lidMappings) applyContact(tx, { jid: m.pn, lid: m.lid })
         for (const c of b.contacts) applyContact(tx, c)
         for (const g of b.groups) applyGroup(tx, g)

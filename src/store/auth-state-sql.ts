@@ -3,6 +3,15 @@ import type { Db } from './db.ts'
 
 export type AuthStateSql = ReturnType<typeof createAuthStateSql>
 
+/** One auth-state row change: an upsert (sealed value) or a delete (null). */
+export type AuthOp = { type: string; id: string; value: Uint8Array | null }
+
+/**
+ * The Signal key writes Baileys made while decrypting one message, sealed, handed to the receipt hook so they
+ * commit in the same transaction as the message (see whatsapp/auth-state.ts). Whoever writes them sets `stored`.
+ */
+export type KeyWrites = { ops: AuthOp[]; stored: boolean }
+
 /**
  * Values are opaque (already encrypted) buffers. `write` applies a whole batch of upserts and deletes
  * in one synchronous transaction and throws on failure: Baileys commits several key types per call and
@@ -23,22 +32,24 @@ export function createAuthStateSql(db: Db) {
   const wipe = sqlite.query<unknown, [string]>('DELETE FROM auth_state WHERE session_id = ?')
   const count = sqlite.query<{ n: number }, [string]>('SELECT count(*) AS n FROM auth_state WHERE session_id = ?')
 
-  type Op = { type: string; id: string; value: Uint8Array | null }
-  const writeTx = sqlite.transaction((sessionId: string, ops: Op[]) => {
+  const apply = (sessionId: string, ops: AuthOp[]) => {
     for (const op of ops) {
       if (op.value) upsert.run(sessionId, op.type, op.id, op.value)
       else remove.run(sessionId, op.type, op.id)
     }
-  })
+  }
+  const writeTx = sqlite.transaction(apply)
 
   return {
     read(sessionId: string, type: string, id: string): Uint8Array | null {
       return select.get(sessionId, type, id)?.value ?? null
     },
     /** Upserts (value) or deletes (null) every op atomically. */
-    write(sessionId: string, ops: Op[]): void {
+    write(sessionId: string, ops: AuthOp[]): void {
       if (ops.length) writeTx.immediate(sessionId, ops)
     },
+    /** The same changes inside the caller's transaction (the receipt hook's), which commits or rolls them back. */
+    apply,
     /** Removes the creds and every key of a session (logout, 401, failed pairing). */
     wipe(sessionId: string): void {
       wipe.run(sessionId)

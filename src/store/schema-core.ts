@@ -245,7 +245,7 @@ export const events = sqliteTable(
   (t) => [
     uniqueIndex('events_id').on(t.id),
     index('events_org_seq').on(t.orgId, t.seq),
-    index('events_created').on(t.createdAt),
+    // No index on created_at: every event would pay for it, and retention walks the rowid order instead (events.ts).
     uniqueIndex('events_dedupe')
       .on(t.dedupeKey)
       .where(sql`dedupe_key IS NOT NULL`),

@@ -2,6 +2,7 @@
 import makeWASocket, {
   Browsers,
   cleanMessage,
+  DEFAULT_CONNECTION_CONFIG,
   jidNormalizedUser,
   normalizeMessageContent,
   proto,
@@ -11,8 +12,10 @@ import makeWASocket, {
   type WAProto,
 } from '@whiskeysockets/baileys'
 import type { Logger } from '../log.ts'
-import type { SessionAuth } from './auth-state.ts'
+import type { KeyWrites } from '../store/auth-state-sql.ts'
+import type { SessionAuth, SocketAuth } from './auth-state.ts'
 import { receivedBatch, toBatch } from './batch.ts'
+import { createEchoes } from './echoes.ts'
 import * as cmd from './commands.ts'
 import { toGroupMetadata } from './group-records.ts'
 import { downloadMedia, requestReupload, type MediaJob } from './media.ts'
@@ -30,10 +33,11 @@ export type Account = { jid: string; lid: string | null; phone: string; pushName
 export type SocketHandlers = {
   batch(b: Batch): void
   /**
-   * One decrypted message, before its receipt (or ack) leaves. Must have committed when it returns; a throw
-   * makes Baileys NACK the message so WhatsApp sends it again.
+   * One decrypted message, before its receipt (or ack) leaves. Must have committed when it returns, with `keys`
+   * (the Signal key writes of its decrypt) in the same transaction, setting `keys.stored`; a throw makes Baileys
+   * NACK the message so WhatsApp sends it again.
    */
-  received(b: Batch): void | Promise<void>
+  received(b: Batch, keys: KeyWrites | null): void | Promise<void>
   qr(qr: string): void
   open(account: Account): void
   close(c: Closed): void
@@ -109,20 +113,24 @@ function cleaned(msg: WAMessage, me: { id?: string; lid?: string } | undefined):
   return copy
 }
 
-/**
- * What of a message the event buffer may change after the receipt hook stored it: Baileys folds later updates,
- * receipts and reactions into a message it still holds (lib/Utils/event-buffer.js).
- */
-const foldable = (m: WAMessage) =>
-  `${m.status ?? ''}|${m.messageStubType ?? ''}|${m.reactions?.length ?? 0}|${m.userReceipt?.length ?? 0}|` +
-  `${m.pollUpdates?.length ?? 0}|${m.message ? 1 : 0}`
+/** Baileys' signal repository with every decrypt run in `auth.decrypting`, so its key writes wait for the hook. */
+function holdingDecryptWrites(auth: SocketAuth): UserFacingSocketConfig['makeSignalRepository'] {
+  return (...args) => {
+    const repo = DEFAULT_CONNECTION_CONFIG.makeSignalRepository(...args)
+    const { decryptMessage, decryptGroupMessage, processSenderKeyDistributionMessage } = repo
+    repo.decryptMessage = (a) => auth.decrypting(() => decryptMessage.call(repo, a))
+    repo.decryptGroupMessage = (a) => auth.decrypting(() => decryptGroupMessage.call(repo, a))
+    repo.processSenderKeyDistributionMessage = (a) =>
+      auth.decrypting(() => processSenderKeyDistributionMessage.call(repo, a))
+    return repo
+  }
+}
 
 export function openSocket(o: SocketOptions) {
-  const { state, saveCreds } = o.auth.forSocket(o.isCurrent)
-  // Messages stored by the receipt hook, by object: Baileys emits the same object in the later upsert, which is
-  // then skipped unless something was folded into it. Ingest would find nothing to do, but only after a
-  // transaction that cost about as much as the store itself (scripts/bench/inbound.ts).
-  const storedEarly = new WeakMap<object, string>()
+  const auth = o.auth.forSocket(o.isCurrent)
+  const { state, saveCreds } = auth
+  // What the receipt hook stored: Baileys' later events for the same message are then skipped (echoes.ts).
+  const echoes = createEchoes()
   const hook: BeforeReceipt = {
     // Store before the receipt: a process killed after the receipt but before the buffered `messages.upsert`
     // was stored would lose a message WhatsApp will not send again. The later upsert of the same message is
@@ -136,13 +144,23 @@ export function openSocket(o: SocketOptions) {
         throw new Error('socket replaced; message left for redelivery')
       }
       const m = cleaned(msg, state.creds.me)
-      await o.handlers.received(receivedBatch(m, type, meOf(state.creds.me)))
-      storedEarly.set(msg, foldable(msg))
+      const { batch, sender } = echoes.withSender(receivedBatch(m, type, meOf(state.creds.me)), m)
+      // The decrypt's key writes go into the message's transaction: one commit, both or neither.
+      const keys = auth.messageKeys()
+      try {
+        await o.handlers.received(batch, keys)
+      } catch (e) {
+        if (keys) auth.settle(keys, false)
+        throw e
+      }
+      if (keys) auth.settle(keys, true)
+      echoes.stored(msg, batch, sender)
     },
   }
   const sock = makeWASocket({
     ...hook,
     auth: state,
+    makeSignalRepository: holdingDecryptWrites(auth),
     logger: o.logger,
     ...(o.waUrl ? { waWebSocketUrl: o.waUrl } : {}),
     browser: Browsers.macOS('Desktop'),
@@ -183,15 +201,7 @@ export function openSocket(o: SocketOptions) {
     // Synchronous on purpose: nothing below awaits before the batch is stored.
     if (events['creds.update']) saveCreds()
     const me = meOf(state.creds.me)
-    const upsert = events['messages.upsert']
-    if (upsert) {
-      const fresh = upsert.messages.filter((m) => storedEarly.get(m) !== foldable(m))
-      if (fresh.length < upsert.messages.length) {
-        events = { ...events }
-        if (fresh.length) events['messages.upsert'] = { ...upsert, messages: fresh }
-        else delete events['messages.upsert']
-      }
-    }
+    events = echoes.filter(events)
     // Messages from a socket being replaced are still messages WhatsApp considers delivered: always store them.
     o.handlers.batch(toBatch(events, me))
     const u = events['connection.update']

@@ -92,6 +92,37 @@ it('stores a burst of 100 messages exactly once each', async () => {
   expect(events).toHaveLength(100)
 })
 
+it('commits each received message once, with its sender and chat: the events Baileys emits after it add no commit', async () => {
+  const CAROL = '15551240003'
+  const carol = (await h.control('POST', '/accounts', { phone: CAROL, name: 'Carol' })).body
+  const first = (await h.control('POST', `/accounts/${CAROL}/messages`, { to: ME, text: 'first from Carol' })).body
+  await waitFor('the first message', () => messageRow(first.id))
+  await Bun.sleep(300) // the first message's own echoes (a new contact, a new chat) settle
+  const commits: (readonly string[])[] = []
+  const stop = h.events.observeTransactions((t) => void commits.push(t.types))
+  try {
+    const burst = (await h.control('POST', `/accounts/${CAROL}/messages`, { to: ME, text: 'once', count: 20 })).body
+      .data as { id: string }[]
+    await waitFor('20 stored', () => burst.every((b) => messageRow(b.id)), 20_000)
+    await Bun.sleep(300)
+  } finally {
+    stop()
+  }
+  expect(commits).toEqual(Array.from({ length: 20 }, () => ['message.received']))
+  const contact = h.db.sqlite
+    .query<Record<string, any>, [string, string]>(
+      'SELECT jid, lid, notify FROM contacts WHERE session_id = ? AND jid = ?',
+    )
+    .get(sid, carol.jid)
+  expect(contact).toEqual({ jid: carol.jid, lid: carol.lid, notify: 'Carol' })
+  const chat = h.db.sqlite
+    .query<{ unread_count: number }, [string, string]>(
+      'SELECT unread_count FROM chats WHERE session_id = ? AND jid = ?',
+    )
+    .get(sid, carol.jid)
+  expect(chat).toEqual({ unread_count: 21 })
+})
+
 it('refuses to send when the session is not connected', async () => {
   const other = h.createSession()
   await expect(h.supervisor.send(other, { to: BOB, text: 'x' })).rejects.toMatchObject({

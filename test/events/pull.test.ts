@@ -88,6 +88,20 @@ it('never serves webhook.test events', async () => {
   expect((await pull()).body.data).toEqual([])
 })
 
+it('prunes the expired events, oldest first, up to the first one still kept', () => {
+  const day = 86_400_000
+  const t0 = 1_800_000_000_000
+  const append = (createdAt: number) =>
+    rig.stores.events.append({ type: 'message.received', orgId: 'acme', sessionId: 'ses_1', data: {} }, createdAt)!
+  const [a, b, c, d] = [append(t0), append(t0 + day), append(t0 + 3 * day), append(t0 + 2 * day)]
+  expect(rig.stores.events.prune(t0 + 2 * day + 1, 1)).toBe(2) // in chunks of one
+  // d expired too, but waits for c, which was committed before it and is still kept.
+  expect(rig.stores.events.prune(t0 + 2 * day + 1, 1)).toBe(0)
+  const left = rig.db.sqlite.query<{ seq: number }, []>('SELECT seq FROM events ORDER BY seq').all()
+  expect(left.map((r) => r.seq)).toEqual([c.seq, d.seq])
+  expect([a.seq, b.seq].every((s) => s < c.seq)).toBe(true)
+})
+
 it('prunes events older than the retention period', async () => {
   const [old] = rig.emit(1)
   const pruner = createPruner({

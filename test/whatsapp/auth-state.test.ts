@@ -124,6 +124,70 @@ describe('SQL auth state', () => {
   })
 })
 
+describe('key writes of a decrypt', () => {
+  const rec = (s: string) => Buffer.from(s)
+  const stored = (id: string) => createAuthStateSql(db).read('s1', 'session', id) !== null
+
+  it('are held, readable, and committed in the receipt hook transaction with the message', async () => {
+    const view = make().forSocket(() => true)
+    await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 1') } }))
+    expect(stored('bob')).toBe(false)
+    expect((await view.state.keys.get('session', ['bob'])).bob).toEqual(rec('step 1'))
+    const keys = view.messageKeys()!
+    expect(keys.ops.map((o) => [o.type, o.id])).toEqual([['session', 'bob']])
+    db.sqlite.transaction(() => createAuthStateSql(db).apply('s1', keys.ops))()
+    keys.stored = true
+    view.settle(keys, true)
+    expect(stored('bob')).toBe(true)
+    expect(view.messageKeys()).toBeNull()
+    expect(
+      (
+        await make()
+          .forSocket(() => true)
+          .state.keys.get('session', ['bob'])
+      ).bob,
+    ).toEqual(rec('step 1'))
+  })
+
+  it('are committed before the receipt when the hook stored only the message', async () => {
+    const view = make().forSocket(() => true)
+    await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 1') } }))
+    view.settle(view.messageKeys()!, true)
+    expect(stored('bob')).toBe(true)
+  })
+
+  it('are dropped when the hook failed, so the redelivered message decrypts from the committed ratchet', async () => {
+    const view = make().forSocket(() => true)
+    await view.state.keys.set({ session: { bob: rec('committed') } })
+    await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 2') } }))
+    view.settle(view.messageKeys()!, false)
+    expect((await view.state.keys.get('session', ['bob'])).bob).toEqual(rec('committed'))
+    expect(
+      (
+        await make()
+          .forSocket(() => true)
+          .state.keys.get('session', ['bob'])
+      ).bob,
+    ).toEqual(rec('committed'))
+  })
+
+  it('commit on their own right after the decrypt when no hook comes (a message that failed further on)', async () => {
+    const view = make().forSocket(() => true)
+    await view.decrypting(async () => view.state.keys.set({ 'sender-key': { g: rec('skdm') } }))
+    expect(createAuthStateSql(db).read('s1', 'sender-key', 'g')).toBeNull()
+    await new Promise((r) => setImmediate(r))
+    expect(createAuthStateSql(db).read('s1', 'sender-key', 'g')).not.toBeNull()
+  })
+
+  it('are committed with any other key write, which never waits', async () => {
+    const view = make().forSocket(() => true)
+    await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 1') } }))
+    await view.state.keys.set({ 'pre-key': { '9': { public: rec('a'), private: rec('b') } } })
+    expect(stored('bob')).toBe(true)
+    expect(createAuthStateSql(db).read('s1', 'pre-key', '9')).not.toBeNull()
+  })
+})
+
 describe('secret key', () => {
   it('creates a 0600 key file once and reuses it', () => {
     const a = loadSecretKey({ dataDir: dir })

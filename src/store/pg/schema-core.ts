@@ -222,7 +222,7 @@ export const events = pgTable(
   (t) => [
     uniqueIndex('events_id').on(t.id),
     index('events_org_seq').on(t.orgId, t.seq),
-    index('events_created').on(t.createdAt),
+    // No index on created_at (as in SQLite): retention walks the seq order.
     uniqueIndex('events_dedupe')
       .on(t.dedupeKey)
       .where(sql`dedupe_key IS NOT NULL`),
