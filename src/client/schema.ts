@@ -2646,7 +2646,7 @@ export interface components {
       /** @description A phone number (digits, optional +) or a JID */
       to: string
       text?: string
-      /** @description false: never attach a link preview */
+      /** @description false: no link preview (by default the first http(s) URL of the text gets one) */
       linkPreview?: boolean
       /** @description Exactly one of url, data, mediaId */
       image?: {
