@@ -71,6 +71,9 @@ export function createChatStore(db: Db, codec: CursorCodec) {
        (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
        (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
   )
+  const exists = db.sqlite.query<{ 1: number }, [string, string]>(
+    'SELECT 1 FROM chats WHERE session_id = ? AND jid = ?',
+  )
   const listing = (sessionId: string) => `chats:${sessionId}`
 
   return {
@@ -93,5 +96,7 @@ export function createChatStore(db: Db, codec: CursorCodec) {
       const row = one.get(sessionId, jid)
       return row ? chatFromRow(row) : null
     },
+    /** Whether the chat is stored (one unique-index probe, none of the display-name lookups `get` makes). */
+    has: (sessionId: string, jid: string) => exists.get(sessionId, jid) !== null,
   }
 }

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
+import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId, served } from '../shared.ts'
 
 const isChannelJid = (jid: string) => /^[0-9]{6,30}@newsletter$/.test(jid)
 
@@ -87,7 +87,7 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
         const sid = ownSessionId(sessions, principal, params.sid)
         const jid = pathId(params.jid, 'jid')
         if (!isChannelJid(jid)) throw notFound('channel')
-        return messages.page(sid, jid, pageOf(query))
+        return served(MessagePage, messages.page(sid, jid, pageOf(query)))
       },
       {
         auth: 'send',

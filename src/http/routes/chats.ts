@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../errors.ts'
 import { authPlugin } from '../auth.ts'
 import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
-import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId } from '../shared.ts'
+import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId, served } from '../shared.ts'
 
 const listChats =
   "Returns a page of the session's chats, served from the gateway's **stored copy** (not a live WhatsApp " +
@@ -67,7 +67,8 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, params, query }) => chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query)),
+      ({ principal, params, query }) =>
+        served(ChatPage, chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query))),
       {
         auth: 'read',
         query: PageQuery,
@@ -93,8 +94,14 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/:cid/messages',
       ({ principal, params, query }) => {
         const sid = ownSessionId(sessions, principal, params.sid)
+<<<<<<< HEAD
         const chat = storedChat(sid, pathId(params.cid, 'cid'))
         return messages.page(sid, chat.jid, pageOf(query), chat.lid)
+=======
+        const cid = pathId(params.cid, 'cid')
+        if (!chats.has(sid, cid)) throw notFound('chat')
+        return served(MessagePage, messages.page(sid, cid, pageOf(query)))
+>>>>>>> main
       },
       {
         auth: 'read',
