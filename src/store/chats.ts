@@ -71,6 +71,12 @@ export function createChatStore(db: Db, codec: CursorCodec) {
        (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
        (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
   )
+  // The same resolution, without the display name: what a chat's message listing needs.
+  const ref = db.sqlite.query<{ jid: string; lid: string | null }, [string, string]>(
+    `SELECT c.jid, ${lidOf} AS lid FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
+       (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
+       (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
+  )
   const exists = db.sqlite.query<{ 1: number }, [string, string]>(
     'SELECT 1 FROM chats WHERE session_id = ? AND jid = ?',
   )
@@ -98,5 +104,7 @@ export function createChatStore(db: Db, codec: CursorCodec) {
     },
     /** Whether the chat is stored (one unique-index probe, none of the display-name lookups `get` makes). */
     has: (sessionId: string, jid: string) => exists.get(sessionId, jid) !== null,
+    /** The stored chat's JID and LID, by PN or LID JID (no display-name lookups), or null. */
+    ref: (sessionId: string, jid: string) => ref.get(sessionId, jid),
   }
 }

@@ -94,14 +94,10 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/:cid/messages',
       ({ principal, params, query }) => {
         const sid = ownSessionId(sessions, principal, params.sid)
-<<<<<<< HEAD
-        const chat = storedChat(sid, pathId(params.cid, 'cid'))
-        return messages.page(sid, chat.jid, pageOf(query), chat.lid)
-=======
-        const cid = pathId(params.cid, 'cid')
-        if (!chats.has(sid, cid)) throw notFound('chat')
-        return served(MessagePage, messages.page(sid, cid, pageOf(query)))
->>>>>>> main
+        // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
+        const chat = chats.ref(sid, pathId(params.cid, 'cid'))
+        if (!chat) throw notFound('chat')
+        return served(MessagePage, messages.page(sid, chat.jid, pageOf(query), chat.lid))
       },
       {
         auth: 'read',
