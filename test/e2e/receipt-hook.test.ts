@@ -43,9 +43,7 @@ async function socket(received: (b: Batch) => Promise<void>, isCurrent = () => t
     keepAliveIntervalMs: 200,
     handlers: {
       batch: () => {},
-      // Only messages: the account's own phone also sends the new device protocol messages (key shares, sync
-      // notifications), which go through the same hook but store no message.
-      received: (b) => (b.messages.length ? received(b) : undefined),
+      received,
       qr: () => {},
       open: () => void (state.opened = true),
       close: () => {},
