@@ -66,6 +66,18 @@ export const Config = Type.Object({
     default: 75_000,
     description: 'A connected session that receives no frame for this long is degraded and reconnected (0: off)',
   }),
+  restoreConcurrency: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: 8,
+    description: 'Sessions reconnecting at once when the gateway starts (each a WhatsApp login)',
+  }),
+  restoreStaggerMs: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 20,
+    description: 'Least time between two session reconnects when the gateway starts',
+  }),
   maxBodyBytes: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body' }),
   rateLimit: Type.Number({
     minimum: 0,

@@ -51,6 +51,8 @@ export function makeEngine(config: Config): EngineFactory {
       rootKey,
       mediaCa,
       deafAfterMs: config.watchdogSilenceMs,
+      restoreConcurrency: config.restoreConcurrency,
+      restoreStaggerMs: config.restoreStaggerMs,
       sending: {
         pacing: { minGapMs: config.sendMinGapMs, jitterMs: config.sendJitterMs, typing: config.sendTyping },
         queueMax: config.sendQueueMax,

@@ -131,7 +131,10 @@ export async function spawnSimulator() {
  * an existing data dir prints no key: pass the first start's `key` as `adminKey`.
  */
 export async function spawnGateway(dataDir: string, sim: Sim, args: string[] = [], adminKey?: string) {
-  const gw: GatewayProcess = await startGateway({ dataDir, env: sim.env, timeoutMs: 30_000, args })
+  // WAGATE_BENCH_CPU_PROF=dir: the gateway writes a CPU profile there when it exits (bun --cpu-prof).
+  const prof = process.env.WAGATE_BENCH_CPU_PROF
+  const bunArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
+  const gw: GatewayProcess = await startGateway({ dataDir, env: sim.env, timeoutMs: 30_000, args, bunArgs })
   const key = gw.key ?? adminKey
   if (!key) throw new Error('the gateway printed no admin key and none was given (a restart needs the first one)')
   async function api<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {

@@ -1,13 +1,14 @@
 // One gateway process holding many idle sessions: resident memory per session, idle CPU, and the time from boot to
 // every session restored and connected.
-//   bun scripts/bench/memory.ts [--levels 1,200,1000] [--settle 5] [--idle 60] [--restore 1]
+//   bun scripts/bench/memory.ts [--levels 1,200,1000] [--settle 5] [--idle 60] [--restore 16:20,8:20 | none]
 // 1. Links sessions through the API to simulator accounts (QR scan, pairing, login, pre-keys) up to each level and
 //    measures RSS (VmRSS) after --settle idle seconds. Per-session cost is (RSS(n) - RSS(0)) / n; at the first
 //    level that is mostly Baileys' one-time initialisation, so the slope between the last two levels is what the
 //    next session costs.
 // 2. At the top level: the gateway's CPU (user + system, all its threads) over --idle seconds, as % of one core.
-// 3. With --restore 1: SIGTERM, then a new process on the same data dir; the time from spawn to every session
-//    `connected` again (the supervisor's staggered restore), the API's latency meanwhile, RSS and idle CPU after.
+// 3. For each --restore concurrency:staggerMs: SIGTERM, then a new process on the same data dir with those restore
+//    flags; the time from spawn to every session `connected` again and the API's latency meanwhile; after the first,
+//    RSS and idle CPU of the restored sessions.
 import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -29,7 +30,15 @@ const i = process.argv.indexOf('--levels')
 const LEVELS = (i > 0 ? process.argv[i + 1]! : '1,200,1000').split(',').map(Number)
 const SETTLE = arg('settle', 5)
 const IDLE = arg('idle', 60)
-const RESTORE = arg('restore', 1) === 1
+// Restarts to time, each `concurrency:staggerMs` (the gateway's --restore-concurrency and --restore-stagger-ms).
+const ri = process.argv.indexOf('--restore')
+const RESTORES = (ri > 0 ? process.argv[ri + 1]! : '16:20')
+  .split(',')
+  .filter((x) => x && x !== 'none')
+  .map((x) => {
+    const [c, g] = x.split(':').map(Number)
+    return { concurrency: c!, staggerMs: g ?? 0 }
+  })
 const TOP = LEVELS[LEVELS.length - 1]!
 
 const load = () => loadavg()[0]!.toFixed(2)
@@ -37,6 +46,7 @@ const load = () => loadavg()[0]!.toFixed(2)
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-memory-'))
 const sim = await spawnSimulator()
 let gw: Gateway = await spawnGateway(dir, sim)
+const adminKey = gw.key ?? undefined // printed on the first start only; every restart needs it
 const db = new Database(join(dir, 'wagate.db'), { readonly: true })
 const connectedCount = db.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions WHERE status = 'connected'")
 
@@ -59,6 +69,30 @@ async function idleCpu(): Promise<number> {
   return ((await cpuSeconds(gw.proc.pid)) - c0) / ((performance.now() - t0) / 1000) / 0.01
 }
 
+/** The API's latency (GET /sessions?limit=1 every 200 ms) while `during` runs. */
+async function probeApi(during: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  const lat: number[] = []
+  let done = false
+  const probe = (async () => {
+    while (!done) {
+      const s = performance.now()
+      await gw.api('/sessions?limit=1')
+      lat.push(performance.now() - s)
+      await Bun.sleep(200)
+    }
+  })()
+  try {
+    await during()
+  } finally {
+    done = true
+    await probe
+  }
+  lat.sort((x, y) => x - y)
+  return { p50: median(lat), p99: lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))]! }
+}
+
+type Restore = { concurrency: number; staggerMs: number; listeningMs: number; allConnectedMs: number }
+const restores: Array<Restore & { cpuMsPerSession: number; apiP50Ms: number; apiP99Ms: number }> = []
 const levels: Array<{ sessions: number; rssMb: number; perSessionMb: number }> = []
 const out: Record<string, unknown> = {}
 try {
@@ -95,40 +129,41 @@ try {
     simRssMb: simRss,
   })
 
-  if (RESTORE) {
+  // The API's latency with every session idle: what the latencies measured during a restore compare with.
+  const idleLat = await probeApi(() => Bun.sleep(10_000))
+  console.log(`API at ${TOP} idle sessions: p50 ${idleLat.p50.toFixed(0)} ms, p99 ${idleLat.p99.toFixed(0)} ms`)
+  for (const [k, run] of RESTORES.entries()) {
     await gw.stop('SIGTERM')
-    const key = gw.key ?? undefined
     const t0 = performance.now()
-    gw = await spawnGateway(dir, sim, [], key)
+    const flags = ['--restore-concurrency', String(run.concurrency), '--restore-stagger-ms', String(run.staggerMs)]
+    gw = await spawnGateway(dir, sim, flags, adminKey)
     const listeningMs = performance.now() - t0
-    // The API's latency while the sessions come back: a restore that starves the event loop shows here.
-    const lat: number[] = []
-    let done = false
-    const probe = (async () => {
-      while (!done) {
-        const s = performance.now()
-        await gw.api('/sessions?limit=1')
-        lat.push(performance.now() - s)
-        await Bun.sleep(200)
-      }
-    })()
     const c0 = await cpuSeconds(gw.proc.pid)
-    while (connectedCount.get()!.n < TOP) {
-      if (performance.now() - t0 > 1_200_000) throw new Error(`only ${connectedCount.get()!.n} of ${TOP} restored`)
-      await Bun.sleep(100)
-    }
+    // The API's latency while the sessions come back: a restore that starves the event loop shows here.
+    const lat = await probeApi(async () => {
+      while (connectedCount.get()!.n < TOP) {
+        if (performance.now() - t0 > 1_200_000) throw new Error(`only ${connectedCount.get()!.n} of ${TOP} restored`)
+        await Bun.sleep(100)
+      }
+    })
     const restoreMs = performance.now() - t0
-    const restoreCpu = (await cpuSeconds(gw.proc.pid)) - c0
-    done = true
-    await probe
-    lat.sort((x, y) => x - y)
-    const p99 = lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))]!
+    const cpuMsPerSession = (((await cpuSeconds(gw.proc.pid)) - c0) / TOP) * 1000
     console.log(
-      `restart: listening after ${(listeningMs / 1000).toFixed(2)} s, all ${TOP} connected after ` +
-        `${(restoreMs / 1000).toFixed(1)} s (${((restoreCpu / TOP) * 1000).toFixed(1)} ms of gateway CPU per ` +
-        `session; API p50 ${median(lat).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${lat.at(-1)!.toFixed(0)} ms ` +
-        `meanwhile; load ${load()})`,
+      `restart with ${run.concurrency} logins in flight, ${run.staggerMs} ms apart: listening after ` +
+        `${(listeningMs / 1000).toFixed(2)} s, all ${TOP} connected after ${(restoreMs / 1000).toFixed(1)} s ` +
+        `(${cpuMsPerSession.toFixed(1)} ms of gateway CPU per session; API p50 ${lat.p50.toFixed(0)} ms, p99 ` +
+        `${lat.p99.toFixed(0)} ms meanwhile; load ${load()})`,
     )
+    restores.push({
+      ...run,
+      listeningMs,
+      allConnectedMs: restoreMs,
+      cpuMsPerSession,
+      apiP50Ms: lat.p50,
+      apiP99Ms: lat.p99,
+    })
+    if (k > 0) continue
+    // After the first restart only: memory and idle CPU of sessions restored (not linked) in this process.
     const rss = await idleRss()
     const cpuAfter = await idleCpu()
     console.log(
@@ -136,22 +171,11 @@ try {
         `first baseline), idle CPU ${cpuAfter.toFixed(2)} % of one core (load ${load()})`,
     )
     Object.assign(out, {
-      restore: {
-        sessions: TOP,
-        listeningMs,
-        allConnectedMs: restoreMs,
-        cpuMsPerSession: (restoreCpu / TOP) * 1000,
-        apiP50Ms: median(lat),
-        apiP99Ms: p99,
-        rssMb: rss,
-        perSessionMb: (rss - baseline) / TOP,
-        idleCpuPct: cpuAfter,
-        idleLoad: load(),
-      },
+      restored: { rssMb: rss, perSessionMb: (rss - baseline) / TOP, idleCpuPct: cpuAfter, idleLoad: load() },
     })
   }
 
-  const r = out.restore as Record<string, number> | undefined
+  const r = out.restored as Record<string, number> | undefined
   const mb = (x: number) => `${x.toFixed(2)} MB`
   const rows: BenchRow[] = [
     { metric: 'RSS, gateway with 0 sessions (baseline)', measured: `${baseline.toFixed(1)} MB` },
@@ -175,15 +199,18 @@ try {
       data: { idleCpuPct: cpu, simRssMb: simRss },
     },
   ]
+  for (const x of restores)
+    rows.push({
+      metric:
+        `boot → ${TOP} sessions restored and connected, ${x.concurrency} logins in flight ${x.staggerMs} ms apart ` +
+        `(load ${load()})`,
+      measured:
+        `${(x.allConnectedMs / 1000).toFixed(1)} s, ${x.cpuMsPerSession.toFixed(1)} ms CPU per session, API p99 ` +
+        `${x.apiP99Ms.toFixed(0)} ms meanwhile (idle: ${idleLat.p99.toFixed(0)} ms)`,
+      data: x,
+    })
   if (r)
     rows.push(
-      {
-        metric: `boot → ${TOP} sessions restored and connected (restart, staggered restore)`,
-        measured:
-          `${(r.allConnectedMs! / 1000).toFixed(1)} s, ${r.cpuMsPerSession!.toFixed(1)} ms CPU per session, ` +
-          `API p99 ${r.apiP99Ms!.toFixed(0)} ms meanwhile`,
-        data: r,
-      },
       {
         metric: `RSS per idle session at ${TOP}, restored after a restart (RSS ${r.rssMb!.toFixed(0)} MB)`,
         measured: mb(r.perSessionMb!),
@@ -199,7 +226,7 @@ try {
     )
   console.log(
     `command: bun scripts/bench/memory.ts --levels ${LEVELS.join(',')} --settle ${SETTLE} --idle ${IDLE} ` +
-      `--restore ${RESTORE ? 1 : 0}`,
+      `--restore ${RESTORES.map((x) => `${x.concurrency}:${x.staggerMs}`).join(',') || 'none'}`,
   )
   report(rows)
 } finally {

@@ -7,7 +7,7 @@ import type { Account, Closed, SocketHandlers } from '../whatsapp/socket.ts'
 import { openSocket } from '../whatsapp/socket.ts'
 import { decide, opened } from './backoff.ts'
 import type { Context } from './context.ts'
-import { locked, type Live } from './live.ts'
+import { locked, settle, type Live } from './live.ts'
 import { startWatchdog } from './watchdog.ts'
 
 const FIRST_QR_MS = 60_000
@@ -41,6 +41,7 @@ export function connect(ctx: Context, sessionId: string, live: Live, status: 'st
  */
 export async function detach(ctx: Context, live: Live, logout = false) {
   live.generation++
+  settle(live)
   if (live.timer) clearTimeout(live.timer)
   live.timer = null
   const sock = live.sock
@@ -80,6 +81,7 @@ function handlers(ctx: Context, sessionId: string, live: Live, gen: number): Soc
 
 function onQr(ctx: Context, sessionId: string, live: Live, gen: number, qr: string) {
   if (live.generation !== gen) return
+  settle(live)
   const expiresAt = ctx.clock() + (live.qrCount++ === 0 ? FIRST_QR_MS : NEXT_QR_MS)
   live.qr = { qr, expiresAt }
   if (!live.pairing) ctx.setStatus(sessionId, { status: 'qr' })
@@ -107,6 +109,7 @@ function onOpen(ctx: Context, sessionId: string, live: Live, gen: number, a: Acc
   })
   ctx.sending.connected(sessionId)
   ctx.downloads?.wake(sessionId)
+  settle(live)
 }
 
 /** Starts the deaf-connection watchdog for an open socket: silence → `degraded` and a reconnect. */
@@ -134,6 +137,7 @@ function watch(ctx: Context, sessionId: string, live: Live, gen: number) {
 /** An unintended close: stop for good (logged out, banned, …) or schedule a reconnect, per the backoff policy. */
 function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Closed) {
   if (live.generation !== gen || c.intentional) return
+  settle(live)
   live.watchdog?.stop()
   live.sock = null
   live.connected = false

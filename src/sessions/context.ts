@@ -28,8 +28,10 @@ export type SupervisorOptions = {
   /** PEM of an extra CA trusted for WhatsApp media transfers (the simulator's media host); see whatsapp/media-ca.ts. */
   mediaCa?: string | undefined
   backoff?: Partial<BackoffOptions>
-  /** Delay between sessions restored at boot. */
+  /** Least time between two sessions restored at boot (see sessions/restore.ts). */
   restoreStaggerMs?: number
+  /** Restores (logins) in flight at once at boot. */
+  restoreConcurrency?: number
   keepAliveIntervalMs?: number
   /** No frame for this long while connected → `degraded` and a reconnect (default 75 s; 0 disables). */
   deafAfterMs?: number

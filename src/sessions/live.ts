@@ -20,6 +20,8 @@ export type Live = {
   lastFrameAt: number
   watchdog: Watchdog | null
   tail: Promise<unknown>
+  /** Resolved (and emptied) when the current socket opens, asks for a QR or closes: see `settled`. */
+  settling: Array<() => void>
 }
 
 export function newLive(auth: SessionAuth): Live {
@@ -37,7 +39,24 @@ export function newLive(auth: SessionAuth): Live {
     lastFrameAt: 0,
     watchdog: null,
     tail: Promise.resolve(),
+    settling: [],
   }
+}
+
+/** Resolves once the session's socket has settled (connected, waiting for a QR, or closed), or after `timeoutMs`. */
+export function settled(live: Live, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs)
+    live.settling.push(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
+
+/** Wakes whoever waits in `settled`. */
+export function settle(live: Live): void {
+  for (const wake of live.settling.splice(0)) wake()
 }
 
 /** Runs `fn` after every earlier lifecycle change of the same session has finished. */

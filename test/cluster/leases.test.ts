@@ -146,7 +146,7 @@ describe('session leases', () => {
       expect(after.get(l.sessionId)!.epoch).toBe(l.epoch + 1)
     }
     expect(violations).toEqual([])
-  })
+  }, 90_000)
 
   it("a stale node's fenced write affects no row; the new owner's write commits", async () => {
     const [a, b, c] = ['a', 'b', 'c'].map(node) as [Node, Node, Node]
@@ -163,7 +163,7 @@ describe('session leases', () => {
     expect(await eventCount()).toBe(0)
     await writeEvent(awake, current, 'ev-owner')
     expect(await eventCount()).toBe(1)
-  })
+  }, 90_000)
 
   it('a joining node gets sessions handed over gracefully: stopped, released, then taken at the next epoch', async () => {
     const [a, b] = ['a', 'b'].map(node) as [Node, Node]
@@ -213,5 +213,32 @@ describe('session leases', () => {
     expect(a.m.held().length).toBe(SESSIONS - 1)
     await a.m.tick()
     expect((await s07()).node_id).toBeNull()
+  })
+
+  it('a takeover never interleaves with a fenced write in flight: the lease is skipped until the write commits', async () => {
+    // "ghost" held s00 at epoch 1 and its lease has expired, but one of its fenced writes is still open.
+    await admin`INSERT INTO session_leases (session_id, node_id, epoch, expires_at) VALUES ('s00', 'ghost', 1, 0)`
+    const ghost = { sessionId: 's00', nodeId: 'ghost', epoch: 1 }
+    let commit!: () => void
+    const gate = new Promise<void>((resolve) => (commit = resolve))
+    let checked!: () => void
+    const inside = new Promise<void>((resolve) => (checked = resolve))
+    const inFlight = fenced(admin, ghost, async (tx) => {
+      await tx`INSERT INTO events (id, org_id, session_id, type, created_at, data)
+        VALUES ('ev-in-flight', 'acme', 's00', 'test.write', 1, '{}')`
+      checked()
+      await gate
+    })
+    await inside
+    const b = node('b')
+    await b.m.tick()
+    expect(b.m.held().length).toBe(SESSIONS - 1)
+    expect(b.m.ref('s00')).toBeUndefined()
+    commit()
+    await inFlight
+    await b.m.tick()
+    expect(b.m.ref('s00')).toEqual({ sessionId: 's00', nodeId: 'b', epoch: 2 })
+    await expect(writeEvent(admin, ghost, 'ev-late')).rejects.toBeInstanceOf(LeaseLost)
+    expect(await admin`SELECT id FROM events`).toEqual([{ id: 'ev-in-flight' }])
   })
 })

@@ -33,6 +33,8 @@ export async function startHarness(
     deafAfterMs?: number
     /** Inbound media: trust the simulator's media CA and download every kind (retries quick). */
     downloads?: boolean
+    /** Sessions restored at once at boot (the supervisor's default when absent). */
+    restoreConcurrency?: number
     /** Link previews for texts sent (none by default). */
     linkPreviews?: LinkPreviewer
   } = {},
@@ -54,6 +56,7 @@ export async function startHarness(
     mediaCa: sim.mediaCa,
     backoff: { baseMs: 50, capMs: 400 },
     restoreStaggerMs: 10,
+    ...(opts.restoreConcurrency ? { restoreConcurrency: opts.restoreConcurrency } : {}),
     keepAliveIntervalMs: 1_000,
     deafAfterMs: opts.deafAfterMs ?? 2_500,
     connectTimeoutMs: 5_000,

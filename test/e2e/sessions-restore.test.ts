@@ -45,3 +45,31 @@ it('refuses a server whose certificate chain is not signed by the trusted root',
     await h.close()
   }
 })
+
+it('restores sessions one login at a time with restoreConcurrency 1: each is connected before the next starts', async () => {
+  const first = await startHarness()
+  const phones = ['15551270011', '15551270012', '15551270013']
+  const sids: string[] = []
+  for (const p of phones) sids.push(await first.linkedSession(p))
+  await first.close(true)
+
+  const second = await startHarness({
+    sim: first.sim,
+    dir: first.dir,
+    secretKey: first.secretKey,
+    restoreConcurrency: 1,
+  })
+  try {
+    const before = second.eventsOf('session.status').length
+    await second.supervisor.restore()
+    for (const sid of sids) await waitFor('connected', () => second.session(sid).status === 'connected')
+    const order = second
+      .eventsOf('session.status')
+      .slice(before)
+      .map((e) => `${e.data.id}:${e.data.status}`)
+    // runningSessions() restores in id order.
+    expect(order).toEqual([...sids].sort().flatMap((sid) => [`${sid}:starting`, `${sid}:connected`]))
+  } finally {
+    await second.close()
+  }
+})

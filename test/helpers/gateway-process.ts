@@ -15,13 +15,25 @@ export async function startGateway(opts: {
   timeoutMs?: number
   /** More `serve` flags; they override the defaults (`--port 0`). */
   args?: string[]
+  /** Flags for bun itself, before the script (e.g. `--cpu-prof` for a benchmark). */
+  bunArgs?: string[]
 }) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WAGATE_'))) as Record<
     string,
     string
   >
   const proc = Bun.spawn(
-    [process.execPath, main, 'serve', '--data-dir', opts.dataDir, '--port', '0', ...(opts.args ?? [])],
+    [
+      process.execPath,
+      ...(opts.bunArgs ?? []),
+      main,
+      'serve',
+      '--data-dir',
+      opts.dataDir,
+      '--port',
+      '0',
+      ...(opts.args ?? []),
+    ],
     {
       // No request budget: these tests poll and send faster than a client would. The limits have their own tests
       // (test/http/limits.test.ts) and meet hostile load in the fuzz run.
