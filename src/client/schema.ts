@@ -259,7 +259,7 @@ export interface paths {
     }
     /**
      * Get a chat
-     * @description Returns one chat by its id (`cid`, the chat JID), served from the gateway's **stored copy**. Use this to read a single chat's archive/pin/mute flags and unread count. Requires the `read` capability.
+     * @description Returns one chat by its id (`cid`, the chat JID), served from the gateway's **stored copy**. Use this to read a single chat's archive/pin/mute flags and unread count. A person has one chat: once the PN↔LID mapping is known, its phone-number JID and its LID (`…@lid`) answer the same chat, here and in every `/chats/{cid}` route. Requires the `read` capability.
      */
     get: operations['getChat']
     put?: never
@@ -2539,8 +2539,10 @@ export interface components {
       /** @description Stable numeric id of the stored chat */
       id: number
       sessionId: string
-      /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net */
+      /** @description The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once its LID mapping is known, under the LID (…@lid) until then */
       jid: string
+      /** @description A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown */
+      lid: string | null
       /** @enum {string} */
       type: 'dm' | 'group' | 'channel' | 'broadcast' | 'status'
       name: string | null
@@ -2644,7 +2646,7 @@ export interface components {
       /** @description A phone number (digits, optional +) or a JID */
       to: string
       text?: string
-      /** @description false: never attach a link preview */
+      /** @description false: no link preview (by default the first http(s) URL of the text gets one) */
       linkPreview?: boolean
       /** @description Exactly one of url, data, mediaId */
       image?: {

@@ -16,7 +16,14 @@ export type ChatType = Static<typeof ChatType>
 export const Chat = Type.Object({
   id: Type.Integer({ description: 'Stable numeric id of the stored chat' }),
   sessionId: Type.String(),
-  jid: Type.String({ description: 'The chat JID, e.g. 6281234567890@s.whatsapp.net' }),
+  jid: Type.String({
+    description:
+      'The chat JID, e.g. 6281234567890@s.whatsapp.net. A person has one chat: under the phone-number JID once ' +
+      'its LID mapping is known, under the LID (…@lid) until then',
+  }),
+  lid: Type.Union([Type.String(), Type.Null()], {
+    description: "A DM's LID (…@lid) where known; null for groups, channels and DMs whose LID is unknown",
+  }),
   type: ChatType,
   name: Type.Union([Type.String(), Type.Null()]),
   unreadCount: Type.Integer({ minimum: 0 }),

@@ -1,6 +1,7 @@
 // Ingest helpers for chats, contacts (incl. PN↔LID mappings) and channel rows; run inside the batch transaction.
 import { chatFromRow } from '../store/chats.ts'
 import { channelFromRow } from '../store/channels.ts'
+import { mergeLidChat } from '../store/chats-sql.ts'
 import type { ChatPatch, ContactRecord } from '../whatsapp/records.ts'
 import type { Tx } from './ingest.ts'
 
@@ -11,6 +12,7 @@ import type { Tx } from './ingest.ts'
  * a visible change from WhatsApp (name, unread reset, archive, pin, mute) emits `chat.updated`.
  */
 export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): void {
+  if (p.type === 'dm') p = { ...p, jid: chatJidOf(tx, p.jid) }
   const old = tx.sql.chatByJid.get(tx.sessionId, p.jid)
   let unread = old?.unread_count ?? 0
   if (p.unread && 'set' in p.unread) unread = p.unread.set
@@ -73,16 +75,41 @@ export function emitChat(tx: Tx, type: 'chat.updated' | 'chat.deleted', id: numb
 export function applyContact(tx: Tx, c: ContactRecord): void {
   const [first, second] = tx.sql.contactBy.all(tx.sessionId, c.jid, c.lid)
   let ids = [c.jid, c.lid] as const
+  // Whether this record teaches the PN↔LID pair: both ids, and no row already holding either with another partner.
+  let learns = !!c.jid && !!c.lid && !(first?.jid === c.jid && first?.lid === c.lid)
   if (first && second) {
     const halves = (!first.lid && !second.jid) || (!first.jid && !second.lid)
     if (halves) {
       tx.sql.deleteContact.run(second.id)
       tx.sql.updateContact.run(first.id, second.jid, second.lid, second.name, second.notify, null, tx.now)
-    } else ids = [null, null] // two distinct contacts claim these ids: update names only, move no id
-  }
+    } else {
+      ids = [null, null] // two distinct contacts claim these ids: update names only, move no id
+      learns = false
+    }
+  } else if (first && ((first.jid && first.jid !== c.jid) || (first.lid && first.lid !== c.lid))) learns = false
   const rest = [c.name ?? null, c.notify ?? null, c.verifiedName ?? null, tx.now] as const
   if (first) tx.sql.updateContact.run(first.id, ...ids, ...rest)
   else tx.sql.upsertContact.run(tx.sessionId, ...ids, ...rest)
+  if (learns) joinLidChat(tx, c.jid!, c.lid!)
+}
+
+/** The chat a DM JID is kept under: a LID's chat is the phone number's once the mapping is known. */
+export function chatJidOf(tx: Tx, jid: string): string {
+  if (!jid.endsWith('@lid')) return jid
+  return tx.chats.pnOfLid.get(tx.sessionId, jid)?.jid ?? jid
+}
+
+/**
+ * The mapping of a LID to its phone number was just learned: the person's LID chat (messages stored while only the
+ * LID was known) joins the PN chat, so there is one chat per person (store/chats-sql.ts `mergeLidChat`). Events:
+ * `chat.deleted` for the absorbed LID chat, then `chat.updated` for the PN chat; a LID chat that became the PN chat
+ * (there was none) raises only `chat.updated`. Moved messages raise no message events again.
+ */
+function joinLidChat(tx: Tx, pn: string, lid: string): void {
+  const merged = mergeLidChat(tx.chats, tx.sessionId, pn, lid, tx.now)
+  if (!merged) return
+  if (merged.absorbed) tx.emit('chat.deleted', chatFromRow(merged.absorbed))
+  emitChat(tx, 'chat.updated', merged.chatId)
 }
 
 export type ChannelSet = {

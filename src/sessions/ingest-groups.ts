@@ -1,6 +1,6 @@
 // Ingest helpers for groups and their members, presence, chat deletes and blocks; run inside the batch transaction.
 import { chatFromRow } from '../store/chats.ts'
-import { applyChatPatch } from './ingest-chats.ts'
+import { applyChatPatch, chatJidOf } from './ingest-chats.ts'
 import { groupFromRow, participantFromRow, type ParticipantRow } from '../store/groups.ts'
 import type { GroupWrite } from '../store/groups-sql.ts'
 import type { GroupParticipantsChange, GroupRecord, ParticipantRecord, PresenceRecord } from '../whatsapp/records.ts'
@@ -102,6 +102,7 @@ export function applyPresence(tx: Tx, p: PresenceRecord): void {
 
 /** A chat deleted on WhatsApp (here or on the phone): gone from the stored copy with its messages. */
 export function applyChatDelete(tx: Tx, jid: string): void {
+  jid = chatJidOf(tx, jid)
   // The last state as served (display name), read before the row goes.
   const last = tx.chats.viewByJid.get(tx.sessionId, jid)
   if (!last || !tx.groupSql.deleteChat.get(tx.sessionId, jid)) return

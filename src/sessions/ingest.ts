@@ -26,7 +26,7 @@ import type {
   MessageRecord,
   ParticipantRecord,
 } from '../whatsapp/records.ts'
-import { applyChatPatch, applyContact, touchChannel } from './ingest-chats.ts'
+import { applyChatPatch, applyContact, chatJidOf, touchChannel } from './ingest-chats.ts'
 import { applyBlock, applyChatDelete, applyGroup, applyParticipants, applyPresence } from './ingest-groups.ts'
 import {
   applyPollVote,
@@ -75,7 +75,7 @@ export function createIngest(opts: IngestOptions) {
   const clock = opts.clock ?? Date.now
   const sql = createIngestSql(db)
   const groupSql = createGroupSql(db)
-  const chats = createChatSql(db)
+  const chats = createChatSql(db.sqlite)
   const media = createMediaSql(db)
   const mediaPolicy = opts.mediaPolicy ?? noDownloads
   const queue = createOutboundQueue(db)
@@ -206,7 +206,7 @@ export function createIngest(opts: IngestOptions) {
         queue.add(sessionId, job.chatJid, job.waId, job.content, tx.now)
         if (!record) return null
         storeMessage(tx, record, true)
-        const row = sql.messageByKey.get(sessionId, record.chatJid, record.waId)
+        const row = sql.messageByKey.get(sessionId, chatJidOf(tx, record.chatJid), record.waId)
         if (!row) throw new Error('accepted message was not stored')
         return messageFromRow(row)
       })
@@ -320,6 +320,8 @@ function rowOf(tx: Tx, r: MessageRecord) {
 
 /** Inserts a message if new (and its event), or fills a decryption placeholder with the real content. */
 function storeMessage(tx: Tx, r: MessageRecord, live: boolean): void {
+  // A DM addressed by LID is stored in the person's phone-number chat once the mapping is known.
+  if (r.chatJid.endsWith('@lid')) r = { ...r, chatJid: chatJidOf(tx, r.chatJid) }
   const channel = r.serverId !== null && r.chatJid.endsWith('@newsletter')
   if (channel && tx.sql.messageByServerId.get(tx.sessionId, r.chatJid, r.serverId!)) return
   // A sender named by one id only (a LID group member): the other from the stored PN↔LID mapping.

@@ -139,7 +139,13 @@ export class Delivery {
       const from = item.from
       const stanzaType = item.stanza?.type ?? 'text'
       const attrs: Record<string, string> = from.sendsAsLid
-        ? { id: item.id, from: from.lid, sender_pn: from.jid, t: String(item.t), type: stanzaType }
+        ? {
+            id: item.id,
+            from: from.lid,
+            ...(from.hidesPn ? {} : { sender_pn: from.jid }),
+            t: String(item.t),
+            type: stanzaType,
+          }
         : { id: item.id, from: from.jid, sender_lid: from.lid, t: String(item.t), type: stanzaType }
       if (item.stanza?.edit) attrs.edit = item.stanza.edit
       if (from !== device.account) attrs.notify = from.name

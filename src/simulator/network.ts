@@ -115,6 +115,8 @@ export interface Account {
   history?: HistoryInput
   /** Messages to linked devices come from the account's LID (with `sender_pn`), as WhatsApp does for some contacts. */
   sendsAsLid?: boolean
+  /** With `sendsAsLid`: no `sender_pn` either, so the recipient learns the phone number only some other way. */
+  hidesPn?: boolean
 }
 
 export interface Target {

@@ -8,6 +8,8 @@ export type ChatRow = {
   id: number
   session_id: string
   jid: string
+  /** Only in served rows (chatViewColumns). */
+  lid?: string | null
   type: string
   name: string | null
   unread_count: number
@@ -26,14 +28,19 @@ export const displayName = `coalesce(c.name,
     WHERE k.session_id = c.session_id AND (k.jid = c.jid OR k.lid = c.jid) LIMIT 1),
   (SELECT g.subject FROM groups g WHERE g.session_id = c.session_id AND g.jid = c.jid))`
 
-/** A chat as served (API and events): the display name resolved. Alias `c` for `chats`. */
-export const chatViewColumns = `c.id, c.session_id, c.jid, c.type, ${displayName} AS name,
+/** A DM's LID: the chat's own JID while the person is known by LID only, else the contact's LID (PN↔LID mapping). */
+const lidOf = `CASE WHEN c.jid LIKE '%@lid' THEN c.jid WHEN c.type = 'dm' THEN
+  (SELECT k.lid FROM contacts k WHERE k.session_id = c.session_id AND k.jid = c.jid) END`
+
+/** A chat as served (API and events): the display name and the LID resolved. Alias `c` for `chats`. */
+export const chatViewColumns = `c.id, c.session_id, c.jid, ${lidOf} AS lid, c.type, ${displayName} AS name,
   c.unread_count, c.archived, c.pinned_at, c.muted_until, c.last_message_at`
 
 export const chatFromRow = (r: ChatRow): Chat => ({
   id: r.id,
   sessionId: r.session_id,
   jid: r.jid,
+  lid: r.lid ?? null,
   type: r.type as ChatType,
   name: r.name,
   unreadCount: r.unread_count,
@@ -58,8 +65,17 @@ export function createChatStore(db: Db, codec: CursorCodec) {
     `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
+  // By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person).
   const one = db.sqlite.query<ChatRow, [string, string]>(
-    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND jid = ?`,
+    `SELECT ${chatViewColumns} FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
+       (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
+       (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
+  )
+  // The same resolution, without the display name: what a chat's message listing needs.
+  const ref = db.sqlite.query<{ jid: string; lid: string | null }, [string, string]>(
+    `SELECT c.jid, ${lidOf} AS lid FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
+       (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
+       (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
   )
   const exists = db.sqlite.query<{ 1: number }, [string, string]>(
     'SELECT 1 FROM chats WHERE session_id = ? AND jid = ?',
@@ -81,11 +97,14 @@ export function createChatStore(db: Db, codec: CursorCodec) {
         chatFromRow,
       )
     },
+    /** By PN or LID JID: both answer the same chat once the mapping is known. */
     get(sessionId: string, jid: string): Chat | null {
       const row = one.get(sessionId, jid)
       return row ? chatFromRow(row) : null
     },
     /** Whether the chat is stored (one unique-index probe, none of the display-name lookups `get` makes). */
     has: (sessionId: string, jid: string) => exists.get(sessionId, jid) !== null,
+    /** The stored chat's JID and LID, by PN or LID JID (no display-name lookups), or null. */
+    ref: (sessionId: string, jid: string) => ref.get(sessionId, jid),
   }
 }

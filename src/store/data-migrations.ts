@@ -3,6 +3,7 @@
 import type { Database } from 'bun:sqlite'
 import { createDecipheriv, createHmac } from 'node:crypto'
 import { createSealer, type Sealer } from '../domain/sealer.ts'
+import { mergeKnownLidChats } from './chats-sql.ts'
 import { cursorKeyOf } from './cursor.ts'
 import { secretAad } from './webhooks.ts'
 
@@ -43,7 +44,11 @@ function resealWebhookSecrets(sqlite: Database, secretKey: Uint8Array, sealer: S
   for (const r of rows) save.run(reseal(r.id, r.secret)!, reseal(r.id, r.previous_secret), r.id)
 }
 
-const dataMigrations: DataMigration[] = [{ name: 'data/0001_reseal_webhook_secrets', run: resealWebhookSecrets }]
+const dataMigrations: DataMigration[] = [
+  { name: 'data/0001_reseal_webhook_secrets', run: resealWebhookSecrets },
+  // Chats stored before one chat per person: a LID chat whose mapping is known joins the PN chat (no events).
+  { name: 'data/0002_merge_lid_chats', run: (sqlite) => void mergeKnownLidChats(sqlite, Date.now()) },
+]
 
 /** Runs the data migrations not yet recorded; returns the names it ran. */
 export function migrateData(sqlite: Database, secretKey: Uint8Array): string[] {

@@ -102,10 +102,21 @@ export function createMessageStore(db: Db, codec: CursorCodec) {
   const listing = (sessionId: string, chatJid: string) => `messages:${sessionId}:${chatJid}`
 
   return {
-    /** Newest first; the same listing serves chats and channels (channel posts are keyed by the channel JID). */
-    page(sessionId: string, chatJid: string, q: PageQuery) {
+    /**
+     * Newest first; the same listing serves chats and channels (channel posts are keyed by the channel JID).
+     * `formerJid`: the JID the chat was listed under before (its LID, until it joined the phone number's chat):
+     * a cursor issued then continues the joined chat's listing.
+     */
+    page(sessionId: string, chatJid: string, q: PageQuery, formerJid?: string | null) {
       const l = listing(sessionId, chatJid)
-      const after = afterKey(codec, l, q, ['number', 'number']) as number[] | null
+      const kinds: ('number' | 'string')[] = ['number', 'number']
+      let after: number[] | null
+      try {
+        after = afterKey(codec, l, q, kinds) as number[] | null
+      } catch (e) {
+        if (!formerJid || formerJid === chatJid) throw e
+        after = afterKey(codec, listing(sessionId, formerJid), q, kinds) as number[] | null
+      }
       const rows = after
         ? next.all(sessionId, chatJid, after[0]!, after[1]!, q.limit + 1)
         : first.all(sessionId, chatJid, q.limit + 1)

@@ -40,6 +40,67 @@ it('resolves a LID sender to its phone, and answers the same contact by LID and 
   expect((await api('GET', `/contacts/${enc(acct[BOB]!.jid)}`)).body).toEqual(byLid.body)
 })
 
+it('keeps one chat per person: a LID-only chat joins the phone-number chat once the mapping is learned', async () => {
+  const DAVE = '15551270004'
+  const dave = (await h.control('POST', '/accounts', { phone: DAVE, name: 'Dave' })).body as {
+    jid: string
+    lid: string
+  }
+  const chat = async (jid: string) => (await api('GET', `/chats/${enc(jid)}`)).body
+  const hello = (await api('POST', '/messages', { to: DAVE, text: 'hello Dave' })).body
+  await waitFor('the phone-number chat', async () => (await chat(dave.jid)).jid === dave.jid)
+  // Dave's phone now writes from its LID alone: nothing tells us it is the same person yet.
+  await h.control('POST', `/accounts/${DAVE}/addressing`, { mode: 'lid', withPn: false })
+  const first = (await h.control('POST', `/accounts/${DAVE}/messages`, { to: ME, text: 'from my LID' })).body
+  expect(await waitFor('the LID message', () => storedMessage(first.id))).toMatchObject({
+    chat_jid: dave.lid,
+    sender_jid: null,
+    sender_lid: dave.lid,
+  })
+  expect(await chat(dave.lid)).toMatchObject({ jid: dave.lid, lid: dave.lid, unreadCount: 1 })
+  expect(await chat(dave.jid)).toMatchObject({ jid: dave.jid, lid: null, unreadCount: 0 })
+
+  // The mapping is learned (WhatsApp's usync answer): the LID chat joins the phone-number chat.
+  expect((await api('POST', '/contacts:check', { phones: [DAVE] })).body.data[0].lid).toBe(dave.lid)
+  const joined = await chat(dave.jid)
+  expect(joined).toMatchObject({ jid: dave.jid, lid: dave.lid, type: 'dm', unreadCount: 1 })
+  expect(await chat(dave.lid)).toEqual(joined)
+  const listed = (await api('GET', '/chats?limit=200')).body.data.filter((c: any) => c.lid === dave.lid)
+  expect(listed).toEqual([joined])
+  const history = (await api('GET', `/chats/${enc(dave.lid)}/messages`)).body.data
+  // Both in the joined chat (their order is by send time, which WhatsApp gives in whole seconds).
+  expect(history.map((m: any) => [m.id, m.chatJid]).sort()).toEqual(
+    [
+      [first.id, dave.jid],
+      [hello.id, dave.jid],
+    ].sort(),
+  )
+  expect(history.find((m: any) => m.id === first.id)).toMatchObject({ senderJid: dave.jid, senderLid: dave.lid })
+  expect(h.eventsOf('chat.deleted').map((e) => e.data.jid)).toEqual([dave.lid])
+  expect(
+    h
+      .eventsOf('chat.updated')
+      .filter((e) => e.data.id === joined.id)
+      .at(-1)!.data,
+  ).toEqual(joined)
+
+  // From now on the LID-addressed messages, both ways, go to the phone-number chat.
+  const second = (await h.control('POST', `/accounts/${DAVE}/messages`, { to: ME, text: 'again' })).body
+  expect(await waitFor('the second LID message', () => storedMessage(second.id))).toMatchObject({
+    chat_jid: dave.jid,
+    sender_jid: dave.jid,
+    sender_lid: dave.lid,
+  })
+  const reply = await api('POST', '/messages', { to: dave.lid, text: 'replying to your LID' })
+  expect(reply.status).toBe(201)
+  expect(reply.body.chatJid).toBe(dave.jid)
+  await waitFor('the reply acked', () => (storedMessage(reply.body.id)?.ack_level ?? 0) >= 2)
+  expect(await chat(dave.lid)).toMatchObject({ jid: dave.jid, lid: dave.lid, unreadCount: 2 })
+  expect(h.db.sqlite.query('SELECT jid FROM chats WHERE jid IN (?, ?)').all(dave.jid, dave.lid)).toEqual([
+    { jid: dave.jid },
+  ])
+})
+
 it('stores a LID-addressed group with members known by LID and phone, and their messages with both ids', async () => {
   const g = (
     await h.control('POST', '/groups', {

@@ -95,6 +95,7 @@ describe('chat display order', () => {
         'id',
         'jid',
         'lastMessageAt',
+        'lid',
         'mutedUntil',
         'name',
         'pinned',

@@ -53,7 +53,7 @@ describe('simulator contacts', () => {
   test('a contact that messages from its LID arrives with its phone number as the alternate JID', async () => {
     const liddy = await account(w.sim, '15555000005', { name: 'Lid Only' })
     const mode = await api(w.sim, 'POST', `/accounts/${liddy.phone}/addressing`, { mode: 'lid' })
-    expect(mode.body).toEqual({ phone: liddy.phone, jid: liddy.jid, lid: liddy.lid, mode: 'lid' })
+    expect(mode.body).toEqual({ phone: liddy.phone, jid: liddy.jid, lid: liddy.lid, mode: 'lid', withPn: true })
     const r = await api<{ id: string }>(w.sim, 'POST', `/accounts/${liddy.phone}/messages`, { to: ME, text: 'via lid' })
     const m = await c.rec.waitFor('messages.upsert', (u) => u.messages.find((x) => x.key.id === r.body.id))
     expect(m.message?.conversation).toBe('via lid')

@@ -102,7 +102,7 @@ describe('re-sealing old-format webhook secrets', () => {
     expect([row.secret.slice(0, 3), row.previous_secret.slice(0, 3)]).toEqual(['v2.', 'v2.'])
     expect(stores.webhooks.target(old.id)).toMatchObject({ secret: old.secret, previousSecret: old.previous })
     const recorded = db.sqlite.query("SELECT name FROM wagate_migrations WHERE name LIKE 'data/%'").all()
-    expect(recorded).toEqual([{ name: 'data/0001_reseal_webhook_secrets' }])
+    expect(recorded).toEqual([{ name: 'data/0001_reseal_webhook_secrets' }, { name: 'data/0002_merge_lid_chats' }])
     expect(migrateData(db.sqlite, loadSecretKey({ dataDir: old.dataDir }))).toEqual([])
     db.close()
   })

@@ -15,7 +15,9 @@ const listChats =
   'fetch the next page. When `nextCursor` is `null` there are no more chats. Requires the `read` capability.'
 const getChat =
   "Returns one chat by its id (`cid`, the chat JID), served from the gateway's **stored copy**. Use this to " +
-  "read a single chat's archive/pin/mute flags and unread count. Requires the `read` capability."
+  "read a single chat's archive/pin/mute flags and unread count. A person has one chat: once the PN↔LID " +
+  'mapping is known, its phone-number JID and its LID (`…@lid`) answer the same chat, here and in every ' +
+  '`/chats/{cid}` route. Requires the `read` capability.'
 
 const TypingState = t.Union([t.Literal('composing'), t.Literal('recording'), t.Literal('paused')])
 const Until = t.Integer({ minimum: 0, description: 'Mute end, epoch ms; absent = forever' })
@@ -92,9 +94,10 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/:cid/messages',
       ({ principal, params, query }) => {
         const sid = ownSessionId(sessions, principal, params.sid)
-        const cid = pathId(params.cid, 'cid')
-        if (!chats.has(sid, cid)) throw notFound('chat')
-        return served(MessagePage, messages.page(sid, cid, pageOf(query)))
+        // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
+        const chat = chats.ref(sid, pathId(params.cid, 'cid'))
+        if (!chat) throw notFound('chat')
+        return served(MessagePage, messages.page(sid, chat.jid, pageOf(query), chat.lid))
       },
       {
         auth: 'read',
@@ -112,10 +115,11 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
       async ({ principal, params, body, set }) => {
         const { id: cid, verb } = chatMethods.split(params.cid, 'cid')
         const session = ownSession(sessions, principal, params.sid)
-        storedChat(session.id, cid)
+        // A LID names the person's phone-number chat once the mapping is known: act on the stored chat's JID.
+        const { jid } = storedChat(session.id, cid)
         if (verb === 'typing') {
           if (!body?.state) throw new AppError('validation_error', 'state is required', { field: 'state' })
-          await engine.sendTyping(session.id, cid, body.state)
+          await engine.sendTyping(session.id, jid, body.state)
           set.status = 204
           return
         }
@@ -123,8 +127,8 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
         if (until !== undefined && until <= Date.now())
           throw new AppError('validation_error', 'until must be in the future', { field: 'until' })
         const action: ChatAction = verb === 'mute' ? { kind: 'mute', until: until ?? null } : { kind: verb }
-        await engine.chatAction(session.id, cid, action)
-        return storedChat(session.id, cid)
+        await engine.chatAction(session.id, jid, action)
+        return storedChat(session.id, jid)
       },
       {
         auth: 'send',
@@ -144,9 +148,8 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/:cid',
       async ({ principal, params, set }) => {
         const session = ownSession(sessions, principal, params.sid)
-        const cid = pathId(params.cid, 'cid')
-        storedChat(session.id, cid)
-        await engine.chatAction(session.id, cid, { kind: 'delete' })
+        const { jid } = storedChat(session.id, pathId(params.cid, 'cid'))
+        await engine.chatAction(session.id, jid, { kind: 'delete' })
         set.status = 204
       },
       {

@@ -29,11 +29,12 @@ const messageMethods = customMethods({
 })
 
 export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
-  const { sessions, messages } = stores
+  const { sessions, messages, chats } = stores
 
-  /** The stored message or 404 (another organisation's looks the same as none). */
+  /** The stored message or 404 (another organisation's looks the same as none). A LID names its PN chat's. */
   const stored = (sessionId: string, cid: string, mid: string) => {
-    const m = messages.get(sessionId, pathId(cid, 'cid'), pathId(mid, 'mid'))
+    const jid = pathId(cid, 'cid')
+    const m = messages.get(sessionId, chats.get(sessionId, jid)?.jid ?? jid, pathId(mid, 'mid'))
     if (!m) throw notFound('message')
     return m
   }

@@ -91,8 +91,16 @@ export function contactRoutes(ctx: SimContext) {
       ({ params, body }) => {
         const a = accountOf(ctx, params.phone)
         a.sendsAsLid = body.mode === 'lid'
-        return { phone: a.phone, jid: a.jid, lid: a.lid, mode: a.sendsAsLid ? 'lid' : 'pn' }
+        a.hidesPn = a.sendsAsLid && body.withPn === false
+        return { phone: a.phone, jid: a.jid, lid: a.lid, mode: a.sendsAsLid ? 'lid' : 'pn', withPn: !a.hidesPn }
       },
-      { params: PhoneParams, body: t.Object({ mode: t.Union([t.Literal('pn'), t.Literal('lid')]) }) },
+      {
+        params: PhoneParams,
+        body: t.Object({
+          mode: t.Union([t.Literal('pn'), t.Literal('lid')]),
+          /** `lid` mode only: false leaves `sender_pn` out (the LID alone names the sender). */
+          withPn: t.Optional(t.Boolean()),
+        }),
+      },
     )
 }
