@@ -4,8 +4,9 @@
 //   chats — GET /sessions/:sid/chats over 100k chats (1M messages in the db)
 //   chat messages — GET /sessions/:sid/chats/:cid/messages over one chat of 20k messages
 //   channel messages — GET /sessions/:sid/channels/:jid/messages over one channel of 20k posts
-//   bun scripts/bench/read.ts [--chats 100000] [--messages 1000000] [--connections 50] [--seconds 10] [--rounds 2]
-// Each round loads raw then app for --seconds each; the ratio is taken per round, the table shows the median.
+//   bun scripts/bench/read.ts [--chats 100000] [--messages 1000000] [--connections 50] [--seconds 10] [--rounds 3]
+// Each round loads raw and app for --seconds each (alternating which goes first); the ratio is taken per round, the
+// table shows the median and the data the spread.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,7 +19,7 @@ const nChats = arg('chats', 100_000)
 const nMessages = arg('messages', 1_000_000)
 const connections = arg('connections', 50)
 const seconds = arg('seconds', 10)
-const rounds = arg('rounds', 2)
+const rounds = arg('rounds', 3)
 const pi = process.argv.indexOf('--profile')
 const profile = pi > 0 ? process.argv[pi + 1] : null
 
@@ -106,8 +107,16 @@ try {
     const ceilings: LoadResult[] = []
     const ours: LoadResult[] = []
     for (let k = 0; k < rounds; k++) {
-      ceilings.push(await load.run(raw.url, rawPaths, {}, { connections, seconds }))
-      ours.push(await load.run(app.url, appPaths, auth, { connections, seconds }))
+      // Odd rounds load the app first: on a shared machine the load drifts, and a fixed order would favour one side.
+      const runRaw = () => load.run(raw.url, rawPaths, {}, { connections, seconds })
+      const runApp = () => load.run(app.url, appPaths, auth, { connections, seconds })
+      if (k % 2) {
+        ours.push(await runApp())
+        ceilings.push(await runRaw())
+      } else {
+        ceilings.push(await runRaw())
+        ours.push(await runApp())
+      }
       const [c, o] = [ceilings.at(-1)!, ours.at(-1)!]
       console.error(
         `  round ${k + 1}: raw ${fmt(c.rps)} req/s (p99 ${c.p99} ms), app ${fmt(o.rps)} req/s (p99 ${o.p99} ms, ` +
@@ -119,7 +128,7 @@ try {
     rows.push(
       ratioRow({
         metric: `read: ${l.name}, ${load.tool} ${connections} connections (median of ${rounds} rounds)`,
-        measured: `${fmt(median(ours.map((o) => o.rps)))} req/s, p99 ${median(ours.map((o) => o.p99)).toFixed(1)} ms${errors ? `, ${errors} ERRORS` : ''}`,
+        measured: `${fmt(median(ours.map((o) => o.rps)))} req/s, p99 ${median(ours.map((o) => o.p99)).toFixed(1)} ms; round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}${errors ? `, ${errors} ERRORS` : ''}`,
         ceiling: `${fmt(median(ceilings.map((c) => c.rps)))} req/s (raw bun:sqlite route, same JSON)`,
         ratio: median(ratios),
         min: 0.9,

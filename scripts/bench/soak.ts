@@ -40,6 +40,7 @@ function seed(path: string, sid: string, n: number) {
   const db = new Database(path)
   db.run('PRAGMA journal_mode = WAL')
   db.run('PRAGMA synchronous = OFF')
+  db.run('PRAGMA cache_size = -262144')
   const { org_id: orgId } = db.query<{ org_id: string }, [string]>('SELECT org_id FROM sessions WHERE id = ?').get(sid)!
   const chat = db.query(
     `INSERT INTO chats (session_id, jid, type, name, last_message_at) VALUES (?, ?, 'direct', ?, ?)
@@ -53,6 +54,14 @@ function seed(path: string, sid: string, n: number) {
     `INSERT INTO events (id, type, created_at, org_id, session_id, data, dedupe_key)
      VALUES (?, 'message.received', ?, ?, ?, ?, ?)`,
   )
+  // Rows go in without the secondary indexes, which are then built once by sorting: random-keyed inserts into
+  // seven live indexes took 13 minutes for 1M messages and events on a loaded machine.
+  const indexes = db
+    .query<{ name: string; sql: string }, []>(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('messages', 'events') AND sql IS NOT NULL",
+    )
+    .all()
+  for (const x of indexes) db.run(`DROP INDEX ${x.name}`)
   const now = Date.now()
   const start = now - n * 50 // one message every 50 ms up to now, all inside the event retention
   const jid = (c: number) => `628990${String(c).padStart(7, '0')}@s.whatsapp.net`
@@ -68,6 +77,7 @@ function seed(path: string, sid: string, n: number) {
       evt.run(`evt_${ulid(t)}`, t, orgId, sid, data, `message.received:${sid}:${chatJid}:${waId}`)
     }
   })()
+  for (const x of indexes) db.run(x.sql)
   db.run('PRAGMA wal_checkpoint(TRUNCATE)')
   db.close()
 }
