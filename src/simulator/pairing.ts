@@ -12,6 +12,8 @@ const QR_FIRST_MS = 60_000
 const QR_NEXT_MS = 20_000
 const REF_COUNT = 6
 const PAIR_TIMEOUT_MS = 20_000
+/** How long `:linkWithCode` waits for the client's pairing-code IQ that may still be in flight. */
+const CODE_IQ_GRACE_MS = 2_000
 const REF_MEMORY_MS = 10 * 60_000
 
 interface Awaiting {
@@ -248,9 +250,14 @@ export class Pairing {
 
   /** POST /accounts/{phone}:linkWithCode — the phone enters the code the client displayed. */
   async linkWithCode(account: Account, code: string): Promise<LinkedDevice> {
-    const reg = [...new Set(this.byRef.values())].find(
-      (r) => !r.paired && !r.conn.closed && r.code?.phone === account.phone && !r.code.onFinish,
-    )
+    const waiting = () =>
+      [...new Set(this.byRef.values())].find(
+        (r) => !r.paired && !r.conn.closed && r.code?.phone === account.phone && !r.code.onFinish,
+      )
+    // Baileys' requestPairingCode resolves once its IQ is written, not answered: a caller that enters the code at
+    // once can be ahead of that IQ, still queued on the connection. A phone's user takes seconds; wait that long.
+    let reg = waiting()
+    for (const until = Date.now() + CODE_IQ_GRACE_MS; !reg && Date.now() < until; reg = waiting()) await Bun.sleep(20)
     if (!reg?.code) throw new SimError('not_found', 'no client is waiting for a pairing code for this phone')
     const req = reg.code
     req.code = code.replace(/-/g, '').toUpperCase()

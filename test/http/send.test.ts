@@ -193,6 +193,38 @@ describe('POST /sessions/{sid}/messages', () => {
     expect(app.media.store.pending()).toBe(0)
   })
 
+  it('refuses a multipart send without a valid token with 401 before reading the file', async () => {
+    const lazy = lazyMultipart({ to: BOB }, { name: 'big.mp4', type: 'video/mp4', size: 10 * 1024 * 1024 })
+    const res = await app.request(`/api/v1/sessions/${linkedSession()}/messages`, {
+      method: 'POST',
+      body: lazy.body,
+      headers: { 'content-type': lazy.contentType },
+      token: 'wag_not_a_key',
+    })
+    expect(res.status).toBe(401)
+    expect((await json(res)).error.code).toBe('unauthorized')
+    expect(lazy.pulled()).toBeLessThan(lazy.total)
+    expect(app.media.store.pending()).toBe(0)
+  })
+
+  it('refuses a multipart send from a key without send with 403 before reading the file', async () => {
+    const lazy = lazyMultipart({ to: BOB }, { name: 'big.mp4', type: 'video/mp4', size: 10 * 1024 * 1024 })
+    const res = await app.request(`/api/v1/sessions/${linkedSession()}/messages`, {
+      method: 'POST',
+      body: lazy.body,
+      headers: { 'content-type': lazy.contentType },
+      token: app.key(['read']),
+    })
+    expect(res.status).toBe(403)
+    expect((await json(res)).error).toEqual({
+      code: 'forbidden',
+      message: "this route requires the 'send' capability",
+      details: { required: 'send' },
+    })
+    expect(lazy.pulled()).toBeLessThan(lazy.total)
+    expect(app.media.store.pending()).toBe(0)
+  })
+
   it('leaves no temp file behind when a multipart send is refused after its file arrived', async () => {
     const form = new FormData()
     form.set('to', BOB)

@@ -6,7 +6,7 @@ import { Message } from '../../domain/message.ts'
 import { SendInput } from '../../domain/outbound.ts'
 import { AppError } from '../../errors.ts'
 import type { Upload } from '../../sessions/engine.ts'
-import { authPlugin } from '../auth.ts'
+import { authorize, authPlugin } from '../auth.ts'
 import type { HttpDeps } from '../deps.ts'
 import { field, readMultipart, receiveFile } from '../multipart.ts'
 import { errors, ownSession } from '../shared.ts'
@@ -111,9 +111,12 @@ export function messageRoutes({ stores, engine, authenticate, media, mediaMaxByt
       {
         auth: 'send',
         // The global parser reads JSON; a multipart body is read here into the same input shape, its file streamed
-        // to a temp file of the media store (kept by the send, else deleted once the response is out).
+        // to a temp file of the media store (kept by the send, else deleted once the response is out). Elysia parses
+        // before the auth macro resolves, so the token is checked first: no file is written for a request that
+        // would be refused.
         async parse({ request, contentType }) {
           if (!contentType?.startsWith('multipart/form-data')) return
+          await authorize(authenticate, request, 'send')
           const { input, upload } = await fromForm(request, media, maxBytes)
           if (upload) uploads.set(request, upload)
           return input
