@@ -20,7 +20,9 @@ it('documents every event type as an OpenAPI webhook', async () => {
   ])
   const schema = received.requestBody.content['application/json'].schema
   expect(schema.properties.type.const).toBe('message.received')
-  expect(Object.keys(schema.properties.data.properties)).toContain('waMessageId')
+  // The payload is the API's Message, named once in components and referenced.
+  expect(schema.properties.data).toEqual({ $ref: '#/components/schemas/Message' })
+  expect(Object.keys(doc.components.schemas.Message.properties)).toContain('waMessageId')
 })
 
 it('covers at least the types the issue names', () => {
