@@ -1,7 +1,7 @@
 // Cost as the store grows: one session under a steady loop for --minutes, reporting per minute the inbound rate, the
 // gateway's and the simulator's CPU per inbound message, RSS and the store's size. Each loop: a simulator contact
 // sends a burst of --burst texts (timed until all are stored), the API accepts --sends texts to that contact (pacing
-// off, so the queue drains), and one page of chats is read.
+// off; the loop waits until they left the queue), and one page of chats is read.
 //   bun scripts/bench/soak.ts [--minutes 10] [--burst 100] [--sends 10] [--seed 0]
 // --seed N first fills the store with N messages (and as many events) written straight into SQLite while the gateway
 // is stopped, spread over 1,000 chats, then restarts it: the loop then runs at that size (e.g. --seed 1000000).
@@ -123,6 +123,7 @@ async function loop(sim: Sim) {
     const stored = db.query<{ n: number }, [number, string]>(
       'SELECT count(*) AS n FROM messages WHERE pk > ? AND body = ?',
     )
+    const queued = db.query<{ n: number }, []>('SELECT count(*) AS n FROM outbound_queue')
     // Warm-up: the first message of the pair is a pkmsg (new Signal session), the first send fetches pre-keys.
     await sim.control('POST', `/accounts/${CONTACT}/messages`, { to: OWNER, text: 'warm' })
     await waitFor('warm-up stored', () => stored.get(0, 'warm')!.n >= 1, 30_000)
@@ -151,6 +152,9 @@ async function loop(sim: Sim) {
             if (r.status !== 201) throw new Error(`send: ${r.status} ${JSON.stringify(r.body)}`)
           }),
         )
+        // The loop's sends leave before the next burst: with fast bursts the queue would otherwise fill (429)
+        // faster than the sender drains it, and the loop would measure the queue bound instead of the store.
+        await waitFor(`sends of loop ${k} sent`, () => queued.get()!.n === 0, 120_000, 5)
         const page = await gw.api(`/sessions/${sid}/chats?limit=50`)
         if (page.status !== 200) throw new Error(`chats: ${page.status}`)
         loops++
