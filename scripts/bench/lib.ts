@@ -136,7 +136,10 @@ export async function spawnGateway(dataDir: string, sim: Sim, args: string[] = [
   const bunArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
   const gw: GatewayProcess = await startGateway({ dataDir, env: sim.env, timeoutMs: 30_000, args, bunArgs })
   const key = gw.key ?? adminKey
-  if (!key) throw new Error('the gateway printed no admin key and none was given (a restart needs the first one)')
+  if (!key) {
+    await gw.stop('SIGTERM') // not left running behind the bench
+    throw new Error('the gateway printed no admin key and none was given (a restart needs the first one)')
+  }
   async function api<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
     const res = await fetch(`${gw.url}/api/v1${path}`, {
       ...init,
