@@ -18,6 +18,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Logger } from '../log.ts'
 import type { AuthOp, AuthStateSql, KeyWrites } from '../store/auth-state-sql.ts'
 import type { Sealer } from '../domain/sealer.ts'
+import { boundChains } from './session-chains.ts'
 
 const CREDS = 'creds'
 
@@ -114,7 +115,11 @@ export function createSessionAuth(opts: {
   const writesOf = (data: SignalDataSet, into: Held = new Map()): Held => {
     for (const [type, byId] of Object.entries(data)) {
       for (const [id, value] of Object.entries(byId ?? {}))
-        into.set(keyOf(type, id), { type, id, value: value ?? null })
+        into.set(keyOf(type, id), {
+          type,
+          id,
+          value: type === 'session' && value ? boundChains(value) : (value ?? null),
+        })
     }
     return into
   }
