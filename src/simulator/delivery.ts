@@ -349,6 +349,8 @@ export class Delivery {
     const p = msg.protocolMessage
     const visible = !p || p.type === REVOKE || p.type === EDIT
     if (msg.deviceSentMessage || !visible || phone === device.account) return
+    // A phone shows a message id once: a sender that sends again after a crash, with the same id, is deduplicated.
+    if (phone.inbox.some((m) => m.id === id && m.from === device.account.jid)) return
     phone.inbox.push({
       id,
       from: device.account.jid,
