@@ -6,6 +6,7 @@ import type { TransactionSQL } from 'bun'
 import { createSealer } from '../../src/domain/sealer.ts'
 import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
 import type { FanoutEvent } from '../../src/store/deliveries.ts'
+import type { StoredEvent } from '../../src/store/events.ts'
 import { migratePg, openPg, type PgDb } from '../../src/store/pg/db.ts'
 import { createPgDeliveryStore, type PgDeliveryOptions } from '../../src/store/pg/deliveries.ts'
 import { appendPg, createPgEventStore } from '../../src/store/pg/events.ts'
@@ -51,7 +52,39 @@ async function tenant() {
   return orgId
 }
 
+const seqsOf = async (ids: string[]) =>
+  (await a.pg.sql`SELECT seq FROM events WHERE id IN ${a.pg.sql(ids)}`).map((r: { seq: string }) => Number(r.seq))
+
 const event = (orgId: string, i: number) => ({ type: 'message.received', orgId, sessionId: null, data: { i } })
+
+/**
+ * Scans until `n` events came, as readers do: any writing transaction on the server, even in another database,
+ * holds events committed after it back for a moment.
+ */
+async function readAll(orgId: string, after: number, n: number) {
+  const events: StoredEvent[] = []
+  let lastSeq = after
+  await waitFor(`${n} events`, async () => {
+    const r = await a.events.scan(orgId, lastSeq, all, 100)
+    events.push(...r.events)
+    lastSeq = r.lastSeq
+    return events.length >= n
+  })
+  return { events, lastSeq }
+}
+
+/** Fans out pass after pass (as the dispatcher does) until the mark reaches `seq`; answers what was made. */
+async function fanUntil(w: { id: string }, orgId: string, seq: number, store = a) {
+  let made = 0
+  let hwm = 0
+  await waitFor(`the mark at ${seq}`, async () => {
+    const r = await store.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 1000)
+    made += r.made
+    hwm = r.hwm
+    return hwm === seq
+  })
+  return { made, hwm }
+}
 
 /** A transaction held open until `release()`: `step` runs inside it, in order. */
 function openTransaction(pg: PgDb) {
@@ -98,7 +131,7 @@ describe('PostgreSQL outbox: commit order', () => {
     const first = await a.events.scan(orgId, 0, all, 10)
     expect(first).toEqual({ events: [], lastSeq: 0, more: false })
     await t1.commit()
-    const second = await a.events.scan(orgId, first.lastSeq, all, 10)
+    const second = await readAll(orgId, first.lastSeq, 2)
     expect(second.events.map((e) => e.data)).toEqual([{ i: 1 }, { i: 2 }])
     expect(second.lastSeq).toBe(e2!.seq)
   })
@@ -112,10 +145,10 @@ describe('PostgreSQL outbox: commit order', () => {
     const high = await older.run((tx) => appendPg(tx, event(orgId, 2)))
     expect(high!.seq).toBeGreaterThan(low!.seq)
     await older.commit()
-    const first = await a.events.scan(orgId, 0, all, 10)
+    const first = await readAll(orgId, 0, 1)
     expect(first.events.map((e) => e.seq)).toEqual([high!.seq])
     await newer.commit()
-    const second = await a.events.scan(orgId, first.lastSeq, all, 10)
+    const second = await readAll(orgId, first.lastSeq, 1)
     expect(second.events.map((e) => e.seq)).toEqual([low!.seq])
     expect(await a.events.scan(orgId, second.lastSeq, all, 10)).toEqual({
       events: [],
@@ -133,24 +166,27 @@ describe('PostgreSQL outbox: commit order', () => {
     const low = await newer.run((tx) => appendPg(tx, event(orgId, 1)))
     const high = await older.run((tx) => appendPg(tx, event(orgId, 2)))
     await older.commit()
-    const r1 = await a.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 100)
-    expect(r1).toEqual({ made: 1, hwm: high!.seq, full: false })
+    expect(await fanUntil(w, orgId, high!.seq)).toEqual({ made: 1, hwm: high!.seq })
     await newer.commit()
-    const r2 = await a.deliveries.fanOut({ id: w.id, orgId, hwm: r1.hwm }, every, 100)
-    expect(r2).toEqual({ made: 1, hwm: low!.seq, full: false })
+    expect(await fanUntil(w, orgId, low!.seq)).toEqual({ made: 1, hwm: low!.seq })
     const made = (await a.deliveries.page(w.id, undefined, { limit: 10 })).data
     expect(made.map((d) => d.eventId).sort()).toEqual([low!.id, high!.id].sort())
   })
 
   it('maxSeq is the last event every reader may pass, not the highest seq committed', async () => {
     const orgId = await tenant()
-    const [before] = await a.events.transaction(async (append) => [await append(event(orgId, 0))])
+    const before = await a.events.transaction((append) => append(event(orgId, 0)))
     const t1 = openTransaction(a.pg)
     await t1.run((tx) => appendPg(tx, event(orgId, 1)))
-    await a.events.transaction((append) => append(event(orgId, 2)))
+    const after = await a.events.transaction((append) => append(event(orgId, 2)))
+    await waitFor(
+      'the head at the event before the open transaction',
+      async () => (await a.events.maxSeq()) === before!.seq,
+    )
+    await Bun.sleep(50)
     expect(await a.events.maxSeq()).toBe(before!.seq)
     await t1.commit()
-    expect(await a.events.maxSeq()).toBeGreaterThan(before!.seq)
+    await waitFor('the head at the last event', async () => (await a.events.maxSeq()) === after!.seq)
   })
 })
 
@@ -171,7 +207,8 @@ describe('PostgreSQL outbox: two nodes', () => {
       a.deliveries.fanOut(target, every, 100),
       b.deliveries.fanOut(target, every, 100),
     ])
-    expect(runs.reduce((n, r) => n + r.made, 0)).toBe(300)
+    const rest = await fanUntil(w, orgId, Math.max(...(await seqsOf(ids))))
+    expect(runs.reduce((n, r) => n + r.made, 0) + rest.made).toBe(300)
     const rows = await a.pg.sql`SELECT event_id FROM webhook_deliveries WHERE webhook_id = ${w.id} ORDER BY event_seq`
     expect(rows.map((r: { event_id: string }) => r.event_id)).toEqual(ids)
   })
@@ -179,10 +216,10 @@ describe('PostgreSQL outbox: two nodes', () => {
   it('the fan-out key refuses a second delivery of an event made by fan-out', async () => {
     const orgId = await tenant()
     const w = await a.webhooks.create(orgId, { url: 'http://127.0.0.1:1/hook', events: ['*'] }, 'whsec_x')
-    await a.events.transaction((append) => append(event(orgId, 1)))
-    expect((await a.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10)).made).toBe(1)
+    const e = await a.events.transaction((append) => append(event(orgId, 1)))
+    expect((await fanUntil(w, orgId, e!.seq)).made).toBe(1)
     await a.pg.sql`UPDATE webhooks SET hwm = 0 WHERE id = ${w.id}` // a mark moved back must not duplicate
-    expect((await a.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10)).made).toBe(0)
+    expect((await fanUntil(w, orgId, e!.seq)).made).toBe(0)
     expect((await a.deliveries.page(w.id, undefined, { limit: 10 })).data).toHaveLength(1)
   })
 
@@ -190,10 +227,11 @@ describe('PostgreSQL outbox: two nodes', () => {
     const orgId = await tenant()
     const b = node()
     const w = await a.webhooks.create(orgId, { url: 'http://127.0.0.1:1/hook', events: ['*'] }, 'whsec_x')
-    await a.events.transaction(async (append) => {
-      for (let i = 0; i < 200; i++) await append(event(orgId, i))
+    const last = await a.events.transaction(async (append) => {
+      for (let i = 0; i < 199; i++) await append(event(orgId, i))
+      return append(event(orgId, 199))
     })
-    await a.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 1000)
+    await fanUntil(w, orgId, last!.seq)
     const claims = await Promise.all([0, 1, 2, 3].map((i) => (i % 2 ? a : b).deliveries.claim(w.id, 60)))
     const pks = claims.flat().map((j) => j.pk)
     expect(pks).toHaveLength(200)
@@ -207,11 +245,11 @@ describe('PostgreSQL outbox: two nodes', () => {
     const dead = node({ claimLeaseMs: 300 })
     const live = node({ claimLeaseMs: 300 })
     const w = await a.webhooks.create(orgId, { url: 'http://127.0.0.1:1/hook', events: ['*'] }, 'whsec_x')
-    await a.events.transaction(async (append) => {
+    const last = await a.events.transaction(async (append) => {
       await append(event(orgId, 1))
-      await append(event(orgId, 2))
+      return append(event(orgId, 2))
     })
-    await a.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10)
+    await fanUntil(w, orgId, last!.seq)
     const lost = await dead.deliveries.claim(w.id, 10)
     expect(lost).toHaveLength(2)
     dead.deliveries.close() // it dies: its claims are not renewed
@@ -236,8 +274,8 @@ describe('PostgreSQL outbox: two nodes', () => {
     const holder = node({ claimLeaseMs: 300 })
     const other = node({ claimLeaseMs: 300 })
     const w = await a.webhooks.create(orgId, { url: 'http://127.0.0.1:1/hook', events: ['*'] }, 'whsec_x')
-    await a.events.transaction((append) => append(event(orgId, 1)))
-    await a.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10)
+    const e = await a.events.transaction((append) => append(event(orgId, 1)))
+    await fanUntil(w, orgId, e!.seq)
     const held = await holder.deliveries.claim(w.id, 10)
     expect(held).toHaveLength(1)
     await Bun.sleep(700)
@@ -249,10 +287,12 @@ describe('PostgreSQL outbox: two nodes', () => {
   it("releaseInFlight at a node's start frees its own and expired claims, never a live node's", async () => {
     const orgId = await tenant()
     const w = await a.webhooks.create(orgId, { url: 'http://127.0.0.1:1/hook', events: ['*'] }, 'whsec_x')
-    await a.events.transaction(async (append) => {
-      for (let i = 0; i < 3; i++) await append(event(orgId, i))
+    const last = await a.events.transaction(async (append) => {
+      await append(event(orgId, 0))
+      await append(event(orgId, 1))
+      return append(event(orgId, 2))
     })
-    await a.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10)
+    await fanUntil(w, orgId, last!.seq)
     const restarted = node({ nodeId: 'node_restarted' })
     const other = node({ nodeId: 'node_other' })
     const expired = node({ nodeId: 'node_gone', claimLeaseMs: 1 })
