@@ -13,7 +13,7 @@ import { signatureHeaders } from '../../src/events/signing.ts'
 import { createLogger } from '../../src/log.ts'
 import { createEgress, parseAllowList } from '../../src/media/egress.ts'
 import { openDb } from '../../src/store/db.ts'
-import { createStores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos } from '../../src/store/index.ts'
 import { arg, fmt, ratioRow, report } from './lib.ts'
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
@@ -63,10 +63,11 @@ const stores = createStores(db, randomBytes(32))
 stores.orgs.create('bench')
 const secret = generateSecret()
 const hook = stores.webhooks.create('bench', { url, events: ['*'] }, secret)
+const repos = sqliteRepos(stores)
 const dispatcher = createDispatcher({
-  events: stores.events,
-  webhooks: stores.webhooks,
-  deliveries: stores.deliveries,
+  events: repos.events,
+  webhooks: repos.webhooks,
+  deliveries: repos.deliveries,
   logger: createLogger('silent'),
   schedule: [1000],
   timeoutMs: 10_000,
@@ -97,7 +98,7 @@ const waitCount = async (want: number, timeoutMs: number) => {
 }
 
 // 1. Steady ingest at --rate for --seconds: delivered rate and lag while ingest runs.
-dispatcher.start()
+await dispatcher.start()
 await stats()
 const tick = 10
 const perTick = Math.max(1, Math.round((rate * tick) / 1000))
@@ -122,7 +123,7 @@ await dispatcher.stop()
 for (let left = backlog; left > 0; left -= 1000) ingest(Math.min(1000, left))
 await stats()
 const d0 = performance.now()
-dispatcher.start()
+await dispatcher.start()
 const drained = await waitCount(backlog, 120_000)
 const drainRate = drained / ((performance.now() - d0) / 1000)
 await dispatcher.stop()
