@@ -31,7 +31,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     restart: (id) => lifecycle.restart(ctx, id),
     logout: (id) => lifecycle.logout(ctx, id),
     remove: (id) => lifecycle.remove(ctx, id),
-    qr: (id) => lifecycle.qr(ctx, id),
+    qr: async (id) => lifecycle.qr(ctx, id),
     requestPairingCode: (id, phone) => lifecycle.requestPairingCode(ctx, id, phone),
     ...createOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock }),
     ...createGroupOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock }),
