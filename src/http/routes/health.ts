@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia'
 import type { HttpDeps } from '../deps.ts'
 import { envelope, ErrorEnvelope } from '../errors.ts'
 
-export function healthRoutes({ repos, version }: HttpDeps) {
+export function healthRoutes({ repos, version, readiness }: HttpDeps) {
   return new Elysia({ tags: ['ops'] })
     .get('/healthz', () => ({ status: 'ok' as const, version }), {
       response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }) },
@@ -12,7 +12,14 @@ export function healthRoutes({ repos, version }: HttpDeps) {
     .get(
       '/readyz',
       async ({ set }) => {
-        if ((await repos.health()).ok) return { status: 'ready' as const }
+        if (readiness) {
+          const r = await readiness()
+          if (r.ok) return { status: 'ready' as const }
+          set.status = 503
+          return envelope('unavailable', r.reason)
+        }
+        const health = await repos.health()
+        if (health.ok) return { status: 'ready' as const }
         set.status = 503
         return envelope('unavailable', 'database not ready')
       },
@@ -21,7 +28,9 @@ export function healthRoutes({ repos, version }: HttpDeps) {
         detail: {
           operationId: 'getReadiness',
           summary: 'Readiness',
-          description: 'The database is reachable and every migration is applied.',
+          description:
+            'The database is reachable and every migration is applied; on a cluster node (PostgreSQL), the database ' +
+            'answers and the node renews its session leases.',
         },
       },
     )
