@@ -84,11 +84,11 @@ export function channelRoutes({ repos, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:jid/messages',
-      async ({ principal, params, query }) => {
+      async ({ principal, params, query, set }) => {
         const sid = await ownSessionId(sessions, principal, params.sid)
         const jid = pathId(params.jid, 'jid')
         if (!isChannelJid(jid)) throw notFound('channel')
-        return served(MessagePage, await messages.page(sid, jid, pageOf(query)))
+        return served(set, MessagePage, await messages.page(sid, jid, pageOf(query)))
       },
       {
         auth: 'send',

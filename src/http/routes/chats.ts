@@ -67,8 +67,8 @@ export function chatRoutes({ repos, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      async ({ principal, params, query }) =>
-        served(ChatPage, await chats.page(await ownSessionId(sessions, principal, params.sid), pageOf(query))),
+      async ({ principal, params, query, set }) =>
+        served(set, ChatPage, await chats.page(await ownSessionId(sessions, principal, params.sid), pageOf(query))),
       {
         auth: 'read',
         query: PageQuery,
@@ -92,12 +92,12 @@ export function chatRoutes({ repos, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:cid/messages',
-      async ({ principal, params, query }) => {
+      async ({ principal, params, query, set }) => {
         const sid = await ownSessionId(sessions, principal, params.sid)
         // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
         const chat = await chats.ref(sid, pathId(params.cid, 'cid'))
         if (!chat) throw notFound('chat')
-        return served(MessagePage, await messages.page(sid, chat.jid, pageOf(query), chat.lid))
+        return served(set, MessagePage, await messages.page(sid, chat.jid, pageOf(query), chat.lid))
       },
       {
         auth: 'read',
