@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { SQL } from 'bun'
 import { createCommandRouting, type Routing } from '../../src/cluster/commands-engine.ts'
 import type { LeaseTimings } from '../../src/cluster/leases.ts'
-import { clusterEngine, startNode, type ClusterNode } from '../../src/cluster/node.ts'
+import { nodeEngine, startNode, type ClusterNode } from '../../src/cluster/node.ts'
 import { createLogger } from '../../src/log.ts'
+import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { migratePg } from '../../src/store/pg/db.ts'
 import { startHarness, type Harness } from '../e2e/sessions-harness.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts'
@@ -21,7 +22,7 @@ let tdb: TestDatabase
 let admin: SQL
 let first: Harness
 const sids: string[] = []
-type Node = { name: string; h: Harness; sql: SQL; node: ClusterNode; routing: Routing }
+type Node = { name: string; h: Harness; sql: SQL; node: ClusterNode; routing: Routing; engine: SessionEngine }
 const nodes: Node[] = []
 
 beforeAll(async () => {
@@ -46,8 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const n of nodes) {
-    await n.routing.engine.shutdown().catch(() => {})
-    await n.routing.stop()
+    await n.engine.shutdown().catch(() => {})
     await n.h.close(true)
     await n.sql.close().catch(() => {})
   }
@@ -60,21 +60,24 @@ afterAll(async () => {
 async function join(name: string): Promise<Node> {
   const h = await startHarness({ sim: first.sim, dir: first.dir, secretKey: first.secretKey })
   const sql = new SQL({ url: tdb.url, max: 4 })
-  const setDesired = (id: string, state: string) => sql`UPDATE sessions SET desired_state = ${state} WHERE id = ${id}`
   const node = await startNode(
     { sql, secretKey: first.secretKey, nodeId: name, timings, logger: createLogger('silent') },
     h.supervisor,
   )
-  // As serve wires it: the lease-driven engine, and the routing layer in front of it for the HTTP layer.
+  // As serve wires it: the routing layer in front of the supervisor, inside the node's engine (drain on shutdown).
   const routing = createCommandRouting({
     sql,
     nodeId: node.nodeId,
     holds: (id) => node.leaseOf(id) !== undefined,
-    local: clusterEngine(h.supervisor, node, setDesired),
+    local: h.supervisor,
     kick: () => void node.wake(),
   })
   await routing.start()
-  return { name, h, sql, node, routing }
+  const engine = nodeEngine(routing.engine, node, async () => {
+    await routing.stop()
+    await h.supervisor.shutdown()
+  })
+  return { name, h, sql, node, routing, engine }
 }
 
 /** A session `holder` runs, and the other node. */
@@ -87,7 +90,7 @@ function split(): { sid: string; holder: Node; other: Node } {
 describe('a call landing on the node that does not run the session', () => {
   it("asks WhatsApp through the holder's socket", async () => {
     const { sid, other } = split()
-    expect(await other.routing.engine.checkPhones(sid, [CONTACT, '15551319999'])).toEqual([
+    expect(await other.engine.checkPhones(sid, [CONTACT, '15551319999'])).toEqual([
       { phone: CONTACT, exists: true, jid: `${CONTACT}@s.whatsapp.net`, lid: expect.stringMatching(/^\d+@lid$/) },
       { phone: '15551319999', exists: false, jid: null, lid: null },
     ])
@@ -97,7 +100,7 @@ describe('a call landing on the node that does not run the session', () => {
   it('sends a message that the contact receives once', async () => {
     const { sid, holder, other } = split()
     const served = holder.routing.bus.stats.served
-    const sent = await other.routing.engine.send(sid, { to: CONTACT, text: 'through the other node' })
+    const sent = await other.engine.send(sid, { to: CONTACT, text: 'through the other node' })
     expect(sent).toMatchObject({ fromMe: true, body: 'through the other node', chatJid: `${CONTACT}@s.whatsapp.net` })
     expect(holder.routing.bus.stats.served).toBe(served + 1)
     const inbox = async () =>
@@ -113,11 +116,11 @@ describe('a call landing on the node that does not run the session', () => {
     const [a, b] = nodes as [Node, Node]
     const sid = first.createSession('new')
     await admin`INSERT INTO sessions (id, org_id, name) SELECT ${sid}, org_id, 'new' FROM sessions LIMIT 1`
-    expect(await b.routing.engine.qr(sid)).toBeNull()
-    await b.routing.engine.start(sid)
-    const qr = await waitFor('a QR on the node that took it', () => a.routing.engine.qr(sid), 15_000)
+    expect(await b.engine.qr(sid)).toBeNull()
+    await b.engine.start(sid)
+    const qr = await waitFor('a QR on the node that took it', () => a.engine.qr(sid), 15_000)
     expect(qr.qr.length).toBeGreaterThan(0)
-    expect(await b.routing.engine.qr(sid)).toEqual(qr)
+    expect(await b.engine.qr(sid)).toEqual(qr)
     expect([a, b].filter((n) => n.node.leaseOf(sid)).length).toBe(1)
   })
 })
