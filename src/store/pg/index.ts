@@ -1,12 +1,18 @@
 // Builds every PostgreSQL repository over one pool: the same names and types as the SQLite bundle
 // (src/store/index.ts), each `Async<...>` of the SQLite repository's type. One line per area.
+import { createSealer } from '../../domain/sealer.ts'
+import type { Async } from '../contract.ts'
 import { createCursorCodec, cursorKeyOf } from '../cursor.ts'
+import type { DeliveryStore } from '../deliveries.ts'
 import { createPgApiKeyStore } from './api-keys.ts'
 import { createPgAuthEpoch } from './auth-epoch.ts'
 import type { PgDb } from './db.ts'
+import { createPgDeliveryStore } from './deliveries.ts'
+import { createPgEventStore, type EventLog } from './events.ts'
 import { createPgIdempotencyStore } from './idempotency.ts'
 import { createPgOrgStore } from './orgs.ts'
 import { createPgSessionStore } from './sessions.ts'
+import { createPgWebhookStore } from './webhooks.ts'
 
 export type PgRepos = ReturnType<typeof createPgRepos>
 
@@ -14,6 +20,7 @@ export type PgRepos = ReturnType<typeof createPgRepos>
 export function createPgRepos(pg: PgDb, secretKey: Uint8Array) {
   const codec = createCursorCodec(cursorKeyOf(secretKey))
   const authEpoch = createPgAuthEpoch(pg)
+  const events = createPgEventStore(pg)
   return {
     pg,
     codec,
@@ -22,5 +29,8 @@ export function createPgRepos(pg: PgDb, secretKey: Uint8Array) {
     apiKeys: createPgApiKeyStore(pg, codec, authEpoch),
     sessions: createPgSessionStore(pg, codec, authEpoch),
     idempotency: createPgIdempotencyStore(pg),
+    events: events as EventLog,
+    webhooks: createPgWebhookStore(pg, codec, createSealer(secretKey), events),
+    deliveries: createPgDeliveryStore(pg, codec, events) as Async<DeliveryStore>,
   }
 }

@@ -13,7 +13,11 @@ import { randomBytes } from 'node:crypto'
 import { createApiKeyStore } from '../../../src/store/api-keys.ts'
 import { createAuthEpoch } from '../../../src/store/auth-epoch.ts'
 import { asyncRepo } from '../../../src/store/contract.ts'
+import { createSealer } from '../../../src/domain/sealer.ts'
 import { createCursorCodec, cursorKeyOf } from '../../../src/store/cursor.ts'
+import { createDeliveryStore } from '../../../src/store/deliveries.ts'
+import { createEventStore } from '../../../src/store/events.ts'
+import { createWebhookStore } from '../../../src/store/webhooks.ts'
 import { openDb, type Db } from '../../../src/store/db.ts'
 import { createIdempotencyStore } from '../../../src/store/idempotency.ts'
 import { createOrgStore } from '../../../src/store/orgs.ts'
@@ -52,6 +56,9 @@ export type Dialect = {
 function sqliteRepos(db: Db): Repos {
   const codec = createCursorCodec(cursorKeyOf(secretKey))
   const epoch = createAuthEpoch(db)
+  const events = createEventStore(db)
+  const webhooks = createWebhookStore(db, codec, createSealer(secretKey))
+  const { maxSeq, seqOf, scan, prune, onCommitted, observeTransactions } = events
   return {
     codec,
     authEpoch: { refresh: async () => epoch.refresh(), cache: epoch.cache },
@@ -59,6 +66,10 @@ function sqliteRepos(db: Db): Repos {
     apiKeys: asyncRepo(createApiKeyStore(db, codec, epoch)),
     sessions: asyncRepo(createSessionStore(db, codec, epoch)),
     idempotency: asyncRepo(createIdempotencyStore(db)),
+    // Listener registrations stay synchronous.
+    events: { ...asyncRepo({ maxSeq, seqOf, scan, prune }), onCommitted, observeTransactions },
+    webhooks: { ...asyncRepo(webhooks), onChange: webhooks.onChange },
+    deliveries: asyncRepo(createDeliveryStore(db, codec, events)),
   }
 }
 
