@@ -10,9 +10,35 @@ export const Config = Type.Object({
     Type.String({
       minLength: 1,
       description:
-        'PostgreSQL URL (postgres:// or postgresql://) for `migrate` and `migrate-to-postgres`; serve runs on SQLite only for now',
+        'PostgreSQL URL (postgres:// or postgresql://): serve runs as a cluster node on it (SQLite in the data dir without it)',
     }),
   ),
+  nodeId: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9._-]{1,100}$',
+      description:
+        'Name of this node in the cluster (with --database-url; default HOST-PID-RANDOM, new at every start)',
+    }),
+  ),
+  leaseTtlMs: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 10_000,
+    description: 'How long a renewed session lease stays valid (with --database-url): the failover time after a crash',
+  }),
+  leaseRenewMs: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 2_000,
+    description: 'How often a node renews its leases and rebalances (with --database-url)',
+  }),
+  leaseRenewDeadlineMs: Type.Integer({
+    minimum: 200,
+    maximum: 600_000,
+    default: 6_000,
+    description:
+      'A node without a successful renewal for this long stops its sessions (with --database-url); must lie between --lease-renew-ms and --lease-ttl-ms',
+  }),
   host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP server binds' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port (0 picks a free one)' }),
   logLevel: Type.Union(
@@ -272,7 +298,17 @@ export function loadConfig(
   for (const e of Value.Errors(Config, value)) problems.push(`${e.path.slice(1) || '(root)'}: ${e.message}`)
   if (typeof raw.jwksUrl === 'string') problems.push(...jwksUrlProblems(raw.jwksUrl))
   if (typeof raw.databaseUrl === 'string') problems.push(...databaseUrlProblems(raw.databaseUrl))
-  const { egressAllow } = value as Partial<Config>
+  const { egressAllow, leaseTtlMs, leaseRenewMs, leaseRenewDeadlineMs } = value as Partial<Config>
+  if (
+    typeof leaseTtlMs === 'number' &&
+    typeof leaseRenewMs === 'number' &&
+    typeof leaseRenewDeadlineMs === 'number' &&
+    !(leaseRenewMs < leaseRenewDeadlineMs && leaseRenewDeadlineMs < leaseTtlMs)
+  )
+    problems.push(
+      `leaseRenewDeadlineMs: lease timings need --lease-renew-ms (${leaseRenewMs}) < --lease-renew-deadline-ms ` +
+        `(${leaseRenewDeadlineMs}) < --lease-ttl-ms (${leaseTtlMs})`,
+    )
   if (typeof egressAllow === 'string')
     for (const p of parseAllowList(egressAllow).problems) problems.push(`egressAllow: ${p}`)
   if (problems.length) throw new ConfigError([...new Set(problems)])

@@ -30,7 +30,7 @@ describe('wagate with a PostgreSQL URL', () => {
     expect(JSON.parse(first.out)).toEqual({ applied: migrations.map((m) => m.name), total: migrations.length })
     const again = wagate(['migrate'], { WAGATE_DATABASE_URL: tdb.url })
     expect(JSON.parse(again.out)).toEqual({ applied: [], total: migrations.length })
-  })
+  }, 30_000) // two processes, each a few seconds on a loaded two-core host
 
   it('serve refuses a database URL (the gateway runs on SQLite only for now) and creates nothing', () => {
     const r = wagate(['serve', '--data-dir', join(dir, 'serve'), '--port', '0', '--database-url', tdb.url])

@@ -113,4 +113,31 @@ describe('loadConfig', () => {
       'databaseUrl: the URL names no host (postgres://USER@HOST:PORT/DATABASE)',
     ])
   })
+
+  it('lease timings default to 10 s TTL, renew every 2 s, 6 s deadline, and take flags', () => {
+    const c = loadConfig({}, {})
+    expect([c.leaseTtlMs, c.leaseRenewMs, c.leaseRenewDeadlineMs]).toEqual([10_000, 2_000, 6_000])
+    expect(c.nodeId).toBeUndefined()
+    const f = loadConfig(
+      parseFlags(['--lease-ttl-ms', '4000', '--lease-renew-ms', '500', '--lease-renew-deadline-ms', '2000']),
+      { WAGATE_NODE_ID: 'node-1' },
+    )
+    expect([f.leaseTtlMs, f.leaseRenewMs, f.leaseRenewDeadlineMs, f.nodeId]).toEqual([4000, 500, 2000, 'node-1'])
+  })
+
+  it('refuses lease timings where the renew deadline does not lie between the renew interval and the TTL', () => {
+    const problems = (flags: string[]) => {
+      try {
+        loadConfig(parseFlags(flags), {})
+      } catch (e) {
+        return (e as ConfigError).problems
+      }
+    }
+    expect(problems(['--lease-renew-deadline-ms', '12000'])).toEqual([
+      'leaseRenewDeadlineMs: lease timings need --lease-renew-ms (2000) < --lease-renew-deadline-ms (12000) < --lease-ttl-ms (10000)',
+    ])
+    expect(problems(['--lease-renew-ms', '6000'])).toEqual([
+      'leaseRenewDeadlineMs: lease timings need --lease-renew-ms (6000) < --lease-renew-deadline-ms (6000) < --lease-ttl-ms (10000)',
+    ])
+  })
 })

@@ -2,9 +2,13 @@
 import m0 from './0000_init.sql' with { type: 'text' }
 import m1 from './0001_messages_by_id.sql' with { type: 'text' }
 import m2 from './0002_outbox_indexes.sql' with { type: 'text' }
+import m3 from './0003_outbox_across_nodes.sql' with { type: 'text' }
+import m4 from './0004_auth_epoch.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
   { name: '0001_messages_by_id', sql: m1 },
   { name: '0002_outbox_indexes', sql: m2 },
+  { name: '0003_outbox_across_nodes', sql: m3 },
+  { name: '0004_auth_epoch', sql: m4 },
 ]

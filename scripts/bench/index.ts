@@ -34,7 +34,7 @@ const benches: Bench[] = [
     name: 'webhooks',
     file: 'webhooks.ts',
     args: [],
-    quickArgs: ['--seconds', '3', '--backlog', '10000'],
+    quickArgs: ['--seconds', '3', '--backlog', '10000', '--runs', '1'],
     timeoutS: 300,
   },
   {

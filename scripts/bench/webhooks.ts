@@ -2,6 +2,7 @@
 // while ingest runs, against a ceiling measured in the same run: raw keep-alive POSTs of the same bodies to
 // the same receiver at the same concurrency, no database.
 //   bun scripts/bench/webhooks.ts [--rate 5000] [--seconds 10] [--backlog 50000] [--sessions 16] [--concurrency 16]
+//     [--runs 3]
 // The receiver runs as a child process (this file with --receiver) so its work is not on the dispatcher's loop.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { createLogger } from '../../src/log.ts'
 import { createEgress, parseAllowList } from '../../src/media/egress.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStores } from '../../src/store/index.ts'
-import { arg, fmt, ratioRow, report } from './lib.ts'
+import { arg, fmt, median, ratioRow, report } from './lib.ts'
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
 
@@ -49,6 +50,7 @@ const seconds = arg('seconds', 10)
 const backlog = arg('backlog', 50_000)
 const sessions = arg('sessions', 16)
 const concurrency = arg('concurrency', 16)
+const runs = arg('runs', 3)
 
 const child = Bun.spawn([process.execPath, import.meta.path, '--receiver'], { stdout: 'pipe', stderr: 'inherit' })
 const first = await (child.stdout as ReadableStream<Uint8Array>).getReader().read()
@@ -117,17 +119,11 @@ let delivered = steady.count
 delivered += await waitCount(produced - delivered, 30_000)
 const steadyElapsed = (performance.now() - t0) / 1000
 
-// 2. Backlog: --backlog events committed at once while the dispatcher is stopped, then drained.
+// 2. Backlog against the ceiling, in pairs: --backlog events committed at once while the dispatcher is stopped,
+// then drained; right after, the ceiling: the same bodies, signed, POSTed with the same concurrency straight from
+// memory. The ratio is taken pair by pair (a machine whose load drifts compares like with like), with the CPU
+// this process spent per event in each (the receiver is another process), which the host's load disturbs less.
 await dispatcher.stop()
-for (let left = backlog; left > 0; left -= 1000) ingest(Math.min(1000, left))
-await stats()
-const d0 = performance.now()
-dispatcher.start()
-const drained = await waitCount(backlog, 120_000)
-const drainRate = drained / ((performance.now() - d0) / 1000)
-await dispatcher.stop()
-
-// 3. Ceiling: the same bodies, signed, POSTed with the same concurrency, straight from memory.
 const bodies = Array.from({ length: 1000 }, (_, i) =>
   JSON.stringify({
     id: `evt_${i}`,
@@ -138,47 +134,86 @@ const bodies = Array.from({ length: 1000 }, (_, i) =>
     data,
   }),
 )
-let sent = 0
-const c0 = performance.now()
-await Promise.all(
-  Array.from({ length: concurrency }, async () => {
-    while (sent < backlog) {
-      const body = bodies[sent++ % bodies.length]!
-      const res = await fetch(url, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json', ...signatureHeaders([secret], 'evt_x', body) },
-      })
-      await res.arrayBuffer()
-    }
-  }),
-)
-const ceiling = backlog / ((performance.now() - c0) / 1000)
-await stats()
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000
+type Pair = { drainRate: number; ceiling: number; ratio: number; drainCpuUs: number; ceilingCpuUs: number }
+const pairs: Pair[] = []
+let drained = 0
+for (let run = 0; run < runs; run++) {
+  for (let left = backlog; left > 0; left -= 1000) ingest(Math.min(1000, left))
+  await stats()
+  const d0 = performance.now()
+  const du = process.cpuUsage()
+  dispatcher.start()
+  const got = await waitCount(backlog, 120_000)
+  const drainRate = got / ((performance.now() - d0) / 1000)
+  const drainCpu = cpuMs(process.cpuUsage(du))
+  await dispatcher.stop()
+  drained += got
+
+  let sent = 0
+  const c0 = performance.now()
+  const cu = process.cpuUsage()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < backlog) {
+        const body = bodies[sent++ % bodies.length]!
+        const res = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', ...signatureHeaders([secret], 'evt_x', body) },
+        })
+        await res.arrayBuffer()
+      }
+    }),
+  )
+  const ceiling = backlog / ((performance.now() - c0) / 1000)
+  const ceilingCpu = cpuMs(process.cpuUsage(cu))
+  await stats()
+  const pair = {
+    drainRate,
+    ceiling,
+    ratio: drainRate / ceiling,
+    drainCpuUs: (drainCpu * 1000) / Math.max(got, 1),
+    ceilingCpuUs: (ceilingCpu * 1000) / backlog,
+  }
+  pairs.push(pair)
+  console.log(
+    `pair ${run + 1}: drained ${got}/${backlog} at ${fmt(drainRate)}/s (${pair.drainCpuUs.toFixed(1)} µs CPU/event), ` +
+      `raw ${fmt(ceiling)}/s (${pair.ceilingCpuUs.toFixed(1)} µs CPU/POST), ratio ${pair.ratio.toFixed(2)}`,
+  )
+}
+const mid = (k: keyof Pair) => median(pairs.map((p) => p[k]))
+const [drainRate, ceiling, ratio] = [mid('drainRate'), mid('ceiling'), mid('ratio')]
+const cpuRatio = mid('ceilingCpuUs') / mid('drainCpuUs')
+const spread = `${Math.min(...pairs.map((p) => p.ratio)).toFixed(2)}–${Math.max(...pairs.map((p) => p.ratio)).toFixed(2)}`
 
 const failed = db.sqlite
   .query<{ n: number }, [string]>(
     "SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ? AND status != 'succeeded'",
   )
   .get(hook.id)!.n
-const ratio = drainRate / ceiling
 console.log(
   `steady ${rate}/s for ${seconds} s: ${delivered}/${produced} delivered (${Math.round(delivered / steadyElapsed)}/s), ` +
     `lag p50 ${steady.p50} ms, p99 ${steady.p99} ms, max ${steady.max} ms`,
 )
-console.log(`backlog of ${backlog}: ${drained} delivered at ${fmt(drainRate)}/s; raw signed POSTs ${fmt(ceiling)}/s`)
+console.log(
+  `backlog of ${backlog} x ${runs}: median ${fmt(drainRate)}/s; raw signed POSTs ${fmt(ceiling)}/s; ratio ${ratio.toFixed(2)} ` +
+    `(pairs ${spread}); CPU per event ${mid('drainCpuUs').toFixed(1)} µs vs ${mid('ceilingCpuUs').toFixed(1)} µs raw (CPU ratio ${cpuRatio.toFixed(2)})`,
+)
 console.log(`deliveries not succeeded: ${failed}`)
 console.log(
-  `command: bun scripts/bench/webhooks.ts --rate ${rate} --seconds ${seconds} --backlog ${backlog} --sessions ${sessions} --concurrency ${concurrency}`,
+  `command: bun scripts/bench/webhooks.ts --rate ${rate} --seconds ${seconds} --backlog ${backlog} --sessions ${sessions} --concurrency ${concurrency} --runs ${runs}`,
 )
 report([
   ratioRow({
     metric: `webhook delivery, backlog of ${fmt(backlog)} drained (signed, attempt recorded, ${concurrency} in flight)`,
-    measured: `${fmt(drainRate)} events/s${drained < backlog || failed ? ` (${drained} delivered, ${failed} not succeeded)` : ''}`,
+    measured:
+      `${fmt(drainRate)} events/s (median of ${runs}; pair ratios ${spread}, CPU ratio ${cpuRatio.toFixed(2)})` +
+      (drained < backlog * runs || failed ? ` (${drained} delivered, ${failed} not succeeded)` : ''),
     ceiling: `${fmt(ceiling)} POST/s (raw signed keep-alive fetch, same concurrency)`,
     ratio,
     min: 0.8,
-    data: { drained, failed, drainRate, ceiling },
+    data: { drained, failed, drainRate, ceiling, cpuRatio, pairs },
   }),
   {
     metric: `webhook lag while ingesting ${fmt(rate)} events/s`,

@@ -10,6 +10,8 @@ export type JoinOptions = {
   nodeId?: string
   timings?: LeaseTimings
   onError?: (e: unknown) => void
+  /** Given the manager before its first round, so hooks that need it (fencing references) can reach it. */
+  beforeStart?: (manager: LeaseManager) => void
 }
 
 /** Checks the key, then starts leasing; throws SecretKeyMismatch before touching anything else. */
@@ -22,6 +24,7 @@ export async function joinCluster(sql: SQL, opts: JoinOptions): Promise<LeaseMan
     opts.timings ?? defaultTimings,
     opts.onError,
   )
+  opts.beforeStart?.(manager)
   await manager.start()
   return manager
 }

@@ -17,7 +17,12 @@ export type LeaseTimings = {
   renewDeadlineMs: number
 }
 
-export const defaultTimings: LeaseTimings = { ttlMs: 15_000, renewEveryMs: 3_000, renewDeadlineMs: 10_000 }
+/**
+ * The defaults `serve` uses (--lease-ttl-ms, --lease-renew-ms, --lease-renew-deadline-ms): a crashed node's sessions
+ * are free 10 s after its last renewal; a live node renews every 2 s, so two renewals may fail in a row before it
+ * stops its sockets at 6 s, which leaves 4 s between its deadline and the expiry the others wait for.
+ */
+export const defaultTimings: LeaseTimings = { ttlMs: 10_000, renewEveryMs: 2_000, renewDeadlineMs: 6_000 }
 
 export type Lease = { sessionId: string; epoch: number }
 export type LostReason = 'taken' | 'renew_deadline' | 'not_running'
@@ -52,6 +57,7 @@ export class LeaseManager {
   private deadline: ReturnType<typeof setTimeout> | undefined
   private ticking: Promise<void> | undefined
   private stopped = false
+  private renewedAt: number | undefined
 
   constructor(
     private readonly sql: SQL,
@@ -72,6 +78,11 @@ export class LeaseManager {
   ref(sessionId: string): LeaseRef | undefined {
     const epoch = this.leases.get(sessionId)
     return epoch === undefined ? undefined : { sessionId, nodeId: this.nodeId, epoch }
+  }
+
+  /** Milliseconds since the last successful renewal was sent (Infinity before the first). */
+  sinceRenewalMs(): number {
+    return this.renewedAt === undefined ? Infinity : performance.now() - this.renewedAt
   }
 
   /** Ticks now and then every renewEveryMs until stop(). */
@@ -108,6 +119,7 @@ export class LeaseManager {
       FROM sessions s WHERE s.id = l.session_id AND l.node_id = ${this.nodeId}
       RETURNING l.session_id, l.epoch, s.desired_state`
     this.stats.renewals++
+    this.renewedAt = sentAt
     this.armDeadline(sentAt)
     const current = new Map(renewed.map((r) => [r.session_id, Number(r.epoch)]))
     for (const [sessionId, epoch] of this.leases)

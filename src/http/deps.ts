@@ -29,4 +29,6 @@ export type HttpDeps = {
   eventHub?: SseHub
   /** Prometheus metrics, served at /metrics (behind `token` when set); none: no /metrics and no counting. */
   metrics?: { metrics: Metrics; token?: string }
+  /** What /readyz asks on a cluster node (the database answers, the node renews its leases); none: the SQLite check. */
+  readiness?: () => Promise<{ ok: true } | { ok: false; reason: string }>
 }

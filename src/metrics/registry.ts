@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { StoreGauges } from '../store/gauges.ts'
 import type { DeliveryStatus } from '../store/deliveries.ts'
 import type { TransactionObserver } from '../store/events.ts'
+import type { LeaseStats } from '../cluster/leases.ts'
 
 export type Metrics = ReturnType<typeof createMetrics>
 
@@ -22,10 +23,18 @@ const messageCounters = {
   'message.undecryptable': 'undecryptable',
 } as const
 
+/** A cluster node's figures (serve --database-url): its id, the sessions it holds, its lease counters. */
+export type ClusterSource = {
+  nodeId: string
+  owned(): number
+  stats: LeaseStats
+}
+
 export function createMetrics(sources: {
   gauges: StoreGauges
   /** Connected live-stream clients. */
   sseClients: () => number
+  cluster?: ClusterSource | undefined
 }) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 })
@@ -112,6 +121,8 @@ export function createMetrics(sources: {
     },
   })
 
+  if (sources.cluster) clusterMetrics(sources.cluster, registers)
+
   const observeTransaction: TransactionObserver = ({ ms, types }) => {
     commit.observe(ms / 1000)
     for (const type of types) {
@@ -136,4 +147,50 @@ export function createMetrics(sources: {
       duration.observe({ route, method }, seconds)
     },
   }
+}
+
+/** Lease counters of this node, read from the lease manager when Prometheus scrapes; every series names the node. */
+function clusterMetrics(c: ClusterSource, registers: Registry[]) {
+  const node = { node_id: c.nodeId }
+  new Gauge({
+    name: 'wagate_cluster_node_info',
+    help: 'This node of the cluster (always 1; the node id as a label)',
+    labelNames: ['node_id'],
+    registers,
+  }).set(node, 1)
+  new Gauge({
+    name: 'wagate_cluster_sessions_owned',
+    help: 'Sessions whose lease this node holds (their sockets run here)',
+    labelNames: ['node_id'],
+    registers,
+    collect() {
+      this.set(node, c.owned())
+    },
+  })
+  const counters: [keyof LeaseStats, string, string][] = [
+    ['renewals', 'wagate_cluster_lease_renewals_total', 'Lease rounds whose renewal the database accepted'],
+    ['renewFailures', 'wagate_cluster_lease_renew_failures_total', 'Lease rounds that failed (database unreachable)'],
+    ['acquired', 'wagate_cluster_leases_acquired_total', 'Session leases this node took (free or expired)'],
+    [
+      'released',
+      'wagate_cluster_leases_released_total',
+      'Session leases this node handed over (rebalance, stop, drain)',
+    ],
+    [
+      'lost',
+      'wagate_cluster_leases_lost_total',
+      'Session leases this node lost (taken over, or its renew deadline passed)',
+    ],
+  ]
+  for (const [key, name, help] of counters)
+    new Counter({
+      name,
+      help,
+      labelNames: ['node_id'],
+      registers,
+      collect() {
+        this.reset()
+        this.inc(node, c.stats[key])
+      },
+    })
 }

@@ -24,8 +24,11 @@ export interface SessionEngine {
   logout(sessionId: string): Promise<void>
   /** Closes the live socket of a session about to be deleted. */
   remove(sessionId: string): Promise<void>
-  /** The QR the session is waiting to have scanned, or null when it is not waiting for one. */
-  qr(sessionId: string): { qr: string; expiresAt: number } | null
+  /**
+   * The QR the session is waiting to have scanned, or null when it is not waiting for one. A promise: on a cluster
+   * the QR lives on the node that runs the session.
+   */
+  qr(sessionId: string): Promise<{ qr: string; expiresAt: number } | null>
   requestPairingCode(sessionId: string, phone: string): Promise<{ code: string }>
   /**
    * Queues a message of any kind (`upload`: a multipart file): stored `pending` with its event and its queue row in

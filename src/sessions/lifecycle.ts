@@ -5,7 +5,7 @@ import { upstreamError } from '../whatsapp/upstream.ts'
 import { freshBackoff } from './backoff.ts'
 import { connect, detach } from './connection.ts'
 import type { Context } from './context.ts'
-import { locked } from './live.ts'
+import { locked, settle, type Live } from './live.ts'
 
 export function start(ctx: Context, sessionId: string): Promise<void> {
   const live = ctx.liveOf(sessionId)
@@ -82,4 +82,65 @@ async function waitFor(cond: () => boolean, timeoutMs: number, message: string) 
     if (Date.now() > until) throw new AppError('conflict', message)
     await Bun.sleep(50)
   }
+}
+
+// Lease-driven ownership (cluster mode, src/cluster/node.ts): the lease manager, not the API, decides which node
+// runs a session's socket. These three never change the desired state, which is the API's.
+
+/** This node now holds the session's lease: open its socket from the stored auth state (linked: no QR). */
+export function acquire(ctx: Context, sessionId: string): Promise<void> {
+  const live = ctx.liveOf(sessionId)
+  return locked(live, async () => {
+    if (live.sock || live.timer) return
+    live.backoff = freshBackoff()
+    connect(ctx, sessionId, live, 'starting')
+  })
+}
+
+/**
+ * Handing the session to another node (rebalance, drain, stopped through the API): close the socket gracefully
+ * (buffered events stored) and record it stopped while the lease is still ours, then forget the live state so a later acquisition reads the
+ * auth state afresh from the database (the next owner moves it on).
+ */
+export async function release(ctx: Context, sessionId: string): Promise<void> {
+  const live = ctx.lives.get(sessionId)
+  if (!live) return
+  await locked(live, async () => {
+    ctx.sending.forget(sessionId)
+    ctx.downloads?.pause(sessionId)
+    // A session that ended on its own (logged out, failed) keeps the status that says why.
+    const running = !!(live.sock || live.timer)
+    await detach(ctx, live)
+    if (running) ctx.setStatus(sessionId, { status: 'stopped' })
+  })
+  forget(ctx, sessionId, live)
+}
+
+/**
+ * The lease is lost or may be (taken, renew deadline passed): end the socket at once, without waiting for a
+ * lifecycle change in flight and without writing anything (writes are fenced and would fail anyway). Its events are
+ * no longer current, so its late key and creds writes are dropped and its receipt hook stores nothing.
+ */
+export function drop(ctx: Context, sessionId: string): void {
+  const live = ctx.lives.get(sessionId)
+  if (!live) return
+  ctx.sending.forget(sessionId)
+  ctx.downloads?.pause(sessionId)
+  live.generation++
+  settle(live)
+  if (live.timer) clearTimeout(live.timer)
+  live.timer = null
+  live.watchdog?.stop()
+  const sock = live.sock
+  live.sock = null
+  live.connected = false
+  live.qr = null
+  sock?.kill('lease lost')
+  forget(ctx, sessionId, live)
+}
+
+function forget(ctx: Context, sessionId: string, live: Live) {
+  if (ctx.lives.get(sessionId) !== live) return
+  ctx.lives.delete(sessionId)
+  live.auth.close()
 }

@@ -15,9 +15,20 @@ import { restoreRunning, shutdownAll } from './restore.ts'
 
 export type { SupervisorOptions } from './context.ts'
 
-export type Supervisor = SessionEngine & {
-  /** The in-memory view of a session, for health checks and tests. */
-  live(sessionId: string): { connected: boolean; generation: number } | null
+export type Supervisor = SessionEngine &
+  LeaseDriven & {
+    /** The in-memory view of a session, for health checks and tests. */
+    live(sessionId: string): { connected: boolean; generation: number } | null
+  }
+
+/** What a cluster node's lease manager drives (src/cluster/node.ts); the desired state stays the API's. */
+export type LeaseDriven = {
+  /** This node now holds the session's lease: connect it from its stored auth state. */
+  acquire(sessionId: string): Promise<void>
+  /** Hand it over: close its socket gracefully and record it stopped; the lease is released afterwards. */
+  release(sessionId: string): Promise<void>
+  /** The lease is lost: end its socket at once and write nothing more. */
+  drop(sessionId: string): void
 }
 
 export function createSupervisor(o: SupervisorOptions): Supervisor {
@@ -31,7 +42,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     restart: (id) => lifecycle.restart(ctx, id),
     logout: (id) => lifecycle.logout(ctx, id),
     remove: (id) => lifecycle.remove(ctx, id),
-    qr: (id) => lifecycle.qr(ctx, id),
+    qr: async (id) => lifecycle.qr(ctx, id),
     requestPairingCode: (id, phone) => lifecycle.requestPairingCode(ctx, id, phone),
     ...createOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock }),
     ...createGroupOperations({ ingest: ctx.ingest, connectedSock: ctx.connectedSock }),
@@ -41,6 +52,9 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     edit: async (id, chatJid, waId, text) => ctx.sending.ops.edit(id, chatJid, waId, text),
     revoke: async (id, chatJid, waId) => ctx.sending.ops.revoke(id, chatJid, waId),
     forward: async (id, chatJid, waId, to) => ctx.sending.ops.forward(id, chatJid, waId, to),
+    acquire: (id) => lifecycle.acquire(ctx, id),
+    release: (id) => lifecycle.release(ctx, id),
+    drop: (id) => lifecycle.drop(ctx, id),
     restore: () => restoreRunning(ctx),
     async shutdown() {
       await shutdownAll(ctx)

@@ -6,7 +6,8 @@ import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
 
-type Row = {
+/** An api_keys row as SQLite answers it (PostgreSQL's repository converts its rows to this). */
+export type ApiKeyRow = {
   id: string
   org_id: string
   name: string
@@ -32,7 +33,9 @@ export type ApiKeyInfo = {
   lastUsedAt: number | null
 }
 
-const info = (r: Row): ApiKeyInfo => ({
+type Row = ApiKeyRow
+
+export const apiKeyInfo = (r: Row): ApiKeyInfo => ({
   id: r.id,
   orgId: r.org_id,
   name: r.name,
@@ -43,6 +46,8 @@ const info = (r: Row): ApiKeyInfo => ({
   revokedAt: r.revoked_at,
   lastUsedAt: r.last_used_at,
 })
+
+const info = apiKeyInfo
 
 export type ApiKeyStore = ReturnType<typeof createApiKeyStore>
 

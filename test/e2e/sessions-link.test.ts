@@ -49,7 +49,7 @@ it('removes a session: closes its socket and forgets it', async () => {
   const sid = await h.linkedSession('15551230003')
   await h.supervisor.remove(sid)
   expect(h.supervisor.live(sid)).toBeNull()
-  expect(h.supervisor.qr(sid)).toBeNull()
+  expect(await h.supervisor.qr(sid)).toBeNull()
   await waitFor('offline on the simulator', async () =>
     ((await h.control('GET', '/accounts/15551230003')).body.devices as { state: string }[]).every(
       (d) => d.state === 'offline',

@@ -27,12 +27,12 @@ it('links with a pairing code', async () => {
 
 it('shows the QR only while waiting for a scan, and stop keeps it stopped', async () => {
   const sid = h.createSession()
-  expect(h.supervisor.qr(sid)).toBeNull()
+  expect(await h.supervisor.qr(sid)).toBeNull()
   await h.supervisor.start(sid)
   const qr = await waitFor('a QR', () => h.supervisor.qr(sid))
   expect(qr.expiresAt).toBeGreaterThan(Date.now())
   await h.supervisor.stop(sid)
-  expect(h.supervisor.qr(sid)).toBeNull()
+  expect(await h.supervisor.qr(sid)).toBeNull()
   expect(h.session(sid)).toMatchObject({ status: 'stopped', desired_state: 'stopped' })
   expect(authRows(sid)).toBe(0) // a pairing that never finished leaves no half-written creds
 })

@@ -16,7 +16,7 @@ export function offlineEngine(stores: Stores): SessionEngine {
     restart: async () => {},
     logout: notConnected,
     remove: async () => {},
-    qr: () => null,
+    qr: async () => null,
     requestPairingCode: notConnected,
     send: notConnected,
     react: notConnected,

@@ -4,7 +4,7 @@ import { migrationsApplied } from '../../store/migrate.ts'
 import type { HttpDeps } from '../deps.ts'
 import { envelope, ErrorEnvelope } from '../errors.ts'
 
-export function healthRoutes({ stores, version }: HttpDeps) {
+export function healthRoutes({ stores, version, readiness }: HttpDeps) {
   return new Elysia({ tags: ['ops'] })
     .get('/healthz', () => ({ status: 'ok' as const, version }), {
       response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }) },
@@ -12,7 +12,13 @@ export function healthRoutes({ stores, version }: HttpDeps) {
     })
     .get(
       '/readyz',
-      ({ set }) => {
+      async ({ set }) => {
+        if (readiness) {
+          const r = await readiness()
+          if (r.ok) return { status: 'ready' as const }
+          set.status = 503
+          return envelope('unavailable', r.reason)
+        }
         let ready = false
         try {
           ready = migrationsApplied(stores.db.sqlite)
@@ -28,7 +34,9 @@ export function healthRoutes({ stores, version }: HttpDeps) {
         detail: {
           operationId: 'getReadiness',
           summary: 'Readiness',
-          description: 'The database is reachable and every migration is applied.',
+          description:
+            'The database is reachable and every migration is applied; on a cluster node (PostgreSQL), the database ' +
+            'answers and the node renews its session leases.',
         },
       },
     )

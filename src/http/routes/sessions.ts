@@ -145,7 +145,7 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
       '/:sid/qr',
       async ({ principal, params, request, set }) => {
         const session = ownSession(sessions, principal, params.sid)
-        const qr = engine.qr(session.id)
+        const qr = await engine.qr(session.id)
         if (!qr) throw new AppError('conflict', 'session is not waiting for a QR scan', { status: session.status })
         if ((request.headers.get('accept') ?? '').includes('image/png')) {
           set.headers['content-type'] = 'image/png'

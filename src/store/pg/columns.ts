@@ -14,3 +14,6 @@ export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array 
 
 /** Now in epoch ms, computed by the database. */
 export const nowMs = sql`(floor(extract(epoch from clock_timestamp()) * 1000))::bigint`
+
+/** A 64-bit transaction id (PostgreSQL 13+), read as its decimal text: compared in SQL only. */
+export const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' })

@@ -136,13 +136,21 @@ async function copyTable(
   batchRows = 1000,
   progress?: CopyProgress,
 ): Promise<number> {
-  const names = t.columns.map((c) => c.name)
+  // Columns only PostgreSQL has (events.xid, delivery claims) keep their defaults.
+  const inSqlite = new Set(
+    sqlite
+      .query<{ name: string }, [string]>('SELECT name FROM pragma_table_info(?)')
+      .all(t.name)
+      .map((r) => r.name),
+  )
+  const columns = t.columns.filter((c) => inSqlite.has(c.name))
+  const names = columns.map((c) => c.name)
   const total = sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM "${t.name}"`).get()?.n ?? 0
   // PostgreSQL takes at most 65,535 parameters per statement.
   const perBatch = Math.max(1, Math.min(batchRows, Math.floor(60_000 / names.length)))
   const convert = (row: Record<string, unknown>) => {
     const out: Record<string, unknown> = {}
-    for (const c of t.columns) {
+    for (const c of columns) {
       const v = row[c.name]
       out[c.name] =
         v === null || v === undefined

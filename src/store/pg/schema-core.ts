@@ -3,7 +3,7 @@
 // JSON stays text so a row copies from SQLite byte for byte.
 import { sql } from 'drizzle-orm'
 import { boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
-import { big, bytea, nowMs } from './columns.ts'
+import { big, bytea, nowMs, xid8 } from './columns.ts'
 
 export const orgs = pgTable('orgs', {
   id: text('id').primaryKey(),
@@ -218,10 +218,18 @@ export const events = pgTable(
     createdAt: big('created_at').notNull(),
     data: text('data').notNull(),
     dedupeKey: text('dedupe_key'),
+    // PostgreSQL only: the writing transaction. Seq order is not commit order with concurrent writers, so
+    // readers walk (xid, seq) up to the oldest running transaction (src/store/pg/events.ts).
+    xid: xid8('xid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
   },
   (t) => [
     uniqueIndex('events_id').on(t.id),
     index('events_org_seq').on(t.orgId, t.seq),
+    // PostgreSQL only: the commit-safe read order, per organisation and overall (the head).
+    index('events_org_xid').on(t.orgId, t.xid, t.seq),
+    index('events_xid').on(t.xid, t.seq),
     // No index on created_at (as in SQLite): retention walks the seq order.
     uniqueIndex('events_dedupe')
       .on(t.dedupeKey)
@@ -297,9 +305,20 @@ export const webhookDeliveries = pgTable(
     attempts: text('attempts').notNull().default('[]'),
     createdAt: big('created_at').notNull(),
     updatedAt: big('updated_at').notNull(),
+    // PostgreSQL only: which node holds a 'sending' claim and until when (it renews while alive), and whether
+    // fan-out made the row (at most one such row per webhook and event; redeliveries are extra rows).
+    claimedBy: text('claimed_by'),
+    claimedUntil: big('claimed_until'),
+    fannedOut: boolean('fanned_out').notNull().default(false),
   },
   (t) => [
     uniqueIndex('deliveries_id').on(t.id),
+    uniqueIndex('deliveries_fanout')
+      .on(t.webhookId, t.eventSeq)
+      .where(sql`fanned_out`),
+    index('deliveries_claims')
+      .on(t.webhookId, t.claimedUntil)
+      .where(sql`status = 'sending'`),
     index('deliveries_webhook').on(t.webhookId, t.pk),
     index('deliveries_due')
       .on(t.webhookId, t.nextAttemptAt)

@@ -1,0 +1,26 @@
+// Builds every PostgreSQL repository over one pool: the same names and types as the SQLite bundle
+// (src/store/index.ts), each `Async<...>` of the SQLite repository's type. One line per area.
+import { createCursorCodec, cursorKeyOf } from '../cursor.ts'
+import { createPgApiKeyStore } from './api-keys.ts'
+import { createPgAuthEpoch } from './auth-epoch.ts'
+import type { PgDb } from './db.ts'
+import { createPgIdempotencyStore } from './idempotency.ts'
+import { createPgOrgStore } from './orgs.ts'
+import { createPgSessionStore } from './sessions.ts'
+
+export type PgRepos = ReturnType<typeof createPgRepos>
+
+/** `secretKey` (the cluster's 32-byte key) signs cursors exactly as SQLite's repositories do. */
+export function createPgRepos(pg: PgDb, secretKey: Uint8Array) {
+  const codec = createCursorCodec(cursorKeyOf(secretKey))
+  const authEpoch = createPgAuthEpoch(pg)
+  return {
+    pg,
+    codec,
+    authEpoch,
+    orgs: createPgOrgStore(pg),
+    apiKeys: createPgApiKeyStore(pg, codec, authEpoch),
+    sessions: createPgSessionStore(pg, codec, authEpoch),
+    idempotency: createPgIdempotencyStore(pg),
+  }
+}
