@@ -4,6 +4,7 @@ import m1 from './0001_messages_by_id.sql' with { type: 'text' }
 import m2 from './0002_outbox_indexes.sql' with { type: 'text' }
 import m3 from './0003_outbox_across_nodes.sql' with { type: 'text' }
 import m4 from './0004_auth_epoch.sql' with { type: 'text' }
+import m5 from './0005_cluster_commands.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -11,4 +12,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0002_outbox_indexes', sql: m2 },
   { name: '0003_outbox_across_nodes', sql: m3 },
   { name: '0004_auth_epoch', sql: m4 },
+  { name: '0005_cluster_commands', sql: m5 },
 ]

@@ -11,7 +11,7 @@ import * as sqliteSchema from '../../src/store/schema.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts'
 
 /** Tables only PostgreSQL has (the cluster's). */
-const clusterOnly = ['cluster_meta', 'cluster_nodes', 'session_leases']
+const clusterOnly = ['cluster_commands', 'cluster_meta', 'cluster_nodes', 'session_leases']
 
 /**
  * Columns and indexes only PostgreSQL has in mirrored tables: what several nodes on one database need (the outbox's
