@@ -1,5 +1,5 @@
 // Pieces every route file uses: page query and page schemas, error responses, path-id checks.
-import { t, type Static, type TSchema } from 'elysia'
+import { t, type HTTPHeaders, type Static, type TSchema } from 'elysia'
 import type { Principal } from '../domain/capability.ts'
 import { clampLimit } from '../domain/page.ts'
 import { AppError, notFound } from '../errors.ts'
@@ -29,8 +29,14 @@ export const PageOf = <T extends TSchema>(item: T) =>
  * handler returns when it is a Response, a pass that cost a third of the app's overhead over the raw route. Only for
  * bodies the store's row mappers shape exactly as `schema` (typed here, checked against it in
  * test/http/served.test.ts); the OpenAPI document still declares `schema` from the route's `response`.
+ * The headers set so far (the request id) go on the Response itself and leave `set`: a Response returned with
+ * `set.headers` still pending is rebuilt by Elysia (headers copied, body re-wrapped as a stream) to merge them.
  */
-export const served = <S extends TSchema>(_schema: S, body: Static<S>): Response => Response.json(body)
+export function served<S extends TSchema>(set: { headers: HTTPHeaders }, _schema: S, body: Static<S>): Response {
+  const response = Response.json(body, { headers: set.headers as Record<string, string> })
+  set.headers = {}
+  return response
+}
 
 /** Error responses documented on every authenticated route. */
 export const errors = { 400: 'error', 401: 'error', 403: 'error', 404: 'error' } as const

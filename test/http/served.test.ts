@@ -211,8 +211,39 @@ describe('listings served without response validation', () => {
     expect(problems(messagePage, body)).toEqual([])
   })
 
+  const listings = () => [
+    `/api/v1/sessions/${sid}/chats`,
+    `/api/v1/sessions/${sid}/chats/${dm}/messages`,
+    `/api/v1/sessions/${sid}/channels/${channel}/messages`,
+  ]
+
   it('answers carry the request id like every other route', async () => {
     const res = await t.request(`/api/v1/sessions/${sid}/chats`, { headers: { 'x-request-id': 'req-served-1' } })
     expect(res.headers.get('x-request-id')).toBe('req-served-1')
+  })
+
+  it("each listing echoes the caller's x-request-id beside its JSON content type", async () => {
+    for (const [i, path] of listings().entries()) {
+      const res = await t.request(path, { headers: { 'x-request-id': `req-listing-${i}` } })
+      expect([res.status, res.headers.get('x-request-id'), res.headers.get('content-type')]).toEqual([
+        200,
+        `req-listing-${i}`,
+        'application/json;charset=utf-8',
+      ])
+    }
+  })
+
+  it('each listing answers a generated request id when the caller sends none, a new one per request', async () => {
+    const ids = []
+    for (const path of [...listings(), ...listings()]) ids.push((await t.request(path)).headers.get('x-request-id'))
+    for (const id of ids) expect(id).toMatch(/^req_[0-9a-z]+_[0-9]+$/)
+    expect(new Set(ids).size).toBe(6)
+  })
+
+  it('an error on a listing still carries the request id', async () => {
+    const res = await t.request(`/api/v1/sessions/${sid}/chats?cursor=forged.tag`, {
+      headers: { 'x-request-id': 'req-bad-cursor' },
+    })
+    expect([res.status, res.headers.get('x-request-id')]).toEqual([400, 'req-bad-cursor'])
   })
 })

@@ -83,11 +83,11 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:jid/messages',
-      ({ principal, params, query }) => {
+      ({ principal, params, query, set }) => {
         const sid = ownSessionId(sessions, principal, params.sid)
         const jid = pathId(params.jid, 'jid')
         if (!isChannelJid(jid)) throw notFound('channel')
-        return served(MessagePage, messages.page(sid, jid, pageOf(query)))
+        return served(set, MessagePage, messages.page(sid, jid, pageOf(query)))
       },
       {
         auth: 'send',

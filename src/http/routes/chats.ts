@@ -67,8 +67,8 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, params, query }) =>
-        served(ChatPage, chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query))),
+      ({ principal, params, query, set }) =>
+        served(set, ChatPage, chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query))),
       {
         auth: 'read',
         query: PageQuery,
@@ -92,12 +92,12 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:cid/messages',
-      ({ principal, params, query }) => {
+      ({ principal, params, query, set }) => {
         const sid = ownSessionId(sessions, principal, params.sid)
         // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
         const chat = chats.ref(sid, pathId(params.cid, 'cid'))
         if (!chat) throw notFound('chat')
-        return served(MessagePage, messages.page(sid, chat.jid, pageOf(query), chat.lid))
+        return served(set, MessagePage, messages.page(sid, chat.jid, pageOf(query), chat.lid))
       },
       {
         auth: 'read',
