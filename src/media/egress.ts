@@ -102,9 +102,28 @@ function racing<T>(p: Promise<T>, signal: AbortSignal | null | undefined): Promi
   })
 }
 
-export function createEgress(opts: { allow?: AllowList; lookup?: Lookup } = {}) {
+/** Routes kept per egress policy: webhook URLs and recent media hosts; past it the cache starts over. */
+const MAX_ROUTES = 1024
+
+/**
+ * The request's headers with `host` set. A plain object (what webhook deliveries pass) stays a plain object:
+ * building a Headers instance per request showed in the delivery profile.
+ */
+function withHost(headers: BunFetchRequestInit['headers'], host: string): BunFetchRequestInit['headers'] {
+  if (headers && !(headers instanceof Headers) && !Array.isArray(headers)) {
+    const out: Record<string, string> = { host }
+    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'host') out[k] = v as string
+    return out
+  }
+  const h = new Headers(headers)
+  h.set('host', host)
+  return h
+}
+
+export function createEgress(opts: { allow?: AllowList; lookup?: Lookup; routeTtlMs?: number } = {}) {
   const allow = opts.allow ?? { cidrs: [], hosts: new Set<string>() }
   const lookup = opts.lookup ?? systemLookup
+  const routeTtlMs = opts.routeTtlMs ?? 1000
 
   /** The refused range `address` is in when reached for `host`, or null when the connection may go ahead. */
   function refusedFor(address: string, host?: string): string | null {
@@ -156,20 +175,58 @@ export function createEgress(opts: { allow?: AllowList; lookup?: Lookup } = {}) 
     return addresses
   }
 
+  /** Where a request for a URL goes once checked: the checked address, and the Host / TLS name it keeps. */
+  type Route = { target: string; host: string; serverName: string | null; until: number }
+  const routes = new Map<string, Route>()
+
   /**
-   * One request, no redirect followed (a 3xx comes back as it is): the host is resolved and checked now and the
-   * request goes to the checked address, with the URL's host in the Host header and as the TLS server name.
+   * The checked route of a URL. A webhook POSTs to the same URL thousands of times a second, so a route is kept
+   * for `routeTtlMs`: within it a changed DNS answer is not seen, and requests keep going to the address that was
+   * checked (never to an unchecked one). Only routes that passed are kept; a refusal is decided afresh each time.
    */
-  async function egressFetch(url: string | URL, init: BunFetchRequestInit = {}): Promise<Response> {
+  function kept(url: string | URL): Route | undefined {
+    const r = routes.get(typeof url === 'string' ? url : url.href)
+    return r && r.until > Date.now() ? r : undefined
+  }
+
+  async function route(url: string | URL, signal?: AbortSignal | null): Promise<Route> {
     const u = parse(url)
-    const [address] = await resolve(u, init.signal)
+    const [address] = await resolve(u, signal)
     const target = new URL(u)
     target.hostname = address!.includes(':') ? `[${address}]` : address!
-    const headers = new Headers(init.headers)
-    headers.set('host', u.host)
     const named = !isIP(normHost(u.hostname))
-    const tls = u.protocol === 'https:' && named ? { ...init.tls, serverName: normHost(u.hostname) } : init.tls
-    return fetch(target, { ...init, headers, tls, redirect: 'manual', proxy: false })
+    const r = {
+      target: target.href,
+      host: u.host,
+      serverName: u.protocol === 'https:' && named ? normHost(u.hostname) : null,
+      until: Date.now() + routeTtlMs,
+    }
+    if (routeTtlMs > 0) {
+      if (routes.size >= MAX_ROUTES) routes.clear()
+      routes.set(typeof url === 'string' ? url : url.href, r)
+    }
+    return r
+  }
+
+  /**
+   * One request, no redirect followed (a 3xx comes back as it is): the host is resolved and checked (or its route
+   * was, within `routeTtlMs`) and the request goes to the checked address, with the URL's host in the Host header
+   * and as the TLS server name.
+   */
+  function egressFetch(url: string | URL, init: BunFetchRequestInit = {}): Promise<Response> {
+    const send = (r: Route) => {
+      const tls = r.serverName ? { ...init.tls, serverName: r.serverName } : init.tls
+      return fetch(r.target, {
+        ...init,
+        headers: withHost(init.headers, r.host),
+        tls,
+        redirect: 'manual',
+        proxy: false,
+      })
+    }
+    // A kept route sends at once: no await between the caller and fetch (that showed in the delivery profile).
+    const r = kept(url)
+    return r ? send(r) : route(url, init.signal).then(send)
   }
 
   /**

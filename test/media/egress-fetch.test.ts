@@ -100,6 +100,62 @@ describe('egress fetch', () => {
   })
 })
 
+describe('egress fetch: checked routes kept for routeTtlMs', () => {
+  const counting = (answers: string[][]) => {
+    const asked: string[] = []
+    const lookup = async (host: string) => {
+      asked.push(host)
+      return answers.length > 1 ? answers.shift()! : answers[0]!
+    }
+    return { asked, lookup }
+  }
+  const allowLoopback = parseAllowList('127.0.0.0/8').allow
+
+  it('resolves a name once within the TTL and keeps connecting to the address it checked', async () => {
+    const { asked, lookup } = counting([['127.0.0.1'], ['10.0.0.1']])
+    const egress = createEgress({ allow: allowLoopback, lookup, routeTtlMs: 60_000 })
+    const first = await egress.fetch(at('/', 'kept.test'))
+    const second = await egress.fetch(at('/', 'kept.test'))
+    expect([await first.text(), await second.text()]).toEqual([
+      `hello kept.test:${plain.port}`,
+      `hello kept.test:${plain.port}`,
+    ])
+    expect(asked).toEqual(['kept.test'])
+  })
+
+  it('resolves and checks again once the TTL is over', async () => {
+    const { asked, lookup } = counting([['127.0.0.1'], ['10.0.0.1']])
+    const egress = createEgress({ allow: allowLoopback, lookup, routeTtlMs: 0 })
+    expect((await egress.fetch(at('/', 'kept.test'))).status).toBe(200)
+    expect(await failure(egress.fetch(at('/', 'kept.test')))).toEqual([
+      'refused',
+      'kept.test resolves to 10.0.0.1, a private address',
+    ])
+    expect(asked).toEqual(['kept.test', 'kept.test'])
+  })
+
+  it('keeps no refusal: the next request resolves and checks again', async () => {
+    const { asked, lookup } = counting([['10.0.0.1'], ['127.0.0.1']])
+    const egress = createEgress({ allow: allowLoopback, lookup, routeTtlMs: 60_000 })
+    expect(await failure(egress.fetch(at('/', 'kept.test')))).toEqual([
+      'refused',
+      'kept.test resolves to 10.0.0.1, a private address',
+    ])
+    expect((await egress.fetch(at('/', 'kept.test'))).status).toBe(200)
+    expect(asked).toEqual(['kept.test', 'kept.test'])
+  })
+
+  it('does not keep what checkUrl resolved: the first request resolves for itself', async () => {
+    const { asked, lookup } = counting([['127.0.0.2'], ['127.0.0.1']])
+    const egress = createEgress({ allow: allowLoopback, lookup, routeTtlMs: 60_000 })
+    await egress.checkUrl(at('/', 'kept.test'))
+    const before = hits.length
+    expect((await egress.fetch(at('/', 'kept.test'))).status).toBe(200)
+    expect(hits.length - before).toBe(1)
+    expect(asked).toEqual(['kept.test', 'kept.test'])
+  })
+})
+
 describe('egress get (media URLs)', () => {
   const opts = { maxBytes: 1000, timeoutMs: 5000, maxRedirects: 2 }
 
