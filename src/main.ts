@@ -129,27 +129,29 @@ async function serve(argv: string[]): Promise<number> {
   return 0
 }
 
-function keys(argv: string[]): number {
+async function keys(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
   const { own, config, positional } = takeFlags(rest, ['org', 'name', 'cap', 'expiresAt'])
-  const { db, stores } = openData(config)
+  const { db, repos } = openData(config)
   try {
     if (sub === 'create') {
       if (!own.org || !own.name || !own.cap) throw new UsageError('keys create needs --org, --name and --cap')
-      if (!stores.orgs.get(own.org))
+      if (!(await repos.orgs.get(own.org)))
         throw new UsageError(`no organisation '${own.org}' (wagate orgs create ${own.org})`)
       const caps = own.cap.split(',').map((c) => c.trim())
       const bad = caps.filter((c) => !isCapability(c))
       if (bad.length || !caps.length) throw new UsageError(`unknown capability: ${bad.join(', ') || '(none)'}`)
       const expiresAt = own.expiresAt ? Number(own.expiresAt) : null
       if (expiresAt !== null && !Number.isSafeInteger(expiresAt)) throw new UsageError('--expires-at takes epoch ms')
-      print(createKey(stores, { orgId: own.org, name: own.name, capabilities: caps.filter(isCapability), expiresAt }))
+      print(
+        await createKey(repos, { orgId: own.org, name: own.name, capabilities: caps.filter(isCapability), expiresAt }),
+      )
     } else if (sub === 'list') {
-      for (const k of stores.apiKeys.listAll()) if (!own.org || k.orgId === own.org) print(k)
+      for (const k of await repos.apiKeys.listAll()) if (!own.org || k.orgId === own.org) print(k)
     } else if (sub === 'revoke') {
       const id = positional[0]
       if (!own.org || !id) throw new UsageError('keys revoke needs --org ORG and the key id')
-      const revoked = stores.apiKeys.revoke(own.org, id)
+      const revoked = await repos.apiKeys.revoke(own.org, id)
       if (!revoked) throw new UsageError(`no key ${id} in organisation ${own.org}`)
       print(revoked)
     } else throw new UsageError(help.keys!)
@@ -159,18 +161,18 @@ function keys(argv: string[]): number {
   }
 }
 
-function orgs(argv: string[]): number {
+async function orgs(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
   const { own, config, positional } = takeFlags(rest, ['name'])
-  const { db, stores } = openData(config)
+  const { db, repos } = openData(config)
   try {
     if (sub === 'create') {
       const id = positional[0]
       if (!isOrgId(id)) throw new UsageError('orgs create needs an id: a-z, 0-9, _ and -')
-      const org = stores.orgs.create(id, own.name ?? id)
+      const org = await repos.orgs.create(id, own.name ?? id)
       if (!org) throw new UsageError(`organisation '${id}' already exists`)
       print(org)
-    } else if (sub === 'list') for (const o of stores.orgs.list()) print(o)
+    } else if (sub === 'list') for (const o of await repos.orgs.list()) print(o)
     else throw new UsageError(help.orgs!)
     return 0
   } finally {
@@ -264,9 +266,9 @@ export async function main(argv: string[]): Promise<number> {
         return await simulatorCommand(rest, envLogLevel())
       }
       case 'keys':
-        return keys(rest)
+        return await keys(rest)
       case 'orgs':
-        return orgs(rest)
+        return await orgs(rest)
       case 'migrate':
         return await migrateCommand(rest)
       case 'backup':

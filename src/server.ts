@@ -15,7 +15,7 @@ import type { SessionEngine } from './sessions/engine.ts'
 import { lockDataDir, prepareDataDir } from './store/data-dir.ts'
 import { openDb, type Db, type OpenOptions } from './store/db.ts'
 import { migrateData } from './store/data-migrations.ts'
-import { createStores, type Stores } from './store/index.ts'
+import { createStores, sqliteRepos, type Stores } from './store/index.ts'
 import { loadSecretKey } from './whatsapp/secret-key.ts'
 
 export const dbPath = (dataDir: string) => join(dataDir, 'wagate.db')
@@ -28,12 +28,16 @@ export type EngineFactory = (ctx: {
   media: MediaStore
 }) => SessionEngine
 
-/** Opens the data dir: database migrated, secret key loaded, repositories built. */
+/**
+ * Opens the data dir: database migrated, secret key loaded, repositories built: `stores` synchronous (the ingest
+ * write path), `repos` their async face (everything else).
+ */
 export function openData(config: Config, opts: OpenOptions = {}) {
   const db = openDb(dbPath(config.dataDir), { checkpoint: opts.checkpoint ?? 'auto' })
   const secretKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })
   migrateData(db.sqlite, secretKey)
-  return { db, secretKey, stores: createStores(db, secretKey) }
+  const stores = createStores(db, secretKey)
+  return { db, secretKey, stores, repos: sqliteRepos(stores) }
 }
 
 /** The offline JWKS file; an unreadable one stops startup with a config error, not a stack trace. */
@@ -68,8 +72,8 @@ export async function startServer(
   const jwks = config.jwksFile ? readJwks(config.jwksFile) : undefined
   for (const warning of prepareDataDir(config.dataDir)) logger.warn({ dataDir: config.dataDir }, warning)
   const lock = lockDataDir(config.dataDir)
-  const { db, secretKey, stores } = openData(config, { checkpoint: 'background' })
-  const created = bootstrap(stores)
+  const { db, secretKey, stores, repos } = openData(config, { checkpoint: 'background' })
+  const created = await bootstrap(repos)
   if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
 
   if ((config.jwksUrl || jwks) && !config.jwtIssuer && !config.jwtAudience)
@@ -78,8 +82,8 @@ export async function startServer(
         'so tokens minted for another service are refused',
     )
   const authenticate = createAuthenticator({
-    apiKeys: stores.apiKeys,
-    orgs: stores.orgs,
+    apiKeys: repos.apiKeys,
+    orgs: repos.orgs,
     jwt: {
       jwksUrl: config.jwksUrl,
       jwks,
@@ -95,14 +99,12 @@ export async function startServer(
   const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
   const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
   let metrics: Metrics | undefined
-  const eventsOut = createEventDelivery(config, stores, logger, egress, deps.version, (a) =>
-    metrics?.observeDelivery(a),
-  )
+  const eventsOut = createEventDelivery(config, repos, logger, egress, deps.version, (a) => metrics?.observeDelivery(a))
   metrics = createMetrics({ gauges: createStoreGauges(db), sseClients: () => eventsOut.hub.size() })
-  stores.events.observeTransactions(metrics.observeTransaction)
+  repos.events.observeTransactions(metrics.observeTransaction)
   const app = createApp({
     egress,
-    stores,
+    repos,
     engine,
     authenticate,
     logger,
@@ -138,7 +140,7 @@ export async function startServer(
   const port = app.server!.port!
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, dataDir: config.dataDir }, 'wagate listening')
-  eventsOut.start()
+  await eventsOut.start()
   const retention = startRetention(config, media, logger)
   void engine.restore().catch((err: unknown) => logger.error({ err }, 'restoring sessions failed'))
 

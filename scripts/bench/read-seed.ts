@@ -2,18 +2,19 @@
 // LONG messages each (the two message listings walk those).
 import { createKey } from '../../src/bootstrap.ts'
 import { openDb } from '../../src/store/db.ts'
-import { createStores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos } from '../../src/store/index.ts'
 
 export const LONG = 20_000
 export const bigChat = '6281999000001@s.whatsapp.net'
 export const channel = '120363999000000001@newsletter'
 
-export function seed(path: string, secret: Uint8Array, nChats: number, nMessages: number) {
+export async function seed(path: string, secret: Uint8Array, nChats: number, nMessages: number) {
   const db = openDb(path)
   const stores = createStores(db, secret)
   stores.orgs.create('bench')
   const sid = stores.sessions.create({ orgId: 'bench', name: 'bench' }).id
-  const key = createKey(stores, { orgId: 'bench', name: 'bench', capabilities: ['read', 'send'] }).key
+  const key = (await createKey(sqliteRepos(stores), { orgId: 'bench', name: 'bench', capabilities: ['read', 'send'] }))
+    .key
   const chat = db.sqlite.query(
     `INSERT INTO chats (session_id, jid, type, name, unread_count, pinned_at, last_message_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )

@@ -14,7 +14,7 @@ import { chatFromRow, displayName, type ChatRow } from '../../src/store/chats.ts
 import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStoreGauges } from '../../src/store/gauges.ts'
-import { createStores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos } from '../../src/store/index.ts'
 import { messageColumns, messageFromRow, type MessageRow } from '../../src/store/messages.ts'
 
 const LIMIT = 50
@@ -70,14 +70,15 @@ export function benchApp(path: string, keyHex: string) {
   const stores = createStores(db, Buffer.from(keyHex, 'hex'))
   const logger = createLogger('info')
   const engine = createSupervisor({ db, events: stores.events, logger, secretKey: Buffer.alloc(32, 7) })
+  const repos = sqliteRepos(stores)
   const authenticate = createAuthenticator({
-    apiKeys: stores.apiKeys,
-    orgs: stores.orgs,
+    apiKeys: repos.apiKeys,
+    orgs: repos.orgs,
     jwt: { orgClaim: 'org_id', roleClaim: 'role', roleCapabilities: {} },
   })
   const metrics = createMetrics({ gauges: createStoreGauges(db), sseClients: () => 0 })
   const app = createApp({
-    stores,
+    repos,
     engine,
     authenticate,
     logger,

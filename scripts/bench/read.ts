@@ -43,7 +43,7 @@ async function serve(mode: 'app' | 'raw') {
 
 const t0 = performance.now()
 console.error(`seeding ${nChats} chats and ${nMessages} messages (+ a chat and a channel of ${LONG} each) …`)
-const { sid, key } = seed(path, secret, nChats, nMessages)
+const { sid, key } = await seed(path, secret, nChats, nMessages)
 console.error(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 const auth = { authorization: `Bearer ${key}` }
 const load = loader(dir)

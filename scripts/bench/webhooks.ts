@@ -14,7 +14,7 @@ import { signatureHeaders } from '../../src/events/signing.ts'
 import { createLogger } from '../../src/log.ts'
 import { createEgress, parseAllowList } from '../../src/media/egress.ts'
 import { openDb } from '../../src/store/db.ts'
-import { createStores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos } from '../../src/store/index.ts'
 import { arg, fmt, median, ratioRow, report } from './lib.ts'
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
@@ -65,10 +65,11 @@ const stores = createStores(db, randomBytes(32))
 stores.orgs.create('bench')
 const secret = generateSecret()
 const hook = stores.webhooks.create('bench', { url, events: ['*'] }, secret)
+const repos = sqliteRepos(stores)
 const dispatcher = createDispatcher({
-  events: stores.events,
-  webhooks: stores.webhooks,
-  deliveries: stores.deliveries,
+  events: repos.events,
+  webhooks: repos.webhooks,
+  deliveries: repos.deliveries,
   logger: createLogger('silent'),
   schedule: [1000],
   timeoutMs: 10_000,
@@ -99,7 +100,7 @@ const waitCount = async (want: number, timeoutMs: number) => {
 }
 
 // 1. Steady ingest at --rate for --seconds: delivered rate and lag while ingest runs.
-dispatcher.start()
+await dispatcher.start()
 await stats()
 const tick = 10
 const perTick = Math.max(1, Math.round((rate * tick) / 1000))
@@ -143,7 +144,7 @@ for (let run = 0; run < runs; run++) {
   await stats()
   const d0 = performance.now()
   const du = process.cpuUsage()
-  dispatcher.start()
+  await dispatcher.start()
   const got = await waitCount(backlog, 120_000)
   const drainRate = got / ((performance.now() - d0) / 1000)
   const drainCpu = cpuMs(process.cpuUsage(du))

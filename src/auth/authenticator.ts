@@ -3,8 +3,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import { isOrgId } from '../domain/org.ts'
 import { AppError } from '../errors.ts'
-import type { ApiKeyStore } from '../store/api-keys.ts'
-import type { OrgStore } from '../store/orgs.ts'
+import type { Repos } from '../store/contract.ts'
 import { parseApiKey, secretMatches } from './api-key.ts'
 import { isCapability, type Capability, type Principal } from '../domain/capability.ts'
 
@@ -45,7 +44,7 @@ const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-
 
 export type Authenticator = (token: string) => Promise<Principal | null>
 
-export function createAuthenticator(deps: { jwt: JwtOptions; apiKeys: ApiKeyStore; orgs: OrgStore }): Authenticator {
+export function createAuthenticator(deps: { jwt: JwtOptions } & Pick<Repos, 'apiKeys' | 'orgs'>): Authenticator {
   const { jwt, apiKeys, orgs } = deps
   let keySet: JWTVerifyGetKey | null = null
   if (jwt.jwks) keySet = createLocalJWKSet(jwt.jwks as Parameters<typeof createLocalJWKSet>[0])
@@ -71,26 +70,26 @@ export function createAuthenticator(deps: { jwt: JwtOptions; apiKeys: ApiKeyStor
     const role = payload[jwt.roleClaim]
     // The org claim names an organisation that is created on first sight: only a well-formed id may.
     if (!isOrgId(orgId) || typeof role !== 'string') return null
-    orgs.ensure(orgId)
+    await orgs.ensure(orgId)
     const caps = (jwt.roleCapabilities[role] ?? []).filter(isCapability)
     return { kind: 'jwt', subject: payload.sub ?? '', orgId, capabilities: caps }
   }
 
-  function fromApiKey(token: string, now: number): Principal | null {
+  async function fromApiKey(token: string, now: number): Promise<Principal | null> {
     const parts = parseApiKey(token)
     if (!parts) return null
-    const row = apiKeys.forVerification(parts.prefix)
+    const row = await apiKeys.forVerification(parts.prefix)
     if (!row || !secretMatches(parts.secret, row.hash)) return null
     if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null
     // Coarse last-used tracking: one write a minute per key at most keeps the hot path read-only.
-    if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) apiKeys.markUsed(row, now)
+    if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) await apiKeys.markUsed(row, now)
     return { kind: 'api_key', subject: row.id, orgId: row.orgId, capabilities: row.capabilities }
   }
 
   return async (token) => {
     // Every request starts by checking the auth epoch, so no cached key row or session ownership outlives a
     // revocation (see store/auth-epoch.ts).
-    apiKeys.refreshAuthCaches()
+    await apiKeys.refreshAuthCaches()
     if (token.startsWith('wgk_')) return fromApiKey(token, Date.now())
     if (looksLikeJwt(token)) return fromJwt(token)
     return null

@@ -4,16 +4,13 @@
 // in commit order; retries run independently. Everything it knows survives in the tables, so a restart
 // resumes where the last process stopped.
 import type { Logger } from '../log.ts'
-import type { DeliveryStatus, DeliveryStore, FanoutEvent, Job, Outcome } from '../store/deliveries.ts'
-import type { EventStore } from '../store/events.ts'
-import type { WebhookStore, WebhookTarget } from '../store/webhooks.ts'
+import type { Repos } from '../store/contract.ts'
+import type { DeliveryStatus, FanoutEvent, Job, Outcome } from '../store/deliveries.ts'
+import type { WebhookTarget } from '../store/webhooks.ts'
 import { attemptDelivery, type EgressFetch } from './deliver.ts'
 import { matcher } from './patterns.ts'
 
-export type DispatcherOptions = {
-  events: EventStore
-  webhooks: WebhookStore
-  deliveries: DeliveryStore
+export type DispatcherOptions = Pick<Repos, 'events' | 'webhooks' | 'deliveries'> & {
   logger: Logger
   /** Retry delays in ms: attempt n+1 waits schedule[n-1]; after the last one the delivery fails. */
   schedule: readonly number[]
@@ -55,12 +52,16 @@ export function createDispatcher(o: DispatcherOptions) {
   const endpoints = new Map<string, Endpoint>()
   const outcomes: Outcome[] = []
   const sending = new Set<Promise<void>>()
+  const flushing = new Set<Promise<void>>()
   let targetsDirty = true
   let running = false
   let passTimer: ReturnType<typeof setTimeout> | null = null
   let dueTimer: ReturnType<typeof setTimeout> | null = null
   let flushScheduled = false
   let lastPass = 0
+  // One pass at a time (a pass awaits the store): a wake during a pass runs another once it ends.
+  let passing: Promise<void> | null = null
+  let passAgain = false
   const unsubscribe: (() => void)[] = []
 
   /** Builds an endpoint, or refreshes one in place so its lanes and counters carry over. */
@@ -78,18 +79,18 @@ export function createDispatcher(o: DispatcherOptions) {
   }
 
   /** Reloads enabled webhooks; claimed jobs of a webhook that went away are handed back to the table. */
-  function refreshTargets() {
+  async function refreshTargets() {
     targetsDirty = false
     const unreadable = (webhookId: string, err: unknown) =>
       logger.error({ webhookId, err }, 'webhook secret cannot be decrypted (was the secret key changed?)')
-    const fresh = new Map(webhooks.enabledTargets(unreadable).map((t) => [t.id, t]))
+    const fresh = new Map((await webhooks.enabledTargets(unreadable)).map((t) => [t.id, t]))
     for (const [id, ep] of endpoints) {
       if (fresh.has(id)) continue
       endpoints.delete(id)
       const jobs = [...ep.lanes.values()].flat()
       ep.lanes.clear()
       ep.queued = 0
-      if (jobs.length) deliveries.unclaim(jobs.map((j) => j.pk))
+      if (jobs.length) await deliveries.unclaim(jobs.map((j) => j.pk))
     }
     for (const [id, t] of fresh) endpoints.set(id, endpointFor(t, endpoints.get(id)))
   }
@@ -113,14 +114,16 @@ export function createDispatcher(o: DispatcherOptions) {
       ep.queued--
       ep.inFlight++
       ep.busy.add(lane)
-      const p: Promise<void> = send(ep, job).finally(() => {
-        sending.delete(p)
-        ep.inFlight--
-        ep.busy.delete(lane)
-        if (endpoints.get(ep.target.id) !== ep) return
-        pump(ep)
-        if (ep.queued < buffer / 2) wake()
-      })
+      const p: Promise<void> = send(ep, job)
+        .catch((err: unknown) => logger.error({ err, webhookId: ep.target.id }, 'webhook send failed'))
+        .finally(() => {
+          sending.delete(p)
+          ep.inFlight--
+          ep.busy.delete(lane)
+          if (endpoints.get(ep.target.id) !== ep) return
+          pump(ep)
+          if (ep.queued < buffer / 2) wake()
+        })
       sending.add(p)
     }
   }
@@ -142,53 +145,57 @@ export function createDispatcher(o: DispatcherOptions) {
       lagMs: r.status === 'succeeded' && job.eventCreatedAt !== null ? Date.now() - job.eventCreatedAt : null,
     })
     if (r.gone) {
-      flush()
-      webhooks.disable(ep.target.id, 'the endpoint answered 410 Gone')
+      await flush()
+      await webhooks.disable(ep.target.id, 'the endpoint answered 410 Gone')
       logger.warn({ webhookId: ep.target.id }, 'webhook disabled: endpoint answered 410')
     } else scheduleFlush()
   }
 
-  function flush() {
+  /** Records the outcomes gathered so far; stop() waits for the recordings in flight. */
+  function flush(): Promise<void> {
     flushScheduled = false
-    if (!outcomes.length) return
+    if (!outcomes.length) return Promise.resolve()
     const batch = outcomes.splice(0)
-    try {
-      deliveries.record(batch)
-    } catch (err) {
-      logger.error({ err }, 'recording webhook attempts failed')
-    }
-    if (batch.some((b) => b.status === 'pending')) wake()
+    const p = (async () => {
+      try {
+        await deliveries.record(batch)
+      } catch (err) {
+        logger.error({ err }, 'recording webhook attempts failed')
+      }
+      if (batch.some((b) => b.status === 'pending')) wake()
+    })()
+    flushing.add(p)
+    void p.finally(() => flushing.delete(p))
+    return p
   }
 
   function scheduleFlush() {
     if (flushScheduled) return
     flushScheduled = true
-    setImmediate(flush)
+    setImmediate(() => void flush())
   }
 
   /** One pass: fan out, claim what is due, start sends, and arm the timer for the next due retry. */
-  function pass() {
-    passTimer = null
-    if (!running) return
+  async function pass() {
     lastPass = Date.now()
     try {
-      if (targetsDirty) refreshTargets()
-      const head = events.maxSeq()
+      if (targetsDirty) await refreshTargets()
+      const head = await events.maxSeq()
       let behind = false
       let nextDue = Infinity
       for (const ep of endpoints.values()) {
         const t = ep.target
         if (t.hwm < head) {
-          const r = deliveries.fanOut(t, ep.wants, FANOUT_BATCH)
+          const r = await deliveries.fanOut(t, ep.wants, FANOUT_BATCH)
           t.hwm = r.hwm
           behind ||= r.full
         }
         if (ep.queued >= buffer / 2) continue
         const want = buffer - ep.queued
-        const jobs = deliveries.claim(t.id, want)
+        const jobs = await deliveries.claim(t.id, want)
         for (const j of jobs) enqueue(ep, j)
         pump(ep)
-        if (jobs.length < want) nextDue = Math.min(nextDue, deliveries.nextDue(t.id) ?? Infinity)
+        if (jobs.length < want) nextDue = Math.min(nextDue, (await deliveries.nextDue(t.id)) ?? Infinity)
       }
       if (behind) wake()
       armDue(nextDue)
@@ -205,19 +212,34 @@ export function createDispatcher(o: DispatcherOptions) {
     dueTimer = setTimeout(wake, Math.min(Math.max(at - Date.now(), 0) + 1, o.pollMs ?? 1000))
   }
 
+  async function runPass() {
+    passTimer = null
+    if (!running) return
+    passAgain = false
+    passing = pass()
+    try {
+      await passing
+    } finally {
+      passing = null
+    }
+    if (passAgain) wake()
+  }
+
   /** Schedules a pass soon (passes are coalesced). */
   function wake() {
     if (!running || passTimer) return
-    passTimer = setTimeout(pass, Math.max(0, lastPass + MIN_PASS_GAP_MS - Date.now()))
+    if (passing) return void (passAgain = true)
+    passTimer = setTimeout(() => void runPass(), Math.max(0, lastPass + MIN_PASS_GAP_MS - Date.now()))
   }
 
   return {
     /** Starts delivering: what a previous process left in flight is due again at once. */
-    start() {
+    async start() {
       if (running) return
       running = true
       targetsDirty = true
-      const released = deliveries.releaseInFlight()
+      const released = await deliveries.releaseInFlight()
+      if (!running) return // stopped meanwhile
       if (released) logger.info({ released }, 'resuming webhook deliveries left in flight')
       unsubscribe.push(events.onCommitted(wake))
       unsubscribe.push(
@@ -235,10 +257,12 @@ export function createDispatcher(o: DispatcherOptions) {
       for (const u of unsubscribe.splice(0)) u()
       if (passTimer) clearTimeout(passTimer)
       if (dueTimer) clearTimeout(dueTimer)
+      await passing
       await Promise.allSettled([...sending])
-      flush()
+      await flush()
+      await Promise.allSettled([...flushing])
       const unsent = [...endpoints.values()].flatMap((ep) => [...ep.lanes.values()].flat().map((j) => j.pk))
-      if (unsent.length) deliveries.unclaim(unsent)
+      if (unsent.length) await deliveries.unclaim(unsent)
       endpoints.clear()
     },
     wake,

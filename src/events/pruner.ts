@@ -1,23 +1,22 @@
 // Retention: events (and finished deliveries) older than the configured days are deleted in the background.
 import type { Logger } from '../log.ts'
-import type { DeliveryStore } from '../store/deliveries.ts'
-import type { EventStore } from '../store/events.ts'
+import type { Repos } from '../store/contract.ts'
 
 export type Pruner = ReturnType<typeof createPruner>
 
 export function createPruner(o: {
-  events: EventStore
-  deliveries: DeliveryStore
+  events: Pick<Repos['events'], 'prune'>
+  deliveries: Pick<Repos['deliveries'], 'prune'>
   retentionMs: number
   logger: Logger
   intervalMs?: number
 }) {
   let timer: ReturnType<typeof setInterval> | null = null
-  const runOnce = (now = Date.now()) => {
+  const runOnce = async (now = Date.now()) => {
     const before = now - o.retentionMs
     try {
-      const events = o.events.prune(before)
-      const deliveries = o.deliveries.prune(before)
+      const events = await o.events.prune(before)
+      const deliveries = await o.deliveries.prune(before)
       if (events || deliveries) o.logger.info({ events, deliveries }, 'pruned expired events')
       return { events, deliveries }
     } catch (err) {
@@ -29,8 +28,8 @@ export function createPruner(o: {
     runOnce,
     /** Prunes now, then every `intervalMs` (default an hour). */
     start() {
-      runOnce()
-      timer ??= setInterval(runOnce, o.intervalMs ?? 3600_000)
+      void runOnce() // never rejects: failures are logged
+      timer ??= setInterval(() => void runOnce(), o.intervalMs ?? 3600_000)
       timer.unref?.()
     },
     stop() {

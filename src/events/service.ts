@@ -3,7 +3,7 @@
 import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
 import type { Egress } from '../media/egress.ts'
-import type { Stores } from '../store/index.ts'
+import type { Repos } from '../store/contract.ts'
 import { createDispatcher, type DispatcherOptions } from './dispatcher.ts'
 import { createPruner } from './pruner.ts'
 import { parseSchedule } from './retry.ts'
@@ -13,16 +13,16 @@ export type EventDelivery = ReturnType<typeof createEventDelivery>
 
 export function createEventDelivery(
   config: Pick<Config, 'webhookRetrySchedule' | 'webhookTimeoutMs' | 'webhookConcurrency' | 'eventRetentionDays'>,
-  stores: Pick<Stores, 'events' | 'webhooks' | 'deliveries'>,
+  repos: Pick<Repos, 'events' | 'webhooks' | 'deliveries'>,
   logger: Logger,
   egress: Pick<Egress, 'fetch'>,
   version = 'dev',
   observeDelivery?: DispatcherOptions['observe'],
 ) {
   const dispatcher = createDispatcher({
-    events: stores.events,
-    webhooks: stores.webhooks,
-    deliveries: stores.deliveries,
+    events: repos.events,
+    webhooks: repos.webhooks,
+    deliveries: repos.deliveries,
     logger: logger.child({ component: 'webhooks' }),
     schedule: parseSchedule(config.webhookRetrySchedule),
     timeoutMs: config.webhookTimeoutMs,
@@ -32,20 +32,20 @@ export function createEventDelivery(
     ...(observeDelivery ? { observe: observeDelivery } : {}),
   })
   const pruner = createPruner({
-    events: stores.events,
-    deliveries: stores.deliveries,
+    events: repos.events,
+    deliveries: repos.deliveries,
     retentionMs: config.eventRetentionDays * 24 * 3600_000,
     logger,
   })
-  const hub = createSseHub(stores.events)
+  const hub = createSseHub(repos.events)
   return {
     dispatcher,
     pruner,
     /** Pass to createApp as `eventHub`. */
     hub,
-    start() {
+    async start() {
       pruner.start()
-      dispatcher.start()
+      await dispatcher.start()
     },
     /** Ends every live stream; call before stopping the HTTP server, which waits for open responses. */
     closeStreams: () => hub.close(),

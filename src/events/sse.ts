@@ -1,7 +1,8 @@
 // The live stream hub: one Server-Sent Events stream per client, fed from the outbox (never from memory),
 // so a client resumes from any event id without gaps. Each client has a bounded buffer: a client that
 // falls behind is paced from the outbox, one that stops reading is disconnected; ingest waits for no one.
-import type { EventFilter, EventStore, StoredEvent } from '../store/events.ts'
+import type { EventRepo } from '../store/contract.ts'
+import type { EventFilter, StoredEvent } from '../store/events.ts'
 
 export type SseOptions = {
   /** Comment frame interval; proxies and clients see the connection alive. Default 15 s. */
@@ -19,7 +20,7 @@ const encoder = new TextEncoder()
 const frame = (e: StoredEvent) =>
   `id: ${e.id}\ndata: ${JSON.stringify({ id: e.id, type: e.type, createdAt: e.createdAt, orgId: e.orgId, sessionId: e.sessionId, data: e.data })}\n\n`
 
-export function createSseHub(events: EventStore, opts: SseOptions = {}) {
+export function createSseHub(events: Pick<EventRepo, 'scan' | 'onCommitted'>, opts: SseOptions = {}) {
   const heartbeatMs = opts.heartbeatMs ?? 15_000
   const bufferBytes = opts.bufferBytes ?? 1 << 20
   const clients = new Set<{ orgId: string; onCommit(): void; cut(): void }>()
@@ -36,6 +37,7 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
       let closed = false
       let scheduled = false
       let pushing = false
+      let again = false
       let lastPull = Date.now()
       let timer: ReturnType<typeof setInterval> | null = null
 
@@ -45,26 +47,43 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
         if (timer) clearInterval(timer)
       }
       /**
-       * Sends what the outbox holds past lastSeq while the client's buffer has room. When it is full the
-       * client is behind: it stays connected and pull() resumes from the outbox once it drains the buffer.
+       * Sends what the outbox holds past lastSeq while the client's buffer has room; true when it caught up.
+       * When the buffer is full the client is behind: it stays connected and pull() resumes from the outbox
+       * once it drains the buffer.
        */
-      const push = () => {
-        if (closed || pushing) return
-        pushing = true // enqueue() may call pull() synchronously; one loop at a time
-        try {
-          while ((ctrl.desiredSize ?? 0) > 0) {
-            const r = events.scan(orgId, lastSeq, filter, CHUNK)
-            lastSeq = r.lastSeq
-            if (r.events.length) {
-              try {
-                ctrl.enqueue(encoder.encode(r.events.map(frame).join('')))
-              } catch {
-                return cleanup()
-              }
+      const fill = async (): Promise<boolean> => {
+        while (!closed && (ctrl.desiredSize ?? 0) > 0) {
+          const r = await events.scan(orgId, lastSeq, filter, CHUNK)
+          if (closed) return false
+          lastSeq = r.lastSeq
+          if (r.events.length) {
+            try {
+              ctrl.enqueue(encoder.encode(r.events.map(frame).join('')))
+            } catch {
+              cleanup()
+              return false
             }
-            if (!r.more) return void (live = true)
           }
-          live = false
+          if (!r.more) return true
+        }
+        return false
+      }
+      /**
+       * One loop at a time (enqueue() may call pull() synchronously, and a scan is awaited): a push asked for
+       * while one runs makes it look again when it ends, so a commit landing during a scan is not missed.
+       */
+      const push = async () => {
+        if (closed) return
+        if (pushing) return void (again = true)
+        pushing = true
+        try {
+          do {
+            again = false
+            live = await fill()
+          } while (again && !closed)
+        } catch {
+          // The outbox cannot be read: drop the client, which reconnects with Last-Event-ID and misses nothing.
+          client.cut()
         } finally {
           pushing = false
         }
@@ -73,11 +92,12 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
         orgId,
         // Live clients get new events at once; a client still catching up is paced by pull() instead.
         onCommit() {
+          if (pushing) return void (again = true) // the running push may have scanned before this commit
           if (!live || scheduled || closed) return
           scheduled = true
           setImmediate(() => {
             scheduled = false
-            push()
+            void push()
           })
         },
         cut() {
@@ -112,7 +132,7 @@ export function createSseHub(events: EventStore, opts: SseOptions = {}) {
           },
           pull() {
             lastPull = Date.now()
-            push()
+            return push()
           },
           cancel: cleanup,
         },

@@ -6,11 +6,12 @@ import type { Metrics } from '../metrics/registry.ts'
 import type { MediaStore } from '../media/store.ts'
 import type { Egress } from '../media/egress.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
-import type { Stores } from '../store/index.ts'
+import type { Repos } from '../store/contract.ts'
 import type { Limits } from './rate-limit.ts'
 
 export type HttpDeps = {
-  stores: Stores
+  /** The repositories (SQLite or PostgreSQL), every data access answering a promise. */
+  repos: Repos
   engine: SessionEngine
   authenticate: Authenticator
   logger: Logger

@@ -3,7 +3,7 @@ import { t, type HTTPHeaders, type Static, type TSchema } from 'elysia'
 import type { Principal } from '../domain/capability.ts'
 import { clampLimit } from '../domain/page.ts'
 import { AppError, notFound } from '../errors.ts'
-import type { SessionStore } from '../store/sessions.ts'
+import type { Repos } from '../store/contract.ts'
 
 export const PageQuery = t.Object({
   limit: t.Optional(
@@ -63,15 +63,19 @@ export function splitVerb(value: string | null | undefined, name: string): { id:
 export const verbOf = (params: object): string => (params as Record<string, string | undefined>)['*'] ?? ''
 
 /** The caller's session id or 404, from the ownership cache: for routes that need nothing else of the session. */
-export function ownSessionId(sessions: SessionStore, principal: Principal, sid: string | null | undefined): string {
+export async function ownSessionId(
+  sessions: Repos['sessions'],
+  principal: Principal,
+  sid: string | null | undefined,
+): Promise<string> {
   const id = pathId(sid, 'sid')
-  if (!sessions.owns(principal.orgId, id)) throw notFound('session')
+  if (!(await sessions.owns(principal.orgId, id))) throw notFound('session')
   return id
 }
 
 /** The caller's session or 404 — another organisation's session is indistinguishable from none. */
-export function ownSession(sessions: SessionStore, principal: Principal, sid: string | null | undefined) {
-  const session = sessions.get(principal.orgId, pathId(sid, 'sid'))
+export async function ownSession(sessions: Repos['sessions'], principal: Principal, sid: string | null | undefined) {
+  const session = await sessions.get(principal.orgId, pathId(sid, 'sid'))
   if (!session) throw notFound('session')
   return session
 }

@@ -29,7 +29,7 @@ export const displayName = `coalesce(c.name,
   (SELECT g.subject FROM groups g WHERE g.session_id = c.session_id AND g.jid = c.jid))`
 
 /** A DM's LID: the chat's own JID while the person is known by LID only, else the contact's LID (PN↔LID mapping). */
-const lidOf = `CASE WHEN c.jid LIKE '%@lid' THEN c.jid WHEN c.type = 'dm' THEN
+export const lidOf = `CASE WHEN c.jid LIKE '%@lid' THEN c.jid WHEN c.type = 'dm' THEN
   (SELECT k.lid FROM contacts k WHERE k.session_id = c.session_id AND k.jid = c.jid) END`
 
 /** A chat as served (API and events): the display name and the LID resolved. Alias `c` for `chats`. */

@@ -2,6 +2,21 @@
 // a promise. SQLite implements them with synchronous bun:sqlite statements (src/store/*.ts, wrapped by `asyncRepo`,
 // so its hot paths keep their speed); PostgreSQL implements the same types with Bun.SQL (src/store/pg/*.ts).
 
+import type { ApiKeyStore } from './api-keys.ts'
+import type { ChannelStore } from './channels.ts'
+import type { ChatStore } from './chats.ts'
+import type { ContactStore } from './contacts.ts'
+import type { CursorCodec } from './cursor.ts'
+import type { DeliveryStore } from './deliveries.ts'
+import type { EventStore } from './events.ts'
+import type { GroupStore } from './groups.ts'
+import type { IdempotencyStore } from './idempotency.ts'
+import type { MediaRepo } from './media.ts'
+import type { MessageStore } from './messages.ts'
+import type { OrgStore } from './orgs.ts'
+import type { SessionStore } from './sessions.ts'
+import type { WebhookStore } from './webhooks.ts'
+
 /** `T` with every method answering a promise of what it answered before; other members as they are. */
 export type Async<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : T[K]
@@ -28,4 +43,43 @@ export function asyncRepo<T extends object>(repo: T): Async<T> {
     }
   }
   return out as Async<T>
+}
+
+// The bundle every consumer outside the ingest write path is given (HTTP, auth, events out, the CLI). Data access
+// answers promises; the members that are not data access keep their synchronous nature on both dialects:
+//   - listener registrations (`events.onCommitted`, `events.observeTransactions`, `webhooks.onChange`) subscribe
+//     in-process and return their unsubscribe function at once;
+//   - `codec` signs and reads pagination cursors in memory.
+// Left out on purpose: `events.append`, `events.transaction` and `events.committed` are the ingest write path's
+// (synchronous SQLite transactions, see src/sessions/ingest.ts); nothing else needs them.
+// `apiKeys.refreshAuthCaches` reads the auth epoch from the database, so it answers a promise too: the caches it
+// guards (api-key rows, session ownership) are consulted only after it settled.
+
+/** The outbox as readers see it: scans, the head, retention, and commit notifications. */
+export type EventRepo = Async<Pick<EventStore, 'maxSeq' | 'seqOf' | 'scan' | 'prune'>> &
+  Pick<EventStore, 'onCommitted' | 'observeTransactions'>
+
+/** Webhooks: data access answers promises; `onChange` subscribes in-process. */
+export type WebhookRepo = Async<Omit<WebhookStore, 'onChange'>> & Pick<WebhookStore, 'onChange'>
+
+/** Whether the database answers and its schema is complete; `detail` says why not (no secrets in it). */
+export type Health = { ok: boolean; detail?: string }
+
+export type Repos = {
+  codec: CursorCodec
+  orgs: Async<OrgStore>
+  apiKeys: Async<ApiKeyStore>
+  sessions: Async<SessionStore>
+  chats: Async<ChatStore>
+  messages: Async<MessageStore>
+  channels: Async<ChannelStore>
+  groups: Async<GroupStore>
+  contacts: Async<ContactStore>
+  events: EventRepo
+  idempotency: Async<IdempotencyStore>
+  media: Async<MediaRepo>
+  webhooks: WebhookRepo
+  deliveries: Async<DeliveryStore>
+  /** The readiness probe (`/readyz`): reachable and migrated. Never throws. */
+  health(): Promise<Health>
 }

@@ -5,6 +5,8 @@ export const idempotencyTtlMs = 24 * 60 * 60 * 1000
 
 export type Remembered = { bodyHash: string; status: number; response: string }
 
+export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>
+
 export function createIdempotencyStore(db: Db) {
   const get = db.sqlite.query<Remembered, [string, string, string, number]>(
     `SELECT body_hash AS bodyHash, status, response FROM idempotency_keys

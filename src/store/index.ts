@@ -6,6 +6,7 @@ import { createAuthEpoch } from './auth-epoch.ts'
 import { createChannelStore } from './channels.ts'
 import { createChatStore } from './chats.ts'
 import { createContactStore } from './contacts.ts'
+import { asyncRepo, type Repos } from './contract.ts'
 import type { Db } from './db.ts'
 import { createDeliveryStore } from './deliveries.ts'
 import { createEventStore } from './events.ts'
@@ -13,6 +14,7 @@ import { createGroupStore } from './groups.ts'
 import { createIdempotencyStore } from './idempotency.ts'
 import { createMediaRepo } from './media.ts'
 import { createMessageStore } from './messages.ts'
+import { migrationsApplied } from './migrate.ts'
 import { createOrgStore } from './orgs.ts'
 import { createSessionStore } from './sessions.ts'
 import { createWebhookStore } from './webhooks.ts'
@@ -40,5 +42,40 @@ export function createStores(db: Db, secretKey: Uint8Array) {
     media: createMediaRepo(db),
     webhooks: createWebhookStore(db, codec, createSealer(secretKey)),
     deliveries: createDeliveryStore(db, codec, events),
+  }
+}
+
+/**
+ * The async bundle (store/contract.ts) over SQLite stores. Each call still runs synchronously, in call order, and
+ * answers a settled promise; the listener registrations are the stores' own.
+ */
+export function sqliteRepos(stores: Stores): Repos {
+  const { events, webhooks } = stores
+  return {
+    codec: stores.codec,
+    orgs: asyncRepo(stores.orgs),
+    apiKeys: asyncRepo(stores.apiKeys),
+    sessions: asyncRepo(stores.sessions),
+    chats: asyncRepo(stores.chats),
+    messages: asyncRepo(stores.messages),
+    channels: asyncRepo(stores.channels),
+    groups: asyncRepo(stores.groups),
+    contacts: asyncRepo(stores.contacts),
+    events: {
+      ...asyncRepo({ maxSeq: events.maxSeq, seqOf: events.seqOf, scan: events.scan, prune: events.prune }),
+      onCommitted: events.onCommitted,
+      observeTransactions: events.observeTransactions,
+    },
+    idempotency: asyncRepo(stores.idempotency),
+    media: asyncRepo(stores.media),
+    webhooks: { ...asyncRepo(webhooks), onChange: webhooks.onChange },
+    deliveries: asyncRepo(stores.deliveries),
+    async health() {
+      try {
+        return migrationsApplied(stores.db.sqlite) ? { ok: true } : { ok: false, detail: 'migrations pending' }
+      } catch (e) {
+        return { ok: false, detail: (e as Error).message }
+      }
+    },
   }
 }

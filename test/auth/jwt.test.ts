@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createAuthenticator, type JwtOptions } from '../../src/auth/authenticator.ts'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 import { openDb } from '../../src/store/db.ts'
-import { createStores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos } from '../../src/store/index.ts'
 import { json, testApp } from '../helpers/app.ts'
 import { startGateway } from '../helpers/gateway-process.ts'
 import { startJwks, type JwksServer } from '../helpers/jwks.ts'
@@ -15,12 +15,13 @@ import { startJwks, type JwksServer } from '../helpers/jwks.ts'
 let jwks: JwksServer
 const db = openDb(':memory:')
 const stores = createStores(db, randomBytes(32))
+const repos = sqliteRepos(stores)
 const now = () => Math.floor(Date.now() / 1000)
 
 const authenticator = (extra: Partial<JwtOptions> = {}) =>
   createAuthenticator({
-    apiKeys: stores.apiKeys,
-    orgs: stores.orgs,
+    apiKeys: repos.apiKeys,
+    orgs: repos.orgs,
     jwt: {
       jwksUrl: jwks.url,
       issuer: jwks.issuer,

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { capabilities } from '../../src/domain/capability.ts'
-import { createKey } from '../../src/bootstrap.ts'
+import { mintKey } from '../helpers/keys.ts'
 import { createLogger } from '../../src/log.ts'
-import { createStores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos } from '../../src/store/index.ts'
 import { loopbackEgress } from '../helpers/lookup.ts'
 import type { Harness } from './sessions-harness.ts'
 
@@ -14,14 +14,15 @@ export type GatewayApi = ReturnType<typeof gatewayApi>
 /** `call(method, path, body?)` as the organisation of session `sid`, with every capability. */
 export function gatewayApi(h: Harness, sid: string) {
   const stores = createStores(h.db, randomBytes(32))
+  const repos = sqliteRepos(stores)
   const authenticate = createAuthenticator({
-    apiKeys: stores.apiKeys,
-    orgs: stores.orgs,
+    apiKeys: repos.apiKeys,
+    orgs: repos.orgs,
     jwt: { orgClaim: 'org_id', roleClaim: 'role', roleCapabilities: {} },
   })
   const logger = createLogger('silent')
   const app = createApp({
-    stores,
+    repos,
     engine: h.supervisor,
     authenticate,
     logger,
@@ -31,7 +32,7 @@ export function gatewayApi(h: Harness, sid: string) {
     docs: false,
   })
   const orgId = h.session(sid).org_id as string
-  const key = createKey(stores, { orgId, name: 'e2e', capabilities: [...capabilities] }).key
+  const key = mintKey(stores, { orgId, name: 'e2e', capabilities: [...capabilities] }).key
   const base = `/api/v1/sessions/${sid}`
   return async <T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const headers = new Headers({ authorization: `Bearer ${key}` })

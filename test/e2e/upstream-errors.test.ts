@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto'
 import pino from 'pino'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
-import { createKey } from '../../src/bootstrap.ts'
+import { mintKey } from '../helpers/keys.ts'
 import { decide, freshBackoff } from '../../src/sessions/backoff.ts'
-import { createStores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos } from '../../src/store/index.ts'
 import { loopbackEgress } from '../helpers/lookup.ts'
 import { startHarness, type Harness } from './sessions-harness.ts'
 
@@ -24,14 +24,15 @@ beforeAll(async () => {
   await h.control('POST', '/accounts', { phone: BOB, name: 'Bob' })
   sid = await h.linkedSession(ME)
   const stores = createStores(h.db, randomBytes(32))
-  key = createKey(stores, { orgId: h.session(sid).org_id, name: 't', capabilities: ['send'] }).key
+  const repos = sqliteRepos(stores)
+  key = mintKey(stores, { orgId: h.session(sid).org_id, name: 't', capabilities: ['send'] }).key
   const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) })
   app = createApp({
-    stores,
+    repos,
     engine: h.supervisor,
     authenticate: createAuthenticator({
-      apiKeys: stores.apiKeys,
-      orgs: stores.orgs,
+      apiKeys: repos.apiKeys,
+      orgs: repos.orgs,
       jwt: { orgClaim: 'org_id', roleClaim: 'role', roleCapabilities: {} },
     }),
     logger,

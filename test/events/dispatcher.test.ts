@@ -22,7 +22,7 @@ async function oneHook(reply?: (r: Received, n: number) => Reply) {
   const rx = receiver({ reply })
   const w = rig.webhook({ url: rx.url })
   rx.state.secret = w.secret
-  rig.dispatcher.start()
+  await rig.dispatcher.start()
   return { rx, w }
 }
 
@@ -111,7 +111,7 @@ describe('dispatcher', () => {
     rig = await eventsRig({ timeoutMs: 100 })
     const rx = receiver({ reply: (_, n) => ({ status: 200, delayMs: n === 1 ? 1000 : 0 }) })
     const w = rig.webhook({ url: rx.url })
-    rig.dispatcher.start()
+    await rig.dispatcher.start()
     rig.emit(1)
     await waitFor(() => rig.deliveries(w.id)[0]?.status === 'succeeded', 5000)
     const [first, second] = rig.deliveries(w.id)[0]!.attempts
@@ -123,7 +123,7 @@ describe('dispatcher', () => {
     rig = await eventsRig({ concurrency: 8 })
     const rx = receiver({ reply: () => ({ status: 200, delayMs: Math.floor(Math.random() * 3) }) })
     rig.webhook({ url: rx.url })
-    rig.dispatcher.start()
+    await rig.dispatcher.start()
     for (const s of ['a', 'b', 'c', 'd']) rig.emit(50, { sessionId: s, data: (i) => ({ i }) })
     await waitFor(() => rx.received.length === 200)
     for (const s of ['a', 'b', 'c', 'd']) {
@@ -137,7 +137,7 @@ describe('dispatcher', () => {
     rig = await eventsRig({ concurrency: 3 })
     const rx = receiver({ reply: () => ({ status: 200, delayMs: 20 }) })
     rig.webhook({ url: rx.url })
-    rig.dispatcher.start()
+    await rig.dispatcher.start()
     for (let s = 0; s < 10; s++) rig.emit(5, { sessionId: `s${s}` })
     await waitFor(() => rx.received.length === 50)
     expect(rx.state.maxInFlight).toBe(3)
@@ -149,7 +149,7 @@ describe('dispatcher', () => {
     const fast = receiver()
     rig.webhook({ url: slow.url })
     rig.webhook({ url: fast.url })
-    rig.dispatcher.start()
+    await rig.dispatcher.start()
     const started = Date.now()
     for (let s = 0; s < 5; s++) rig.emit(20, { sessionId: `s${s}` })
     await waitFor(() => fast.received.length === 100, 1500)
@@ -161,7 +161,7 @@ describe('dispatcher', () => {
     rig = await eventsRig()
     const rx = receiver()
     const w = rig.webhook({ url: rx.url, events: ['message.*', 'session.status'], sessionIds: ['ses_1'] })
-    rig.dispatcher.start()
+    await rig.dispatcher.start()
     rig.emit(1, { type: 'message.received' })
     rig.emit(1, { type: 'chat.updated' })
     rig.emit(1, { type: 'message.status', sessionId: 'ses_2' })
@@ -177,7 +177,7 @@ describe('dispatcher', () => {
     const b = receiver()
     const wa = rig.webhook({ url: a.url }, 'acme')
     const wb = rig.webhook({ url: b.url }, 'other')
-    rig.dispatcher.start()
+    await rig.dispatcher.start()
     const theirs = rig.emit(10, { orgId: 'other' })
     rig.emit(5, { orgId: 'acme' })
     await rig.settled(wa.id)
@@ -193,7 +193,7 @@ describe('dispatcher', () => {
     rig.emit(3)
     const rx = receiver()
     const w = rig.webhook({ url: rx.url })
-    rig.dispatcher.start()
+    await rig.dispatcher.start()
     const [e] = rig.emit(1)
     await rig.settled(w.id)
     expect(rx.ids()).toEqual([e!.id])

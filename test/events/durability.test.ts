@@ -20,7 +20,7 @@ it('fans out events committed while no dispatcher was running', async () => {
   rx = startReceiver()
   const w = rig.webhook({ url: rx.url })
   const events = rig.emit(20)
-  rig.dispatcher.start()
+  await rig.dispatcher.start()
   await waitFor(() => rx.received.length === 20)
   expect(rx.ids()).toEqual(events.map((e) => e.id))
   expect(rig.stores.webhooks.target(w.id)!.hwm).toBe(events[19]!.seq)
@@ -43,7 +43,7 @@ it('resumes pending retries after a restart', async () => {
   rig = await eventsRig({ schedule: [300, 300, 300] })
   rx = startReceiver({ reply: (_, n) => ({ status: n === 1 ? 500 : 200 }) })
   const w = rig.webhook({ url: rx.url })
-  rig.dispatcher.start()
+  await rig.dispatcher.start()
   const [e] = rig.emit(1)
   await waitFor(() => rig.deliveries(w.id)[0]?.attemptCount === 1)
   await rig.restart()
@@ -68,7 +68,7 @@ it('keeps delivering to other webhooks when one secret cannot be decrypted', asy
   const foreign = createWebhookStore(rig.db, rig.stores.codec, createSealer(randomBytes(32))) // sealed under another key
   const unreadable = foreign.create('acme', { url: rx.url, events: ['*'] }, generateSecret())
   const w = rig.webhook({ url: rx.url })
-  rig.dispatcher.start()
+  await rig.dispatcher.start()
   rig.emit(1)
   // One pass fans out every endpoint it has: once the readable webhook is past the event, the unreadable
   // one would have its delivery too if it were an endpoint.

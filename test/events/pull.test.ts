@@ -105,12 +105,12 @@ it('prunes the expired events, oldest first, up to the first one still kept', ()
 it('prunes events older than the retention period', async () => {
   const [old] = rig.emit(1)
   const pruner = createPruner({
-    events: rig.stores.events,
-    deliveries: rig.stores.deliveries,
+    events: rig.repos.events,
+    deliveries: rig.repos.deliveries,
     retentionMs: 7 * 86_400_000,
     logger: createLogger('silent'),
   })
-  expect(pruner.runOnce(old!.createdAt + 7 * 86_400_000 - 1).events).toBe(0)
-  expect(pruner.runOnce(old!.createdAt + 7 * 86_400_000 + 1).events).toBe(1)
+  expect((await pruner.runOnce(old!.createdAt + 7 * 86_400_000 - 1)).events).toBe(0)
+  expect((await pruner.runOnce(old!.createdAt + 7 * 86_400_000 + 1)).events).toBe(1)
   expect((await pull()).body.data).toEqual([])
 })

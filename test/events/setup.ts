@@ -7,14 +7,14 @@ import { join } from 'node:path'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import type { Capability } from '../../src/domain/capability.ts'
-import { createKey } from '../../src/bootstrap.ts'
+import { mintKey } from '../helpers/keys.ts'
 import { createDispatcher, type DispatcherOptions } from '../../src/events/dispatcher.ts'
 import { createSseHub, type SseOptions } from '../../src/events/sse.ts'
 import { generateSecret } from '../../src/events/secrets.ts'
 import { createLogger } from '../../src/log.ts'
 import type { Egress } from '../../src/media/egress.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
-import { createStores, type Stores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos, type Stores } from '../../src/store/index.ts'
 import type { WebhookInput } from '../../src/store/webhooks.ts'
 import { loopbackEgress } from '../helpers/lookup.ts'
 import { offlineEngine } from '../helpers/offline-engine.ts'
@@ -27,15 +27,16 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
   const key = randomBytes(32)
   let db: Db = openDb(join(dir, 'wagate.db'))
   let stores: Stores = createStores(db, key)
+  let repos = sqliteRepos(stores)
   stores.orgs.create('acme')
   stores.orgs.create('other')
   const logger = createLogger('silent')
   const egress = loopbackEgress()
   const make = () =>
     createDispatcher({
-      events: stores.events,
-      webhooks: stores.webhooks,
-      deliveries: stores.deliveries,
+      events: repos.events,
+      webhooks: repos.webhooks,
+      deliveries: repos.deliveries,
       logger,
       schedule: [50, 100, 150],
       timeoutMs: 2000,
@@ -52,6 +53,10 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
     },
     get stores() {
       return stores
+    },
+    /** The async face of `stores`, as the gateway's consumers see them. */
+    get repos() {
+      return repos
     },
     get dispatcher() {
       return dispatcher
@@ -83,19 +88,20 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
       db.close()
       db = openDb(join(dir, 'wagate.db'))
       stores = createStores(db, key)
+      repos = sqliteRepos(stores)
       dispatcher = make()
-      dispatcher.start()
+      await dispatcher.start()
     },
     /** The HTTP app over these stores (API keys only), with a hub tuned by `sse`. */
     http(sse: SseOptions = {}, policy: Pick<Egress, 'checkUrl'> = egress) {
       const authenticate = createAuthenticator({
-        apiKeys: stores.apiKeys,
-        orgs: stores.orgs,
+        apiKeys: repos.apiKeys,
+        orgs: repos.orgs,
         jwt: { orgClaim: 'org_id', roleClaim: 'role', roleCapabilities: {} },
       })
-      const hub = createSseHub(stores.events, sse)
+      const hub = createSseHub(repos.events, sse)
       const app = createApp({
-        stores,
+        repos,
         engine: offlineEngine(stores),
         authenticate,
         logger,
@@ -106,7 +112,7 @@ export async function eventsRig(opts: Partial<Omit<DispatcherOptions, 'events' |
         egress: policy,
       })
       const key = (caps: Capability[] = ['read', 'manage'], orgId = 'acme') =>
-        createKey(stores, { orgId, name: 't', capabilities: caps }).key
+        mintKey(stores, { orgId, name: 't', capabilities: caps }).key
       const admin = key()
       const request = (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
         const headers = new Headers(init.headers)

@@ -12,7 +12,7 @@ beforeAll(async () => {
   rig = await eventsRig()
   rx = startReceiver()
   rx.state.secret = rig.webhook({ url: rx.url }).secret
-  rig.dispatcher.start()
+  await rig.dispatcher.start()
   rig.emit(1)
   await waitFor(() => rx.received.length === 1)
   got = rx.received[0]!

@@ -96,7 +96,7 @@ describe('connect-time check (DNS rebinding)', () => {
     expect(created.status).toBe(201)
     const w = (await created.json()) as any
     answer = ['127.0.0.1']
-    rig.dispatcher.start()
+    await rig.dispatcher.start()
     const res = await http.request(`/api/v1/webhooks/${w.id}:test`, { method: 'POST' })
     expect(res.status).toBe(202)
     const d = (await res.json()) as any

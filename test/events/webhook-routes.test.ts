@@ -11,7 +11,7 @@ beforeEach(async () => {
   rig = await eventsRig()
   http = rig.http()
   rx = startReceiver()
-  rig.dispatcher.start()
+  await rig.dispatcher.start()
 })
 afterEach(async () => {
   await rig.close()

@@ -7,14 +7,14 @@ import { randomBytes } from 'node:crypto'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { capabilities, type Capability } from '../../src/domain/capability.ts'
-import { createKey } from '../../src/bootstrap.ts'
+import { mintKey } from './keys.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
 import type { Limits } from '../../src/http/rate-limit.ts'
 import { openMediaStore, type MediaStore } from '../../src/media/store.ts'
 import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
-import { createStores, type Stores } from '../../src/store/index.ts'
+import { createStores, sqliteRepos, type Stores } from '../../src/store/index.ts'
 import { startJwks, type JwksServer } from './jwks.ts'
 import { loopbackEgress } from './lookup.ts'
 import { offlineEngine } from './offline-engine.ts'
@@ -34,12 +34,14 @@ export async function testApp(
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
+  // `stores` (synchronous) seeds and inspects; the app is given their async face, as `wagate serve` is.
   const stores = createStores(db, randomBytes(32))
+  const repos = sqliteRepos(stores)
   const jwks = opts.jwks ?? (await startJwks())
   const logger = createLogger('silent')
   const authenticate = createAuthenticator({
-    apiKeys: stores.apiKeys,
-    orgs: stores.orgs,
+    apiKeys: repos.apiKeys,
+    orgs: repos.orgs,
     jwt: {
       jwksUrl: jwks.url,
       issuer: jwks.issuer,
@@ -57,7 +59,7 @@ export async function testApp(
   const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: stores.media }), maxBytes: 4 * 1024 * 1024 }
   const engine = opts.engine ? opts.engine({ db, stores, logger, dir, media: media.store }) : offlineEngine(stores)
   const app = createApp({
-    stores,
+    repos,
     engine,
     authenticate,
     logger,
@@ -74,7 +76,7 @@ export async function testApp(
 
   /** Mints a key for `orgId` with exactly these capabilities. */
   const key = (caps: Capability[] = [...capabilities], orgId = 'acme', extra: { expiresAt?: number } = {}) =>
-    createKey(stores, { orgId, name: 'test', capabilities: caps, ...extra }).key
+    mintKey(stores, { orgId, name: 'test', capabilities: caps, ...extra }).key
 
   const admin = key()
   const request = (path: string, init: RequestInit & { token?: string | null; json?: unknown } = {}) => {
@@ -93,6 +95,7 @@ export async function testApp(
     app,
     db,
     stores,
+    repos,
     jwks,
     key,
     admin,

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createKey } from '../../src/bootstrap.ts'
+import { mintKey } from './keys.ts'
 import { createSealer } from '../../src/domain/sealer.ts'
 import { createLogger } from '../../src/log.ts'
 import { createAuthStateSql } from '../../src/store/auth-state-sql.ts'
@@ -34,8 +34,8 @@ export async function populateDataDir(dir: string, opts: { messages?: number } =
 
   stores.orgs.create('acme', 'Acme')
   stores.orgs.create('beta', 'Beta')
-  createKey(stores, { orgId: 'acme', name: 'ops', capabilities: ['read', 'send', 'manage'] })
-  createKey(stores, { orgId: 'beta', name: 'bot', capabilities: ['read'], expiresAt: T + 86_400_000 })
+  mintKey(stores, { orgId: 'acme', name: 'ops', capabilities: ['read', 'send', 'manage'] })
+  mintKey(stores, { orgId: 'beta', name: 'bot', capabilities: ['read'], expiresAt: T + 86_400_000 })
   const sessions = [
     stores.sessions.create({ orgId: 'acme', name: 'sales', metadata: { team: 'emea' } }),
     stores.sessions.create({ orgId: 'acme', name: 'support' }),

@@ -5,7 +5,7 @@ import { createCipheriv, createHmac, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createKey } from '../../src/bootstrap.ts'
+import { mintKey } from '../helpers/keys.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createSealer } from '../../src/domain/sealer.ts'
 import { generateSecret } from '../../src/events/secrets.ts'
@@ -82,7 +82,7 @@ function oldDataDir(url: string) {
   const db = openDb(join(dataDir, 'wagate.db'))
   const stores = createStores(db, secretKey)
   stores.orgs.create('default')
-  const admin = createKey(stores, { orgId: 'default', name: 'admin', capabilities: ['read', 'manage'] }).key
+  const admin = mintKey(stores, { orgId: 'default', name: 'admin', capabilities: ['read', 'manage'] }).key
   const [secret, previous] = [generateSecret(), generateSecret()]
   const id = 'wh_01JOLDFORMAT0000000000000'
   db.sqlite.run(

@@ -21,15 +21,15 @@ export const ApiKey = t.Object({
   lastUsedAt: t.Union([t.Integer(), t.Null()]),
 })
 
-export function apiKeyRoutes({ stores, authenticate }: HttpDeps) {
-  const { apiKeys } = stores
+export function apiKeyRoutes({ repos, authenticate }: HttpDeps) {
+  const { apiKeys } = repos
   return new Elysia({ prefix: '/api/v1/api-keys', tags: ['api-keys'] })
     .use(authPlugin(authenticate))
     .post(
       '',
-      ({ principal, body, set }) => {
+      async ({ principal, body, set }) => {
         const minted = mintApiKey()
-        const created = apiKeys.create({
+        const created = await apiKeys.create({
           orgId: principal.orgId,
           name: body.name,
           prefix: minted.prefix,
@@ -70,8 +70,8 @@ export function apiKeyRoutes({ stores, authenticate }: HttpDeps) {
     })
     .delete(
       '/:id',
-      ({ principal, params, set }) => {
-        if (!apiKeys.revoke(principal.orgId, pathId(params.id, 'id'))) throw notFound('api key')
+      async ({ principal, params, set }) => {
+        if (!(await apiKeys.revoke(principal.orgId, pathId(params.id, 'id')))) throw notFound('api key')
         set.status = 204
       },
       {

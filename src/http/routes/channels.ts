@@ -46,8 +46,8 @@ const channelMethods = customMethods({
   },
 })
 
-export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
-  const { sessions, channels, messages } = stores
+export function channelRoutes({ repos, engine, authenticate }: HttpDeps) {
+  const { sessions, channels, messages } = repos
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
   const MessagePage = PageOf(Message)
 
@@ -55,7 +55,8 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, params, query }) => channels.page(ownSession(sessions, principal, params.sid).id, pageOf(query)),
+      async ({ principal, params, query }) =>
+        channels.page((await ownSession(sessions, principal, params.sid)).id, pageOf(query)),
       {
         auth: 'read',
         query: PageQuery,
@@ -69,9 +70,9 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:jid',
-      ({ principal, params }) => {
-        const session = ownSession(sessions, principal, params.sid)
-        const channel = channels.get(session.id, pathId(params.jid, 'jid'))
+      async ({ principal, params }) => {
+        const session = await ownSession(sessions, principal, params.sid)
+        const channel = await channels.get(session.id, pathId(params.jid, 'jid'))
         if (!channel) throw notFound('channel')
         return channel
       },
@@ -83,11 +84,11 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:jid/messages',
-      ({ principal, params, query, set }) => {
-        const sid = ownSessionId(sessions, principal, params.sid)
+      async ({ principal, params, query, set }) => {
+        const sid = await ownSessionId(sessions, principal, params.sid)
         const jid = pathId(params.jid, 'jid')
         if (!isChannelJid(jid)) throw notFound('channel')
-        return served(set, MessagePage, messages.page(sid, jid, pageOf(query)))
+        return served(set, MessagePage, await messages.page(sid, jid, pageOf(query)))
       },
       {
         auth: 'send',
@@ -103,7 +104,7 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
     .post(
       '',
       async ({ principal, params, body, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const name = body.name.trim()
         if (!name) throw new AppError('validation_error', 'name must not be blank', { field: 'name' })
         const created = await engine.createChannel(session.id, {
@@ -127,7 +128,7 @@ export function channelRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/:jid',
       async ({ principal, params, body, set }) => {
         const { id: jid, verb } = channelMethods.split(params.jid, 'jid')
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         if (!isChannelJid(jid)) throw notFound('channel')
         if (verb === 'follow') await engine.followChannel(session.id, jid)
         else if (verb === 'unfollow') await engine.unfollowChannel(session.id, jid)

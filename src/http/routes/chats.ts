@@ -52,13 +52,13 @@ const chatMethods = customMethods({
   },
 })
 
-export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
-  const { sessions, chats, messages } = stores
+export function chatRoutes({ repos, engine, authenticate }: HttpDeps) {
+  const { sessions, chats, messages } = repos
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
   const ChatPage = PageOf(Chat)
   const MessagePage = PageOf(Message)
-  const storedChat = (sid: string, cid: string) => {
-    const chat = chats.get(sid, cid)
+  const storedChat = async (sid: string, cid: string) => {
+    const chat = await chats.get(sid, cid)
     if (!chat) throw notFound('chat')
     return chat
   }
@@ -67,8 +67,8 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, params, query, set }) =>
-        served(set, ChatPage, chats.page(ownSessionId(sessions, principal, params.sid), pageOf(query))),
+      async ({ principal, params, query, set }) =>
+        served(set, ChatPage, await chats.page(await ownSessionId(sessions, principal, params.sid), pageOf(query))),
       {
         auth: 'read',
         query: PageQuery,
@@ -78,9 +78,9 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:cid',
-      ({ principal, params }) => {
-        const session = ownSession(sessions, principal, params.sid)
-        const chat = chats.get(session.id, pathId(params.cid, 'cid'))
+      async ({ principal, params }) => {
+        const session = await ownSession(sessions, principal, params.sid)
+        const chat = await chats.get(session.id, pathId(params.cid, 'cid'))
         if (!chat) throw notFound('chat')
         return chat
       },
@@ -92,12 +92,12 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:cid/messages',
-      ({ principal, params, query, set }) => {
-        const sid = ownSessionId(sessions, principal, params.sid)
+      async ({ principal, params, query, set }) => {
+        const sid = await ownSessionId(sessions, principal, params.sid)
         // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
-        const chat = chats.ref(sid, pathId(params.cid, 'cid'))
+        const chat = await chats.ref(sid, pathId(params.cid, 'cid'))
         if (!chat) throw notFound('chat')
-        return served(set, MessagePage, messages.page(sid, chat.jid, pageOf(query), chat.lid))
+        return served(set, MessagePage, await messages.page(sid, chat.jid, pageOf(query), chat.lid))
       },
       {
         auth: 'read',
@@ -114,9 +114,9 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/:cid',
       async ({ principal, params, body, set }) => {
         const { id: cid, verb } = chatMethods.split(params.cid, 'cid')
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         // A LID names the person's phone-number chat once the mapping is known: act on the stored chat's JID.
-        const { jid } = storedChat(session.id, cid)
+        const { jid } = await storedChat(session.id, cid)
         if (verb === 'typing') {
           if (!body?.state) throw new AppError('validation_error', 'state is required', { field: 'state' })
           await engine.sendTyping(session.id, jid, body.state)
@@ -128,7 +128,7 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
           throw new AppError('validation_error', 'until must be in the future', { field: 'until' })
         const action: ChatAction = verb === 'mute' ? { kind: 'mute', until: until ?? null } : { kind: verb }
         await engine.chatAction(session.id, jid, action)
-        return storedChat(session.id, jid)
+        return await storedChat(session.id, jid)
       },
       {
         auth: 'send',
@@ -147,8 +147,8 @@ export function chatRoutes({ stores, engine, authenticate }: HttpDeps) {
     .delete(
       '/:cid',
       async ({ principal, params, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
-        const { jid } = storedChat(session.id, pathId(params.cid, 'cid'))
+        const session = await ownSession(sessions, principal, params.sid)
+        const { jid } = await storedChat(session.id, pathId(params.cid, 'cid'))
         await engine.chatAction(session.id, jid, { kind: 'delete' })
         set.status = 204
       },

@@ -61,8 +61,8 @@ const contactMethods = customMethods({
   },
 })
 
-export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
-  const { sessions, contacts } = stores
+export function contactRoutes({ repos, engine, authenticate }: HttpDeps) {
+  const { sessions, contacts } = repos
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
 
   return new Elysia({ prefix: '/api/v1/sessions/:sid', tags: ['contacts'] })
@@ -70,7 +70,8 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
     .model({ contact: Contact, 'contact.page': PageOf(Contact) })
     .get(
       '/contacts',
-      ({ principal, params, query }) => contacts.page(ownSession(sessions, principal, params.sid).id, pageOf(query)),
+      async ({ principal, params, query }) =>
+        contacts.page((await ownSession(sessions, principal, params.sid)).id, pageOf(query)),
       {
         auth: 'read',
         query: PageQuery,
@@ -80,9 +81,9 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/contacts/:jid',
-      ({ principal, params }) => {
-        const session = ownSession(sessions, principal, params.sid)
-        const contact = contacts.get(session.id, contactJid(params.jid))
+      async ({ principal, params }) => {
+        const session = await ownSession(sessions, principal, params.sid)
+        const contact = await contacts.get(session.id, contactJid(params.jid))
         if (!contact) throw notFound('contact')
         return contact
       },
@@ -95,7 +96,7 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
     .post(
       '/contacts:*',
       async ({ principal, params, body }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         collectionMethods.verb(params)
         return { data: await engine.checkPhones(session.id, body.phones) }
       },
@@ -109,7 +110,7 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
     .get(
       '/contacts/:jid/picture',
       async ({ principal, params }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const url = await engine.contactPicture(session.id, contactJid(params.jid))
         if (!url) throw notFound('picture')
         return { url }
@@ -128,7 +129,7 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/contacts/:jid',
       async ({ principal, params, set }) => {
         const { id, verb } = contactMethods.split(params.jid, 'jid')
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const jid = contactJid(id)
         if (verb === 'subscribePresence') await engine.subscribePresence(session.id, jid)
         else await engine.setBlocked(session.id, jid, verb === 'block')
@@ -143,7 +144,7 @@ export function contactRoutes({ stores, engine, authenticate }: HttpDeps) {
     .post(
       '/presence',
       async ({ principal, params, body, set }) => {
-        await engine.setPresence(ownSession(sessions, principal, params.sid).id, body.state)
+        await engine.setPresence((await ownSession(sessions, principal, params.sid)).id, body.state)
         set.status = 204
       },
       {

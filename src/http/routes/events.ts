@@ -31,8 +31,8 @@ const STREAM_RETRY_S = 5
 
 const envelope = ({ seq: _, ...e }: StoredEvent) => e
 
-export function eventRoutes({ stores, authenticate, eventHub, limits }: HttpDeps) {
-  const { events, codec } = stores
+export function eventRoutes({ repos, authenticate, eventHub, limits }: HttpDeps) {
+  const { events, codec } = repos
   const hub = eventHub ?? createSseHub(events)
   const listing = (orgId: string) => `events:${orgId}`
 
@@ -53,9 +53,9 @@ export function eventRoutes({ stores, authenticate, eventHub, limits }: HttpDeps
     .use(authPlugin(authenticate))
     .get(
       '',
-      ({ principal, query }) => {
+      async ({ principal, query }) => {
         const filter = filterOf(query)
-        const r = events.scan(
+        const r = await events.scan(
           principal.orgId,
           afterSeq(principal.orgId, query.after) ?? 0,
           filter,
@@ -85,12 +85,12 @@ export function eventRoutes({ stores, authenticate, eventHub, limits }: HttpDeps
     )
     .get(
       '/stream',
-      ({ principal, query, request }) => {
+      async ({ principal, query, request }) => {
         const filter = filterOf(query)
         const lastId = request.headers.get('last-event-id')?.trim()
-        let start = afterSeq(principal.orgId, query.after) ?? events.maxSeq()
+        let start = afterSeq(principal.orgId, query.after) ?? (await events.maxSeq())
         if (lastId) {
-          const seq = events.seqOf(principal.orgId, lastId)
+          const seq = await events.seqOf(principal.orgId, lastId)
           if (seq === null)
             throw new AppError('validation_error', 'unknown Last-Event-ID (never issued here, or pruned)', {
               field: 'Last-Event-ID',

@@ -80,11 +80,11 @@ const groupId = (value: string | null | undefined) => {
   return jid
 }
 
-export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
-  const { sessions, groups } = stores
+export function groupRoutes({ repos, engine, authenticate }: HttpDeps) {
+  const { sessions, groups } = repos
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
-  const stored = (sid: string, jid: string) => {
-    const g = groups.get(sid, jid)
+  const stored = async (sid: string, jid: string) => {
+    const g = await groups.get(sid, jid)
     if (!g) throw notFound('group')
     return g
   }
@@ -98,7 +98,8 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
     })
     .get(
       '/groups',
-      ({ principal, params, query }) => groups.page(ownSession(sessions, principal, params.sid).id, pageOf(query)),
+      async ({ principal, params, query }) =>
+        groups.page((await ownSession(sessions, principal, params.sid)).id, pageOf(query)),
       {
         auth: 'read',
         query: PageQuery,
@@ -109,7 +110,7 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
     .get(
       '/groups/:gid',
       async ({ principal, params, query }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const jid = groupId(params.gid)
         if (query.refresh) await engine.refreshGroup(session.id, jid)
         return stored(session.id, jid)
@@ -124,7 +125,7 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
     .post(
       '/groups',
       async ({ principal, params, body, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const subject = body.subject.trim()
         if (!subject) throw new AppError('validation_error', 'subject must not be blank', { field: 'subject' })
         const { jid } = await engine.createGroup(session.id, { subject, participants: body.participants })
@@ -141,7 +142,7 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
     .post(
       '/groups:*',
       async ({ principal, params, body }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         collectionMethods.verb(params)
         const { jid } = await engine.joinGroup(session.id, body.code.trim())
         return stored(session.id, jid)
@@ -156,7 +157,7 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
     .patch(
       '/groups/:gid',
       async ({ principal, params, body }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const jid = groupId(params.gid)
         await engine.updateGroup(session.id, jid, body)
         return stored(session.id, jid)
@@ -172,7 +173,7 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/groups/:gid',
       async ({ principal, params, set }) => {
         const { id, verb } = groupMethods.split(params.gid, 'gid')
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const jid = groupId(id)
         if (verb === 'revokeInvite') return engine.groupInvite(session.id, jid, true)
         await engine.leaveGroup(session.id, jid)
@@ -186,8 +187,8 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/groups/:gid/invite',
-      ({ principal, params }) =>
-        engine.groupInvite(ownSession(sessions, principal, params.sid).id, groupId(params.gid), false),
+      async ({ principal, params }) =>
+        engine.groupInvite((await ownSession(sessions, principal, params.sid)).id, groupId(params.gid), false),
       {
         auth: 'read',
         response: { 200: Invite, ...live },
@@ -201,7 +202,7 @@ export function groupRoutes({ stores, engine, authenticate }: HttpDeps) {
     .post(
       '/groups/:gid/participants:*',
       async ({ principal, params, body }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const jid = groupId(params.gid)
         const verb: ParticipantAction = participantMethods.verb(params)
         const data = await engine.groupParticipants(session.id, jid, verb, body.participants)

@@ -1,10 +1,9 @@
 // Liveness and readiness probes (no auth).
 import { Elysia, t } from 'elysia'
-import { migrationsApplied } from '../../store/migrate.ts'
 import type { HttpDeps } from '../deps.ts'
 import { envelope, ErrorEnvelope } from '../errors.ts'
 
-export function healthRoutes({ stores, version, readiness }: HttpDeps) {
+export function healthRoutes({ repos, version, readiness }: HttpDeps) {
   return new Elysia({ tags: ['ops'] })
     .get('/healthz', () => ({ status: 'ok' as const, version }), {
       response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }) },
@@ -19,13 +18,8 @@ export function healthRoutes({ stores, version, readiness }: HttpDeps) {
           set.status = 503
           return envelope('unavailable', r.reason)
         }
-        let ready = false
-        try {
-          ready = migrationsApplied(stores.db.sqlite)
-        } catch {
-          ready = false
-        }
-        if (ready) return { status: 'ready' as const }
+        const health = await repos.health()
+        if (health.ok) return { status: 'ready' as const }
         set.status = 503
         return envelope('unavailable', 'database not ready')
       },

@@ -87,14 +87,14 @@ async function receiveBody(request: Request, query: { filename?: string }, store
 }
 
 export function mediaRoutes(deps: HttpDeps) {
-  const { sessions, messages, media: uploads } = deps.stores
+  const { sessions, messages, media: uploads } = deps.repos
 
   return new Elysia({ prefix: '/api/v1/sessions/:sid', tags: ['media'] })
     .use(authPlugin(deps.authenticate))
     .post(
       '/media',
       async ({ principal, params, request, query, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const { store, maxBytes } = mediaOf(deps)
         const body = await receiveBody(request, query, store, maxBytes)
         if (body.size === 0) {
@@ -109,7 +109,14 @@ export function mediaRoutes(deps: HttpDeps) {
           const head = new Uint8Array(await store.open(stored.sha256)!.file.slice(0, SNIFF_BYTES).arrayBuffer())
           mimetype = (await fileTypeFromBuffer(head))?.mime ?? 'application/octet-stream'
         }
-        uploads.createUpload({ id, ...holder, ...stored, mimetype, filename: body.filename, createdAt: Date.now() })
+        await uploads.createUpload({
+          id,
+          ...holder,
+          ...stored,
+          mimetype,
+          filename: body.filename,
+          createdAt: Date.now(),
+        })
         set.status = 201
         return { mediaId: id, mimetype, size: stored.size, sha256: stored.sha256 }
       },
@@ -146,9 +153,9 @@ export function mediaRoutes(deps: HttpDeps) {
     )
     .get(
       '/chats/:cid/messages/:mid/media',
-      ({ principal, params, request }) => {
-        const session = ownSession(sessions, principal, params.sid)
-        const message = messages.get(session.id, pathId(params.cid, 'cid'), pathId(params.mid, 'mid'))
+      async ({ principal, params, request }) => {
+        const session = await ownSession(sessions, principal, params.sid)
+        const message = await messages.get(session.id, pathId(params.cid, 'cid'), pathId(params.mid, 'mid'))
         if (!message) throw notFound('message')
         if (!message.media) throw new AppError('not_found', 'the message has no media')
         const file =

@@ -28,13 +28,13 @@ const messageMethods = customMethods({
   },
 })
 
-export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
-  const { sessions, messages, chats } = stores
+export function messageOpRoutes({ repos, engine, authenticate }: HttpDeps) {
+  const { sessions, messages, chats } = repos
 
   /** The stored message or 404 (another organisation's looks the same as none). A LID names its PN chat's. */
-  const stored = (sessionId: string, cid: string, mid: string) => {
+  const stored = async (sessionId: string, cid: string, mid: string) => {
     const jid = pathId(cid, 'cid')
-    const m = messages.get(sessionId, chats.get(sessionId, jid)?.jid ?? jid, pathId(mid, 'mid'))
+    const m = await messages.get(sessionId, (await chats.get(sessionId, jid))?.jid ?? jid, pathId(mid, 'mid'))
     if (!m) throw notFound('message')
     return m
   }
@@ -43,7 +43,8 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '/:mid',
-      ({ principal, params }) => stored(ownSession(sessions, principal, params.sid).id, params.cid, params.mid),
+      async ({ principal, params }) =>
+        stored((await ownSession(sessions, principal, params.sid)).id, params.cid, params.mid),
       {
         auth: 'read',
         response: { 200: Message, ...errors },
@@ -57,8 +58,8 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
     .patch(
       '/:mid',
       async ({ principal, params, body, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
-        const m = stored(session.id, params.cid, params.mid)
+        const session = await ownSession(sessions, principal, params.sid)
+        const m = await stored(session.id, params.cid, params.mid)
         await engine.edit(session.id, m.chatJid, m.id, body.text)
         set.status = 204
       },
@@ -78,8 +79,8 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
     .delete(
       '/:mid',
       async ({ principal, params, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
-        const m = stored(session.id, params.cid, params.mid)
+        const session = await ownSession(sessions, principal, params.sid)
+        const m = await stored(session.id, params.cid, params.mid)
         await engine.revoke(session.id, m.chatJid, m.id)
         set.status = 204
       },
@@ -99,8 +100,8 @@ export function messageOpRoutes({ stores, engine, authenticate }: HttpDeps) {
       '/:mid',
       async ({ principal, params, body, set }) => {
         const { id, verb } = messageMethods.split(params.mid, 'mid')
-        const session = ownSession(sessions, principal, params.sid)
-        const m = stored(session.id, params.cid, id)
+        const session = await ownSession(sessions, principal, params.sid)
+        const m = await stored(session.id, params.cid, id)
         switch (verb) {
           case 'react': {
             const emoji = body?.emoji

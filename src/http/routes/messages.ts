@@ -63,9 +63,9 @@ async function fromForm(
 
 const uploads = new WeakMap<Request, Upload>()
 
-export function messageRoutes({ stores, engine, authenticate, media, mediaMaxBytes }: HttpDeps) {
+export function messageRoutes({ repos, engine, authenticate, media, mediaMaxBytes }: HttpDeps) {
   const maxBytes = mediaMaxBytes ?? media?.maxBytes ?? Number.MAX_SAFE_INTEGER
-  const { sessions, idempotency } = stores
+  const { sessions, idempotency } = repos
   const inFlight = new Set<string>()
 
   return new Elysia({ prefix: '/api/v1/sessions/:sid/messages', tags: ['messages'] })
@@ -73,7 +73,7 @@ export function messageRoutes({ stores, engine, authenticate, media, mediaMaxByt
     .post(
       '',
       async ({ principal, params, body, request, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const upload = uploads.get(request) ?? null
         const send = () => engine.send(session.id, body, upload)
         const key = request.headers.get('idempotency-key')
@@ -89,7 +89,7 @@ export function messageRoutes({ stores, engine, authenticate, media, mediaMaxByt
         const bodyHash = createHash('sha256')
           .update(JSON.stringify({ body, file, options: upload?.options }))
           .digest('hex')
-        const seen = idempotency.get(principal.orgId, scope, key)
+        const seen = await idempotency.get(principal.orgId, scope, key)
         if (seen) {
           if (seen.bodyHash !== bodyHash)
             throw new AppError('conflict', 'Idempotency-Key was already used with a different body')
@@ -101,7 +101,7 @@ export function messageRoutes({ stores, engine, authenticate, media, mediaMaxByt
         inFlight.add(slot)
         try {
           const sent = await send()
-          idempotency.put(principal.orgId, scope, key, { bodyHash, status: 201, response: JSON.stringify(sent) })
+          await idempotency.put(principal.orgId, scope, key, { bodyHash, status: 201, response: JSON.stringify(sent) })
           set.status = 201
           return sent
         } finally {

@@ -60,8 +60,8 @@ const lifecycle = customMethods({
   },
 })
 
-export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps) {
-  const { sessions } = stores
+export function sessionRoutes({ repos, engine, authenticate, media }: HttpDeps) {
+  const { sessions } = repos
   const conflict = { ...errors, 409: 'error' as const }
 
   return new Elysia({ prefix: '/api/v1/sessions', tags: ['sessions'] })
@@ -70,10 +70,14 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
       '',
       async ({ principal, body, set }) => {
         const metadata = metadataOf(body.metadata)
-        const session = sessions.create({ orgId: principal.orgId, name: body.name, ...(metadata ? { metadata } : {}) })
+        const session = await sessions.create({
+          orgId: principal.orgId,
+          name: body.name,
+          ...(metadata ? { metadata } : {}),
+        })
         if (body.start) await engine.start(session.id)
         set.status = 201
-        return sessions.byId(session.id) ?? session
+        return (await sessions.byId(session.id)) ?? session
       },
       {
         auth: 'manage',
@@ -96,6 +100,7 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
         description: "The organisation's sessions, newest first.",
       },
     })
+
     .get('/:sid', ({ principal, params }) => ownSession(sessions, principal, params.sid), {
       auth: 'read',
       response: { 200: Session, ...errors },
@@ -107,10 +112,10 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
     })
     .patch(
       '/:sid',
-      ({ principal, params, body }) => {
+      async ({ principal, params, body }) => {
         const metadata = metadataOf(body.metadata)
         const patch = { ...(body.name !== undefined ? { name: body.name } : {}), ...(metadata ? { metadata } : {}) }
-        const updated = sessions.update(principal.orgId, pathId(params.sid, 'sid'), patch)
+        const updated = await sessions.update(principal.orgId, pathId(params.sid, 'sid'), patch)
         if (!updated) throw notFound('session')
         return updated
       },
@@ -124,9 +129,9 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
     .delete(
       '/:sid',
       async ({ principal, params, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         await engine.remove(session.id)
-        sessions.delete(principal.orgId, session.id)
+        await sessions.delete(principal.orgId, session.id)
         // Its media references went with it (cascade): delete the files no other session holds.
         media?.store.sweep()
         set.status = 204
@@ -144,7 +149,7 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
     .get(
       '/:sid/qr',
       async ({ principal, params, request, set }) => {
-        const session = ownSession(sessions, principal, params.sid)
+        const session = await ownSession(sessions, principal, params.sid)
         const qr = await engine.qr(session.id)
         if (!qr) throw new AppError('conflict', 'session is not waiting for a QR scan', { status: session.status })
         if ((request.headers.get('accept') ?? '').includes('image/png')) {
@@ -170,7 +175,7 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
       '/:sid',
       async ({ principal, params, body, set }) => {
         const { id, verb } = lifecycle.split(params.sid, 'sid')
-        const session = ownSession(sessions, principal, id)
+        const session = await ownSession(sessions, principal, id)
         switch (verb) {
           case 'start':
             await engine.start(session.id)
@@ -191,7 +196,7 @@ export function sessionRoutes({ stores, engine, authenticate, media }: HttpDeps)
             return engine.requestPairingCode(session.id, phone.replace(/^\+/, ''))
           }
         }
-        return sessions.byId(session.id) ?? session
+        return (await sessions.byId(session.id)) ?? session
       },
       {
         auth: 'manage',

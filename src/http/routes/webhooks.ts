@@ -114,17 +114,36 @@ async function checked<T extends Partial<WebhookInput>>(deps: HttpDeps, orgId: s
   }
   const bad = input.events?.filter((p) => !isPattern(p)) ?? []
   if (bad.length) throw new AppError('validation_error', 'invalid event pattern', { field: 'events', invalid: bad })
-  const unknown = input.sessionIds?.filter((s) => !deps.stores.sessions.get(orgId, s)) ?? []
+  const ids = input.sessionIds ?? []
+  const found = await Promise.all(ids.map((s) => deps.repos.sessions.get(orgId, s)))
+  const unknown = ids.filter((_, i) => !found[i])
   if (unknown.length)
     throw new AppError('validation_error', 'unknown session', { field: 'sessionIds', invalid: unknown })
   return input
 }
 
+/** Runs work of one key at a time, in arrival order: a promise chain per key, forgotten once idle. */
+function oneAtATime() {
+  const tails = new Map<string, Promise<unknown>>()
+  return {
+    run<T>(key: string, work: () => Promise<T>): Promise<T> {
+      const out = (tails.get(key) ?? Promise.resolve()).then(work)
+      const tail = out.catch(() => {})
+      tails.set(key, tail)
+      void tail.then(() => {
+        if (tails.get(key) === tail) tails.delete(key)
+      })
+      return out
+    },
+  }
+}
+
 export function webhookRoutes(deps: HttpDeps) {
-  const { stores, authenticate } = deps
-  const { webhooks, deliveries } = stores
-  const own = (orgId: string, id: string | null | undefined) => {
-    const w = webhooks.get(orgId, pathId(id, 'id'))
+  const creates = oneAtATime()
+  const { repos, authenticate } = deps
+  const { webhooks, deliveries } = repos
+  const own = async (orgId: string, id: string | null | undefined) => {
+    const w = await webhooks.get(orgId, pathId(id, 'id'))
     if (!w) throw notFound('webhook')
     return w
   }
@@ -135,16 +154,19 @@ export function webhookRoutes(deps: HttpDeps) {
       '',
       async ({ principal, body, set }) => {
         const input = await checked(deps, principal.orgId, body)
-        // Counted after the awaited URL check, next to the insert, so concurrent creates cannot both slip in.
-        const max = deps.limits?.webhooksPerOrg ?? 0
-        if (max && webhooks.count(principal.orgId) >= max)
-          throw new AppError('conflict', `this organisation already has the maximum of ${max} webhooks`, {
-            limit: max,
-          })
-        const secret = generateSecret()
-        const created = webhooks.create(principal.orgId, input, secret)
+        // Counted after the awaited URL check, next to the insert, and one create of an organisation at a time
+        // (the count and the insert are two awaits): concurrent creates cannot both slip in.
+        const created = await creates.run(principal.orgId, async () => {
+          const max = deps.limits?.webhooksPerOrg ?? 0
+          if (max && (await webhooks.count(principal.orgId)) >= max)
+            throw new AppError('conflict', `this organisation already has the maximum of ${max} webhooks`, {
+              limit: max,
+            })
+          const secret = generateSecret()
+          return { ...(await webhooks.create(principal.orgId, input, secret)), secret }
+        })
         set.status = 201
-        return { ...created, secret }
+        return created
       },
       {
         auth: 'manage',
@@ -181,9 +203,9 @@ export function webhookRoutes(deps: HttpDeps) {
     .patch(
       '/:id',
       async ({ principal, params, body }) => {
-        const w = own(principal.orgId, params.id)
+        const w = await own(principal.orgId, params.id)
         const patch = await checked(deps, principal.orgId, body)
-        return webhooks.update(principal.orgId, w.id, patch)!
+        return (await webhooks.update(principal.orgId, w.id, patch))!
       },
       {
         auth: 'manage',
@@ -207,8 +229,8 @@ export function webhookRoutes(deps: HttpDeps) {
     )
     .delete(
       '/:id',
-      ({ principal, params, set }) => {
-        if (!webhooks.delete(principal.orgId, pathId(params.id, 'id'))) throw notFound('webhook')
+      async ({ principal, params, set }) => {
+        if (!(await webhooks.delete(principal.orgId, pathId(params.id, 'id')))) throw notFound('webhook')
         set.status = 204
       },
       {
@@ -223,17 +245,17 @@ export function webhookRoutes(deps: HttpDeps) {
     )
     .post(
       '/:id',
-      ({ principal, params, body, set }) => {
+      async ({ principal, params, body, set }) => {
         const { id, verb } = webhookMethods.split(params.id, 'id')
-        const w = own(principal.orgId, id)
+        const w = await own(principal.orgId, id)
         if (verb === 'rotateSecret') {
           const secret = generateSecret()
           const grace = (body?.graceSeconds ?? DAY) * 1000
-          return { ...webhooks.rotate(principal.orgId, w.id, secret, Date.now() + grace)!, secret }
+          return { ...(await webhooks.rotate(principal.orgId, w.id, secret, Date.now() + grace))!, secret }
         }
         if (!w.enabled) throw new AppError('conflict', 'webhook is disabled', { disabledReason: w.disabledReason })
         const data = { webhookId: w.id, message: 'This is a test event from wagate.' }
-        const delivery = deliveries.deliverToOne(w.id, {
+        const delivery = await deliveries.deliverToOne(w.id, {
           type: 'webhook.test',
           orgId: principal.orgId,
           sessionId: null,
@@ -251,8 +273,8 @@ export function webhookRoutes(deps: HttpDeps) {
     )
     .get(
       '/:id/deliveries',
-      ({ principal, params, query }) => {
-        const w = own(principal.orgId, params.id)
+      async ({ principal, params, query }) => {
+        const w = await own(principal.orgId, params.id)
         return deliveries.page(w.id, query.status, pageOf(query))
       },
       {
@@ -268,10 +290,10 @@ export function webhookRoutes(deps: HttpDeps) {
     )
     .post(
       '/:id/deliveries/:deliveryId',
-      ({ principal, params, set }) => {
-        const w = own(principal.orgId, params.id)
+      async ({ principal, params, set }) => {
+        const w = await own(principal.orgId, params.id)
         const { id } = deliveryMethods.split(params.deliveryId, 'deliveryId')
-        const d = deliveries.redeliver(w.id, id)
+        const d = await deliveries.redeliver(w.id, id)
         if (!d) throw notFound('delivery')
         set.status = 202
         return d

@@ -3,8 +3,14 @@
 import { createCursorCodec, cursorKeyOf } from '../cursor.ts'
 import { createPgApiKeyStore } from './api-keys.ts'
 import { createPgAuthEpoch } from './auth-epoch.ts'
+import { createPgChannelStore } from './channels.ts'
+import { createPgChatStore } from './chats.ts'
+import { createPgContactStore } from './contacts.ts'
 import type { PgDb } from './db.ts'
+import { createPgGroupStore } from './groups.ts'
 import { createPgIdempotencyStore } from './idempotency.ts'
+import { createPgMediaRepo } from './media.ts'
+import { createPgMessageStore } from './messages.ts'
 import { createPgOrgStore } from './orgs.ts'
 import { createPgSessionStore } from './sessions.ts'
 
@@ -21,6 +27,12 @@ export function createPgRepos(pg: PgDb, secretKey: Uint8Array) {
     orgs: createPgOrgStore(pg),
     apiKeys: createPgApiKeyStore(pg, codec, authEpoch),
     sessions: createPgSessionStore(pg, codec, authEpoch),
+    chats: createPgChatStore(pg, codec),
+    messages: createPgMessageStore(pg, codec),
+    channels: createPgChannelStore(pg, codec),
+    groups: createPgGroupStore(pg, codec),
+    contacts: createPgContactStore(pg, codec),
     idempotency: createPgIdempotencyStore(pg),
+    media: createPgMediaRepo(pg),
   }
 }

@@ -12,10 +12,16 @@ import { afterAll, beforeAll } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { createApiKeyStore } from '../../../src/store/api-keys.ts'
 import { createAuthEpoch } from '../../../src/store/auth-epoch.ts'
+import { createChannelStore } from '../../../src/store/channels.ts'
+import { createChatStore } from '../../../src/store/chats.ts'
+import { createContactStore } from '../../../src/store/contacts.ts'
 import { asyncRepo } from '../../../src/store/contract.ts'
 import { createCursorCodec, cursorKeyOf } from '../../../src/store/cursor.ts'
 import { openDb, type Db } from '../../../src/store/db.ts'
+import { createGroupStore } from '../../../src/store/groups.ts'
 import { createIdempotencyStore } from '../../../src/store/idempotency.ts'
+import { createMediaRepo } from '../../../src/store/media.ts'
+import { createMessageStore } from '../../../src/store/messages.ts'
 import { createOrgStore } from '../../../src/store/orgs.ts'
 import { createSessionStore } from '../../../src/store/sessions.ts'
 import { migratePg, openPg, type PgDb } from '../../../src/store/pg/db.ts'
@@ -58,7 +64,13 @@ function sqliteRepos(db: Db): Repos {
     orgs: asyncRepo(createOrgStore(db)),
     apiKeys: asyncRepo(createApiKeyStore(db, codec, epoch)),
     sessions: asyncRepo(createSessionStore(db, codec, epoch)),
+    chats: asyncRepo(createChatStore(db, codec)),
+    messages: asyncRepo(createMessageStore(db, codec)),
+    channels: asyncRepo(createChannelStore(db, codec)),
+    groups: asyncRepo(createGroupStore(db, codec)),
+    contacts: asyncRepo(createContactStore(db, codec)),
     idempotency: asyncRepo(createIdempotencyStore(db)),
+    media: asyncRepo(createMediaRepo(db)),
   }
 }
 
