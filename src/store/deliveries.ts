@@ -1,5 +1,5 @@
 // Webhook deliveries repository: one row per (webhook, event), claimed by the dispatcher, every attempt logged.
-import { ulid } from 'ulid'
+import { monotonicFactory } from 'ulid'
 import type { NewEvent } from '../domain/event.ts'
 import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
@@ -130,11 +130,15 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
   const markSending = sqlite.query<null, [number, string]>(
     "UPDATE webhook_deliveries SET status = 'sending', updated_at = ? WHERE pk IN (SELECT value FROM json_each(?))",
   )
-  const record = sqlite.query<null, [number, string]>(
-    `UPDATE webhook_deliveries AS d SET status = j.value ->> 'status', attempt_count = d.attempt_count + 1,
-     next_attempt_at = j.value ->> 'nextAttemptAt', attempts = json_insert(d.attempts, '$[#]', j.value -> 'attempt'),
-     updated_at = ?1 FROM json_each(?2) AS j WHERE d.pk = j.value ->> 'pk'`,
+  // One bound statement per outcome, all in one transaction: reading each field back out of a JSON array with
+  // json_each cost about twice as much per row (delivery bench profile).
+  const recordOne = sqlite.query<null, [string, number, string, number, number]>(
+    `UPDATE webhook_deliveries SET status = ?1, attempt_count = attempt_count + 1, next_attempt_at = ?2,
+     attempts = json_insert(attempts, '$[#]', json(?3)), updated_at = ?4 WHERE pk = ?5`,
   )
+  const recordAll = sqlite.transaction((outcomes: readonly Outcome[], now: number) => {
+    for (const o of outcomes) recordOne.run(o.status, o.nextAttemptAt, JSON.stringify(o.attempt), now, o.pk)
+  })
   const nextDue = sqlite.query<{ at: number | null }, [string]>(
     "SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE webhook_id = ? AND status = 'pending'",
   )
@@ -154,6 +158,9 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
      WHERE created_at < ? AND status IN ('succeeded', 'failed') ORDER BY created_at LIMIT ?)`,
   )
 
+  // Delivery ids are ULIDs; a monotonic factory increments the random part within a millisecond instead of drawing
+  // 80 new random bits per id, which was a tenth of fan-out's cost for a backlog.
+  const ulid = monotonicFactory()
   const add = (webhookId: string, e: FanoutEvent, now: number) =>
     insert.get(`dlv_${ulid(now)}`, webhookId, e.seq, e.id, e.type, e.sessionId, now, now, now)!
 
@@ -213,9 +220,9 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
         eventCreatedAt: r.created_at,
       }))
     },
-    /** Records finished attempts, all in one statement. */
+    /** Records finished attempts, all in one transaction. */
     record(outcomes: readonly Outcome[], now = Date.now()) {
-      if (outcomes.length) record.run(now, JSON.stringify(outcomes))
+      if (outcomes.length) recordAll.immediate(outcomes, now)
     },
     /** Hands claimed but unsent deliveries back (their webhook was disabled, or the dispatcher stopped). */
     unclaim(pks: readonly number[]) {
