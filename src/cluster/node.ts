@@ -104,35 +104,22 @@ export async function startNode(o: NodeOptions, engine: LeaseDriven): Promise<Cl
 }
 
 /**
- * The API's lifecycle commands on a node. The node holding a session's lease runs them on its socket as on a
- * single node; any other node only records the desired state: a session marked running is taken by a node below
- * its fair share at its next tick (this one ticks at once), and the owner of a session marked stopped hands it over
- * (closes its socket and frees the lease) at its next renewal. Nothing is restored at boot: the leases say what
- * runs here; shutdown drains before the engine closes what is left.
+ * The engine a node's HTTP layer is given (`routed`: commands-engine.ts, which runs a call on the lease holder) as a
+ * cluster node runs it: nothing is restored at boot (the leases say what runs here), and shutdown drains (every
+ * socket closed and its lease released, so the others take the sessions at their next tick) before `after` (the
+ * command bus, then the local supervisor) stops.
  */
-export function clusterEngine<E extends SessionEngine>(
-  engine: E,
-  node: Pick<ClusterNode, 'leaseOf' | 'wake' | 'drain'>,
-  setDesired: (sessionId: string, state: 'running' | 'stopped') => unknown,
-): E {
-  const held = (id: string) => node.leaseOf(id) !== undefined
-  const markRunning = async (id: string) => {
-    await setDesired(id, 'running')
-    void node.wake()
-  }
+export function nodeEngine(
+  routed: SessionEngine,
+  node: Pick<ClusterNode, 'drain'>,
+  after: () => Promise<void>,
+): SessionEngine {
   return {
-    ...engine,
-    start: (id) => (held(id) ? engine.start(id) : markRunning(id)),
-    restart: (id) => (held(id) ? engine.restart(id) : markRunning(id)),
-    stop: async (id) => {
-      if (held(id)) await engine.stop(id)
-      else await setDesired(id, 'stopped')
-      void node.wake()
-    },
+    ...routed,
     restore: async () => {},
     shutdown: async () => {
       await node.drain()
-      await engine.shutdown()
+      await after()
     },
   }
 }
