@@ -72,7 +72,8 @@ export function createPgApiKeyStore(pg: PgDb, codec: CursorCodec, epoch: PgAuthE
       return r ? apiKeyInfo(row(r)) : null
     },
     async listAll() {
-      const rows = await sql`SELECT ${cols} FROM api_keys ORDER BY org_id, id`
+      // COLLATE "C": SQLite's byte order whatever the database's collation (org ids are free-form).
+      const rows = await sql`SELECT ${cols} FROM api_keys ORDER BY org_id COLLATE "C", id COLLATE "C"`
       return rows.map((r: Record<string, unknown>) => apiKeyInfo(row(r)))
     },
   }

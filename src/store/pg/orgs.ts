@@ -27,7 +27,8 @@ export function createPgOrgStore(pg: PgDb): Async<OrgStore> {
     },
     get: one,
     async list() {
-      const rows = await sql<Row[]>`SELECT id, name, created_at FROM orgs ORDER BY created_at, id`
+      // COLLATE "C": ties in SQLite's byte order whatever the database's collation (org ids are free-form).
+      const rows = await sql<Row[]>`SELECT id, name, created_at FROM orgs ORDER BY created_at, id COLLATE "C"`
       return rows.map(org)
     },
     async isEmpty() {
