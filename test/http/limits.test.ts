@@ -129,3 +129,19 @@ describe('webhooks per organisation', () => {
     expect((await create()).status).toBe(201)
   })
 })
+
+describe('webhooks per organisation, created concurrently', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await testApp({ limits: { ...unlimited, webhooksPerOrg: 2 } })
+  })
+  afterAll(() => t.close())
+
+  it('lets exactly the limit through when creates race', async () => {
+    const create = () =>
+      t.request('/api/v1/webhooks', { method: 'POST', json: { url: 'http://127.0.0.1:9/hook', events: ['*'] } })
+    const statuses = (await Promise.all(Array.from({ length: 6 }, create))).map((r) => r.status).sort()
+    expect(statuses).toEqual([201, 201, 409, 409, 409, 409])
+    expect(t.stores.webhooks.count('acme')).toBe(2)
+  })
+})
