@@ -1,5 +1,5 @@
 // The read benchmark's database: 100k chats with 1M messages between them, plus one chat and one channel of
-// LONG messages each (the two message listings walk those).
+// LONG messages each (the two message listings walk those); every seventh person a contact with a LID.
 import { createKey } from '../../src/bootstrap.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStores, sqliteRepos } from '../../src/store/index.ts'
@@ -18,6 +18,7 @@ export async function seed(path: string, secret: Uint8Array, nChats: number, nMe
   const chat = db.sqlite.query(
     `INSERT INTO chats (session_id, jid, type, name, unread_count, pinned_at, last_message_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
+  const contact = db.sqlite.query(`INSERT INTO contacts (session_id, jid, lid, notify) VALUES (?, ?, ?, ?)`)
   const msg = db.sqlite.query(
     `INSERT INTO messages (session_id, chat_jid, wa_id, from_me, sender_jid, type, body, status, ack_level, timestamp)
      VALUES (?, ?, ?, ?, ?, 'text', ?, 'delivered', 3, ?)`,
@@ -38,8 +39,10 @@ export async function seed(path: string, secret: Uint8Array, nChats: number, nMe
     for (let i = 0; i < nChats; i++) {
       const jid = `${62_800_000_000 + i}@s.whatsapp.net`
       const at = 1_700_000_000_000 + ((i * 7919) % 1_000_000) * 1000
-      // Every tenth chat has no name of its own: the listing falls back to the contact's (none here) per row.
+      // Every tenth chat has no name of its own: the listing falls back to the contact's name, when there is one.
       chat.run(sid, jid, 'dm', i % 10 ? `Chat ${i}` : null, i % 5, i % 1000 === 0 ? at : 0, at)
+      // Every seventh person is a known contact with a LID: the listing shows it (and its name where the chat has none).
+      if (i % 7 === 0) contact.run(sid, jid, `${90_000_000_000 + i}@lid`, `Contact ${i}`)
       for (let m = 0; m < perChat && written < nMessages; m++) write(jid, at - m * 1000)
     }
     chat.run(sid, bigChat, 'dm', 'Long chat', 0, 0, 1_700_000_000_000)

@@ -1,8 +1,9 @@
 // Child process of read.ts: serves either the real app or the raw-SQLite ceiling over one database.
 //   bun scripts/bench/read-server.ts <db> app|raw <cursorKeyHex>
 // The raw server answers the same three listings with the same JSON, byte for byte (read.ts checks it): the same
-// SQL through one prepared statement, the same row mapping, the same signed nextCursor — and nothing else: no
-// framework, no authentication, no ownership check, no cursor verification (it takes the keyset values plainly).
+// SQL through one prepared statement (chats with their display name and LID resolved per row, as the API serves
+// them), the same row mapping, the same signed nextCursor, and nothing else: no framework, no authentication, no
+// ownership check, no cursor verification (it takes the keyset values plainly).
 import { Database } from 'bun:sqlite'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
@@ -10,7 +11,7 @@ import { createLogger } from '../../src/log.ts'
 import { createEgress } from '../../src/media/egress.ts'
 import { createMetrics } from '../../src/metrics/registry.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
-import { chatFromRow, displayName, type ChatRow } from '../../src/store/chats.ts'
+import { chatFromRow, chatViewColumns, type ChatRow } from '../../src/store/chats.ts'
 import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStoreGauges } from '../../src/store/gauges.ts'
@@ -24,9 +25,7 @@ export function rawFetch(path: string, keyHex: string): (req: Request) => Respon
   const sqlite = new Database(path, { readonly: true })
   const codec = createCursorCodec(cursorKeyOf(Buffer.from(keyHex, 'hex')))
   const chats = sqlite.query<ChatRow, [string, number, number, number, number]>(
-    `SELECT c.id, c.session_id, c.jid, c.type, ${displayName} AS name, c.unread_count, c.archived, c.pinned_at,
-       c.muted_until, c.last_message_at
-     FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
+    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
   const messages = sqlite.query<MessageRow, [string, string, number, number, number]>(
