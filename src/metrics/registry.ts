@@ -30,8 +30,13 @@ export type ClusterSource = {
   stats: LeaseStats
 }
 
+/** The store figures, read at scrape time: synchronous on SQLite, promises on PostgreSQL. */
+export type Gauges = {
+  [K in keyof StoreGauges]: () => ReturnType<StoreGauges[K]> | Promise<ReturnType<StoreGauges[K]>>
+}
+
 export function createMetrics(sources: {
-  gauges: StoreGauges
+  gauges: Gauges
   /** Connected live-stream clients. */
   sseClients: () => number
   cluster?: ClusterSource | undefined
@@ -99,27 +104,28 @@ export function createMetrics(sources: {
     help: 'Sessions by status',
     labelNames: ['status'],
     registers,
-    collect() {
+    async collect() {
+      const rows = await sources.gauges.sessionsByStatus()
       this.reset()
       for (const s of ['stopped', 'starting', 'qr', 'pairing', 'connected', 'reconnecting', 'logged_out', 'failed'])
         this.set({ status: s }, 0)
-      for (const r of sources.gauges.sessionsByStatus()) this.set({ status: r.status }, r.n)
+      for (const r of rows) this.set({ status: r.status }, r.n)
     },
   })
   new Gauge({
     name: 'wagate_outbox_backlog',
     help: 'Events not yet fanned out to the slowest enabled webhook plus deliveries waiting to be sent',
     registers,
-    collect() {
-      this.set(sources.gauges.outboxBacklog())
+    async collect() {
+      this.set(await sources.gauges.outboxBacklog())
     },
   })
   new Gauge({
     name: 'wagate_send_queue_depth',
     help: 'Accepted outbound operations not yet handed to WhatsApp',
     registers,
-    collect() {
-      this.set(sources.gauges.sendQueueDepth())
+    async collect() {
+      this.set(await sources.gauges.sendQueueDepth())
     },
   })
   new Gauge({

@@ -1,0 +1,201 @@
+// `wagate serve --database-url`: one node of a cluster on PostgreSQL. Everything is read from and written to the
+// shared database; the node's lease manager decides which sessions' sockets run here, the command bus brings calls
+// that need a socket to the node running it, and the outbox is read by every node (LISTEN/NOTIFY wake-ups,
+// deliveries claimed with SKIP LOCKED). Order matters at start: the secret key is checked against the database's
+// fingerprint before anything is written; the command bus listens before the node takes leases; the node joins
+// before the HTTP server accepts calls. At stop the node drains (sockets closed, leases released) before the
+// database is closed.
+import type { Config } from '../config.ts'
+import type { Logger } from '../log.ts'
+import { createAuthenticator } from '../auth/authenticator.ts'
+import { bootstrap, bootstrapBanner } from '../bootstrap.ts'
+import { createApp } from '../app.ts'
+import { createSealer } from '../domain/sealer.ts'
+import { createEventDelivery } from '../events/service.ts'
+import { createEgress, parseAllowList } from '../media/egress.ts'
+import { createMetrics, type Metrics } from '../metrics/registry.ts'
+import type { SessionEngine } from '../sessions/engine.ts'
+import type { LeaseDriven } from '../sessions/supervisor.ts'
+import type { Repos } from '../store/contract.ts'
+import { prepareDataDir } from '../store/data-dir.ts'
+import { createPgDeliveryStore } from '../store/pg/deliveries.ts'
+import { createPgEventStore } from '../store/pg/events.ts'
+import { migratePg, openPg, redactUrl, type PgDb } from '../store/pg/db.ts'
+import { createPgRepos } from '../store/pg/index.ts'
+import { createPgWebhookStore } from '../store/pg/webhooks.ts'
+import { loadSecretKey } from '../whatsapp/secret-key.ts'
+import { createCommandRouting } from './commands-engine.ts'
+import type { LeaseRef } from './fencing.ts'
+import { newNodeId } from './leases.ts'
+import { nodeEngine, startNode, timingsOf, type ClusterNode } from './node.ts'
+import { createPgGauges } from './gauges.ts'
+import { claimSecretKey } from './secret-key.ts'
+
+/** The session engine of a node: a supervisor whose writes are fenced by `leaseOf`, driven by the node's leases. */
+export type ClusterEngineFactory = (ctx: {
+  pg: PgDb
+  repos: Repos
+  secretKey: Buffer
+  logger: Logger
+  nodeId: string
+  /** The lease this node holds for a session (undefined: none, every write of it must fail). */
+  leaseOf(sessionId: string): LeaseRef | undefined
+}) => SessionEngine & LeaseDriven
+
+export type ClusterRunning = { url: string; port: number; nodeId: string; node: ClusterNode; stop(): Promise<void> }
+
+/** Every repository on PostgreSQL, as the HTTP layer and the outbox readers see them. */
+export function pgRepos(pg: PgDb, secretKey: Uint8Array, nodeId: string, onError: (e: unknown) => void) {
+  const base = createPgRepos(pg, secretKey)
+  const events = createPgEventStore(pg, { onError })
+  const webhooks = createPgWebhookStore(pg, base.codec, createSealer(secretKey), events, { onError })
+  const deliveries = createPgDeliveryStore(pg, base.codec, events, { nodeId, onError })
+  const repos: Repos = {
+    ...base,
+    events: {
+      maxSeq: events.maxSeq,
+      seqOf: events.seqOf,
+      scan: events.scan,
+      prune: events.prune,
+      onCommitted: events.onCommitted,
+      // The commit figures of /metrics come from this node's own transactions (the ingest's observer).
+      observeTransactions: () => () => {},
+    },
+    webhooks,
+    deliveries,
+    async health() {
+      try {
+        await pg.sql`SELECT 1 AS one`
+        return { ok: true }
+      } catch (e) {
+        return { ok: false, detail: `database unreachable: ${(e as Error).message}` }
+      }
+    },
+  }
+  return { repos, events, deliveries }
+}
+
+export async function startClusterServer(
+  config: Config & { databaseUrl: string },
+  deps: { logger: Logger; version: string; makeEngine: ClusterEngineFactory; out?: (s: string) => void },
+): Promise<ClusterRunning> {
+  const { logger } = deps
+  const nodeId = config.nodeId ?? newNodeId()
+  const log = logger.child({ nodeId })
+  for (const warning of prepareDataDir(config.dataDir)) log.warn({ dataDir: config.dataDir }, warning)
+  const secretKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })
+  const pg = openPg(config.databaseUrl)
+  try {
+    const { applied } = await migratePg(pg.sql)
+    if (applied.length) log.info({ applied, database: redactUrl(config.databaseUrl) }, 'migrated the database')
+    // Before any write of this node: a node with another key must leave the database as it found it.
+    await claimSecretKey(pg.sql, secretKey)
+  } catch (e) {
+    await pg.close()
+    throw e
+  }
+  const onError = (err: unknown) => log.warn({ err: String(err) }, 'database notification failed')
+  const { repos, deliveries } = pgRepos(pg, secretKey, nodeId, onError)
+  const created = await bootstrap(repos)
+  if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
+
+  const authenticate = createAuthenticator({
+    apiKeys: repos.apiKeys,
+    orgs: repos.orgs,
+    jwt: {
+      jwksUrl: config.jwksUrl,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      clockToleranceSeconds: config.jwtClockToleranceSeconds,
+      orgClaim: config.jwtOrgClaim,
+      roleClaim: config.jwtRoleClaim,
+      roleCapabilities: config.roleCapabilities,
+    },
+  })
+  let node: ClusterNode | undefined
+  const local = deps.makeEngine({
+    pg,
+    repos,
+    secretKey,
+    logger,
+    nodeId,
+    leaseOf: (id) => node?.leaseOf(id),
+  })
+  const routing = createCommandRouting({
+    sql: pg.sql,
+    nodeId,
+    holds: (id) => node?.leaseOf(id) !== undefined,
+    local,
+    kick: () => void node?.wake(),
+    onError: (err) => log.warn({ err: String(err) }, 'command bus'),
+  })
+  await routing.start()
+  node = await startNode({ sql: pg.sql, secretKey, nodeId, timings: timingsOf(config), logger }, local)
+  const joined = node
+  const engine = nodeEngine(routing.engine, joined, async () => {
+    await routing.stop()
+    await local.shutdown()
+  })
+
+  const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
+  let metrics: Metrics | undefined
+  const eventsOut = createEventDelivery(config, repos, log, egress, deps.version, (a) => metrics?.observeDelivery(a))
+  metrics = createMetrics({
+    gauges: createPgGauges(pg.sql),
+    sseClients: () => eventsOut.hub.size(),
+    cluster: { nodeId, owned: () => joined.owned(), stats: joined.stats },
+  })
+  const app = createApp({
+    egress,
+    repos,
+    engine,
+    authenticate,
+    logger: log,
+    version: deps.version,
+    maxBodyBytes: config.maxBodyBytes,
+    limits: {
+      ratePerSecond: config.rateLimit,
+      burst: config.rateBurst,
+      streamsPerOrg: config.maxStreamsPerOrg,
+      webhooksPerOrg: config.maxWebhooksPerOrg,
+    },
+    mediaMaxBytes: config.mediaMaxBytes,
+    docs: config.docs,
+    eventHub: eventsOut.hub,
+    metrics: { metrics, token: config.metricsToken },
+    async readiness() {
+      const health = await repos.health()
+      if (!health.ok) return { ok: false, reason: health.detail ?? 'database unreachable' }
+      return await joined.ready()
+    },
+  })
+  try {
+    app.listen({ hostname: config.host, port: config.port, reusePort: false })
+  } catch (e) {
+    await engine.shutdown()
+    await pg.close()
+    throw e
+  }
+  const port = app.server!.port!
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  log.info({ url, nodeId, database: redactUrl(config.databaseUrl) }, 'wagate listening')
+  await eventsOut.start()
+
+  let stopping: Promise<void> | null = null
+  return {
+    url,
+    port,
+    nodeId,
+    node: joined,
+    stop: () =>
+      (stopping ??= (async () => {
+        log.info('shutting down: draining this node')
+        eventsOut.closeStreams()
+        await app.stop()
+        await engine.shutdown()
+        await eventsOut.stop()
+        deliveries.close()
+        await pg.close()
+      })()),
+  }
+}

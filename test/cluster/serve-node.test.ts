@@ -1,0 +1,192 @@
+// `startClusterServer`, two nodes in this process on one PostgreSQL database: the API served from the database by
+// either node, sessions started through the API taken by exactly one node's lease, /readyz and /metrics of a node,
+// a node with another secret key refused before it writes, and a stop that drains. The engine here has no
+// WhatsApp connection (it records what the leases ask of it): the sockets behind leases are shown by
+// node-engine.test.ts on the simulator.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { SQL } from 'bun'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
+import { startClusterServer, type ClusterEngineFactory, type ClusterRunning } from '../../src/cluster/serve.ts'
+import { SecretKeyMismatch } from '../../src/cluster/secret-key.ts'
+import { loadConfig } from '../../src/config.ts'
+import { AppError } from '../../src/errors.ts'
+import { createLogger } from '../../src/log.ts'
+import type { SessionEngine } from '../../src/sessions/engine.ts'
+import type { LeaseDriven } from '../../src/sessions/supervisor.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+const timings = { leaseTtlMs: 3000, leaseRenewMs: 200, leaseRenewDeadlineMs: 1500 }
+const key = randomBytes(32).toString('hex')
+const dir = mkdtempSync(join(tmpdir(), 'wagate-serve-node-'))
+let tdb: TestDatabase
+let admin: SQL
+let adminKey = ''
+/** Which node runs each session, as the leases told the engines; a second runner is a violation. */
+const running = new Map<string, string>()
+const violations: string[] = []
+const nodes: ClusterRunning[] = []
+
+const notConnected = async (): Promise<never> => {
+  throw new AppError('session_not_connected', 'session is not connected')
+}
+
+/** An engine with no WhatsApp: lifecycle calls record the desired state, lease events who runs what. */
+const engineOf =
+  (name: string): ClusterEngineFactory =>
+  ({ repos }) => {
+    const live: SessionEngine & LeaseDriven = {
+      start: async (id: string) => void (await repos.sessions.setLive(id, { desiredState: 'running' })),
+      stop: async (id: string) =>
+        void (await repos.sessions.setLive(id, { desiredState: 'stopped', status: 'stopped' })),
+      restart: async () => {},
+      logout: notConnected,
+      remove: async () => {},
+      qr: async () => null,
+      ...Object.fromEntries(
+        [
+          'requestPairingCode',
+          'send',
+          'react',
+          'edit',
+          'revoke',
+          'forward',
+          'createChannel',
+          'followChannel',
+          'unfollowChannel',
+          'muteChannel',
+          'createGroup',
+          'refreshGroup',
+          'updateGroup',
+          'groupParticipants',
+          'groupInvite',
+          'joinGroup',
+          'leaveGroup',
+          'checkPhones',
+          'contactPicture',
+          'setBlocked',
+          'setPresence',
+          'sendTyping',
+          'subscribePresence',
+          'chatAction',
+        ].map((op) => [op, notConnected]),
+      ),
+      restore: async () => {},
+      shutdown: async () => {},
+      acquire: async (id: string) => {
+        const other = running.get(id)
+        if (other) violations.push(`${id} acquired by ${name} while running on ${other}`)
+        running.set(id, name)
+      },
+      release: async (id: string) => void (running.get(id) === name && running.delete(id)),
+      drop: (id: string) => void (running.get(id) === name && running.delete(id)),
+    } as unknown as SessionEngine & LeaseDriven
+    return live
+  }
+
+async function node(name: string, secretKey = key) {
+  let banner = ''
+  const config = {
+    ...loadConfig({ databaseUrl: tdb.url, dataDir: dir, port: '0', nodeId: name, secretKey, rateLimit: '0' }, {}),
+    ...timings,
+    databaseUrl: tdb.url,
+  }
+  const n = await startClusterServer(config, {
+    logger: createLogger('silent'),
+    version: 'test',
+    makeEngine: engineOf(name),
+    out: (s) => (banner += s),
+  })
+  nodes.push(n)
+  adminKey ||= /(wgk_[A-Za-z0-9_-]+)/.exec(banner)?.[1] ?? ''
+  return n
+}
+
+const api = async (n: ClusterRunning, path: string, body?: unknown) => {
+  const res = await fetch(`${n.url}/api/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+beforeAll(async () => {
+  tdb = await createTestDatabase()
+  admin = new SQL({ url: tdb.url, max: 1 })
+})
+afterAll(async () => {
+  for (const n of nodes) await n.stop().catch(() => {})
+  await admin.close()
+  await tdb.drop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('a cluster node (serve --database-url)', () => {
+  it('two nodes serve one API from the database: what one creates the other reads', async () => {
+    const a = await node('a')
+    expect(adminKey).toStartWith('wgk_')
+    const b = await node('b') // the database is bootstrapped already: no second admin key
+    expect((await admin`SELECT count(*)::int AS n FROM api_keys`)[0].n).toBe(1)
+    const created = await api(a, '/sessions', { name: 'first' })
+    expect(created.status).toBe(201)
+    const read = await api(b, `/sessions/${created.body.id}`)
+    expect(read.status).toBe(200)
+    expect(read.body.name).toBe('first')
+  })
+
+  it('sessions started through either node are each taken by one node, fairly', async () => {
+    const [a, b] = nodes as [ClusterRunning, ClusterRunning]
+    const ids: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const r = await api(i % 2 ? b : a, '/sessions', { name: `s${i}`, start: true })
+      expect(r.status).toBe(201)
+      ids.push(r.body.id)
+    }
+    await waitFor('every session running on a node', () => ids.every((id) => running.has(id)))
+    await waitFor('three each', () => a.node.owned() === 3 && b.node.owned() === 3)
+    expect(violations).toEqual([])
+  })
+
+  it('/readyz is ready; /metrics names the node and counts its leases', async () => {
+    const [a] = nodes as [ClusterRunning]
+    const ready = await fetch(`${a.url}/readyz`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toEqual({ status: 'ready' })
+    const fams = parsePrometheusTextFormat(await (await fetch(`${a.url}/metrics`)).text())
+    const series = (name: string) => fams.find((f) => f.name === name)?.metrics as { labels: any; value: string }[]
+    expect(series('wagate_cluster_node_info')).toEqual([{ labels: { node_id: 'a' }, value: '1' }])
+    expect(series('wagate_cluster_sessions_owned')).toEqual([{ labels: { node_id: 'a' }, value: '3' }])
+    expect(Number(series('wagate_cluster_leases_acquired_total')[0]!.value)).toBeGreaterThanOrEqual(3)
+    expect(Number(series('wagate_cluster_lease_renewals_total')[0]!.value)).toBeGreaterThan(0)
+    // The deployment's figures, the same on every node: the seven sessions, none connected (no WhatsApp here).
+    const stopped = series('wagate_sessions').find((m) => m.labels.status === 'stopped')
+    expect(stopped?.value).toBe('7')
+  })
+
+  it('a node with another secret key is refused before it writes anything', async () => {
+    const before =
+      await admin`SELECT (SELECT count(*)::int FROM cluster_nodes) AS nodes, (SELECT count(*)::int FROM api_keys) AS keys`
+    const error = await node('intruder', randomBytes(32).toString('hex')).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SecretKeyMismatch)
+    expect(
+      await admin`SELECT (SELECT count(*)::int FROM cluster_nodes) AS nodes, (SELECT count(*)::int FROM api_keys) AS keys`,
+    ).toEqual(before)
+  })
+
+  it('stopping a node drains it: its sessions are released and the other node takes them at once', async () => {
+    const [a, b] = nodes as [ClusterRunning, ClusterRunning]
+    const stopped = Date.now()
+    await a.stop()
+    expect(a.node.owned()).toBe(0)
+    expect(await admin`SELECT id FROM cluster_nodes ORDER BY id`).toEqual([{ id: 'b' }])
+    await waitFor('b to run all six', () => b.node.owned() === 6)
+    expect(Date.now() - stopped).toBeLessThan(timings.leaseTtlMs)
+    expect([...running.values()].every((n) => n === 'b')).toBe(true)
+    expect(violations).toEqual([])
+  })
+})
