@@ -12,7 +12,7 @@ import type { CursorCodec } from '../cursor.ts'
 import type { Attempt, Delivery, DeliveryStatus, DeliveryStore, FanoutEvent, Job, Outcome } from '../deliveries.ts'
 import { afterKey, toPage, type PageQuery } from '../paging.ts'
 import type { PgDb } from './db.ts'
-import { appendPg, rowsAfter, type PgEventStore } from './events.ts'
+import { rowsAfter, type PgEventStore } from './events.ts'
 
 type Row = {
   pk: string
@@ -91,7 +91,7 @@ export type PgDeliveryStore = Async<DeliveryStore> & {
 export function createPgDeliveryStore(
   pg: PgDb,
   codec: CursorCodec,
-  events: Pick<PgEventStore, 'committed' | 'held'>,
+  events: Pick<PgEventStore, 'committed' | 'held' | 'transaction'>,
   opts: PgDeliveryOptions = {},
 ): PgDeliveryStore {
   const { sql } = pg
@@ -148,7 +148,7 @@ export function createPgDeliveryStore(
         const [locked]: { hwm: string }[] = await tx`SELECT hwm FROM webhooks WHERE id = ${w.id} FOR UPDATE`
         if (!locked) return { made: 0, hwm: w.hwm, full: false }
         const from = Number(locked.hwm)
-        const rows = await rowsAfter(tx, w.orgId, from, null, max)
+        const { rows } = await rowsAfter(tx, w.orgId, from, null, max)
         const made: Record<string, unknown>[] = []
         let hwm = from
         let stopped = false
@@ -188,10 +188,7 @@ export function createPgDeliveryStore(
     create: (webhookId: string, e: FanoutEvent, now = Date.now()) => insertOne(sql, webhookId, e, now),
     /** Appends `event` and queues it for this one webhook only (`:test`), in one transaction; wakes every node. */
     async deliverToOne(webhookId: string, event: NewEvent, now = Date.now()): Promise<Delivery> {
-      return await sql.begin(async (tx) => {
-        const e = await appendPg(tx, event, now)
-        return await insertOne(tx, webhookId, e!, now)
-      })
+      return await events.transaction(async (append, tx) => insertOne(tx, webhookId, (await append(event, now))!, now))
     },
     /**
      * Claims up to `limit` due deliveries of a webhook for this node, oldest due first, marking them `sending`.

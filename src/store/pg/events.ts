@@ -8,13 +8,13 @@ import type { SQL, TransactionSQL } from 'bun'
 import { ulid } from 'ulid'
 import type { NewEvent } from '../../domain/event.ts'
 import type { Async } from '../contract.ts'
-import type { EventFilter, EventScan, EventStore, StoredEvent } from '../events.ts'
+import type { EventFilter, EventScan, EventStore, StoredEvent, TransactionObserver } from '../events.ts'
 import type { PgDb } from './db.ts'
 import { createWakeups, EVENTS_CHANNEL } from './notify.ts'
 
-/** What both dialects' outboxes answer (appends go through each dialect's own transaction). */
-export type EventLog = Async<Pick<EventStore, 'maxSeq' | 'seqOf' | 'scan' | 'prune' | 'committed'>> &
-  Pick<EventStore, 'onCommitted'>
+/** The outbox as readers see it on both dialects (the same shape as the repository bundle's events). */
+export type EventLog = Async<Pick<EventStore, 'maxSeq' | 'seqOf' | 'scan' | 'prune'>> &
+  Pick<EventStore, 'onCommitted' | 'observeTransactions'>
 
 /** An append inside a PostgreSQL transaction; null when its dedupe key was already used (a replay). */
 export type PgAppend = (e: NewEvent, now?: number) => Promise<StoredEvent | null>
@@ -69,21 +69,36 @@ export async function appendPg(tx: TransactionSQL | SQL, e: NewEvent, now = Date
 
 /**
  * The rows of `orgId` after the position of event `after` (with `xid` when the caller knows it) in (xid, seq)
- * order, each marked safe (its transaction is below every running one; the safe ones come first).
- * A position whose event is gone (pruned) starts at the smallest xid after its seq: a repeat rather than a gap.
+ * order, each marked safe (its transaction is below every running one; the safe ones come first), and the safe
+ * head of the whole outbox, all in one snapshot. A position whose event is gone (pruned) starts at the smallest
+ * xid after its seq: a repeat rather than a gap.
  */
-export function rowsAfter(sql: SQL | TransactionSQL, orgId: string, after: number, xid: string | null, limit: number) {
-  return sql<Row[]>`
+export async function rowsAfter(
+  sql: SQL | TransactionSQL,
+  orgId: string,
+  after: number,
+  xid: string | null,
+  limit: number,
+): Promise<{ rows: Row[]; head: number }> {
+  const out: (Omit<Row, 'seq'> & { seq: string | null; head: string | null })[] = await sql`
     WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
     pos AS MATERIALIZED (SELECT coalesce(${xid}::xid8,
       (SELECT xid FROM events WHERE seq = ${after}::int8),
       (SELECT xid FROM events WHERE seq > ${after}::int8 ORDER BY xid, seq LIMIT 1),
-      (SELECT xmin FROM h)) AS xid)
-    SELECT e.seq, e.id, e.type, e.created_at, e.org_id, e.session_id, e.data, e.xid::text AS xid,
-      e.xid < h.xmin AS safe
-    FROM h, pos, events e
-    WHERE e.org_id = ${orgId} AND (e.xid, e.seq) > (pos.xid, ${after}::int8)
-    ORDER BY e.xid, e.seq LIMIT ${limit}`
+      (SELECT xmin FROM h)) AS xid),
+    r AS (
+      SELECT e.seq, e.id, e.type, e.created_at, e.org_id, e.session_id, e.data, e.xid AS x8, e.xid::text AS xid,
+        e.xid < h.xmin AS safe
+      FROM h, events e
+      -- The row comparison starts at the index's first column so that it bounds the index scan.
+      WHERE e.org_id = ${orgId} AND (e.org_id, e.xid, e.seq) > (${orgId}, (SELECT xid FROM pos), ${after}::int8)
+      ORDER BY e.xid, e.seq LIMIT ${limit})
+    SELECT r.seq, r.id, r.type, r.created_at, r.org_id, r.session_id, r.data, r.xid, r.safe,
+      (SELECT seq FROM events WHERE xid < (SELECT xmin FROM h) ORDER BY xid DESC, seq DESC LIMIT 1) AS head
+    FROM (SELECT 1) AS one LEFT JOIN r ON true
+    ORDER BY r.x8, r.seq`
+  const head = Number(out[0]?.head ?? 0)
+  return { rows: out.filter((r): r is typeof r & { seq: string } => r.seq !== null), head }
 }
 
 const CHUNK = 1000
@@ -98,6 +113,7 @@ export function createPgEventStore(pg: PgDb, opts: { onError?: (err: unknown) =>
   const wakeups = createWakeups(sql, EVENTS_CHANNEL, opts.onError)
   let heldTimer: ReturnType<typeof setTimeout> | null = null
   let heldDelay = HELD_MIN_MS
+  const observers = new Set<TransactionObserver>()
 
   /**
    * A read stopped at committed events whose transaction is newer than one still running. That older
@@ -124,15 +140,26 @@ export function createPgEventStore(pg: PgDb, opts: { onError?: (err: unknown) =>
      */
     async transaction<T>(work: (append: PgAppend, tx: TransactionSQL) => Promise<T>): Promise<T> {
       let appended = 0
+      const types: string[] | null = observers.size ? [] : null
+      const started = types ? performance.now() : 0
       const out = await sql.begin(async (tx) =>
         work(async (e, now) => {
           const stored = await appendPg(tx, e, now)
-          if (stored) appended++
+          if (stored) {
+            appended++
+            types?.push(e.type)
+          }
           return stored
         }, tx),
       )
+      if (types) for (const o of observers) o({ ms: performance.now() - started, types })
       if (appended) wakeups.wake()
       return out
+    },
+    /** Watches every transaction committed through `transaction()` (duration, event types), for /metrics. */
+    observeTransactions(observer: TransactionObserver) {
+      observers.add(observer)
+      return () => void observers.delete(observer)
     },
     /** Tells every node that deliveries or events changed (for changes that add deliveries but no event). */
     committed: (): Promise<void> => wakeups.notify(),
@@ -159,8 +186,8 @@ export function createPgEventStore(pg: PgDb, opts: { onError?: (err: unknown) =>
     },
     /**
      * Up to `limit` events of `orgId` after position `afterSeq` that pass `filter`, in the commit-safe order.
-     * Scans at most `budget` rows; `lastSeq` is where the next scan resumes (past filtered-out rows; it stays
-     * on this organisation's events, unlike SQLite's, which jumps to the head when the scan ran dry).
+     * Scans at most `budget` rows; `lastSeq` is where the next scan resumes (past filtered-out rows, and to the
+     * safe head when the scan ran dry).
      */
     async scan(
       orgId: string,
@@ -174,7 +201,7 @@ export function createPgEventStore(pg: PgDb, opts: { onError?: (err: unknown) =>
       let xid: string | null = null
       let scanned = 0
       while (scanned < budget) {
-        const rows = await rowsAfter(sql, orgId, cursor, xid, CHUNK)
+        const { rows, head } = await rowsAfter(sql, orgId, cursor, xid, CHUNK)
         for (const r of rows) {
           if (!r.safe) {
             held()
@@ -193,7 +220,8 @@ export function createPgEventStore(pg: PgDb, opts: { onError?: (err: unknown) =>
         }
         if (rows.length < CHUNK) {
           clear()
-          return { events, lastSeq: cursor, more: false }
+          // Dry: every event of the organisation up to the safe head (same snapshot) was looked at.
+          return { events, lastSeq: head || cursor, more: false }
         }
       }
       return { events, lastSeq: cursor, more: true }

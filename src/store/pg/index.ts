@@ -1,18 +1,24 @@
 // Builds every PostgreSQL repository over one pool: the same names and types as the SQLite bundle
 // (src/store/index.ts), each `Async<...>` of the SQLite repository's type. One line per area.
+import { createSealer } from '../../domain/sealer.ts'
+import type { Async } from '../contract.ts'
 import { createCursorCodec, cursorKeyOf } from '../cursor.ts'
+import type { DeliveryStore } from '../deliveries.ts'
 import { createPgApiKeyStore } from './api-keys.ts'
 import { createPgAuthEpoch } from './auth-epoch.ts'
 import { createPgChannelStore } from './channels.ts'
 import { createPgChatStore } from './chats.ts'
 import { createPgContactStore } from './contacts.ts'
 import type { PgDb } from './db.ts'
+import { createPgDeliveryStore } from './deliveries.ts'
+import { createPgEventStore, type EventLog } from './events.ts'
 import { createPgGroupStore } from './groups.ts'
 import { createPgIdempotencyStore } from './idempotency.ts'
 import { createPgMediaRepo } from './media.ts'
 import { createPgMessageStore } from './messages.ts'
 import { createPgOrgStore } from './orgs.ts'
 import { createPgSessionStore } from './sessions.ts'
+import { createPgWebhookStore } from './webhooks.ts'
 
 export type PgRepos = ReturnType<typeof createPgRepos>
 
@@ -20,6 +26,7 @@ export type PgRepos = ReturnType<typeof createPgRepos>
 export function createPgRepos(pg: PgDb, secretKey: Uint8Array) {
   const codec = createCursorCodec(cursorKeyOf(secretKey))
   const authEpoch = createPgAuthEpoch(pg)
+  const events = createPgEventStore(pg)
   return {
     pg,
     codec,
@@ -34,5 +41,8 @@ export function createPgRepos(pg: PgDb, secretKey: Uint8Array) {
     contacts: createPgContactStore(pg, codec),
     idempotency: createPgIdempotencyStore(pg),
     media: createPgMediaRepo(pg),
+    events: events as EventLog,
+    webhooks: createPgWebhookStore(pg, codec, createSealer(secretKey), events),
+    deliveries: createPgDeliveryStore(pg, codec, events) as Async<DeliveryStore>,
   }
 }

@@ -16,7 +16,11 @@ import { createChannelStore } from '../../../src/store/channels.ts'
 import { createChatStore } from '../../../src/store/chats.ts'
 import { createContactStore } from '../../../src/store/contacts.ts'
 import { asyncRepo } from '../../../src/store/contract.ts'
+import { createSealer } from '../../../src/domain/sealer.ts'
 import { createCursorCodec, cursorKeyOf } from '../../../src/store/cursor.ts'
+import { createDeliveryStore } from '../../../src/store/deliveries.ts'
+import { createEventStore } from '../../../src/store/events.ts'
+import { createWebhookStore } from '../../../src/store/webhooks.ts'
 import { openDb, type Db } from '../../../src/store/db.ts'
 import { createGroupStore } from '../../../src/store/groups.ts'
 import { createIdempotencyStore } from '../../../src/store/idempotency.ts'
@@ -58,6 +62,9 @@ export type Dialect = {
 function sqliteRepos(db: Db): Repos {
   const codec = createCursorCodec(cursorKeyOf(secretKey))
   const epoch = createAuthEpoch(db)
+  const events = createEventStore(db)
+  const webhooks = createWebhookStore(db, codec, createSealer(secretKey))
+  const { maxSeq, seqOf, scan, prune, onCommitted, observeTransactions } = events
   return {
     codec,
     authEpoch: { refresh: async () => epoch.refresh(), cache: epoch.cache },
@@ -71,6 +78,10 @@ function sqliteRepos(db: Db): Repos {
     contacts: asyncRepo(createContactStore(db, codec)),
     idempotency: asyncRepo(createIdempotencyStore(db)),
     media: asyncRepo(createMediaRepo(db)),
+    // Listener registrations stay synchronous.
+    events: { ...asyncRepo({ maxSeq, seqOf, scan, prune }), onCommitted, observeTransactions },
+    webhooks: { ...asyncRepo(webhooks), onChange: webhooks.onChange },
+    deliveries: asyncRepo(createDeliveryStore(db, codec, events)),
   }
 }
 
