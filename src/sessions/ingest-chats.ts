@@ -1,9 +1,10 @@
 // Ingest helpers for chats, contacts (incl. PN↔LID mappings) and channel rows; run inside the batch transaction.
 import { chatFromRow } from '../store/chats.ts'
 import { channelFromRow } from '../store/channels.ts'
-import { mergeLidChat } from '../store/chats-sql.ts'
+import { mergeLidChat, type Merged } from '../store/chats-sql.ts'
 import type { ChatPatch, ContactRecord } from '../whatsapp/records.ts'
 import type { Tx } from './ingest.ts'
+import { q, type R, type Step } from './ingest-steps.ts'
 
 /**
  * Applies a chat change. `fromWhatsApp` patches (chats.upsert/update, history) carry snapshots and resets;
@@ -11,9 +12,9 @@ import type { Tx } from './ingest.ts'
  * first inserted, which stays right when a batch is replayed. Message-driven patches emit nothing;
  * a visible change from WhatsApp (name, unread reset, archive, pin, mute) emits `chat.updated`.
  */
-export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): void {
-  if (p.type === 'dm') p = { ...p, jid: chatJidOf(tx, p.jid) }
-  const old = tx.sql.chatByJid.get(tx.sessionId, p.jid)
+export function* applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): Step<void> {
+  if (p.type === 'dm') p = { ...p, jid: (yield chatJidOf(tx, p.jid)) as string }
+  const old = (yield q.chatByJid(tx.sessionId, p.jid)) as R<'chatByJid'>
   let unread = old?.unread_count ?? 0
   if (p.unread && 'set' in p.unread) unread = p.unread.set
   else if (p.unread && 'atLeast' in p.unread) unread = Math.max(unread, p.unread.atLeast)
@@ -37,7 +38,7 @@ export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): voi
   ) {
     return
   }
-  const row = tx.sql.upsertChat.get(
+  const row = (yield q.upsertChat(
     tx.sessionId,
     p.jid,
     p.type,
@@ -48,7 +49,7 @@ export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): voi
     next.mutedUntil,
     next.lastMessageAt,
     tx.now,
-  )
+  )) as R<'upsertChat'>
   const visible =
     (old?.name ?? null) !== next.name ||
     (old?.archived ?? 0) !== next.archived ||
@@ -57,13 +58,13 @@ export function applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): voi
     (old?.muted_until ?? null) !== next.mutedUntil ||
     (old?.unread_count ?? 0) !== next.unread
   // The message events already tell a new message's effect on its chat (lastMessageAt, unread + 1).
-  if (row && fromWhatsApp && visible) emitChat(tx, 'chat.updated', row.id)
+  if (row && fromWhatsApp && visible) yield emitChat(tx, 'chat.updated', row.id)
 }
 
 /** Appends a chat event carrying the chat as the API serves it (the name falls back to the contact's or subject). */
-export function emitChat(tx: Tx, type: 'chat.updated' | 'chat.deleted', id: number): void {
-  const row = tx.chats.view.get(id)
-  if (row) tx.emit(type, chatFromRow(row))
+export function* emitChat(tx: Tx, type: 'chat.updated' | 'chat.deleted', id: number): Step<void> {
+  const row = (yield q.chatView(id)) as R<'chatView'>
+  if (row) yield tx.emit(type, chatFromRow(row))
 }
 
 /**
@@ -72,31 +73,31 @@ export function emitChat(tx: Tx, type: 'chat.updated' | 'chat.deleted', id: numb
  * alternative, a unique-constraint failure caught on every later message from that contact, cost a third of
  * the ingest time (scripts/bench/inbound.ts).
  */
-export function applyContact(tx: Tx, c: ContactRecord): void {
-  const [first, second] = tx.sql.contactBy.all(tx.sessionId, c.jid, c.lid)
+export function* applyContact(tx: Tx, c: ContactRecord): Step<void> {
+  const [first, second] = (yield q.contactBy(tx.sessionId, c.jid, c.lid)) as R<'contactBy'>
   let ids = [c.jid, c.lid] as const
   // Whether this record teaches the PN↔LID pair: both ids, and no row already holding either with another partner.
   let learns = !!c.jid && !!c.lid && !(first?.jid === c.jid && first?.lid === c.lid)
   if (first && second) {
     const halves = (!first.lid && !second.jid) || (!first.jid && !second.lid)
     if (halves) {
-      tx.sql.deleteContact.run(second.id)
-      tx.sql.updateContact.run(first.id, second.jid, second.lid, second.name, second.notify, null, tx.now)
+      yield q.deleteContact(second.id)
+      yield q.updateContact(first.id, second.jid, second.lid, second.name, second.notify, null, tx.now)
     } else {
       ids = [null, null] // two distinct contacts claim these ids: update names only, move no id
       learns = false
     }
   } else if (first && ((first.jid && first.jid !== c.jid) || (first.lid && first.lid !== c.lid))) learns = false
   const rest = [c.name ?? null, c.notify ?? null, c.verifiedName ?? null, tx.now] as const
-  if (first) tx.sql.updateContact.run(first.id, ...ids, ...rest)
-  else tx.sql.upsertContact.run(tx.sessionId, ...ids, ...rest)
-  if (learns) joinLidChat(tx, c.jid!, c.lid!)
+  if (first) yield q.updateContact(first.id, ...ids, ...rest)
+  else yield q.insertContact(tx.sessionId, ...ids, ...rest)
+  if (learns) yield joinLidChat(tx, c.jid!, c.lid!)
 }
 
 /** The chat a DM JID is kept under: a LID's chat is the phone number's once the mapping is known. */
-export function chatJidOf(tx: Tx, jid: string): string {
+export function* chatJidOf(tx: Tx, jid: string): Step<string> {
   if (!jid.endsWith('@lid')) return jid
-  return tx.chats.pnOfLid.get(tx.sessionId, jid)?.jid ?? jid
+  return ((yield q.pnOfLid(tx.sessionId, jid)) as R<'pnOfLid'>)?.jid ?? jid
 }
 
 /**
@@ -105,11 +106,11 @@ export function chatJidOf(tx: Tx, jid: string): string {
  * `chat.deleted` for the absorbed LID chat, then `chat.updated` for the PN chat; a LID chat that became the PN chat
  * (there was none) raises only `chat.updated`. Moved messages raise no message events again.
  */
-function joinLidChat(tx: Tx, pn: string, lid: string): void {
-  const merged = mergeLidChat(tx.chats, tx.sessionId, pn, lid, tx.now)
+function* joinLidChat(tx: Tx, pn: string, lid: string): Step<void> {
+  const merged = (yield mergeLidChat(tx.sessionId, pn, lid, tx.now)) as Merged
   if (!merged) return
-  if (merged.absorbed) tx.emit('chat.deleted', chatFromRow(merged.absorbed))
-  emitChat(tx, 'chat.updated', merged.chatId)
+  if (merged.absorbed) yield tx.emit('chat.deleted', chatFromRow(merged.absorbed))
+  yield emitChat(tx, 'chat.updated', merged.chatId)
 }
 
 export type ChannelSet = {
@@ -122,11 +123,11 @@ export type ChannelSet = {
 }
 
 /** Upserts the channel row; `emit` appends `channel.updated` (commands) — posts only bump lastPostAt. */
-export function touchChannel(tx: Tx, jid: string, set: ChannelSet, emit: boolean): void {
-  const old = tx.sql.channelByJid.get(tx.sessionId, jid)
+export function* touchChannel(tx: Tx, jid: string, set: ChannelSet, emit: boolean): Step<void> {
+  const old = (yield q.channelByJid(tx.sessionId, jid)) as R<'channelByJid'>
   const following = set.following ?? (old ? old.following === 1 : false)
   const muted = set.muted ?? (old ? old.muted === 1 : false)
-  const row = tx.sql.upsertChannel.get(
+  const row = (yield q.upsertChannel(
     tx.sessionId,
     jid,
     set.name ?? null,
@@ -136,6 +137,6 @@ export function touchChannel(tx: Tx, jid: string, set: ChannelSet, emit: boolean
     muted ? 1 : 0,
     set.lastPostAt ?? null,
     tx.now,
-  )
-  if (row && emit) tx.emit('channel.updated', channelFromRow(row))
+  )) as R<'upsertChannel'>
+  if (row && emit) yield tx.emit('channel.updated', channelFromRow(row))
 }

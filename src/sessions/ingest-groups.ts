@@ -5,6 +5,7 @@ import { groupFromRow, participantFromRow, type ParticipantRow } from '../store/
 import type { GroupWrite } from '../store/groups-sql.ts'
 import type { GroupParticipantsChange, GroupRecord, ParticipantRecord, PresenceRecord } from '../whatsapp/records.ts'
 import type { Tx } from './ingest.ts'
+import { q, type R, type Step } from './ingest-steps.ts'
 
 const bool = (v: boolean | undefined, old: number | undefined) => (v !== undefined ? (v ? 1 : 0) : (old ?? 0))
 const pick = <T>(v: T | undefined, old: T | null | undefined): T | null => (v !== undefined ? v : (old ?? null))
@@ -19,8 +20,8 @@ function findMember(members: ParticipantRow[], p: ParticipantRecord): Participan
  * Merges group metadata into the stored row; a complete member list replaces the stored one. Appends
  * `group.updated` when anything visible changed, so the echo of our own change adds nothing.
  */
-export function applyGroup(tx: Tx, g: GroupRecord): void {
-  const old = tx.groupSql.groupByJid.get(tx.sessionId, g.jid)
+export function* applyGroup(tx: Tx, g: GroupRecord): Step<void> {
+  const old = (yield q.groupByJid(tx.sessionId, g.jid)) as R<'groupByJid'>
   const next: GroupWrite = {
     jid: g.jid,
     subject: pick(g.subject, old?.subject),
@@ -36,20 +37,21 @@ export function applyGroup(tx: Tx, g: GroupRecord): void {
     synced_at: g.participants ? tx.now : (old?.synced_at ?? null),
   }
   let membersChanged = false
-  if (g.participants) membersChanged = replaceMembers(tx, g.jid, g.participants)
+  if (g.participants) membersChanged = (yield replaceMembers(tx, g.jid, g.participants)) as boolean
   const visible: (keyof GroupWrite)[] = ['subject', 'description', 'owner', 'announce', 'locked', 'ephemeral_seconds']
   const changed = !old || membersChanged || visible.some((k) => old[k] !== next[k])
   const quiet: (keyof GroupWrite)[] = ['description_id', 'owner_pn', 'wa_created_at', 'addressing_mode', 'synced_at']
   if (!changed && old && quiet.every((k) => old[k] === next[k])) return
-  const row = tx.groupSql.upsertGroup.get({ session_id: tx.sessionId, now: tx.now, ...next })
-  if (row && changed) tx.emit('group.updated', groupFromRow(row, tx.groupSql.members.all(tx.sessionId, g.jid)))
+  const row = (yield q.upsertGroup({ session_id: tx.sessionId, now: tx.now, ...next })) as R<'upsertGroup'>
+  if (row && changed)
+    yield tx.emit('group.updated', groupFromRow(row, (yield q.members(tx.sessionId, g.jid)) as R<'members'>))
   // The group's chat carries its subject as name (a known group is a chat of the account, messages or not).
   if (next.subject && next.subject !== (old?.subject ?? null))
-    applyChatPatch(tx, { jid: g.jid, type: 'group', name: next.subject }, true)
+    yield applyChatPatch(tx, { jid: g.jid, type: 'group', name: next.subject }, true)
 }
 
-function replaceMembers(tx: Tx, groupJid: string, list: ParticipantRecord[]): boolean {
-  const before = tx.groupSql.participants.all(tx.sessionId, groupJid)
+function* replaceMembers(tx: Tx, groupJid: string, list: ParticipantRecord[]): Step<boolean> {
+  const before = (yield q.participants(tx.sessionId, groupJid)) as R<'participants'>
   let changed = before.length !== list.length
   const keep = new Set<string>()
   for (const p of list) {
@@ -57,37 +59,37 @@ function replaceMembers(tx: Tx, groupJid: string, list: ParticipantRecord[]): bo
     keep.add(p.jid)
     if (!m || (m.admin ?? null) !== p.admin) changed = true
     else if ((!p.lid || m.lid === p.lid) && (!p.pn || m.pn === p.pn)) continue
-    tx.groupSql.upsertParticipant.run(tx.sessionId, groupJid, p.jid, p.lid, p.pn, p.admin)
+    yield q.upsertParticipant(tx.sessionId, groupJid, p.jid, p.lid, p.pn, p.admin)
   }
-  for (const b of before) if (!keep.has(b.jid)) tx.groupSql.deleteParticipant.run(tx.sessionId, groupJid, b.jid)
+  for (const b of before) if (!keep.has(b.jid)) yield q.deleteParticipant(tx.sessionId, groupJid, b.jid)
   return changed
 }
 
 /** Applies one add/remove/promote/demote and appends `group.participants` naming the members really changed. */
-export function applyParticipants(tx: Tx, c: GroupParticipantsChange): void {
-  const members = tx.groupSql.participants.all(tx.sessionId, c.groupJid)
+export function* applyParticipants(tx: Tx, c: GroupParticipantsChange): Step<void> {
+  const members = (yield q.participants(tx.sessionId, c.groupJid)) as R<'participants'>
   const changed: ParticipantRecord[] = []
   for (const p of c.participants) {
     const m = findMember(members, p)
     const jid = m?.jid ?? p.jid
     if (c.action === 'add' || c.action === 'modify') {
       if (m && c.action === 'add') continue
-      tx.groupSql.upsertParticipant.run(tx.sessionId, c.groupJid, jid, p.lid, p.pn, m?.admin ?? p.admin ?? null)
+      yield q.upsertParticipant(tx.sessionId, c.groupJid, jid, p.lid, p.pn, m?.admin ?? p.admin ?? null)
       if (c.action === 'add') changed.push(p)
     } else if (c.action === 'remove') {
       if (!m) continue
-      tx.groupSql.deleteParticipant.run(tx.sessionId, c.groupJid, m.jid)
+      yield q.deleteParticipant(tx.sessionId, c.groupJid, m.jid)
       changed.push({ ...p, admin: null })
     } else {
       const admin = c.action === 'promote' ? (m?.admin === 'superadmin' ? 'superadmin' : 'admin') : null
       if (m && (m.admin ?? null) === admin) continue
-      tx.groupSql.upsertParticipant.run(tx.sessionId, c.groupJid, jid, p.lid, p.pn, admin)
+      yield q.upsertParticipant(tx.sessionId, c.groupJid, jid, p.lid, p.pn, admin)
       changed.push({ ...p, admin })
     }
   }
   if (!changed.length) return
-  if (!tx.groupSql.groupByJid.get(tx.sessionId, c.groupJid)) applyGroup(tx, { jid: c.groupJid })
-  tx.emit('group.participants', {
+  if (!((yield q.groupByJid(tx.sessionId, c.groupJid)) as R<'groupByJid'>)) yield applyGroup(tx, { jid: c.groupJid })
+  yield tx.emit('group.participants', {
     groupJid: c.groupJid,
     action: c.action,
     participants: changed.map((p) => participantFromRow({ jid: p.jid, lid: p.lid, pn: p.pn, admin: p.admin })),
@@ -96,23 +98,23 @@ export function applyParticipants(tx: Tx, c: GroupParticipantsChange): void {
 }
 
 /** Presence is not stored: it is only ever current, so it goes out as an event. */
-export function applyPresence(tx: Tx, p: PresenceRecord): void {
-  tx.emit('presence.updated', { chatJid: p.chatJid, jid: p.jid, presence: p.state, lastSeen: p.lastSeen })
+export function* applyPresence(tx: Tx, p: PresenceRecord): Step<void> {
+  yield tx.emit('presence.updated', { chatJid: p.chatJid, jid: p.jid, presence: p.state, lastSeen: p.lastSeen })
 }
 
 /** A chat deleted on WhatsApp (here or on the phone): gone from the stored copy with its messages. */
-export function applyChatDelete(tx: Tx, jid: string): void {
-  jid = chatJidOf(tx, jid)
+export function* applyChatDelete(tx: Tx, jid: string): Step<void> {
+  jid = (yield chatJidOf(tx, jid)) as string
   // The last state as served (display name), read before the row goes.
-  const last = tx.chats.viewByJid.get(tx.sessionId, jid)
-  if (!last || !tx.groupSql.deleteChat.get(tx.sessionId, jid)) return
-  tx.groupSql.deleteChatMessages.run(tx.sessionId, jid)
-  tx.emit('chat.deleted', chatFromRow(last))
+  const last = (yield q.chatViewByJid(tx.sessionId, jid)) as R<'chatViewByJid'>
+  if (!last || !((yield q.deleteChat(tx.sessionId, jid)) as R<'deleteChat'>)) return
+  yield q.dropMessages(tx.sessionId, jid)
+  yield tx.emit('chat.deleted', chatFromRow(last))
 }
 
-export function applyBlock(tx: Tx, jid: string, blocked: boolean): void {
+export function* applyBlock(tx: Tx, jid: string, blocked: boolean): Step<void> {
   const flag = blocked ? 1 : 0
-  if (tx.groupSql.setBlocked.all(tx.sessionId, jid, flag, tx.now).length) return
+  if (((yield q.setBlocked(tx.sessionId, jid, flag, tx.now)) as R<'setBlocked'>).length) return
   const lid = jid.endsWith('@lid')
-  tx.groupSql.insertBlocked.run(tx.sessionId, lid ? null : jid, lid ? jid : null, flag, tx.now)
+  yield q.insertBlocked(tx.sessionId, lid ? null : jid, lid ? jid : null, flag, tx.now)
 }

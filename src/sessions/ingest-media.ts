@@ -5,6 +5,7 @@ import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import { decryptVote } from '../whatsapp/poll-vote.ts'
 import type { MessageRecord, PollVoteRecord } from '../whatsapp/records.ts'
 import type { Tx } from './ingest.ts'
+import { q, type R, type Step } from './ingest-steps.ts'
 
 /** Which inbound media is downloaded by itself: `--media-auto-download` kinds and `--media-max-bytes`. */
 export type MediaPolicy = { autoDownload: readonly MessageType[]; maxBytes: number }
@@ -37,15 +38,15 @@ export function withMediaStatus(r: MessageRecord, live: boolean, policy: MediaPo
  * Stores the download coordinates and poll secret of a message row (new or already stored: our own sends come
  * back as echoes carrying the keys). Returns true when a download became pending.
  */
-export function storeExtras(tx: Tx, row: MessageRow, r: MessageRecord, kinds: KindsJson | null): boolean {
+export function* storeExtras(tx: Tx, row: MessageRow, r: MessageRecord, kinds: KindsJson | null): Step<boolean> {
   let queued = false
   const stored = r.media?.status === 'stored' && r.media.sha256
-  if (stored) tx.media.ref.run(r.media!.sha256!, tx.sessionId, `message:${row.pk}`, tx.now)
-  if (kinds) tx.media.fillKinds.run(kinds.location, kinds.contacts, kinds.poll, row.pk)
+  if (stored) yield q.mediaRef(r.media!.sha256!, tx.sessionId, `message:${row.pk}`, tx.now)
+  if (kinds) yield q.fillKinds(kinds.location, kinds.contacts, kinds.poll, row.pk)
   const src = r.mediaSource
-  if (src && row.media !== null && !tx.media.job.get(row.pk)) {
+  if (src && row.media !== null && !((yield q.mediaJob(row.pk)) as R<'mediaJob'>)) {
     const status = (JSON.parse(row.media) as MediaInfo).status ?? 'skipped'
-    tx.media.insertJob.run({
+    yield q.insertMediaJob({
       message_pk: row.pk,
       session_id: tx.sessionId,
       kind: src.kind,
@@ -61,7 +62,7 @@ export function storeExtras(tx: Tx, row: MessageRow, r: MessageRecord, kinds: Ki
     })
     queued = status === 'pending'
   }
-  if (r.poll) tx.media.upsertPoll.run(row.pk, r.poll.secret, JSON.stringify(r.poll.options))
+  if (r.poll) yield q.upsertPoll(row.pk, r.poll.secret, JSON.stringify(r.poll.options))
   return queued
 }
 
@@ -89,49 +90,51 @@ export function pollOf(base: Pick<Poll, 'name' | 'selectableCount'>, options: st
 }
 
 /** Decrypts a vote with its poll's secret, keeps it as the voter's latest, and refreshes the poll's tally. */
-export function applyPollVote(tx: Tx, v: PollVoteRecord): void {
+export function* applyPollVote(tx: Tx, v: PollVoteRecord): Step<void> {
   const poll =
-    tx.sql.messageByKey.get(tx.sessionId, v.chatJid, v.pollWaId) ??
-    tx.sql.messageByWaId.get(tx.sessionId, v.pollWaId, 1) ??
-    tx.sql.messageByWaId.get(tx.sessionId, v.pollWaId, 0)
-  const stored = poll ? tx.media.poll.get(poll.pk) : null
+    ((yield q.messageByKey(tx.sessionId, v.chatJid, v.pollWaId)) as R<'messageByKey'>) ??
+    ((yield q.messageByWaId(tx.sessionId, v.pollWaId, 1)) as R<'messageByWaId'>) ??
+    ((yield q.messageByWaId(tx.sessionId, v.pollWaId, 0)) as R<'messageByWaId'>)
+  const stored = poll ? ((yield q.poll(poll.pk)) as R<'poll'>) : null
   if (!poll || !stored?.secret || poll.poll === null) return
-  const me = poll.from_me === 1 ? tx.sql.sessionById.get(tx.sessionId) : null
+  const me = poll.from_me === 1 ? ((yield q.sessionById(tx.sessionId)) as R<'sessionById'>) : null
   const creators = me ? [me.jid, me.lid] : [poll.sender_jid, poll.sender_lid]
   const options = JSON.parse(stored.options) as string[]
   const ctx = { pollWaId: v.pollWaId, secret: stored.secret, creators, voters: [v.voter.pn, v.voter.lid] }
   const chosen = decryptVote(v, ctx, options)
   const voter = v.voter.pn ?? v.voter.lid
   if (chosen === null || !voter) return
-  const before = tx.media.vote.get(poll.pk, voter)
+  const before = (yield q.vote(poll.pk, voter)) as R<'vote'>
   const json = JSON.stringify(chosen)
   if (before && (before.timestamp > v.timestamp || (before.timestamp === v.timestamp && before.options === json)))
     return
-  tx.media.upsertVote.run(poll.pk, voter, json, v.timestamp)
-  const votes = new Map(tx.media.votes.all(poll.pk).map((r) => [r.voter, JSON.parse(r.options) as string[]]))
+  yield q.upsertVote(poll.pk, voter, json, v.timestamp)
+  const votes = new Map(
+    ((yield q.votes(poll.pk)) as R<'votes'>).map((r) => [r.voter, JSON.parse(r.options) as string[]]),
+  )
   const tally = pollOf(JSON.parse(poll.poll) as Poll, options, votes)
-  const row = tx.media.setPollJson.get(JSON.stringify(tally), poll.pk)
+  const row = (yield q.setPollJson(JSON.stringify(tally), poll.pk)) as R<'setPollJson'>
   if (!row) return
   const data = { message: messageFromRow(row), voter, options: chosen, timestamp: v.timestamp }
-  tx.emit('poll.vote', data, `poll.vote:${tx.sessionId}:${poll.pk}:${voter}:${v.timestamp}`)
+  yield tx.emit('poll.vote', data, `poll.vote:${tx.sessionId}:${poll.pk}:${voter}:${v.timestamp}`)
 }
 
 export type MediaOutcome =
   { status: 'stored'; sha256: string; size: number } | { status: 'failed' | 'skipped'; error: string }
 
 /** A download ended: the job, the message's media JSON and its `message.media` event, in one transaction. */
-export function settleMedia(tx: Tx, pk: number, attempts: number, o: MediaOutcome): void {
-  const row = tx.media.messageByPk.get(pk)
+export function* settleMedia(tx: Tx, pk: number, attempts: number, o: MediaOutcome): Step<void> {
+  const row = (yield q.messageByPk(pk)) as R<'messageByPk'>
   if (!row || row.media === null) return
   const error = o.status === 'stored' ? null : o.error
-  tx.media.setJob.run(pk, o.status, attempts, tx.now, error, null, null, tx.now)
+  yield q.setMediaJob(pk, o.status, attempts, tx.now, error, null, null, tx.now)
   const media = JSON.parse(row.media) as MediaInfo
   const next: MediaInfo =
     o.status === 'stored'
       ? { ...media, status: 'stored', sha256: o.sha256, size: o.size }
       : { ...media, status: o.status }
-  const updated = tx.media.setMediaJson.get(JSON.stringify(next), pk)
+  const updated = (yield q.setMediaJson(JSON.stringify(next), pk)) as R<'setMediaJson'>
   if (!updated) return
   const id = `${tx.sessionId}:${row.chat_jid}:${row.wa_id}`
-  tx.emit('message.media', messageFromRow(updated), `message.media:${id}:${o.status}`)
+  yield tx.emit('message.media', messageFromRow(updated), `message.media:${id}:${o.status}`)
 }

@@ -3,6 +3,7 @@ import { ackOf, type MessageStatus } from '../domain/message.ts'
 import { messageFromRow } from '../store/messages.ts'
 import type { MessageUpdate, ReactionRecord } from '../whatsapp/records.ts'
 import type { Tx } from './ingest.ts'
+import { q, type R, type Step } from './ingest-steps.ts'
 
 /** Never downgrade an ack; an error only replaces `pending` (a NACK after a later receipt is noise). */
 function nextStatus(old: MessageStatus, incoming: MessageStatus | undefined): MessageStatus {
@@ -13,20 +14,21 @@ function nextStatus(old: MessageStatus, incoming: MessageStatus | undefined): Me
 
 // Receipts name the chat as the receipt's `from`, which may be the LID while we stored the PN chat
 // (research/baileys.md §3.7): try the chat first (indexed), then the id alone.
-function find(tx: Tx, chatJid: string, waId: string, fromMe: boolean) {
-  const byKey = tx.sql.messageByKey.get(tx.sessionId, chatJid, waId)
-  if (byKey && byKey.from_me === (fromMe ? 1 : 0)) return tx.sql.messageByWaId.get(tx.sessionId, waId, byKey.from_me)
-  return tx.sql.messageByWaId.get(tx.sessionId, waId, fromMe ? 1 : 0)
+function* find(tx: Tx, chatJid: string, waId: string, fromMe: boolean) {
+  const byKey = (yield q.messageByKey(tx.sessionId, chatJid, waId)) as R<'messageByKey'>
+  if (byKey && byKey.from_me === (fromMe ? 1 : 0))
+    return (yield q.messageByWaId(tx.sessionId, waId, byKey.from_me)) as R<'messageByWaId'>
+  return (yield q.messageByWaId(tx.sessionId, waId, fromMe ? 1 : 0)) as R<'messageByWaId'>
 }
 
-export function applyUpdate(tx: Tx, u: MessageUpdate): void {
-  const old = find(tx, u.chatJid, u.waId, u.fromMe)
+export function* applyUpdate(tx: Tx, u: MessageUpdate): Step<void> {
+  const old = (yield find(tx, u.chatJid, u.waId, u.fromMe)) as R<'messageByWaId'>
   if (!old) return
   const status = nextStatus(old.status as MessageStatus, u.status)
   const edited = u.editedBody !== undefined && u.editedBody !== old.body
   const deleted = !!u.revoked && old.deleted === 0
   if (status === old.status && !edited && !deleted) return
-  const row = tx.sql.setMessage.get(
+  const row = (yield q.setMessage(
     old.pk,
     status,
     ackOf(status),
@@ -35,23 +37,25 @@ export function applyUpdate(tx: Tx, u: MessageUpdate): void {
     edited ? 1 : old.edited,
     deleted ? 1 : old.deleted,
     old.reactions,
-  )
+  )) as R<'setMessage'>
   if (!row) return
   const m = messageFromRow(row)
   const id = `${tx.sessionId}:${old.chat_jid}:${old.wa_id}`
-  if (status !== old.status) tx.emit('message.status', m, `message.status:${id}:${status}`)
-  if (edited) tx.emit('message.edited', m, `message.edited:${id}:${hash(u.editedBody!)}`)
-  if (deleted) tx.emit('message.deleted', m, `message.deleted:${id}`)
+  if (status !== old.status) yield tx.emit('message.status', m, `message.status:${id}:${status}`)
+  if (edited) yield tx.emit('message.edited', m, `message.edited:${id}:${hash(u.editedBody!)}`)
+  if (deleted) yield tx.emit('message.deleted', m, `message.deleted:${id}`)
 }
 
-export function applyReaction(tx: Tx, r: ReactionRecord): void {
-  const old = tx.sql.messageByWaId.get(tx.sessionId, r.waId, 1) ?? tx.sql.messageByWaId.get(tx.sessionId, r.waId, 0)
+export function* applyReaction(tx: Tx, r: ReactionRecord): Step<void> {
+  const old =
+    ((yield q.messageByWaId(tx.sessionId, r.waId, 1)) as R<'messageByWaId'>) ??
+    ((yield q.messageByWaId(tx.sessionId, r.waId, 0)) as R<'messageByWaId'>)
   if (!old) return
   const reactions = JSON.parse(old.reactions) as Record<string, string>
   if ((reactions[r.reactor] ?? '') === r.text) return
   if (r.text) reactions[r.reactor] = r.text
   else delete reactions[r.reactor]
-  const row = tx.sql.setMessage.get(
+  const row = (yield q.setMessage(
     old.pk,
     old.status,
     old.ack_level,
@@ -60,10 +64,10 @@ export function applyReaction(tx: Tx, r: ReactionRecord): void {
     old.edited,
     old.deleted,
     JSON.stringify(reactions),
-  )
+  )) as R<'setMessage'>
   if (!row) return
   const data = { message: messageFromRow(row), reactor: r.reactor, reaction: r.text || null, timestamp: r.timestamp }
-  tx.emit(
+  yield tx.emit(
     'message.reaction',
     data,
     `message.reaction:${tx.sessionId}:${old.wa_id}:${r.reactor}:${r.text}:${r.timestamp}`,

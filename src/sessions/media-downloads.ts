@@ -92,7 +92,10 @@ export function createMediaDownloads(o: MediaDownloadsOptions) {
           reuploaded = true
           try {
             job.directPath = await sock.requestReupload(job, o.reuploadTimeoutMs ?? 30_000)
-            o.ingest.mediaRetry(j.message_pk, j.attempts, o.clock(), null, { directPath: job.directPath, url: null })
+            o.ingest.mediaRetry(sessionId, j.message_pk, j.attempts, o.clock(), null, {
+              directPath: job.directPath,
+              url: null,
+            })
             continue
           } catch (e) {
             return retryLater(sessionId, j, attempts, `re-upload failed: ${(e as Error).message}`)
@@ -107,7 +110,7 @@ export function createMediaDownloads(o: MediaDownloadsOptions) {
     log.info({ sessionId, pk: j.message_pk, attempts, error }, 'media download failed')
     const delay = delays[attempts - 1]
     if (delay === undefined) return settle(sessionId, j.message_pk, attempts, { status: 'failed', error })
-    o.ingest.mediaRetry(j.message_pk, attempts, o.clock() + delay, error)
+    o.ingest.mediaRetry(sessionId, j.message_pk, attempts, o.clock() + delay, error)
   }
 
   function start(sessionId: string, j: DueJob) {

@@ -7,7 +7,7 @@
 import type { Pacing } from '../domain/outbound.ts'
 import { AppError } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import type { OutboundQueue, QueuedSend } from '../store/outbound.ts'
+import type { QueuedSend } from '../store/outbound.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
 import { planSend } from './pacing.ts'
 
@@ -15,15 +15,18 @@ import { planSend } from './pacing.ts'
 export const MAX_ATTEMPTS = 3
 const RETRY_BASE_MS = 2000
 
+/** SQLite answers at once, PostgreSQL with a promise: the sender awaits either. */
+type Maybe<T> = T | Promise<T>
+
 export type SenderDeps = {
-  queue: OutboundQueue
+  queue: { head(sessionId: string): Maybe<QueuedSend | null> }
   /** The session's connected socket, or null. */
   socketOf(sessionId: string): WaSocket | null
   pacing(sessionId: string): Pacing
   /** Deletes the row and applies what the operation changed (edit, revoke, reaction), in one transaction. */
-  done(sessionId: string, job: QueuedSend): void
+  done(sessionId: string, job: QueuedSend): Maybe<void>
   /** Records a failed attempt: retried at `notBefore`, or (final) the row dropped and its message marked error. */
-  failed(sessionId: string, job: QueuedSend, error: string, final: boolean, notBefore: number): void
+  failed(sessionId: string, job: QueuedSend, error: string, final: boolean, notBefore: number): Maybe<void>
   logger: Logger
   clock?: () => number
   random?: () => number
@@ -72,7 +75,7 @@ export function createSender(d: SenderDeps) {
     try {
       while (!l.stopped) {
         if (!d.socketOf(sessionId)) return
-        const job = d.queue.head(sessionId)
+        const job = await d.queue.head(sessionId)
         if (!job) return
         const now = clock()
         if (job.notBefore > now) {
@@ -102,7 +105,7 @@ export function createSender(d: SenderDeps) {
     try {
       await sock.sendQueued(job)
       l.lastSentAt = clock()
-      d.done(sessionId, job)
+      await d.done(sessionId, job)
     } catch (e) {
       l.lastSentAt = clock()
       // Only our own errors' messages are safe to store and show; anything else is logged, not shown.
@@ -114,7 +117,7 @@ export function createSender(d: SenderDeps) {
       // `error` (stored, shown on the message) is the safe text; WhatsApp's raw refusal is only logged.
       const raw = e instanceof AppError ? (e.cause ?? e.message) : e
       d.logger.warn({ sessionId, waId: job.waId, attempts, final, err: String(raw) }, 'send failed')
-      d.failed(sessionId, job, error, final, clock() + RETRY_BASE_MS * 4 ** (attempts - 1))
+      await d.failed(sessionId, job, error, final, clock() + RETRY_BASE_MS * 4 ** (attempts - 1))
     }
   }
 

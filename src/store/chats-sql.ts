@@ -1,5 +1,6 @@
 // Chat statements for ingest (inside its transaction): the served view of a row, for events, and the PN/LID merge.
 import type { Database } from 'bun:sqlite'
+import { q, runSync, type Ops, type R, type Step } from '../sessions/ingest-steps.ts'
 import { chatViewColumns, type ChatRow } from './chats.ts'
 
 export type ChatSql = ReturnType<typeof createChatSql>
@@ -44,21 +45,25 @@ export function createChatSql(sqlite: Database) {
  * number filled in; a copy already under the PN chat wins), unread counts add up, the latest activity wins, the chat
  * stays pinned or muted if either was (the later pin, the longer mute) and archived only if both were. Without a PN
  * chat the LID chat becomes it (same id). Returns what happened, for the caller's events; null without a LID chat.
+ * A step of the ingest logic (sessions/ingest-steps.ts): it runs on either dialect.
  */
-export function mergeLidChat(sql: ChatSql, sessionId: string, pn: string, lid: string, now: number) {
-  const from = sql.byJid.get(sessionId, lid)
+/** What mergeLidChat did: the PN chat's id, and the absorbed LID chat as it was served (null when rekeyed). */
+export type Merged = { chatId: number; absorbed: ChatRow | null } | null
+
+export function* mergeLidChat(sessionId: string, pn: string, lid: string, now: number): Step<Merged> {
+  const from = (yield q.chatByJid(sessionId, lid)) as R<'chatByJid'>
   if (!from) return null
-  const into = sql.byJid.get(sessionId, pn)
-  sql.moveMessages.run(sessionId, lid, pn)
-  sql.dropMessages.run(sessionId, lid)
+  const into = (yield q.chatByJid(sessionId, pn)) as R<'chatByJid'>
+  yield q.moveMessages(sessionId, lid, pn)
+  yield q.dropMessages(sessionId, lid)
   if (!into) {
-    sql.rekey.run(from.id, pn, now)
+    yield q.rekeyChat(from.id, pn, now)
     return { chatId: from.id, absorbed: null }
   }
-  const absorbed = sql.view.get(from.id)
-  sql.remove.run(from.id)
+  const absorbed = (yield q.chatView(from.id)) as R<'chatView'>
+  yield q.removeChat(from.id)
   const muted = [into.muted_until, from.muted_until].filter((m): m is number => m !== null)
-  sql.setMerged.run(
+  yield q.setMergedChat(
     into.id,
     into.name ?? from.name,
     into.unread_count + from.unread_count,
@@ -74,6 +79,16 @@ export function mergeLidChat(sql: ChatSql, sessionId: string, pn: string, lid: s
 /** Joins every LID chat whose mapping is known to its PN chat (chats stored before wagate kept one per person). */
 export function mergeKnownLidChats(sqlite: Database, now: number): number {
   const sql = createChatSql(sqlite)
+  // Only the statements mergeLidChat asks for.
+  const ops = {
+    chatByJid: (s: string, j: string) => sql.byJid.get(s, j),
+    moveMessages: (s: string, lid: string, pn: string) => void sql.moveMessages.run(s, lid, pn),
+    dropMessages: (s: string, c: string) => void sql.dropMessages.run(s, c),
+    rekeyChat: (id: number, jid: string, t: number) => void sql.rekey.run(id, jid, t),
+    chatView: (id: number) => sql.view.get(id),
+    removeChat: (id: number) => void sql.remove.run(id),
+    setMergedChat: (...a: Parameters<Ops['setMergedChat']>) => void sql.setMerged.run(...a),
+  } as Partial<Ops> as Ops
   const pairs = sqlite
     .query<{ session_id: string; pn: string; lid: string }, []>(
       `SELECT c.session_id, k.jid AS pn, c.jid AS lid FROM chats c
@@ -81,6 +96,6 @@ export function mergeKnownLidChats(sqlite: Database, now: number): number {
        WHERE c.jid LIKE '%@lid' AND k.jid IS NOT NULL`,
     )
     .all()
-  for (const p of pairs) mergeLidChat(sql, p.session_id, p.pn, p.lid, now)
+  for (const p of pairs) runSync(mergeLidChat(p.session_id, p.pn, p.lid, now), ops)
   return pairs.length
 }

@@ -2,7 +2,8 @@
 import type { OutboundContent } from '../domain/outbound.ts'
 import type { Db } from './db.ts'
 
-type Row = {
+/** A queue row as stored (both dialects, read in the SQLite shape). */
+export type QueuedRow = {
   pk: number
   session_id: string
   chat_jid: string
@@ -26,7 +27,7 @@ export type QueuedSend = {
   createdAt: number
 }
 
-const toQueued = (r: Row): QueuedSend => ({
+export const toQueued = (r: QueuedRow): QueuedSend => ({
   pk: r.pk,
   sessionId: r.session_id,
   chatJid: r.chat_jid,
@@ -44,7 +45,7 @@ export function createOutboundQueue(db: Db) {
   const insert = q<{ pk: number }, [string, string, string, string, number]>(
     `INSERT INTO outbound_queue (session_id, chat_jid, wa_id, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING pk`,
   )
-  const head = q<Row, [string]>('SELECT * FROM outbound_queue WHERE session_id = ? ORDER BY pk LIMIT 1')
+  const head = q<QueuedRow, [string]>('SELECT * FROM outbound_queue WHERE session_id = ? ORDER BY pk LIMIT 1')
   const count = q<{ n: number }, [string]>('SELECT count(*) AS n FROM outbound_queue WHERE session_id = ?')
   const remove = q<unknown, [number]>('DELETE FROM outbound_queue WHERE pk = ?')
   const later = q<unknown, [number, number, string, number]>(
