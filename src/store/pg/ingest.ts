@@ -3,11 +3,11 @@
 // shape the ingest steps compare against: flags are 0/1 (boolean columns here), times and ids numbers (bigint here,
 // which Bun.SQL reads as strings; all are below 2^53).
 import type { SQL } from 'bun'
-import { ulid } from 'ulid'
 import type { AsyncOps } from '../../sessions/ingest-steps.ts'
 import { chatViewColumns } from '../chats.ts'
 import { groupColumns } from '../groups.ts'
 import { messageColumns } from '../messages.ts'
+import { appendPg } from './events.ts'
 import { toQueued, type QueuedRow } from '../outbound.ts'
 
 /** One transaction's connection, and the types of the events it appended (to wake subscribers after commit). */
@@ -461,17 +461,10 @@ export const pgOps: AsyncOps<PgTx> = {
       else await exec(c, 'DELETE FROM auth_state WHERE session_id = $1 AND type = $2 AND id = $3', [s, op.type, op.id])
     }
   },
-  // The outbox append inside this transaction (pgevents' store/pg/events.ts owns the read side).
+  // pgevents' append: inside this transaction, with the NOTIFY that wakes every node once it commits.
   append: async (c, e, now) => {
-    const id = `evt_${ulid(now)}`
-    const row = await one<{ seq: number }>(
-      c,
-      `INSERT INTO events (id, type, created_at, org_id, session_id, data, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT DO NOTHING RETURNING seq`,
-      [id, e.type, now, e.orgId, e.sessionId, JSON.stringify(e.data ?? null), e.dedupeKey ?? null],
-    )
-    if (!row) return null
-    c.appended.push(e.type)
-    return { seq: row.seq, id, type: e.type, createdAt: now, orgId: e.orgId, sessionId: e.sessionId, data: e.data }
+    const stored = await appendPg(c.tx, e, now)
+    if (stored) c.appended.push(e.type)
+    return stored
   },
 }
