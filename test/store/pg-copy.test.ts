@@ -34,7 +34,7 @@ function wagate(args: string[]) {
 
 const copiedTables = tablesInCopyOrder()
   .map((t) => t.name)
-  .filter((n) => !['cluster_meta', 'cluster_nodes', 'session_leases'].includes(n))
+  .filter((n) => !['cluster_meta', 'cluster_nodes', 'session_leases', 'cluster_commands'].includes(n))
 
 beforeAll(async () => {
   seeded = await populateDataDir(dataDir, { messages: MESSAGES })
