@@ -187,7 +187,9 @@ export function createDispatcher(o: DispatcherOptions) {
       let nextDue = Infinity
       for (const ep of endpoints.values()) {
         const t = ep.target
-        if (t.hwm < head) {
+        // Not `<`: on PostgreSQL positions follow (transaction, seq) order, so a mark behind the head may have
+        // the higher seq. A mark is never past the head, so "not at the head" is "behind" on both dialects.
+        if (t.hwm !== head) {
           const r = await deliveries.fanOut(t, ep.wants, FANOUT_BATCH)
           t.hwm = r.hwm
           behind ||= r.full
