@@ -30,7 +30,7 @@ export interface paths {
     }
     /**
      * Readiness
-     * @description The database is reachable and every migration is applied.
+     * @description The database is reachable and every migration is applied; on a cluster node (PostgreSQL), the database answers and the node renews its session leases.
      */
     get: operations['getReadiness']
     put?: never

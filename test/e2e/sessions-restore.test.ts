@@ -38,7 +38,7 @@ it('refuses a server whose certificate chain is not signed by the trusted root',
     const sid = h.createSession()
     await h.supervisor.start(sid)
     await waitFor('failed', () => h.session(sid).status === 'failed')
-    expect(h.supervisor.qr(sid)).toBeNull()
+    expect(await h.supervisor.qr(sid)).toBeNull()
     expect(h.session(sid).last_error).toContain('not signed by the trusted WhatsApp root')
     expect(h.eventsOf('session.qr')).toHaveLength(0)
   } finally {
