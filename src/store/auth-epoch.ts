@@ -8,18 +8,15 @@ const MAX_ENTRIES = 10_000
 
 export type AuthEpoch = ReturnType<typeof createAuthEpoch>
 
-export function createAuthEpoch(db: Db) {
-  const read = db.sqlite.query<{ n: number }, []>('SELECT n FROM auth_epoch WHERE id = 1')
+/**
+ * The caches that hold while the epoch stands still, whichever database the counter is read from: `observe(n)`
+ * with the counter just read empties them all when it moved.
+ */
+export function createEpochCaches() {
   let seen: number | null = null
   const caches: Map<unknown, unknown>[] = []
-
   return {
-    /**
-     * Reads the counter (one primary-key read) and, when it moved since the last call, empties every cache made
-     * by `cache()`. Called once at the start of every authenticated request, before any cache is consulted.
-     */
-    refresh(): void {
-      const n = read.get()?.n ?? 0
+    observe(n: number): void {
       if (n === seen) return
       seen = n
       for (const c of caches) c.clear()
@@ -36,5 +33,22 @@ export function createAuthEpoch(db: Db) {
         },
       }
     },
+  }
+}
+
+export function createAuthEpoch(db: Db) {
+  const read = db.sqlite.query<{ n: number }, []>('SELECT n FROM auth_epoch WHERE id = 1')
+  const { observe, cache } = createEpochCaches()
+
+  return {
+    /**
+     * Reads the counter (one primary-key read) and, when it moved since the last call, empties every cache made
+     * by `cache()`. Called once at the start of every authenticated request, before any cache is consulted.
+     */
+    refresh(): void {
+      observe(read.get()?.n ?? 0)
+    },
+    /** A map emptied whenever the epoch moves (and when it outgrows its bound). */
+    cache,
   }
 }
