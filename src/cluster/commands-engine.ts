@@ -52,7 +52,7 @@ type Method<K extends Op> = SessionEngine[K]
 type Result<K extends Op> = Awaited<ReturnType<Method<K>>>
 
 /** Every operation a node runs for another; restore and shutdown are a node's own business. */
-const OPS = new Set<string>([
+export const routedOps = [
   'start',
   'stop',
   'restart',
@@ -83,7 +83,8 @@ const OPS = new Set<string>([
   'sendTyping',
   'subscribePresence',
   'chatAction',
-] satisfies Op[])
+] as const satisfies readonly Op[]
+const OPS = new Set<string>(routedOps)
 
 /** An upload as it crosses nodes: the file is in the shared media store, named by its hash. */
 type WireUpload = {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { startClusterServer, type ClusterEngineFactory, type ClusterRunning } from '../../src/cluster/serve.ts'
+import { routedOps } from '../../src/cluster/commands-engine.ts'
 import { SecretKeyMismatch } from '../../src/cluster/secret-key.ts'
 import { loadConfig } from '../../src/config.ts'
 import { AppError } from '../../src/errors.ts'
@@ -40,6 +41,8 @@ const engineOf =
   (name: string): ClusterEngineFactory =>
   ({ repos }) => {
     const live: SessionEngine & LeaseDriven = {
+      // Every live-socket call answers session_not_connected; the lifecycle calls below override theirs.
+      ...Object.fromEntries(routedOps.map((op) => [op, notConnected])),
       start: async (id: string) => void (await repos.sessions.setLive(id, { desiredState: 'running' })),
       stop: async (id: string) =>
         void (await repos.sessions.setLive(id, { desiredState: 'stopped', status: 'stopped' })),
@@ -47,34 +50,6 @@ const engineOf =
       logout: notConnected,
       remove: async () => {},
       qr: async () => null,
-      ...Object.fromEntries(
-        [
-          'requestPairingCode',
-          'send',
-          'react',
-          'edit',
-          'revoke',
-          'forward',
-          'createChannel',
-          'followChannel',
-          'unfollowChannel',
-          'muteChannel',
-          'createGroup',
-          'refreshGroup',
-          'updateGroup',
-          'groupParticipants',
-          'groupInvite',
-          'joinGroup',
-          'leaveGroup',
-          'checkPhones',
-          'contactPicture',
-          'setBlocked',
-          'setPresence',
-          'sendTyping',
-          'subscribePresence',
-          'chatAction',
-        ].map((op) => [op, notConnected]),
-      ),
       restore: async () => {},
       shutdown: async () => {},
       acquire: async (id: string) => {
