@@ -95,7 +95,7 @@ export async function startServer(
       roleCapabilities: config.roleCapabilities,
     },
   })
-  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: stores.media })
+  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: repos.media })
   const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
   const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
   let metrics: Metrics | undefined
@@ -166,16 +166,15 @@ export async function startServer(
 function startRetention(config: Config, media: MediaStore, logger: Logger) {
   const days = config.mediaRetentionDays
   if (!days) return null
-  const run = () => {
-    try {
-      const n = media.retain(days)
-      if (n) logger.info({ dropped: n, days }, 'media retention')
-    } catch (err) {
-      logger.error({ err }, 'media retention failed')
-    }
-  }
-  run()
-  const timer = setInterval(run, 3_600_000)
+  const run = () =>
+    media.retain(days).then(
+      (n) => {
+        if (n) logger.info({ dropped: n, days }, 'media retention')
+      },
+      (err: unknown) => logger.error({ err }, 'media retention failed'),
+    )
+  void run()
+  const timer = setInterval(() => void run(), 3_600_000)
   timer.unref()
   return timer
 }
