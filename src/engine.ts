@@ -57,7 +57,7 @@ export function makeEngine(config: Config): EngineFactory {
         pacing: { minGapMs: config.sendMinGapMs, jitterMs: config.sendJitterMs, typing: config.sendTyping },
         queueMax: config.sendQueueMax,
         mediaMaxBytes: config.mediaMaxBytes,
-        media: mediaFilesOf(media, stores.media),
+        media: mediaFilesOf(media),
         fetchMedia: createFetchMedia(createEgress({ allow })),
         linkPreviews: createLinkPreviewer(createEgress({ allow })),
       },

@@ -75,13 +75,15 @@ Applies the embedded migrations (SQLite in DATA_DIR, or the PostgreSQL database)
 Writes a consistent copy of the database to FILE (mode 0600) while the server may be running, checks it,
 and prints {"out","bytes","ms","tables"}. FILE must not exist. The copy does not hold the secret key:
 keep DATA_DIR/secret.key (or WAGATE_SECRET_KEY) with it, and copy DATA_DIR/media for message media.`,
-  'migrate-to-postgres': `Usage: wagate migrate-to-postgres --from DATA_DIR --to postgres://USER@HOST:PORT/DB
+  'migrate-to-postgres': `Usage: wagate migrate-to-postgres --from DATA_DIR --to postgres://USER@HOST:PORT/DB [--media-to DIR]
 
 Copies every table of the SQLite deployment in DATA_DIR (WhatsApp credentials included, still encrypted under
 its secret key) into an empty PostgreSQL database: migrates it, copies in one transaction with progress on
-stderr, verifies every table's row count, then prints {"tables","rows","ms"}. Refuses a database that holds
-rows, and a data dir a running serve holds. --to defaults to --database-url / WAGATE_DATABASE_URL. The key comes
-from DATA_DIR/secret.key or WAGATE_SECRET_KEY; every node using the database needs that same key.`,
+stderr, verifies every table's row count, then prints {"tables","rows","ms","media"}. Refuses a database that
+holds rows, and a data dir a running serve holds. --to defaults to --database-url / WAGATE_DATABASE_URL. The key
+comes from DATA_DIR/secret.key or WAGATE_SECRET_KEY; every node using the database needs that same key.
+Media files stay in DATA_DIR/media unless --media-to DIR copies them (each checked against its SHA-256, with
+progress; files already there are skipped): every node must use that directory as its DATA_DIR/media.`,
   sessions: `Usage: wagate sessions link --name NAME [--url URL] [--key KEY] [--timeout SECONDS]
 
 Links a WhatsApp number from a terminal (over SSH): finds or creates the session NAME on a running
@@ -216,13 +218,19 @@ function backup(argv: string[]): number {
 }
 
 async function migrateToPostgresCommand(argv: string[]): Promise<number> {
-  const { own, config } = takeFlags(argv, ['from', 'to'])
+  const { own, config } = takeFlags(argv, ['from', 'to', 'mediaTo'])
   const to = own.to ?? config.databaseUrl
   if (!own.from || !to) throw new UsageError(help['migrate-to-postgres']!)
   const log = (line: string) => process.stderr.write(`wagate migrate-to-postgres: ${line}\n`)
   const { migrateToPostgres, isRefusal } = await import('./cli/migrate-to-postgres.ts')
   try {
-    const result = await migrateToPostgres({ from: own.from, to, secretKey: config.secretKey, log })
+    const result = await migrateToPostgres({
+      from: own.from,
+      to,
+      secretKey: config.secretKey,
+      mediaTo: own.mediaTo,
+      log,
+    })
     log(`${result.rows} rows in ${result.ms} ms, counts verified`)
     print(result)
     return 0

@@ -10,6 +10,7 @@ import { ConfigError, type Config } from './config.ts'
 import { createEventDelivery } from './events/service.ts'
 import { createEgress, parseAllowList } from './media/egress.ts'
 import type { Logger } from './log.ts'
+import { startRetention } from './media/retention.ts'
 import { openMediaStore, type MediaStore } from './media/store.ts'
 import type { SessionEngine } from './sessions/engine.ts'
 import { lockDataDir, prepareDataDir } from './store/data-dir.ts'
@@ -95,7 +96,7 @@ export async function startServer(
       roleCapabilities: config.roleCapabilities,
     },
   })
-  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: stores.media })
+  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: repos.media })
   const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
   const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
   let metrics: Metrics | undefined
@@ -141,7 +142,7 @@ export async function startServer(
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, dataDir: config.dataDir }, 'wagate listening')
   await eventsOut.start()
-  const retention = startRetention(config, media, logger)
+  const retention = startRetention(config.mediaRetentionDays, media, logger)
   void engine.restore().catch((err: unknown) => logger.error({ err }, 'restoring sessions failed'))
 
   let stopping: Promise<void> | null = null
@@ -160,22 +161,4 @@ export async function startServer(
         lock.release()
       })()),
   }
-}
-
-/** `--media-retention-days`: drop older media now and every hour (files nobody else references are deleted). */
-function startRetention(config: Config, media: MediaStore, logger: Logger) {
-  const days = config.mediaRetentionDays
-  if (!days) return null
-  const run = () => {
-    try {
-      const n = media.retain(days)
-      if (n) logger.info({ dropped: n, days }, 'media retention')
-    } catch (err) {
-      logger.error({ err }, 'media retention failed')
-    }
-  }
-  run()
-  const timer = setInterval(run, 3_600_000)
-  timer.unref()
-  return timer
 }

@@ -132,7 +132,7 @@ export function createCommandRouting(o: RoutingOptions): Routing {
       )
     const stored = { sha256: w.sha256, size: w.size }
     return {
-      file: { ...stored, type: w.mime, keep: () => stored, discard: () => {} },
+      file: { ...stored, type: w.mime, keep: async () => stored, discard: () => {} },
       filename: w.filename,
       type: w.type,
       options: w.options,
@@ -215,7 +215,7 @@ export function createCommandRouting(o: RoutingOptions): Routing {
       // The file moves into the (shared) store now, staged: the holder's accepted message becomes its holder.
       const wire: WireUpload | null = upload
         ? {
-            ...upload.file.keep(),
+            ...(await upload.file.keep()),
             mime: upload.file.type,
             filename: upload.filename,
             type: upload.type,

@@ -5,6 +5,10 @@
 // fingerprint before anything is written; the command bus listens before the node takes leases; the node joins
 // before the HTTP server accepts calls. At stop the node drains (sockets closed, leases released) before the
 // database is closed.
+//
+// Media files live in DATA_DIR/media, which every node of a cluster shares (a network or shared volume): the rows
+// saying which exist and who holds them are in the database, so any node serves an upload another node stored.
+import { join } from 'node:path'
 import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
 import { createAuthenticator } from '../auth/authenticator.ts'
@@ -13,6 +17,8 @@ import { createApp } from '../app.ts'
 import { createSealer } from '../domain/sealer.ts'
 import { createEventDelivery } from '../events/service.ts'
 import { createEgress, parseAllowList } from '../media/egress.ts'
+import { startRetention } from '../media/retention.ts'
+import { openMediaStore, type MediaStore } from '../media/store.ts'
 import { createMetrics, type Metrics } from '../metrics/registry.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { LeaseDriven } from '../sessions/supervisor.ts'
@@ -38,6 +44,8 @@ export type ClusterEngineFactory = (ctx: {
   secretKey: Buffer
   logger: Logger
   nodeId: string
+  /** The media store on DATA_DIR/media (shared by every node), its rows in the database. */
+  media: MediaStore
   /** The lease this node holds for a session (undefined: none, every write of it must fail). */
   leaseOf(sessionId: string): LeaseRef | undefined
 }) => SessionEngine & LeaseDriven
@@ -112,6 +120,7 @@ export async function startClusterServer(
       roleCapabilities: config.roleCapabilities,
     },
   })
+  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: repos.media })
   let node: ClusterNode | undefined
   const local = deps.makeEngine({
     pg,
@@ -119,6 +128,7 @@ export async function startClusterServer(
     secretKey,
     logger,
     nodeId,
+    media,
     leaseOf: (id) => node?.leaseOf(id),
   })
   const routing = createCommandRouting({
@@ -162,6 +172,7 @@ export async function startClusterServer(
     mediaMaxBytes: config.mediaMaxBytes,
     docs: config.docs,
     eventHub: eventsOut.hub,
+    media: { store: media, maxBytes: config.mediaMaxBytes },
     metrics: { metrics, token: config.metricsToken },
     async readiness() {
       const health = await repos.health()
@@ -170,7 +181,13 @@ export async function startClusterServer(
     },
   })
   try {
-    app.listen({ hostname: config.host, port: config.port, reusePort: false })
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      reusePort: false,
+      // As startServer: our own caps answer the envelope; Bun's is a far-away backstop above the media cap.
+      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024, config.mediaMaxBytes + 1024 * 1024),
+    })
   } catch (e) {
     await engine.shutdown()
     await pg.close()
@@ -180,6 +197,7 @@ export async function startClusterServer(
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   log.info({ url, nodeId, database: redactUrl(config.databaseUrl) }, 'wagate listening')
   await eventsOut.start()
+  const retention = startRetention(config.mediaRetentionDays, media, log)
 
   let stopping: Promise<void> | null = null
   return {
@@ -191,6 +209,7 @@ export async function startClusterServer(
       (stopping ??= (async () => {
         log.info('shutting down: draining this node')
         eventsOut.closeStreams()
+        if (retention) clearInterval(retention)
         await app.stop()
         await engine.shutdown()
         await eventsOut.stop()

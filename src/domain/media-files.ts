@@ -11,7 +11,7 @@ export type StoredFile = { sha256: string; size: number }
 export type ReceivedFile = StoredFile & {
   /** The part's declared content type ('' when none). */
   type: string
-  keep(): StoredFile
+  keep(): Promise<StoredFile>
   discard(): void
 }
 
@@ -28,5 +28,5 @@ export interface MediaFiles {
   /** Absolute path of the stored file with this SHA-256, or null when absent. */
   path(sha256: string): string | null
   /** The file POST …/media registered under `mediaId` for the session, or null. */
-  lookup(sessionId: string, mediaId: string): RegisteredMedia | null
+  lookup(sessionId: string, mediaId: string): Promise<RegisteredMedia | null>
 }

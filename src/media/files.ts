@@ -2,12 +2,11 @@
 // A staged file has no holder yet; the pending message that sends it becomes its holder when stored (ingest).
 import type { MediaFiles } from '../domain/media-files.ts'
 import { AppError } from '../errors.ts'
-import type { MediaRepo } from '../store/media.ts'
 import { MediaStoreError, type MediaStore } from './store.ts'
 
 const HEAD_BYTES = 4100
 
-export function mediaFilesOf(store: MediaStore, repo: MediaRepo): MediaFiles {
+export function mediaFilesOf(store: MediaStore): MediaFiles {
   return {
     async put(source, maxBytes) {
       const stored = await store.put(source, { maxBytes }).catch((e: unknown) => {
@@ -16,12 +15,12 @@ export function mediaFilesOf(store: MediaStore, repo: MediaRepo): MediaFiles {
         throw e
       })
       if (stored.size === 0) throw new AppError('validation_error', 'media is empty')
-      const head = await store.open(stored.sha256)!.file.slice(0, HEAD_BYTES).bytes()
+      const head = await (await store.open(stored.sha256))!.file.slice(0, HEAD_BYTES).bytes()
       return { ...stored, head }
     },
     path: (sha256) => store.path(sha256),
-    lookup(sessionId, mediaId) {
-      const u = repo.upload(sessionId, mediaId)
+    async lookup(sessionId, mediaId) {
+      const u = await store.upload(sessionId, mediaId)
       return u ? { sha256: u.sha256, size: u.size, mimetype: u.mimetype, filename: u.filename } : null
     },
   }

@@ -103,13 +103,13 @@ export function createSendOps(d: SendOpsDeps) {
     let filename: string | null = m.filename ?? null
     if (upload) {
       if (upload.file.size === 0) throw new AppError('validation_error', 'media is empty')
-      file = upload.file.keep()
+      file = await upload.file.keep()
       declared = upload.file.type || null
       filename ??= upload.filename
     } else {
       const source = sourceOf(kind, m)
       if (source === 'mediaId') {
-        const known = d.media.lookup(sessionId, m.mediaId!)
+        const known = await d.media.lookup(sessionId, m.mediaId!)
         if (!known || !d.media.path(known.sha256)) throw notFound('media')
         file = known
         declared = known.mimetype

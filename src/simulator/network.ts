@@ -68,6 +68,10 @@ export interface LinkedDevice {
   conn?: Conn
   needsHistory: boolean
   failNextLogin: boolean
+  /** Successful logins of this device (each connection after pairing). */
+  logins: number
+  /** Logins that replaced a connection still open (the older one got <conflict type=replaced>). */
+  replaced: number
   outbox: Map<string, OutItem>
   /** Serialises encryption and sending, so a device sees messages in the order they were sent. */
   chain: Promise<void>
@@ -201,6 +205,8 @@ export class Network {
       addr: new ProtocolAddress(account.phone, id),
       needsHistory: true,
       failNextLogin: false,
+      logins: 0,
+      replaced: 0,
       outbox: new Map(),
       chain: Promise.resolve(),
     }

@@ -115,8 +115,10 @@ class Connection implements Conn {
     }
     const previous = device.conn
     if (previous && !previous.closed && previous !== this) {
+      device.replaced++
       sendStreamError(previous, {}, [{ tag: 'conflict', attrs: { type: 'replaced' } }])
     }
+    device.logins++
     device.conn = this
     this.device = device
     this.send({ tag: 'success', attrs: { t: String(nowSeconds()), lid: device.lidJid, props: '1', location: 'sim' } })

@@ -226,15 +226,15 @@ describe('a command for a session another node runs', () => {
     writeFileSync(join(mediaDir, sha256), 'bytes')
     let received: Upload | null = null
     await node('node-a', [sid], {
-      send: (_id, _input, upload) => {
+      send: async (_id, _input, upload) => {
         received = upload as Upload
-        return { id: 'm1', status: 'pending', kept: (upload as Upload).file.keep() }
+        return { id: 'm1', status: 'pending', kept: await (upload as Upload).file.keep() }
       },
     })
     const b = await node('node-b', [])
     let kept = 0
     const upload: Upload = {
-      file: { sha256, size: 5, type: 'image/png', keep: () => (kept++, { sha256, size: 5 }), discard: () => {} },
+      file: { sha256, size: 5, type: 'image/png', keep: async () => (kept++, { sha256, size: 5 }), discard: () => {} },
       filename: 'a.png',
       type: null,
       options: { caption: 'hi' },
@@ -256,7 +256,7 @@ describe('a command for a session another node runs', () => {
     const b = await node('node-b', [])
     const sha256 = 'cd'.repeat(32)
     const upload: Upload = {
-      file: { sha256, size: 5, type: '', keep: () => ({ sha256, size: 5 }), discard: () => {} },
+      file: { sha256, size: 5, type: '', keep: async () => ({ sha256, size: 5 }), discard: () => {} },
       filename: null,
       type: null,
       options: {},

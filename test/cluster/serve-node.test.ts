@@ -153,6 +153,49 @@ describe('a cluster node (serve --database-url)', () => {
     ).toEqual(before)
   })
 
+  it('media uploaded through one node is served by the other, and deleting its session deletes the file', async () => {
+    const [a, b] = nodes as [ClusterRunning, ClusterRunning]
+    const { id: sid } = (await api(a, '/sessions', { name: 'media' })).body
+    const bytes = randomBytes(70_000)
+    const sha256 = new Bun.CryptoHasher('sha256').update(bytes).digest('hex')
+    const form = new FormData()
+    form.append('file', new File([bytes], 'invoice.pdf', { type: 'application/pdf' }))
+    const up = await fetch(`${a.url}/api/v1/sessions/${sid}/media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}` },
+      body: form,
+    })
+    expect(up.status).toBe(201)
+    const { mediaId } = (await up.json()) as { mediaId: string }
+    expect(
+      await admin`SELECT session_id, sha256, mimetype, size, filename FROM media_uploads WHERE id = ${mediaId}`,
+    ).toEqual([{ session_id: sid, sha256, mimetype: 'application/pdf', size: '70000', filename: 'invoice.pdf' }])
+    // A message of the session that carries the stored file (as an inbound download or a send would record it).
+    const media = { kind: 'document', mimetype: 'application/pdf', size: 70_000, status: 'stored', sha256 }
+    const [{ pk }] = await admin`INSERT INTO messages (session_id, chat_jid, wa_id, from_me, type, status, timestamp,
+        media) VALUES (${sid}, '15551230001@s.whatsapp.net', 'WM1', false, 'document', 'delivered', 1, ${JSON.stringify(media)})
+      RETURNING pk`
+    await admin`INSERT INTO media_refs (sha256, session_id, owner, created_at) VALUES (${sha256}, ${sid}, ${`message:${pk}`}, 1)`
+    const url = `/api/v1/sessions/${sid}/chats/15551230001@s.whatsapp.net/messages/WM1/media`
+    const got = await fetch(`${b.url}${url}`, { headers: { authorization: `Bearer ${adminKey}` } })
+    expect(got.status).toBe(200)
+    expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true)
+    const ranged = await fetch(`${b.url}${url}`, {
+      headers: { authorization: `Bearer ${adminKey}`, range: 'bytes=10-19' },
+    })
+    expect(ranged.status).toBe(206)
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(10, 20))).toBe(true)
+    const file = join(dir, 'media', sha256.slice(0, 2), sha256)
+    expect(await Bun.file(file).exists()).toBe(true)
+    const del = await fetch(`${b.url}/api/v1/sessions/${sid}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${adminKey}` },
+    })
+    expect(del.status).toBe(204)
+    expect(await Bun.file(file).exists()).toBe(false)
+    expect(await admin`SELECT sha256 FROM media_files WHERE sha256 = ${sha256}`).toEqual([])
+  })
+
   it('stopping a node drains it: its sessions are released and the other node takes them at once', async () => {
     const [a, b] = nodes as [ClusterRunning, ClusterRunning]
     const stopped = Date.now()

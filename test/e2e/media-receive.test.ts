@@ -76,7 +76,7 @@ describe('media', () => {
         status: 'stored',
         url: `/api/v1/sessions/${sid}/chats/${encodeURIComponent(BOB_JID)}/messages/${id}/media`,
       })
-      const file = h.media.open(sha(bytes))!
+      const file = (await h.media.open(sha(bytes)))!
       expect(sha(new Uint8Array(await file.file.arrayBuffer()))).toBe(sha(bytes))
       if ('filename' in input) expect(message.media.filename).toBe(input.filename)
       if ('seconds' in input) expect(message.media.durationSeconds).toBe(input.seconds)
@@ -111,7 +111,7 @@ describe('media', () => {
     })
     const message = await mediaEvent(id)
     expect(message.media.status).toBe('failed')
-    expect(h.media.has(sha(bytes))).toBe(false)
+    expect(await h.media.has(sha(bytes))).toBe(false)
   })
 })
 

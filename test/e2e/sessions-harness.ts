@@ -11,6 +11,7 @@ import { openMediaStore } from '../../src/media/store.ts'
 import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/sessions/supervisor.ts'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
+import { asyncRepo } from '../../src/store/contract.ts'
 import { createEventStore } from '../../src/store/events.ts'
 import { createMediaRepo } from '../../src/store/media.ts'
 import { orgs, sessions } from '../../src/store/schema.ts'
@@ -44,8 +45,7 @@ export async function startHarness(
   const secretKey = opts.secretKey ?? randomBytes(32)
   const db: Db = openDb(join(dir, 'wagate.db'))
   const events = createEventStore(db)
-  const mediaRepo = createMediaRepo(db)
-  const media = openMediaStore({ dir: join(dir, 'media'), repo: mediaRepo })
+  const media = openMediaStore({ dir: join(dir, 'media'), repo: asyncRepo(createMediaRepo(db)) })
   const options: SupervisorOptions = {
     db,
     events,
@@ -63,7 +63,7 @@ export async function startHarness(
     baileysLogLevel: opts.baileysLogLevel ?? 'silent',
     sending: {
       pacing: { minGapMs: 0, jitterMs: 0, typing: false },
-      media: mediaFilesOf(media, mediaRepo),
+      media: mediaFilesOf(media),
       ...(opts.linkPreviews ? { linkPreviews: opts.linkPreviews } : {}),
     },
     ...(opts.downloads

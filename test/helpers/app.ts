@@ -56,7 +56,7 @@ export async function testApp(
       },
     },
   })
-  const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: stores.media }), maxBytes: 4 * 1024 * 1024 }
+  const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: repos.media }), maxBytes: 4 * 1024 * 1024 }
   const engine = opts.engine ? opts.engine({ db, stores, logger, dir, media: media.store }) : offlineEngine(stores)
   const app = createApp({
     repos,

@@ -1,13 +1,22 @@
-// Builds the real binary once per test process (scripts/build.ts, the release flags) into a temp dir.
-import { mkdtempSync } from 'node:fs'
+// Builds the real binary once per test process (scripts/build.ts, the release flags) into a temp dir, removed at the end.
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 let built: string | null = null
+let builtDir: string | null = null
+
+/** Removes the built binary (140 MB): test/preload.ts calls it after the last test file, scripts at exit. */
+export function removeBuiltBinary(): void {
+  if (builtDir) rmSync(builtDir, { recursive: true, force: true })
+  built = builtDir = null
+}
 
 export function buildBinary(): string {
   if (built) return built
-  const out = join(mkdtempSync(join(tmpdir(), 'wagate-build-')), 'wagate')
+  const dir = (builtDir = mkdtempSync(join(tmpdir(), 'wagate-build-')))
+  process.once('exit', removeBuiltBinary) // bun test never emits 'exit': the preload's afterAll covers it
+  const out = join(dir, 'wagate')
   const root = join(import.meta.dir, '..', '..')
   const p = Bun.spawnSync([process.execPath, join(root, 'scripts', 'build.ts'), out], { stderr: 'pipe' })
   if (p.exitCode !== 0) throw new Error(`build failed:\n${p.stderr.toString()}`)

@@ -1,6 +1,7 @@
 // A SQLite data dir filled through the gateway's own store functions: every table holds rows, WhatsApp auth
-// state sealed as the gateway seals it. For migrate-to-postgres tests.
-import { randomBytes } from 'node:crypto'
+// state sealed as the gateway seals it, and the media files its rows record in <dir>/media. For migrate-to-postgres
+// tests.
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { mintKey } from './keys.ts'
@@ -15,7 +16,14 @@ import { createMediaSql } from '../../src/store/media-sql.ts'
 import { createOutboundQueue } from '../../src/store/outbound.ts'
 import { createSessionAuth } from '../../src/whatsapp/auth-state.ts'
 
-export type Populated = { secretKey: Buffer; sessionIds: string[]; messages: number; events: number }
+export type Populated = {
+  secretKey: Buffer
+  sessionIds: string[]
+  messages: number
+  events: number
+  /** The stored media files (one per session), by SHA-256. */
+  media: Map<string, Buffer>
+}
 
 const T = 1_764_000_000_000
 
@@ -31,6 +39,7 @@ export async function populateDataDir(dir: string, opts: { messages?: number } =
   const groupSql = createGroupSql(db)
   const sealer = createSealer(secretKey)
   const perSession = opts.messages ?? 40
+  const media = new Map<string, Buffer>()
 
   stores.orgs.create('acme', 'Acme')
   stores.orgs.create('beta', 'Beta')
@@ -99,7 +108,11 @@ export async function populateDataDir(dir: string, opts: { messages?: number } =
         created_at: T + m * 1000,
       })!
       if (m === 1) {
-        const sha = randomBytes(32).toString('hex')
+        const bytes = randomBytes(12_345)
+        const sha = createHash('sha256').update(bytes).digest('hex')
+        mkdirSync(join(dir, 'media', sha.slice(0, 2)), { recursive: true })
+        writeFileSync(join(dir, 'media', sha.slice(0, 2), sha), bytes)
+        media.set(sha, bytes)
         stores.media.added(sha, 12_345, { sessionId: s.id, owner: `message:${row.pk}` }, T)
         mediaSql.insertJob.run({
           message_pk: row.pk,
@@ -159,5 +172,5 @@ export async function populateDataDir(dir: string, opts: { messages?: number } =
   const hook = stores.webhooks.create('acme', { url: 'https://hooks.example/x', events: ['*'] }, 'whsec_test_secret')
   stores.deliveries.fanOut({ id: hook.id, orgId: 'acme', hwm: 0 }, () => true, 10_000)
   await db.close()
-  return { secretKey, sessionIds: sessions.map((s) => s.id), messages: perSession, events }
+  return { secretKey, sessionIds: sessions.map((s) => s.id), messages: perSession, events, media }
 }

@@ -35,7 +35,7 @@ beforeAll(async () => {
           pacing: { minGapMs: 2000, jitterMs: 3000, typing: true },
           queueMax: 6,
           mediaMaxBytes: 1024 * 1024,
-          media: mediaFilesOf(media, stores.media),
+          media: mediaFilesOf(media),
           fetchMedia: createFetchMedia(createEgress()),
         },
       }),

@@ -1,4 +1,5 @@
-// Faults on demand: every kick reason gives the client its documented disconnect code; IQ faults delay or fail.
+// Faults on demand: every kick reason gives the client its documented disconnect code; a second login of a device
+// replaces the open connection (and is counted); IQ faults delay or fail.
 import { describe, expect, test } from 'bun:test'
 import { account, api, connect, pairByQr, world, type World } from './harness.ts'
 import { simulatorLifecycle } from './lifecycle.ts'
@@ -42,6 +43,22 @@ describe('simulator faults', () => {
     },
     30_000,
   )
+
+  test("a device's view counts its logins and those that replaced a connection still open", async () => {
+    w = await world()
+    await account(w.sim, '15553000003')
+    const c = await pairByQr(w.sim, '15553000003')
+    clients.push(c)
+    type View = { devices: { logins: number; replaced: number }[] }
+    const view = async () => (await api<View>(w!.sim, 'GET', '/accounts/15553000003')).body.devices
+    expect(await view()).toEqual([expect.objectContaining({ logins: 1, replaced: 0 })])
+    const closing = c.rec.closed(20_000)
+    const second = connect(w.sim, c.auth)
+    clients.push(second)
+    await second.rec.opened()
+    expect(await closing).toBe(440)
+    expect(await view()).toEqual([expect.objectContaining({ logins: 2, replaced: 1 })])
+  }, 30_000)
 
   test('an IQ fault fails the chosen IQ with its code, then clears', async () => {
     w = await world()

@@ -1,10 +1,10 @@
 // `wagate migrate-to-postgres`, run as a process: a data dir filled through the gateway's store functions is
-// copied into an empty PostgreSQL database with exact counts and identical values; a non-empty target and a
-// data dir in use are refused with nothing written.
+// copied into an empty PostgreSQL database with exact counts and identical values, its media files into the
+// `--media-to` directory; a non-empty target and a data dir in use are refused with nothing written.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { SQL } from 'bun'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { secretKeyFingerprint } from '../../src/cluster/secret-key.ts'
@@ -16,6 +16,7 @@ import { populateDataDir, type Populated } from '../helpers/populated-data-dir.t
 
 const dir = mkdtempSync(join(tmpdir(), 'wagate-pgcopy-'))
 const dataDir = join(dir, 'data')
+const shared = join(dir, 'shared-media')
 const MESSAGES = 1500 // per session: 4,500 messages and 4,500 events, several batches each
 let target: TestDatabase
 let pg: SQL
@@ -43,7 +44,7 @@ beforeAll(async () => {
     sourceCounts[t] = sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM "${t}"`).get()!.n
   target = await createTestDatabase()
   pg = new SQL({ url: target.url, max: 2 })
-  run = wagate(['migrate-to-postgres', '--from', dataDir, '--to', target.url])
+  run = wagate(['migrate-to-postgres', '--from', dataDir, '--to', target.url, '--media-to', shared])
 }, 120_000)
 
 afterAll(async () => {
@@ -72,6 +73,28 @@ describe('wagate migrate-to-postgres', () => {
     for (const t of copiedTables)
       expect(run.err).toContain(`wagate migrate-to-postgres: ${t}: ${sourceCounts[t]} rows\n`)
     expect(run.err).toMatch(/wagate migrate-to-postgres: \d+ rows in \d+ ms, counts verified\n$/)
+  })
+
+  it('copies every media file into --media-to, byte for byte, and reports it', () => {
+    const result = JSON.parse(run.out) as { media: Record<string, unknown> }
+    expect(result.media).toEqual({
+      files: 3,
+      bytes: 3 * 12_345,
+      copied: 3,
+      alreadyThere: 0,
+      missing: [],
+      damaged: [],
+      to: shared,
+    })
+    for (const [sha, bytes] of seeded.media)
+      expect(readFileSync(join(shared, sha.slice(0, 2), sha)).equals(bytes)).toBe(true)
+    expect(run.err).toContain(
+      `wagate migrate-to-postgres: media: copying 3 files (0.0 MB) from ${join(dataDir, 'media')} to ${shared}\n`,
+    )
+    expect(run.err).toContain(
+      `wagate migrate-to-postgres: media: 3 files copied to ${shared}, 0 already there; every node must use ` +
+        `${shared} as its DATA_DIR/media\n`,
+    )
   })
 
   it('keeps message rows value for value (text, booleans, times)', async () => {
@@ -158,8 +181,10 @@ describe('wagate migrate-to-postgres', () => {
 
   it('refuses a target that holds rows, naming them, and writes nothing', async () => {
     const before = await pgCount('messages')
-    const again = wagate(['migrate-to-postgres', '--from', dataDir, '--to', target.url])
+    const elsewhere = join(dir, 'elsewhere')
+    const again = wagate(['migrate-to-postgres', '--from', dataDir, '--to', target.url, '--media-to', elsewhere])
     expect(again.code).toBe(1)
+    expect(existsSync(elsewhere)).toBe(false)
     expect(again.err).toContain('wagate: the target database is not empty (rows in cluster_meta, events, ')
     expect(again.err).toContain('nothing was written')
     expect(await pgCount('messages')).toBe(before)

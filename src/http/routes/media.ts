@@ -103,10 +103,10 @@ export function mediaRoutes(deps: HttpDeps) {
         }
         const id = `med_${ulid()}`
         const holder = { sessionId: session.id, owner: `upload:${id}` }
-        const stored = body.keep(holder)
+        const stored = await body.keep(holder)
         let mimetype = body.type
         if (!mimetype || mimetype === 'application/octet-stream') {
-          const head = new Uint8Array(await store.open(stored.sha256)!.file.slice(0, SNIFF_BYTES).arrayBuffer())
+          const head = new Uint8Array(await (await store.open(stored.sha256))!.file.slice(0, SNIFF_BYTES).arrayBuffer())
           mimetype = (await fileTypeFromBuffer(head))?.mime ?? 'application/octet-stream'
         }
         await uploads.createUpload({
@@ -159,7 +159,9 @@ export function mediaRoutes(deps: HttpDeps) {
         if (!message) throw notFound('message')
         if (!message.media) throw new AppError('not_found', 'the message has no media')
         const file =
-          message.media.status === 'stored' && message.media.sha256 && mediaOf(deps).store.open(message.media.sha256)
+          message.media.status === 'stored' &&
+          message.media.sha256 &&
+          (await mediaOf(deps).store.open(message.media.sha256))
         if (!file)
           throw new AppError(
             'conflict',

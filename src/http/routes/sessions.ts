@@ -133,7 +133,7 @@ export function sessionRoutes({ repos, engine, authenticate, media }: HttpDeps) 
         await engine.remove(session.id)
         await sessions.delete(principal.orgId, session.id)
         // Its media references went with it (cascade): delete the files no other session holds.
-        media?.store.sweep()
+        await media?.store.sweep()
         set.status = 204
       },
       {

@@ -6,6 +6,7 @@
 //   failure → <failure reason=401> now if connected (401), else the device's next login is refused once
 //   drop → TCP close (428)   silence → nothing more is sent or answered, so keepalive fails (408)
 // `kicked` counts the devices acted on (connected ones, plus offline ones for logged_out and failure).
+// A device's view counts its `logins` and how many of them `replaced` a connection that was still open.
 import { Elysia, t } from 'elysia'
 import { SimError, type SimContext } from '../context.ts'
 import { KICK_REASONS, type Account, type LinkedDevice } from '../network.ts'
@@ -31,7 +32,14 @@ const CreateAccount = t.Object({
 const Link = t.Object({ qr: t.Optional(t.String()), code: t.Optional(t.String()) })
 
 export function accountRoutes(ctx: SimContext) {
-  const deviceView = (d: LinkedDevice) => ({ id: d.id, jid: d.jid, lid: d.lidJid, state: ctx.net.deviceState(d) })
+  const deviceView = (d: LinkedDevice) => ({
+    id: d.id,
+    jid: d.jid,
+    lid: d.lidJid,
+    state: ctx.net.deviceState(d),
+    logins: d.logins,
+    replaced: d.replaced,
+  })
   const accountView = (a: Account) => ({
     phone: a.phone,
     jid: a.jid,

@@ -71,6 +71,12 @@ async function nonEmptyTables(sql: SQL | TransactionSQL, tables: Table[]): Promi
   return found
 }
 
+/** Throws TargetNotEmpty when any of our tables in `sql` holds rows (before anything else is written). */
+export async function refuseNonEmpty(sql: SQL | TransactionSQL, tables = tablesInCopyOrder()) {
+  const busy = await nonEmptyTables(sql, tables)
+  if (busy.length) throw new TargetNotEmpty(busy)
+}
+
 export type CopyProgress = (e: { table: string; copied: number; total: number; done: boolean }) => void
 export type CopyResult = { tables: Record<string, number>; rows: number; ms: number }
 
@@ -88,8 +94,7 @@ export async function copySqliteToPg(opts: {
   const started = performance.now()
   const { sqlite, sql } = opts
   const tables = tablesInCopyOrder()
-  const busy = await nonEmptyTables(sql, tables)
-  if (busy.length) throw new TargetNotEmpty(busy)
+  await refuseNonEmpty(sql, tables)
   await migratePg(sql)
   const sqliteTables = new Set(
     sqlite
@@ -102,8 +107,7 @@ export async function copySqliteToPg(opts: {
   try {
     await sql.begin(async (tx) => {
       await tx.unsafe(`LOCK TABLE ${tables.map((t) => `"${t.name}"`).join(', ')} IN EXCLUSIVE MODE`)
-      const late = await nonEmptyTables(tx, tables)
-      if (late.length) throw new TargetNotEmpty(late)
+      await refuseNonEmpty(tx, tables)
       for (const t of tables) {
         if (!sqliteTables.has(t.name)) continue // a PostgreSQL-only table (cluster_*, session_leases)
         counts[t.name] = await copyTable(sqlite, tx, t, opts.batchRows, opts.progress)
