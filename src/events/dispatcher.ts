@@ -261,6 +261,8 @@ export function createDispatcher(o: DispatcherOptions) {
       for (const u of unsubscribe.splice(0)) u()
       if (passTimer) clearTimeout(passTimer)
       if (dueTimer) clearTimeout(dueTimer)
+      // Cleared handles left set would make wake() after a restart believe a pass is already scheduled.
+      passTimer = dueTimer = null
       await passing
       await Promise.allSettled([...sending])
       await flush()

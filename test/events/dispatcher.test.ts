@@ -119,6 +119,16 @@ describe('dispatcher', () => {
     expect(second!.statusCode).toBe(200)
   })
 
+  it('delivers again after a stop and a start made while a pass was scheduled', async () => {
+    const { rx, w } = await oneHook()
+    rig.emit(1) // the commit schedules a pass; stop() comes before it runs
+    await rig.dispatcher.stop()
+    await rig.dispatcher.start()
+    rig.emit(1)
+    await waitFor(() => rig.deliveries(w.id).filter((d) => d.status === 'succeeded').length === 2)
+    expect(rx.received).toHaveLength(2)
+  })
+
   it('keeps the first attempts of one session in commit order', async () => {
     rig = await eventsRig({ concurrency: 8 })
     const rx = receiver({ reply: () => ({ status: 200, delayMs: Math.floor(Math.random() * 3) }) })
