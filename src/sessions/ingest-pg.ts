@@ -104,6 +104,11 @@ export function createPgIngest(o: PgIngestOptions) {
       if (emptyWrite(b, keys)) return
       await inTx(sessionId, (tx) => steps.batch(tx, b, keys))
     },
+    /** The receipt hook's write: one decrypted message with its key writes (each in its own transaction here). */
+    async received(sessionId: string, b: Batch, keys: KeyWrites | null): Promise<void> {
+      if (emptyWrite(b, keys)) return
+      await inTx(sessionId, (tx) => steps.batch(tx, b, keys))
+    },
     async accepted(sessionId: string, c: Accepted): Promise<void> {
       await inTx(sessionId, (tx) => steps.accepted(tx, c))
     },

@@ -37,6 +37,7 @@ import {
   type MediaOutcome,
   type MediaPolicy,
 } from './ingest-media.ts'
+import { createGroupCommit } from './ingest-group.ts'
 import { applyReaction, applyUpdate } from './ingest-updates.ts'
 import { q, runSync, type Q, type R, type Req, type Step } from './ingest-steps.ts'
 
@@ -265,8 +266,30 @@ export function createIngest(opts: IngestOptions) {
   const ops = createSqliteOps(db)
   const within = createTxContext(opts.mediaPolicy ?? noDownloads)
 
+  /** The receipt hooks' writes of one turn of the event loop, committed together (ingest-group.ts). */
+  const group = createGroupCommit({
+    all(writes) {
+      const frames = writes.map((w): TxFrame => ({ sessionId: w.sessionId, now: 0, queued: false }))
+      events.transaction((append) => {
+        ops.appendTo(append)
+        const now = clock()
+        writes.forEach((w, i) => {
+          frames[i]!.now = now
+          runSync(
+            within(frames[i]!, (tx) => steps.batch(tx, w.batch, w.keys)),
+            ops,
+          )
+        })
+      })
+      for (const f of frames) if (f.queued) opts.onMediaQueued?.(f.sessionId)
+    },
+    one: (w) => inTx(w.sessionId, (tx) => steps.batch(tx, w.batch, w.keys)),
+  })
+  const settled = group.settle
+
   /** Runs `work` in one event-store transaction (deliverers are woken after commit), with the session's context. */
   function inTx<T>(sessionId: string, work: (tx: Tx) => Step<T>): T {
+    settled()
     const frame: TxFrame = { sessionId, now: 0, queued: false }
     const out = events.transaction((append) => {
       ops.appendTo(append)
@@ -276,7 +299,17 @@ export function createIngest(opts: IngestOptions) {
     if (frame.queued) opts.onMediaQueued?.(sessionId)
     return out
   }
-  const read = <T>(step: Step<T>): T => runSync(step, ops)
+  const read = <T>(step: Step<T>): T => {
+    settled()
+    return runSync(step, ops)
+  }
+  /** `f`, reading the store after the waiting messages committed. */
+  const after =
+    <A extends unknown[], T>(f: (...a: A) => T) =>
+    (...a: A): T => {
+      settled()
+      return f(...a)
+    }
 
   return {
     /**
@@ -288,6 +321,17 @@ export function createIngest(opts: IngestOptions) {
       inTx(sessionId, (tx) => steps.batch(tx, b, keys))
     },
     /**
+     * The receipt hook's write: one decrypted message (its batch) with its Signal key writes, committed together.
+     * Resolves once committed; rejects when it could not be stored (Baileys then NACKs it). Messages of different
+     * sessions that arrive in the same turn of the event loop share one commit (a SQLite commit costs more than
+     * the rows of one message), each still with its own key writes; any other write of the engine first commits
+     * the waiting ones, so writes still land in the order they were made.
+     */
+    received(sessionId: string, b: Batch, keys: KeyWrites | null): Promise<void> {
+      if (emptyWrite(b, keys)) return Promise.resolve()
+      return group.add({ sessionId, batch: b, keys })
+    },
+    /**
      * The effect of a command WhatsApp accepted (group create/update/members, chat actions, block), stored
      * with its events; WhatsApp's own echo of the same change later finds nothing to change.
      */
@@ -296,14 +340,16 @@ export function createIngest(opts: IngestOptions) {
     },
     /** A stored group's metadata with members as WhatsApp named them (null while members are unknown). */
     cachedGroup: (sessionId: string, jid: string) => read(reads.cachedGroup(sessionId, jid)),
-    chatRow: (sessionId: string, jid: string) => ops.chatByJid(sessionId, jid),
+    chatRow: after((sessionId: string, jid: string) => ops.chatByJid(sessionId, jid)),
     /** The newest stored messages of a chat (keys for app-state message ranges and read receipts). */
-    lastMessages: (sessionId: string, chatJid: string, limit: number) => ops.lastMessages(sessionId, chatJid, limit),
+    lastMessages: after((sessionId: string, chatJid: string, limit: number) =>
+      ops.lastMessages(sessionId, chatJid, limit),
+    ),
     /** The send queue, read by the sender. */
     queue: {
-      head: (sessionId: string) => ops.queueHead(sessionId),
-      size: (sessionId: string) => ops.queueSize(sessionId),
-      sessionsWithWork: () => ops.queueSessions(),
+      head: after((sessionId: string) => ops.queueHead(sessionId)),
+      size: after((sessionId: string) => ops.queueSize(sessionId)),
+      sessionsWithWork: after(() => ops.queueSessions()),
     },
     /**
      * Accepts an outbound operation: its `pending` message (none for react/edit/revoke) with `message.sent`, and
@@ -339,7 +385,7 @@ export function createIngest(opts: IngestOptions) {
       inTx(sessionId, (tx) => steps.mediaSettled(tx, pk, attempts, outcome))
     },
     /** Due downloads of a session, and when the next one is due. */
-    dueMedia: (sessionId: string, limit: number) => ops.dueMedia(sessionId, clock(), limit),
+    dueMedia: after((sessionId: string, limit: number) => ops.dueMedia(sessionId, clock(), limit)),
     nextMediaAt: (sessionId: string) => read(reads.nextMediaAt(sessionId)),
     /** A download attempt failed but will be retried (or its path changed after a re-upload); no event. */
     mediaRetry(
@@ -351,6 +397,7 @@ export function createIngest(opts: IngestOptions) {
       path?: MediaPath,
     ) {
       // Its own statement, no transaction: it raises no event and touches one row.
+      settled()
       ops.setMediaJob(
         pk,
         'pending',
@@ -362,7 +409,7 @@ export function createIngest(opts: IngestOptions) {
         clock(),
       )
     },
-    sessionRow: (id: string) => ops.sessionById(id),
+    sessionRow: after((id: string) => ops.sessionById(id)),
     /** One stored message by its key, for operations on it (react, edit, revoke, forward). */
     message: (sessionId: string, chatJid: string, waId: string) => read(reads.message(sessionId, chatJid, waId)),
     /** A stored message to quote in a reply. */
