@@ -153,6 +153,31 @@ describe('a cluster node (serve --database-url)', () => {
     ).toEqual(before)
   })
 
+  it('a node whose start fails halfway leaves nothing running: its connections are closed, no node row stays', async () => {
+    // The node's connections carry their own application_name, so they can be told from the other nodes'.
+    const url = `${tdb.url}?application_name=wagate-broken`
+    const open = async () =>
+      (
+        await admin`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'wagate-broken'`
+      )[0].n as number
+    // Renewing less often than the deadline: the lease manager refuses it after the command bus listened.
+    const config = {
+      ...loadConfig({ databaseUrl: url, dataDir: dir, port: '0', nodeId: 'broken', secretKey: key }, {}),
+      ...timings,
+      leaseRenewMs: 2000,
+      databaseUrl: url,
+    }
+    const error = await startClusterServer(config, {
+      logger: createLogger('silent'),
+      version: 'test',
+      makeEngine: engineOf('broken'),
+    }).catch((e: unknown) => e)
+    expect(String(error)).toContain('lease timings need')
+    await waitFor('the failed node to close its connections', async () => (await open()) === 0)
+    expect(await admin`SELECT id FROM cluster_nodes WHERE id = 'broken'`).toEqual([])
+  })
+
   it('media uploaded through one node is served by the other, and deleting its session deletes the file', async () => {
     const [a, b] = nodes as [ClusterRunning, ClusterRunning]
     const { id: sid } = (await api(a, '/sessions', { name: 'media' })).body
