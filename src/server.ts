@@ -63,6 +63,42 @@ export class PortInUse extends Error {
 const addressInUse = (e: unknown) =>
   (e as { code?: string }).code === 'EADDRINUSE' || /EADDRINUSE|address already in use|port \d+ in use/i.test(String(e))
 
+/** How login JWTs are checked (the authenticator's `jwt`); `jwks` is the parsed --jwks-file. */
+export const jwtSettings = (config: Config, jwks = config.jwksFile ? readJwks(config.jwksFile) : undefined) => ({
+  jwksUrl: config.jwksUrl,
+  jwks,
+  issuer: config.jwtIssuer,
+  audience: config.jwtAudience,
+  clockToleranceSeconds: config.jwtClockToleranceSeconds,
+  orgClaim: config.jwtOrgClaim,
+  roleClaim: config.jwtRoleClaim,
+  roleCapabilities: config.roleCapabilities,
+})
+
+/** What createApp takes from the configuration, the same on a single server and a cluster node. */
+export const httpSettings = (config: Config) => ({
+  maxBodyBytes: config.maxBodyBytes,
+  limits: {
+    ratePerSecond: config.rateLimit,
+    burst: config.rateBurst,
+    streamsPerOrg: config.maxStreamsPerOrg,
+    webhooksPerOrg: config.maxWebhooksPerOrg,
+  },
+  mediaMaxBytes: config.mediaMaxBytes,
+  docs: config.docs,
+})
+
+/** The listen options of the HTTP server. */
+export const listenOptions = (config: Config) => ({
+  hostname: config.host,
+  port: config.port,
+  // Elysia turns port sharing on by default: two servers on one port would split its requests.
+  reusePort: false,
+  // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
+  // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
+  maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024, config.mediaMaxBytes + 1024 * 1024),
+})
+
 export type Running = { url: string; port: number; stop(): Promise<void> }
 
 export async function startServer(
@@ -85,16 +121,7 @@ export async function startServer(
   const authenticate = createAuthenticator({
     apiKeys: repos.apiKeys,
     orgs: repos.orgs,
-    jwt: {
-      jwksUrl: config.jwksUrl,
-      jwks,
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
-      clockToleranceSeconds: config.jwtClockToleranceSeconds,
-      orgClaim: config.jwtOrgClaim,
-      roleClaim: config.jwtRoleClaim,
-      roleCapabilities: config.roleCapabilities,
-    },
+    jwt: jwtSettings(config, jwks),
   })
   const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: repos.media })
   const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
@@ -110,29 +137,13 @@ export async function startServer(
     authenticate,
     logger,
     version: deps.version,
-    maxBodyBytes: config.maxBodyBytes,
-    limits: {
-      ratePerSecond: config.rateLimit,
-      burst: config.rateBurst,
-      streamsPerOrg: config.maxStreamsPerOrg,
-      webhooksPerOrg: config.maxWebhooksPerOrg,
-    },
-    mediaMaxBytes: config.mediaMaxBytes,
-    docs: config.docs,
+    ...httpSettings(config),
     eventHub: eventsOut.hub,
     media: { store: media, maxBytes: config.mediaMaxBytes },
     metrics: { metrics, token: config.metricsToken },
   })
   try {
-    app.listen({
-      hostname: config.host,
-      port: config.port,
-      // Elysia turns port sharing on by default: two servers on one port would split its requests.
-      reusePort: false,
-      // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
-      // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
-      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024, config.mediaMaxBytes + 1024 * 1024),
-    })
+    app.listen(listenOptions(config))
   } catch (e) {
     await db.close()
     lock.release()

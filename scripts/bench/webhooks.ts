@@ -60,7 +60,8 @@ const stats = () =>
   fetch(url).then((r) => r.json() as Promise<{ count: number; p50: number; p99: number; max: number }>)
 
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-webhooks-'))
-const db = openDb(join(dir, 'wagate.db'))
+// As the server opens it: checkpoints in a worker, not inside the dispatcher's commits.
+const db = openDb(join(dir, 'wagate.db'), { checkpoint: 'background' })
 const stores = createStores(db, randomBytes(32))
 stores.orgs.create('bench')
 const secret = generateSecret()
@@ -223,6 +224,6 @@ report([
   },
 ])
 child.kill()
-db.close()
+await db.close()
 rmSync(dir, { recursive: true, force: true })
 process.exit(0)

@@ -14,21 +14,18 @@ import type { Logger } from '../log.ts'
 import { createAuthenticator } from '../auth/authenticator.ts'
 import { bootstrap, bootstrapBanner } from '../bootstrap.ts'
 import { createApp } from '../app.ts'
-import { createSealer } from '../domain/sealer.ts'
 import { createEventDelivery } from '../events/service.ts'
 import { createEgress, parseAllowList } from '../media/egress.ts'
 import { startRetention } from '../media/retention.ts'
+import { httpSettings, jwtSettings, listenOptions } from '../server.ts'
 import { openMediaStore, type MediaStore } from '../media/store.ts'
 import { createMetrics, type Metrics } from '../metrics/registry.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { LeaseDriven } from '../sessions/supervisor.ts'
 import type { Repos } from '../store/contract.ts'
 import { prepareDataDir } from '../store/data-dir.ts'
-import { createPgDeliveryStore } from '../store/pg/deliveries.ts'
-import { createPgEventStore } from '../store/pg/events.ts'
 import { migratePg, openPg, redactUrl, type PgDb } from '../store/pg/db.ts'
 import { createPgRepos } from '../store/pg/index.ts'
-import { createPgWebhookStore } from '../store/pg/webhooks.ts'
 import { loadSecretKey } from '../whatsapp/secret-key.ts'
 import { createCommandRouting } from './commands-engine.ts'
 import type { LeaseRef } from './fencing.ts'
@@ -54,10 +51,8 @@ export type ClusterRunning = { url: string; port: number; nodeId: string; node: 
 
 /** Every repository on PostgreSQL, as the HTTP layer and the outbox readers see them. */
 export function pgRepos(pg: PgDb, secretKey: Uint8Array, nodeId: string, onError: (e: unknown) => void) {
-  const base = createPgRepos(pg, secretKey)
-  const events = createPgEventStore(pg, { onError })
-  const webhooks = createPgWebhookStore(pg, base.codec, createSealer(secretKey), events, { onError })
-  const deliveries = createPgDeliveryStore(pg, base.codec, events, { nodeId, onError })
+  const base = createPgRepos(pg, secretKey, { nodeId, onError })
+  const { events, webhooks, deliveries } = base
   const repos: Repos = {
     ...base,
     events: {
@@ -104,117 +99,111 @@ export async function startClusterServer(
   }
   const onError = (err: unknown) => log.warn({ err: String(err) }, 'database notification failed')
   const { repos, deliveries } = pgRepos(pg, secretKey, nodeId, onError)
-  const created = await bootstrap(repos)
-  if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
-
-  const authenticate = createAuthenticator({
-    apiKeys: repos.apiKeys,
-    orgs: repos.orgs,
-    jwt: {
-      jwksUrl: config.jwksUrl,
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
-      clockToleranceSeconds: config.jwtClockToleranceSeconds,
-      orgClaim: config.jwtOrgClaim,
-      roleClaim: config.jwtRoleClaim,
-      roleCapabilities: config.roleCapabilities,
-    },
-  })
-  const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: repos.media })
-  let node: ClusterNode | undefined
-  const local = deps.makeEngine({
-    pg,
-    repos,
-    secretKey,
-    logger,
-    nodeId,
-    media,
-    leaseOf: (id) => node?.leaseOf(id),
-  })
-  const routing = createCommandRouting({
-    sql: pg.sql,
-    nodeId,
-    holds: (id) => node?.leaseOf(id) !== undefined,
-    local,
-    kick: () => void node?.wake(),
-    onError: (err) => log.warn({ err: String(err) }, 'command bus'),
-  })
-  await routing.start()
-  node = await startNode({ sql: pg.sql, secretKey, nodeId, timings: timingsOf(config), logger }, local)
-  const joined = node
-  const engine = nodeEngine(routing.engine, joined, async () => {
-    await routing.stop()
-    await local.shutdown()
-  })
-
-  const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
-  let metrics: Metrics | undefined
-  const eventsOut = createEventDelivery(config, repos, log, egress, deps.version, (a) => metrics?.observeDelivery(a))
-  metrics = createMetrics({
-    gauges: createPgGauges(pg.sql),
-    sseClients: () => eventsOut.hub.size(),
-    cluster: { nodeId, owned: () => joined.owned(), stats: joined.stats },
-  })
-  const app = createApp({
-    egress,
-    repos,
-    engine,
-    authenticate,
-    logger: log,
-    version: deps.version,
-    maxBodyBytes: config.maxBodyBytes,
-    limits: {
-      ratePerSecond: config.rateLimit,
-      burst: config.rateBurst,
-      streamsPerOrg: config.maxStreamsPerOrg,
-      webhooksPerOrg: config.maxWebhooksPerOrg,
-    },
-    mediaMaxBytes: config.mediaMaxBytes,
-    docs: config.docs,
-    eventHub: eventsOut.hub,
-    media: { store: media, maxBytes: config.mediaMaxBytes },
-    metrics: { metrics, token: config.metricsToken },
-    async readiness() {
-      const health = await repos.health()
-      if (!health.ok) return { ok: false, reason: health.detail ?? 'database unreachable' }
-      return await joined.ready()
-    },
-  })
+  // What a start that fails halfway has to end, last first, before the pool closes: nothing of the node may keep
+  // running (LISTEN connections, timers, a joined node row).
+  const undo: (() => unknown)[] = [() => deliveries.close()]
   try {
-    app.listen({
-      hostname: config.host,
-      port: config.port,
-      reusePort: false,
-      // As startServer: our own caps answer the envelope; Bun's is a far-away backstop above the media cap.
-      maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024, config.mediaMaxBytes + 1024 * 1024),
+    const created = await bootstrap(repos)
+    if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
+
+    const authenticate = createAuthenticator({
+      apiKeys: repos.apiKeys,
+      orgs: repos.orgs,
+      jwt: jwtSettings(config),
     })
+    const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: repos.media })
+    let node: ClusterNode | undefined
+    const local = deps.makeEngine({
+      pg,
+      repos,
+      secretKey,
+      logger,
+      nodeId,
+      media,
+      leaseOf: (id) => node?.leaseOf(id),
+    })
+    undo.push(() => local.shutdown())
+    const routing = createCommandRouting({
+      sql: pg.sql,
+      nodeId,
+      holds: (id) => node?.leaseOf(id) !== undefined,
+      local,
+      media,
+      kick: () => void node?.wake(),
+      onError: (err) => log.warn({ err: String(err) }, 'command bus'),
+    })
+    await routing.start()
+    undo.push(() => routing.stop())
+    node = await startNode({ sql: pg.sql, secretKey, nodeId, timings: timingsOf(config), logger }, local)
+    const joined = node
+    const engine = nodeEngine(routing.engine, joined, async () => {
+      await routing.stop()
+      await local.shutdown()
+    })
+    undo.splice(1, undo.length, () => engine.shutdown()) // drains the node, then stops the bus and the engine
+
+    const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
+    let metrics: Metrics | undefined
+    const eventsOut = createEventDelivery(config, repos, log, egress, deps.version, (a) => metrics?.observeDelivery(a))
+    metrics = createMetrics({
+      gauges: createPgGauges(pg.sql),
+      sseClients: () => eventsOut.hub.size(),
+      cluster: { nodeId, owned: () => joined.owned(), stats: joined.stats, commands: routing.bus.stats },
+    })
+    const app = createApp({
+      egress,
+      repos,
+      engine,
+      authenticate,
+      logger: log,
+      version: deps.version,
+      ...httpSettings(config),
+      eventHub: eventsOut.hub,
+      media: { store: media, maxBytes: config.mediaMaxBytes },
+      metrics: { metrics, token: config.metricsToken },
+      async readiness() {
+        const health = await repos.health()
+        if (!health.ok) return { ok: false, reason: health.detail ?? 'database unreachable' }
+        return await joined.ready()
+      },
+    })
+    app.listen(listenOptions(config))
+    undo.push(() => app.stop())
+    const port = app.server!.port!
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+    log.info({ url, nodeId, database: redactUrl(config.databaseUrl) }, 'wagate listening')
+    undo.push(() => eventsOut.stop())
+    await eventsOut.start()
+    const retention = startRetention(config.mediaRetentionDays, media, log)
+
+    let stopping: Promise<void> | null = null
+    return {
+      url,
+      port,
+      nodeId,
+      node: joined,
+      stop: () =>
+        (stopping ??= (async () => {
+          log.info('shutting down: draining this node')
+          eventsOut.closeStreams()
+          if (retention) clearInterval(retention)
+          try {
+            await app.stop()
+            await engine.shutdown()
+            await eventsOut.stop()
+          } finally {
+            // Even when a step above failed: the claim renewals stop and the pool closes.
+            deliveries.close()
+            await pg.close()
+          }
+        })()),
+    }
   } catch (e) {
-    await engine.shutdown()
+    for (const step of undo.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch(() => {})
     await pg.close()
     throw e
-  }
-  const port = app.server!.port!
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-  log.info({ url, nodeId, database: redactUrl(config.databaseUrl) }, 'wagate listening')
-  await eventsOut.start()
-  const retention = startRetention(config.mediaRetentionDays, media, log)
-
-  let stopping: Promise<void> | null = null
-  return {
-    url,
-    port,
-    nodeId,
-    node: joined,
-    stop: () =>
-      (stopping ??= (async () => {
-        log.info('shutting down: draining this node')
-        eventsOut.closeStreams()
-        if (retention) clearInterval(retention)
-        await app.stop()
-        await engine.shutdown()
-        await eventsOut.stop()
-        deliveries.close()
-        await pg.close()
-      })()),
   }
 }

@@ -45,6 +45,8 @@ export type Dispatcher = ReturnType<typeof createDispatcher>
 // A pass fans out at most this many events and wakes the next pass when it is behind.
 const FANOUT_BATCH = 500
 const MIN_PASS_GAP_MS = 2
+const FLUSH_MS = 20
+const FLUSH_MAX = 1000
 
 export function createDispatcher(o: DispatcherOptions) {
   const { events, webhooks, deliveries, logger } = o
@@ -59,7 +61,7 @@ export function createDispatcher(o: DispatcherOptions) {
   let running = false
   let passTimer: ReturnType<typeof setTimeout> | null = null
   let dueTimer: ReturnType<typeof setTimeout> | null = null
-  let flushScheduled = false
+  let flushTimer: ReturnType<typeof setTimeout> | null = null
   let lastPass = 0
   // One pass at a time (a pass awaits the store): a wake during a pass runs another once it ends.
   let passing: Promise<void> | null = null
@@ -155,7 +157,8 @@ export function createDispatcher(o: DispatcherOptions) {
 
   /** Records the outcomes gathered so far; stop() waits for the recordings in flight. */
   function flush(): Promise<void> {
-    flushScheduled = false
+    if (flushTimer) clearTimeout(flushTimer)
+    flushTimer = null
     if (!outcomes.length) return Promise.resolve()
     const batch = outcomes.splice(0)
     const p = (async () => {
@@ -171,16 +174,18 @@ export function createDispatcher(o: DispatcherOptions) {
     return p
   }
 
+  // Outcomes are recorded in batches, one transaction each: by the next pass (a send that frees room wakes one),
+  // at the latest FLUSH_MS after the first one waiting, or at once past FLUSH_MAX.
   function scheduleFlush() {
-    if (flushScheduled) return
-    flushScheduled = true
-    setImmediate(() => void flush())
+    if (outcomes.length >= FLUSH_MAX) return void flush()
+    flushTimer ??= setTimeout(() => void flush(), FLUSH_MS)
   }
 
   /** One pass: fan out, claim what is due, start sends, and arm the timer for the next due retry. */
   async function pass() {
     lastPass = Date.now()
     try {
+      await flush()
       if (targetsDirty) await refreshTargets()
       const head = await events.maxSeq()
       let behind = false

@@ -143,6 +143,24 @@ describe('a cluster node (serve --database-url)', () => {
     expect(stopped?.value).toBe('7')
   })
 
+  it('/metrics counts the calls a node routed to the node running the session, and those it served', async () => {
+    const [a, b] = nodes as [ClusterRunning, ClusterRunning]
+    const onB = [...running].find(([, n]) => n === 'b')![0]
+    const counter = async (n: ClusterRunning, name: string) => {
+      const fams = parsePrometheusTextFormat(await (await fetch(`${n.url}/metrics`)).text())
+      const m = fams.find((f) => f.name === name)?.metrics as { labels: any; value: string }[]
+      expect(m.map((x) => x.labels)).toEqual([{ node_id: n.nodeId }])
+      return Number(m[0]!.value)
+    }
+    const sent = await counter(a, 'wagate_cluster_commands_sent_total')
+    const served = await counter(b, 'wagate_cluster_commands_served_total')
+    expect((await api(a, `/sessions/${onB}/qr`)).status).toBe(409) // b's engine has no QR: answered by b
+    expect(await counter(a, 'wagate_cluster_commands_sent_total')).toBe(sent + 1)
+    expect(await counter(b, 'wagate_cluster_commands_served_total')).toBe(served + 1)
+    expect(await counter(a, 'wagate_cluster_commands_unclaimed_total')).toBe(0)
+    expect(await counter(a, 'wagate_cluster_commands_timeouts_total')).toBe(0)
+  })
+
   it('a node with another secret key is refused before it writes anything', async () => {
     const before =
       await admin`SELECT (SELECT count(*)::int FROM cluster_nodes) AS nodes, (SELECT count(*)::int FROM api_keys) AS keys`
@@ -151,6 +169,31 @@ describe('a cluster node (serve --database-url)', () => {
     expect(
       await admin`SELECT (SELECT count(*)::int FROM cluster_nodes) AS nodes, (SELECT count(*)::int FROM api_keys) AS keys`,
     ).toEqual(before)
+  })
+
+  it('a node whose start fails halfway leaves nothing running: its connections are closed, no node row stays', async () => {
+    // The node's connections carry their own application_name, so they can be told from the other nodes'.
+    const url = `${tdb.url}?application_name=wagate-broken`
+    const open = async () =>
+      (
+        await admin`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'wagate-broken'`
+      )[0].n as number
+    // Renewing less often than the deadline: the lease manager refuses it after the command bus listened.
+    const config = {
+      ...loadConfig({ databaseUrl: url, dataDir: dir, port: '0', nodeId: 'broken', secretKey: key }, {}),
+      ...timings,
+      leaseRenewMs: 2000,
+      databaseUrl: url,
+    }
+    const error = await startClusterServer(config, {
+      logger: createLogger('silent'),
+      version: 'test',
+      makeEngine: engineOf('broken'),
+    }).catch((e: unknown) => e)
+    expect(String(error)).toContain('lease timings need')
+    await waitFor('the failed node to close its connections', async () => (await open()) === 0)
+    expect(await admin`SELECT id FROM cluster_nodes WHERE id = 'broken'`).toEqual([])
   })
 
   it('media uploaded through one node is served by the other, and deleting its session deletes the file', async () => {

@@ -16,14 +16,17 @@ import { startReceiver } from './receiver.ts'
 const key = new Uint8Array(32).fill(9)
 let tdb: TestDatabase
 const pools: PgDb[] = []
+const closers: (() => void)[] = []
 const dispatchers: Dispatcher[] = []
 const receivers: ReturnType<typeof startReceiver>[] = []
 
 /** One node: its own pool and repositories on the shared database. */
-function node() {
+function node(nodeId = `node_${pools.length}`) {
   const pg = openPg(tdb.url, { max: 4 })
   pools.push(pg)
-  return { pg, repos: createPgRepos(pg, key) }
+  const repos = createPgRepos(pg, key, { nodeId })
+  closers.push(() => repos.deliveries.close())
+  return { pg, repos }
 }
 
 function dispatcherOf(n: ReturnType<typeof node>) {
@@ -54,6 +57,7 @@ afterEach(async () => {
   for (const r of receivers.splice(0)) r.stop()
 })
 afterAll(async () => {
+  for (const c of closers) c()
   for (const p of pools) await p.close()
   await tdb?.drop()
 })
@@ -91,6 +95,19 @@ describe('events across PostgreSQL nodes', () => {
     const rows = await a.pg.sql`SELECT attempt_count, status FROM webhook_deliveries WHERE webhook_id = ${w.id}`
     expect(rows.length).toBe(400)
     expect(rows.every((r: { attempt_count: number }) => r.attempt_count === 1)).toBe(true)
+  })
+
+  it("each node's repositories claim deliveries under that node's id", async () => {
+    const b = node('node-b')
+    const w = await a.repos.webhooks.create('acme', { url: 'http://127.0.0.1:9/x', events: ['*'] }, generateSecret())
+    const e = (await a.pg.sql.begin((tx) => appendPg(tx, event(1))))!
+    await a.repos.deliveries.create(w.id, { seq: e.seq, id: e.id, type: e.type, sessionId: null })
+    expect((await b.repos.deliveries.claim(w.id, 10)).length).toBe(1)
+    expect(b.repos.deliveries.nodeId).toBe('node-b')
+    expect(await a.pg.sql`SELECT status, claimed_by FROM webhook_deliveries WHERE webhook_id = ${w.id}`).toEqual([
+      { status: 'sending', claimed_by: 'node-b' },
+    ])
+    await a.repos.webhooks.delete('acme', w.id)
   })
 
   it('a live stream on one node is woken by a commit on another node', async () => {

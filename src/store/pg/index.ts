@@ -1,9 +1,7 @@
 // Builds every PostgreSQL repository over one pool: the same names and types as the SQLite bundle
 // (src/store/index.ts), each `Async<...>` of the SQLite repository's type. One line per area.
 import { createSealer } from '../../domain/sealer.ts'
-import type { Async } from '../contract.ts'
 import { createCursorCodec, cursorKeyOf } from '../cursor.ts'
-import type { DeliveryStore } from '../deliveries.ts'
 import { createPgApiKeyStore } from './api-keys.ts'
 import { createPgAuthEpoch } from './auth-epoch.ts'
 import { createPgChannelStore } from './channels.ts'
@@ -22,11 +20,21 @@ import { createPgWebhookStore } from './webhooks.ts'
 
 export type PgRepos = ReturnType<typeof createPgRepos>
 
-/** `secretKey` (the cluster's 32-byte key) signs cursors exactly as SQLite's repositories do. */
-export function createPgRepos(pg: PgDb, secretKey: Uint8Array) {
+/**
+ * `secretKey` (the cluster's 32-byte key) signs cursors exactly as SQLite's repositories do. `nodeId` is the node
+ * these repositories work for: webhook deliveries are claimed under it, so a restarted node finds its own claims
+ * (releaseInFlight) and its record/unclaim calls touch nothing another node holds. `onError` hears failed
+ * LISTEN/NOTIFY wake-ups and claim renewals. Call `deliveries.close()` at shutdown (it stops the claim renewals).
+ */
+export function createPgRepos(
+  pg: PgDb,
+  secretKey: Uint8Array,
+  opts: { nodeId: string; onError?: (err: unknown) => void },
+) {
+  const { nodeId, onError } = opts
   const codec = createCursorCodec(cursorKeyOf(secretKey))
   const authEpoch = createPgAuthEpoch(pg)
-  const events = createPgEventStore(pg)
+  const events = createPgEventStore(pg, { onError })
   return {
     pg,
     codec,
@@ -42,7 +50,7 @@ export function createPgRepos(pg: PgDb, secretKey: Uint8Array) {
     idempotency: createPgIdempotencyStore(pg),
     media: createPgMediaRepo(pg),
     events: events as EventLog,
-    webhooks: createPgWebhookStore(pg, codec, createSealer(secretKey), events),
-    deliveries: createPgDeliveryStore(pg, codec, events) as Async<DeliveryStore>,
+    webhooks: createPgWebhookStore(pg, codec, createSealer(secretKey), events, { onError }),
+    deliveries: createPgDeliveryStore(pg, codec, events, { nodeId, onError }),
   }
 }

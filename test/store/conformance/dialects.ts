@@ -15,10 +15,10 @@ import { createAuthEpoch } from '../../../src/store/auth-epoch.ts'
 import { createChannelStore } from '../../../src/store/channels.ts'
 import { createChatStore } from '../../../src/store/chats.ts'
 import { createContactStore } from '../../../src/store/contacts.ts'
-import { asyncRepo } from '../../../src/store/contract.ts'
+import { asyncRepo, type Async } from '../../../src/store/contract.ts'
 import { createSealer } from '../../../src/domain/sealer.ts'
 import { createCursorCodec, cursorKeyOf } from '../../../src/store/cursor.ts'
-import { createDeliveryStore } from '../../../src/store/deliveries.ts'
+import { createDeliveryStore, type DeliveryStore } from '../../../src/store/deliveries.ts'
 import { createEventStore } from '../../../src/store/events.ts'
 import { createWebhookStore } from '../../../src/store/webhooks.ts'
 import { openDb, type Db } from '../../../src/store/db.ts'
@@ -39,7 +39,7 @@ export type DialectName = (typeof dialects)[number]
 export const secretKey = new Uint8Array(32).fill(7)
 
 /** The repositories under test: what both dialects answer (PostgreSQL's bundle type is the contract). */
-export type Repos = Omit<PgRepos, 'pg'>
+export type Repos = Omit<PgRepos, 'pg' | 'deliveries'> & { deliveries: Async<DeliveryStore> }
 
 export type Dialect = {
   name: DialectName
@@ -116,12 +116,13 @@ function sqliteDialect(db: Db): Omit<Dialect, 'tenant'> {
   }
 }
 
-function postgresDialect(pg: PgDb): Omit<Dialect, 'tenant'> {
-  const { pg: _, ...repos } = createPgRepos(pg, secretKey)
+function postgresDialect(pg: PgDb): Omit<Dialect, 'tenant'> & { close(): void } {
+  const { pg: _, ...repos } = createPgRepos(pg, secretKey, { nodeId: 'conformance' })
   const query = async (text: string, ...params: unknown[]) =>
     [...(await pg.sql.unsafe(numbered(text), params))] as Record<string, unknown>[]
   return {
     name: 'postgres',
+    close: () => repos.deliveries.close(),
     repos,
     async insert(table, row, key = 'id') {
       const cols = Object.keys(row)
@@ -157,7 +158,13 @@ export function useDialect(name: DialectName): () => Dialect {
         await tdb.drop()
       }
       await migratePg(pg.sql)
-      base = postgresDialect(pg)
+      const made = postgresDialect(pg)
+      close = async () => {
+        made.close() // the delivery claims' renewal timer
+        await pg.close()
+        await tdb.drop()
+      }
+      base = made
     }
     dialect = {
       ...base,
