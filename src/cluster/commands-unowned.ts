@@ -3,7 +3,12 @@
 // Stop and logout write under a lock on the session's lease row, and only while nobody holds it live: a node taking
 // the lease meanwhile skips the locked row (FOR UPDATE SKIP LOCKED) and then sees `stopped`, so the write and a
 // takeover never cross. When a node does hold it, nothing is written and the caller routes to that node instead.
+// A status that changes appends `session.status` in the same transaction, with the Session as data, as the engine
+// does on a node running the session: API users watching events see a stop or logout however it was carried out.
 import type { SQL, TransactionSQL } from 'bun'
+import { sessionFromRow } from '../store/sessions.ts'
+import { appendPg } from '../store/pg/events.ts'
+import { num, numOrNull } from '../store/pg/rows.ts'
 
 const NOW = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint'
 
@@ -32,10 +37,37 @@ export function pgUnowned(sql: SQL): Unowned {
     })
   }
 
-  const settle = (tx: TransactionSQL, sessionId: string, status: 'stopped' | 'logged_out') => tx`
-    UPDATE sessions SET desired_state = 'stopped', status = ${status}, last_error = NULL, updated_at = ${now()},
-      status_changed_at = CASE WHEN status = ${status} THEN status_changed_at ELSE ${now()} END
-    WHERE id = ${sessionId}`
+  async function settle(tx: TransactionSQL, sessionId: string, status: 'stopped' | 'logged_out') {
+    const [before]: { status: string; last_error: string | null }[] = await tx`
+      SELECT status, last_error FROM sessions WHERE id = ${sessionId} FOR UPDATE`
+    if (!before) return
+    const [r] = await tx`
+      UPDATE sessions SET desired_state = 'stopped', status = ${status}, last_error = NULL, updated_at = ${now()},
+        status_changed_at = CASE WHEN status = ${status} THEN status_changed_at ELSE ${now()} END
+      WHERE id = ${sessionId}
+      RETURNING id, org_id, name, metadata, desired_state, status, last_error, phone, jid, lid, push_name,
+        undecryptable_count, created_at, updated_at, status_changed_at, connected_at`
+    if (before.status === status && before.last_error === null) return
+    const session = sessionFromRow({
+      id: r.id,
+      orgId: r.org_id,
+      name: r.name,
+      metadata: r.metadata,
+      desiredState: r.desired_state,
+      status: r.status,
+      lastError: r.last_error,
+      phone: r.phone,
+      jid: r.jid,
+      lid: r.lid,
+      pushName: r.push_name,
+      undecryptableCount: num(r.undecryptable_count),
+      createdAt: num(r.created_at),
+      updatedAt: num(r.updated_at),
+      statusChangedAt: num(r.status_changed_at),
+      connectedAt: numOrNull(r.connected_at),
+    })
+    await appendPg(tx, { type: 'session.status', orgId: session.orgId, sessionId, data: session }, session.updatedAt)
+  }
 
   return {
     async run(sessionId) {

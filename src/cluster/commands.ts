@@ -57,8 +57,20 @@ export function fromWire(w: WireError): AppError {
 
 type Claimed = { id: string; session_id: string; origin_node: string; op: string; args: string }
 
+/** What the bus did since the node started (read by /metrics). */
+export type CommandStats = {
+  /** Calls this node routed to the node running the session. */
+  sent: number
+  /** Commands this node ran for another node. */
+  served: number
+  /** Routed calls the running node did not take in time: withdrawn, answered 503 (not carried out). */
+  unclaimed: number
+  /** Routed calls taken but not answered in time: answered 503 (they may have run). */
+  timeouts: number
+}
+
 export class CommandBus {
-  readonly stats = { sent: 0, served: 0, unclaimed: 0, timeouts: 0 }
+  readonly stats: CommandStats = { sent: 0, served: 0, unclaimed: 0, timeouts: 0 }
   private readonly waiters = new Map<number, () => void>()
   /** Answers whose NOTIFY came while their caller was between two reads (consumed by its next wait). */
   private readonly early = new Set<number>()

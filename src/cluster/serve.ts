@@ -128,6 +128,7 @@ export async function startClusterServer(
       nodeId,
       holds: (id) => node?.leaseOf(id) !== undefined,
       local,
+      media,
       kick: () => void node?.wake(),
       onError: (err) => log.warn({ err: String(err) }, 'command bus'),
     })
@@ -147,7 +148,7 @@ export async function startClusterServer(
     metrics = createMetrics({
       gauges: createPgGauges(pg.sql),
       sseClients: () => eventsOut.hub.size(),
-      cluster: { nodeId, owned: () => joined.owned(), stats: joined.stats },
+      cluster: { nodeId, owned: () => joined.owned(), stats: joined.stats, commands: routing.bus.stats },
     })
     const app = createApp({
       egress,

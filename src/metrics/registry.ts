@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { StoreGauges } from '../store/gauges.ts'
 import type { DeliveryStatus } from '../store/deliveries.ts'
 import type { TransactionObserver } from '../store/events.ts'
+import type { CommandStats } from '../cluster/commands.ts'
 import type { LeaseStats } from '../cluster/leases.ts'
 
 export type Metrics = ReturnType<typeof createMetrics>
@@ -23,11 +24,13 @@ const messageCounters = {
   'message.undecryptable': 'undecryptable',
 } as const
 
-/** A cluster node's figures (serve --database-url): its id, the sessions it holds, its lease counters. */
+/** A cluster node's figures (serve --database-url): its id, the sessions it holds, its lease and command counters. */
 export type ClusterSource = {
   nodeId: string
   owned(): number
   stats: LeaseStats
+  /** The command bus's counters (calls routed to the node running a session, and how they ended). */
+  commands: CommandStats
 }
 
 /** The store figures, read at scrape time: synchronous on SQLite, promises on PostgreSQL. */
@@ -168,7 +171,10 @@ export function createMetrics(sources: {
   }
 }
 
-/** Lease counters of this node, read from the lease manager when Prometheus scrapes; every series names the node. */
+/**
+ * Lease and command bus counters of this node, read from the lease manager and the bus when Prometheus scrapes;
+ * every series names the node.
+ */
 function clusterMetrics(c: ClusterSource, registers: Registry[]) {
   const node = { node_id: c.nodeId }
   new Gauge({
@@ -186,7 +192,7 @@ function clusterMetrics(c: ClusterSource, registers: Registry[]) {
       this.set(node, c.owned())
     },
   })
-  const counters: [keyof LeaseStats, string, string][] = [
+  const leaseCounters: [keyof LeaseStats, string, string][] = [
     ['renewals', 'wagate_cluster_lease_renewals_total', 'Lease rounds whose renewal the database accepted'],
     ['renewFailures', 'wagate_cluster_lease_renew_failures_total', 'Lease rounds that failed (database unreachable)'],
     ['acquired', 'wagate_cluster_leases_acquired_total', 'Session leases this node took (free or expired)'],
@@ -201,7 +207,21 @@ function clusterMetrics(c: ClusterSource, registers: Registry[]) {
       'Session leases this node lost (taken over, or its renew deadline passed)',
     ],
   ]
-  for (const [key, name, help] of counters)
+  const commandCounters: [keyof CommandStats, string, string][] = [
+    ['sent', 'wagate_cluster_commands_sent_total', 'API calls this node routed to the node running the session'],
+    ['served', 'wagate_cluster_commands_served_total', 'Routed calls this node ran for another node'],
+    [
+      'unclaimed',
+      'wagate_cluster_commands_unclaimed_total',
+      'Routed calls the running node did not take in time: answered 503 unavailable, not carried out',
+    ],
+    [
+      'timeouts',
+      'wagate_cluster_commands_timeouts_total',
+      'Routed calls taken but not answered in time: answered 503 unavailable, they may have run',
+    ],
+  ]
+  const counter = (name: string, help: string, read: () => number) =>
     new Counter({
       name,
       help,
@@ -209,7 +229,9 @@ function clusterMetrics(c: ClusterSource, registers: Registry[]) {
       registers,
       collect() {
         this.reset()
-        this.inc(node, c.stats[key])
+        this.inc(node, read())
       },
     })
+  for (const [key, name, help] of leaseCounters) counter(name, help, () => c.stats[key])
+  for (const [key, name, help] of commandCounters) counter(name, help, () => c.commands[key])
 }

@@ -308,20 +308,42 @@ describe('a command for a session no node runs', () => {
     expect(a.calls).toEqual([])
   })
 
-  it('records stop: desired state and status stopped', async () => {
+  /** The session.status events of `sid`: [status, desiredState, lastError] of their Session data. */
+  const statusEvents = async (sid: string) =>
+    (
+      (await admin`SELECT org_id, data FROM events WHERE session_id = ${sid} AND type = 'session.status' ORDER BY seq`) as {
+        org_id: string
+        data: string
+      }[]
+    ).map((e) => {
+      const s = JSON.parse(e.data) as { id: string; orgId: string; status: string; desiredState: string }
+      expect([e.org_id, s.id, s.orgId]).toEqual(['acme', sid, 'acme'])
+      return [s.status, s.desiredState]
+    })
+
+  it('records stop: desired state and status stopped, and a session.status event', async () => {
     const sid = await session({ owner: 'node-c', leaseMs: -1000, status: 'connected' })
     const a = await node('node-a', [])
     await a.engine.stop(sid)
     expect(await sessionRow(sid)).toEqual({ desired_state: 'stopped', status: 'stopped' })
+    expect(await statusEvents(sid)).toEqual([['stopped', 'stopped']])
   })
 
-  it('logs out: wipes the credentials, status logged_out', async () => {
+  it('a stop of a session already stopped appends no event', async () => {
+    const sid = await session({ desired: 'stopped', status: 'stopped' })
+    const a = await node('node-a', [])
+    await a.engine.stop(sid)
+    expect(await statusEvents(sid)).toEqual([])
+  })
+
+  it('logs out: wipes the credentials, status logged_out, and a session.status event', async () => {
     const sid = await session({ status: 'reconnecting' })
     await admin`INSERT INTO auth_state (session_id, type, id, value) VALUES (${sid}, 'creds', '', ${Buffer.from('x')})`
     const a = await node('node-a', [])
     await a.engine.logout(sid)
     expect(await sessionRow(sid)).toEqual({ desired_state: 'stopped', status: 'logged_out' })
     expect((await admin`SELECT count(*)::int AS n FROM auth_state WHERE session_id = ${sid}`)[0].n).toBe(0)
+    expect(await statusEvents(sid)).toEqual([['logged_out', 'stopped']])
   })
 
   it('asks for a pairing code from the node that took the session once it was marked to run', async () => {

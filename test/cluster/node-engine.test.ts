@@ -131,12 +131,13 @@ describe('leases driving the session engine', () => {
     expect(r.ok ? '' : r.reason).toStartWith(`no lease renewal for over ${timings.renewDeadlineMs} ms`)
   })
 
-  it("/metrics of a node: its sessions and lease counters, labelled with the node's id", async () => {
+  it("/metrics of a node: its sessions, lease and command counters, labelled with the node's id", async () => {
     const [a] = nodes as [Node]
+    const commands = { sent: 7, served: 5, unclaimed: 2, timeouts: 1 }
     const metrics = createMetrics({
       gauges: createStoreGauges(a.h.db),
       sseClients: () => 0,
-      cluster: { nodeId: a.node.nodeId, owned: () => a.node.owned(), stats: a.node.stats },
+      cluster: { nodeId: a.node.nodeId, owned: () => a.node.owned(), stats: a.node.stats, commands },
     })
     const fams = parsePrometheusTextFormat(await metrics.text())
     const value = (name: string) => {
@@ -154,5 +155,9 @@ describe('leases driving the session engine', () => {
     expect(value('wagate_cluster_leases_lost_total')).toBe(0)
     expect(value('wagate_cluster_lease_renewals_total')).toBeGreaterThan(0)
     expect(value('wagate_cluster_lease_renew_failures_total')).toBe(0)
+    expect(value('wagate_cluster_commands_sent_total')).toBe(7)
+    expect(value('wagate_cluster_commands_served_total')).toBe(5)
+    expect(value('wagate_cluster_commands_unclaimed_total')).toBe(2)
+    expect(value('wagate_cluster_commands_timeouts_total')).toBe(1)
   })
 })

@@ -143,6 +143,24 @@ describe('a cluster node (serve --database-url)', () => {
     expect(stopped?.value).toBe('7')
   })
 
+  it('/metrics counts the calls a node routed to the node running the session, and those it served', async () => {
+    const [a, b] = nodes as [ClusterRunning, ClusterRunning]
+    const onB = [...running].find(([, n]) => n === 'b')![0]
+    const counter = async (n: ClusterRunning, name: string) => {
+      const fams = parsePrometheusTextFormat(await (await fetch(`${n.url}/metrics`)).text())
+      const m = fams.find((f) => f.name === name)?.metrics as { labels: any; value: string }[]
+      expect(m.map((x) => x.labels)).toEqual([{ node_id: n.nodeId }])
+      return Number(m[0]!.value)
+    }
+    const sent = await counter(a, 'wagate_cluster_commands_sent_total')
+    const served = await counter(b, 'wagate_cluster_commands_served_total')
+    expect((await api(a, `/sessions/${onB}/qr`)).status).toBe(409) // b's engine has no QR: answered by b
+    expect(await counter(a, 'wagate_cluster_commands_sent_total')).toBe(sent + 1)
+    expect(await counter(b, 'wagate_cluster_commands_served_total')).toBe(served + 1)
+    expect(await counter(a, 'wagate_cluster_commands_unclaimed_total')).toBe(0)
+    expect(await counter(a, 'wagate_cluster_commands_timeouts_total')).toBe(0)
+  })
+
   it('a node with another secret key is refused before it writes anything', async () => {
     const before =
       await admin`SELECT (SELECT count(*)::int FROM cluster_nodes) AS nodes, (SELECT count(*)::int FROM api_keys) AS keys`
