@@ -34,7 +34,8 @@ const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-inbound-store-'))
 
 type Side = { name: string; ingest: Ingest; sids: string[]; cpu: number[] }
 function side(name: string): Side {
-  const db = openDb(join(dir, `${name}.db`))
+  // As the server opens it: the WAL checkpointed from a worker, off the writer's commits.
+  const db = openDb(join(dir, `${name}.db`), { checkpoint: 'background' })
   const stores = createStores(db, randomBytes(32))
   stores.orgs.create('bench')
   const sids = Array.from({ length: SESSIONS }, (_, i) => stores.sessions.create({ orgId: 'bench', name: `s${i}` }).id)
