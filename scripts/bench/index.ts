@@ -1,7 +1,7 @@
 // `npm run bench`: runs every benchmark as its own child process (each measures its ceiling in the same run where
 // one exists) and prints ONE markdown table on stdout with the machine it ran on; the children's own reports go
 // to stderr as they finish.
-//   bun scripts/bench/index.ts [--quick] [--only read,inbound,webhooks,memory,soak,soak-1m,coldstart,send,media,ingest,commands]
+//   bun scripts/bench/index.ts [--quick] [--only read,inbound,webhooks,memory,soak,soak-1m,coldstart,send,media,ingest,commands,cluster]
 // --quick shrinks every size for a smoke run; its figures are not the published ones.
 // The contract with the benchmarks (scripts/bench/lib.ts `report`): each prints its table rows as one stdout line
 // `BENCH {"rows":[{metric, measured, ceiling?, ratio?, target?, met?, data?}]}`; this file adds nothing to them.
@@ -57,6 +57,13 @@ const benches: Bench[] = [
   { name: 'ingest', file: 'ingest.ts', args: [], quickArgs: ['--rows', '20000'], timeoutS: 240 },
   { name: 'coldstart', file: 'coldstart.ts', args: [], quickArgs: ['--runs', '3'], timeoutS: 240 },
   { name: 'commands', file: 'commands.ts', args: [], quickArgs: ['--calls', '200'], timeoutS: 120 },
+  {
+    name: 'cluster',
+    file: 'cluster.ts',
+    args: [],
+    quickArgs: ['--sessions', '6', '--per', '50', '--runs', '1'],
+    timeoutS: 900,
+  },
 ]
 
 const failed = (name: string, why: string): BenchRow => ({ metric: name, measured: `not measured: ${why}`, met: false })
