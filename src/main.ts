@@ -21,7 +21,8 @@ import { backupDatabase, BackupError } from './store/backup.ts'
 import { linkSession, LinkError } from './cli/link.ts'
 import { DataDirLocked } from './store/data-dir.ts'
 import { MissingReceiptHook } from './whatsapp/receipt-hook.ts'
-import { makeEngine } from './engine.ts'
+import { makeClusterEngine, makeEngine } from './engine.ts'
+import { startClusterServer } from './cluster/serve.ts'
 import { migrate } from './store/migrate.ts'
 
 const version = pkg.version
@@ -116,14 +117,13 @@ const print = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n')
 async function serve(argv: string[]): Promise<number> {
   const flags = parseFlags(argv)
   const config = loadConfig(flags)
-  if (config.databaseUrl)
-    throw new UsageError(
-      'wagate serve runs on SQLite only for now (PostgreSQL support is in progress, see the README): ' +
-        'unset --database-url / WAGATE_DATABASE_URL',
-    )
   const logger = createLogger(config.logLevel)
   for (const warning of deprecationWarnings(flags)) logger.warn(warning)
-  const running = await startServer(config, { logger, version, makeEngine: makeEngine(config) })
+  const { databaseUrl } = config
+  // PostgreSQL: this process is one node of a cluster (README "Running several nodes"); SIGTERM drains its sessions.
+  const running = databaseUrl
+    ? await startClusterServer({ ...config, databaseUrl }, { logger, version, makeEngine: makeClusterEngine(config) })
+    : await startServer(config, { logger, version, makeEngine: makeEngine(config) })
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
   })

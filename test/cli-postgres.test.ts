@@ -1,18 +1,14 @@
 // The command line's PostgreSQL options, run as processes against a database of their own.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrations } from '../db/pg/index.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/pg.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'wagate-cli-pg-'))
 let tdb: TestDatabase
 beforeAll(async () => {
   tdb = await createTestDatabase()
 })
 afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true })
   await tdb?.drop()
 })
 
@@ -31,13 +27,6 @@ describe('wagate with a PostgreSQL URL', () => {
     const again = wagate(['migrate'], { WAGATE_DATABASE_URL: tdb.url })
     expect(JSON.parse(again.out)).toEqual({ applied: [], total: migrations.length })
   }, 30_000) // two processes, each a few seconds on a loaded two-core host
-
-  it('serve refuses a database URL (the gateway runs on SQLite only for now) and creates nothing', () => {
-    const r = wagate(['serve', '--data-dir', join(dir, 'serve'), '--port', '0', '--database-url', tdb.url])
-    expect(r.code).toBe(2)
-    expect(r.err).toContain('wagate serve runs on SQLite only for now')
-    expect(readdirSync(dir)).toEqual([])
-  })
 
   it('refuses a URL of another database with a clear message', () => {
     const r = wagate(['migrate', '--database-url', 'mysql://root@127.0.0.1/w'])

@@ -10,6 +10,7 @@ import { createAuthenticator } from '../../src/auth/authenticator.ts'
 import { createLogger } from '../../src/log.ts'
 import { createEgress } from '../../src/media/egress.ts'
 import { createMetrics } from '../../src/metrics/registry.ts'
+import { sqliteEngineStore } from '../../src/sessions/engine-store.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { chatFromRow, chatViewColumns, type ChatRow } from '../../src/store/chats.ts'
 import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
@@ -68,7 +69,11 @@ export function benchApp(path: string, keyHex: string) {
   const db = openDb(path)
   const stores = createStores(db, Buffer.from(keyHex, 'hex'))
   const logger = createLogger('info')
-  const engine = createSupervisor({ db, events: stores.events, logger, secretKey: Buffer.alloc(32, 7) })
+  const engine = createSupervisor({
+    store: sqliteEngineStore(db, stores.events),
+    logger,
+    secretKey: Buffer.alloc(32, 7),
+  })
   const repos = sqliteRepos(stores)
   const authenticate = createAuthenticator({
     apiKeys: repos.apiKeys,

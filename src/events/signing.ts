@@ -1,11 +1,29 @@
 // Standard Webhooks signatures (https://www.standardwebhooks.com/): the MAC covers id, timestamp and body,
 // so a captured request cannot be replayed with a new timestamp.
-import { createHmac } from 'node:crypto'
 import { signingKey } from './secrets.ts'
+
+/** Past this many secrets the keyed hashers start over (a bound on memory: a miss only costs one key setup). */
+const MAX_KEYED = 1024
+const keyed = new Map<string, Bun.CryptoHasher>()
+
+/**
+ * An HMAC-SHA256 hasher already keyed with `secret`, to copy per message: the secret is decoded and the key's inner
+ * and outer blocks hashed once per secret instead of once per delivery, and Bun's hasher costs about half of
+ * node:crypto's createHmac per message.
+ */
+function hasherOf(secret: string): Bun.CryptoHasher {
+  let h = keyed.get(secret)
+  if (!h) {
+    if (keyed.size >= MAX_KEYED) keyed.clear()
+    h = new Bun.CryptoHasher('sha256', signingKey(secret))
+    keyed.set(secret, h)
+  }
+  return h
+}
 
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` under one secret. */
 export function sign(secret: string, id: string, timestamp: number, body: string): string {
-  return 'v1,' + createHmac('sha256', signingKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')
+  return 'v1,' + hasherOf(secret).copy().update(`${id}.${timestamp}.${body}`).digest('base64')
 }
 
 /** The three headers of a delivery; several secrets (during a rotation's grace period) give several signatures. */

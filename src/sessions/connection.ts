@@ -13,16 +13,22 @@ import { startWatchdog } from './watchdog.ts'
 const FIRST_QR_MS = 60_000
 const NEXT_QR_MS = 20_000
 
-/** Opens a new socket for the session. Call under the lock. */
-export function connect(ctx: Context, sessionId: string, live: Live, status: 'starting' | 'reconnecting') {
+/**
+ * Opens a new socket for the session, its creds read first. Call under the lock. Ended meanwhile (`drop`: the
+ * generation moved on), it opens nothing.
+ */
+export async function connect(ctx: Context, sessionId: string, live: Live, status: 'starting' | 'reconnecting') {
   const o = ctx.options
   const gen = ++live.generation
   live.qrCount = 0
   live.pairing = false
-  ctx.setStatus(sessionId, { status, ...(status === 'starting' ? { lastError: null } : {}) })
+  void ctx.setStatus(sessionId, { status, ...(status === 'starting' ? { lastError: null } : {}) })
+  const isCurrent = () => live.generation === gen
+  const auth = await live.auth.forSocket(isCurrent)
+  if (!isCurrent()) return
   live.sock = openSocket({
-    auth: live.auth,
-    isCurrent: () => live.generation === gen,
+    auth,
+    isCurrent,
     logger: o.logger.child({ sessionId, module: 'baileys' }, { level: o.baileysLogLevel ?? 'warn' }),
     waUrl: o.waUrl,
     retryCache: live.retryCache,
@@ -40,7 +46,7 @@ export function connect(ctx: Context, sessionId: string, live: Live, status: 'st
  * would try to log in with them next time (research/baileys.md §2.7).
  */
 export async function detach(ctx: Context, live: Live, logout = false) {
-  live.generation++
+  const gen = ++live.generation
   settle(live)
   if (live.timer) clearTimeout(live.timer)
   live.timer = null
@@ -55,17 +61,24 @@ export async function detach(ctx: Context, live: Live, logout = false) {
   } catch (e) {
     ctx.log.warn({ err: String(e) }, logout ? 'logout failed; wiping locally' : 'socket end failed')
   }
-  if (!live.auth.isLinked()) live.auth.wipe()
+  // Nothing else opens a socket meanwhile (the caller holds the lock), but a lease lost (`drop`) ends it all.
+  try {
+    if (!(await live.auth.isLinked()) && live.generation === gen) await live.auth.wipe()
+  } catch (e) {
+    ctx.log.warn({ err: String(e) }, 'could not wipe the creds of an unfinished pairing')
+  }
 }
 
 function handlers(ctx: Context, sessionId: string, live: Live, gen: number): SocketHandlers {
   const { ingest, log, clock } = ctx
   return {
     batch(b) {
+      const failed = (e: unknown) => log.error({ sessionId, err: String(e) }, 'ingest failed')
       try {
-        ingest.batch(sessionId, b)
+        const stored = ingest.batch(sessionId, b)
+        if (stored instanceof Promise) stored.catch(failed)
       } catch (e) {
-        log.error({ sessionId, err: String(e) }, 'ingest failed')
+        failed(e)
       }
     },
     // Throws on failure on purpose: Baileys then NACKs instead of receipting a message we did not store.
@@ -75,7 +88,7 @@ function handlers(ctx: Context, sessionId: string, live: Live, gen: number): Soc
     frame: () => void (live.lastFrameAt = clock()),
     qr: (qr) => onQr(ctx, sessionId, live, gen, qr),
     open: (a) => onOpen(ctx, sessionId, live, gen, a),
-    close: (c) => onClose(ctx, sessionId, live, gen, c),
+    close: (c) => void onClose(ctx, sessionId, live, gen, c),
   }
 }
 
@@ -84,11 +97,13 @@ function onQr(ctx: Context, sessionId: string, live: Live, gen: number, qr: stri
   settle(live)
   const expiresAt = ctx.clock() + (live.qrCount++ === 0 ? FIRST_QR_MS : NEXT_QR_MS)
   live.qr = { qr, expiresAt }
-  if (!live.pairing) ctx.setStatus(sessionId, { status: 'qr' })
+  if (!live.pairing) void ctx.setStatus(sessionId, { status: 'qr' })
+  const failed = (e: unknown) => ctx.log.warn({ sessionId, err: String(e) }, 'could not record QR')
   try {
-    ctx.ingest.qr(sessionId, qr, expiresAt)
+    const stored = ctx.ingest.qr(sessionId, qr, expiresAt)
+    if (stored instanceof Promise) stored.catch(failed)
   } catch (e) {
-    ctx.log.warn({ sessionId, err: String(e) }, 'could not record QR')
+    failed(e)
   }
 }
 
@@ -98,7 +113,7 @@ function onOpen(ctx: Context, sessionId: string, live: Live, gen: number, a: Acc
   live.qr = null
   live.backoff = opened(live.backoff)
   watch(ctx, sessionId, live, gen)
-  ctx.setStatus(sessionId, {
+  void ctx.setStatus(sessionId, {
     status: 'connected',
     lastError: null,
     phone: a.phone,
@@ -125,7 +140,7 @@ function watch(ctx: Context, sessionId: string, live: Live, gen: number) {
     onDeaf(silentMs) {
       if (live.generation !== gen || !live.sock) return
       ctx.log.warn({ sessionId, silentMs }, 'connection is deaf; reconnecting')
-      ctx.setStatus(sessionId, {
+      void ctx.setStatus(sessionId, {
         status: 'degraded',
         lastError: `no data from WhatsApp for ${Math.round(silentMs / 1000)} s`,
       })
@@ -135,7 +150,7 @@ function watch(ctx: Context, sessionId: string, live: Live, gen: number) {
 }
 
 /** An unintended close: stop for good (logged out, banned, …) or schedule a reconnect, per the backoff policy. */
-function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Closed) {
+async function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Closed) {
   if (live.generation !== gen || c.intentional) return
   settle(live)
   live.watchdog?.stop()
@@ -144,26 +159,38 @@ function onClose(ctx: Context, sessionId: string, live: Live, gen: number, c: Cl
   live.qr = null
   ctx.sending.disconnected(sessionId)
   ctx.downloads?.pause(sessionId)
-  const linked = live.auth.isLinked()
+  let linked: boolean
+  try {
+    linked = await live.auth.isLinked()
+  } catch (e) {
+    // The creds could not be read (database unreachable): retry like any transient close, wiping nothing.
+    ctx.log.warn({ sessionId, err: String(e) }, 'could not read the creds after a close')
+    linked = true
+  }
+  // Started, stopped or dropped while the creds were read: that decided already.
+  if (live.generation !== gen || live.sock || live.timer) return
   const { decision, state } = decide({ ...c, linked }, live.backoff, ctx.clock(), ctx.policy, ctx.options.random)
   live.backoff = state
   // The raw close text stays here, in the log; the session's lastError only says what the code means.
   ctx.log.info({ sessionId, code: c.code, message: c.message, decision }, 'socket closed')
   if (decision.action === 'stop') {
     live.generation++
-    if (decision.wipeCreds) live.auth.wipe()
+    if (decision.wipeCreds)
+      await live.auth
+        .wipe()
+        .catch((e: unknown) => ctx.log.warn({ sessionId, err: String(e) }, 'could not wipe the creds'))
     const desired = decision.status === 'logged_out' ? { desiredState: 'stopped' } : {}
-    ctx.setStatus(sessionId, { status: decision.status, lastError: decision.reason, ...desired })
+    await ctx.setStatus(sessionId, { status: decision.status, lastError: decision.reason, ...desired })
     return
   }
   if (decision.status === 'reconnecting') {
-    ctx.setStatus(sessionId, { status: 'reconnecting', lastError: decision.reason })
+    void ctx.setStatus(sessionId, { status: 'reconnecting', lastError: decision.reason })
   }
   live.timer = setTimeout(() => {
     live.timer = null
     void locked(live, async () => {
       if (live.generation !== gen || live.sock) return // stopped or restarted meanwhile
-      connect(ctx, sessionId, live, decision.status)
+      await connect(ctx, sessionId, live, decision.status)
     })
   }, decision.delayMs)
 }

@@ -8,7 +8,7 @@ import { emptyBatch } from '../whatsapp/records.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
 import type { ChatAction as WaChatAction, StoredKey } from '../whatsapp/socket-ops.ts'
 import type { SessionEngine } from './engine.ts'
-import type { Ingest } from './ingest.ts'
+import type { EngineIngest } from './engine-store.ts'
 
 type ContactOperations = Pick<
   SessionEngine,
@@ -20,15 +20,15 @@ const CHECK_TTL_MS = 5 * 60_000
 const CHECK_CACHE_MAX = 20_000
 
 export function createContactOperations(deps: {
-  ingest: Ingest
+  ingest: EngineIngest
   connectedSock(sessionId: string): WaSocket
   clock(): number
 }): ContactOperations {
   const { ingest, connectedSock, clock } = deps
   const checked = new Map<string, { at: number; result: PhoneCheck }>()
 
-  const keysOf = (sessionId: string, chatJid: string, limit: number): StoredKey[] =>
-    ingest.lastMessages(sessionId, chatJid, limit).map((m) => ({
+  const keysOf = async (sessionId: string, chatJid: string, limit: number): Promise<StoredKey[]> =>
+    (await ingest.lastMessages(sessionId, chatJid, limit)).map((m) => ({
       chatJid: m.chat_jid,
       waId: m.wa_id,
       fromMe: m.from_me === 1,
@@ -75,30 +75,30 @@ export function createContactOperations(deps: {
           checked.set(key(d), { at: now, result: { phone: d, exists: !!f, jid: f?.jid ?? null, lid: f?.lid ?? null } })
           if (f?.lid) learned.lidMappings.push({ lid: f.lid, pn: f.jid })
         }
-        ingest.batch(sessionId, learned)
+        await ingest.batch(sessionId, learned)
       }
       return phones.map((phone, i) => ({ ...checked.get(key(digits[i]!))!.result, phone }))
     },
     contactPicture: (sessionId, jid) => connectedSock(sessionId).pictureUrl(jid),
     async setBlocked(sessionId, jid, blocked) {
       await connectedSock(sessionId).setBlocked(jid, blocked)
-      ingest.accepted(sessionId, { block: { jid, blocked } })
+      await ingest.accepted(sessionId, { block: { jid, blocked } })
     },
     setPresence: (sessionId, state) => connectedSock(sessionId).setPresence(state),
     sendTyping: (sessionId, chatJid, state) => connectedSock(sessionId).setTyping(chatJid, state),
     subscribePresence: (sessionId, jid) => connectedSock(sessionId).subscribePresence(jid),
     async chatAction(sessionId, chatJid, action) {
       const sock = connectedSock(sessionId)
-      const chat = ingest.chatRow(sessionId, chatJid)
+      const chat = await ingest.chatRow(sessionId, chatJid)
       if (!chat) throw new AppError('not_found', 'chat not found')
       const { mod, set } = plan(action, chat.unread_count, clock())
       if (action.kind === 'markRead' && chat.unread_count > 0) {
-        const unread = keysOf(sessionId, chatJid, chat.unread_count).filter((k) => !k.fromMe)
+        const unread = (await keysOf(sessionId, chatJid, chat.unread_count)).filter((k) => !k.fromMe)
         await sock.readMessages(unread)
       }
-      await sock.chatModify(chatJid, mod, keysOf(sessionId, chatJid, 1))
-      if (action.kind === 'delete') ingest.accepted(sessionId, { chatDelete: chatJid })
-      else ingest.accepted(sessionId, { chat: { jid: chatJid, type: chat.type as ChatPatch['type'], ...set } })
+      await sock.chatModify(chatJid, mod, await keysOf(sessionId, chatJid, 1))
+      if (action.kind === 'delete') await ingest.accepted(sessionId, { chatDelete: chatJid })
+      else await ingest.accepted(sessionId, { chat: { jid: chatJid, type: chat.type as ChatPatch['type'], ...set } })
     },
   }
 }

@@ -1,23 +1,22 @@
 // What every part of the supervisor shares: its options, the store-facing ingest, and one live state per session.
 import { AppError } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import { createAuthStateSql } from '../store/auth-state-sql.ts'
-import type { Db } from '../store/db.ts'
-import type { EventStore } from '../store/events.ts'
 import { createSessionAuth } from '../whatsapp/auth-state.ts'
 import { createSealer } from '../domain/sealer.ts'
 import type { MediaStore } from '../media/store.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
 import { defaultBackoff, type BackoffOptions } from './backoff.ts'
-import { createIngest, type Ingest, type SessionPatch } from './ingest.ts'
+import type { Session } from '../domain/session.ts'
+import type { EngineIngest, EngineStore } from './engine-store.ts'
+import type { SessionPatch } from './ingest.ts'
 import { newLive, type Live } from './live.ts'
 import type { MediaPolicy } from './ingest-media.ts'
 import { createMediaDownloads, type MediaDownloads, type MediaDownloadsOptions } from './media-downloads.ts'
 import { createSending, type Sending, type SendingOptions } from './sending.ts'
 
 export type SupervisorOptions = {
-  db: Db
-  events: EventStore
+  /** Where sessions are stored: `sqliteEngineStore` (the data dir) or `pgEngineStore` (a cluster node). */
+  store: EngineStore
   logger: Logger
   /** 32-byte key sealing auth state at rest (see whatsapp/secret-key.ts). */
   secretKey: Buffer
@@ -55,12 +54,15 @@ export type Context = {
   log: Logger
   clock: () => number
   policy: BackoffOptions
-  ingest: Ingest
+  ingest: EngineIngest
   lives: Map<string, Live>
   /** The session's live state, created on first use; `not_found` when the session does not exist. */
-  liveOf(sessionId: string): Live
-  /** Records a status change; a session deleted meanwhile is logged, not thrown. */
-  setStatus(sessionId: string, patch: SessionPatch): ReturnType<Ingest['session']> | null
+  liveOf(sessionId: string): Promise<Live>
+  /**
+   * Records a status change; a session deleted meanwhile (or a write refused) is logged, not thrown. The writes of
+   * a session keep the order they were made in, so callers that need not wait may leave it running.
+   */
+  setStatus(sessionId: string, patch: SessionPatch): Promise<Session | null>
   /** The session's socket, or `session_not_connected`. */
   connectedSock(sessionId: string): WaSocket
   /** The outbound side: accepted operations and the per-session senders draining the queue. */
@@ -73,14 +75,11 @@ export function createContext(o: SupervisorOptions): Context {
   const log = o.logger.child({ module: 'supervisor' })
   const clock = o.clock ?? Date.now
   let downloads: MediaDownloads | null = null
-  const ingest = createIngest({
-    db: o.db,
-    events: o.events,
+  const { ingest, auth: authSql } = o.store.open({
     clock,
-    ...(o.downloads ? { mediaPolicy: o.downloads.policy } : {}),
+    mediaPolicy: o.downloads?.policy,
     onMediaQueued: (id) => downloads?.wake(id),
   })
-  const authSql = createAuthStateSql(o.db)
   const sealer = createSealer(o.secretKey)
   const lives = new Map<string, Live>()
   const socketOf = (id: string) => {
@@ -116,18 +115,21 @@ export function createContext(o: SupervisorOptions): Context {
     policy: { ...defaultBackoff, ...o.backoff },
     ingest,
     lives,
-    liveOf(sessionId) {
+    async liveOf(sessionId) {
+      const known = lives.get(sessionId)
+      if (known) return known
+      if (!(await ingest.sessionRow(sessionId))) throw new AppError('not_found', 'session not found')
+      // Another call may have created it while the row was read.
       let live = lives.get(sessionId)
       if (!live) {
-        if (!ingest.sessionRow(sessionId)) throw new AppError('not_found', 'session not found')
         live = newLive(createSessionAuth({ sessionId, sql: authSql, sealer, logger: log.child({ sessionId }) }))
         lives.set(sessionId, live)
       }
       return live
     },
-    setStatus(sessionId, patch) {
+    async setStatus(sessionId, patch) {
       try {
-        return ingest.session(sessionId, patch)
+        return await ingest.session(sessionId, patch)
       } catch (e) {
         log.warn({ sessionId, err: String(e) }, 'could not record session status') // deleted meanwhile
         return null

@@ -3,7 +3,7 @@ import { participantResult, type GroupPatch, type ParticipantResult } from '../d
 import { toJid } from '../domain/jid.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
 import type { SessionEngine } from './engine.ts'
-import type { Ingest } from './ingest.ts'
+import type { EngineIngest } from './engine-store.ts'
 
 type GroupOperations = Pick<
   SessionEngine,
@@ -13,7 +13,7 @@ type GroupOperations = Pick<
 const INVITE_URL = 'https://chat.whatsapp.com/'
 
 export function createGroupOperations(deps: {
-  ingest: Ingest
+  ingest: EngineIngest
   connectedSock(sessionId: string): WaSocket
 }): GroupOperations {
   const { ingest, connectedSock } = deps
@@ -23,12 +23,12 @@ export function createGroupOperations(deps: {
     async createGroup(sessionId, input) {
       const sock = connectedSock(sessionId)
       const group = await sock.groupCreate(input.subject, input.participants.map(toJid))
-      ingest.accepted(sessionId, { group })
+      await ingest.accepted(sessionId, { group })
       return { jid: group.jid }
     },
     async refreshGroup(sessionId, jid) {
       const group = await connectedSock(sessionId).groupMetadata(jid)
-      ingest.accepted(sessionId, { group })
+      await ingest.accepted(sessionId, { group })
     },
     async updateGroup(sessionId, jid, patch: GroupPatch) {
       const sock = connectedSock(sessionId)
@@ -36,7 +36,7 @@ export function createGroupOperations(deps: {
       for (const [key, value] of Object.entries(patch)) {
         if (value === undefined) continue
         await sock.groupUpdate(jid, { [key]: value })
-        ingest.accepted(sessionId, { group: { jid, [key]: key === 'description' ? value || null : value } })
+        await ingest.accepted(sessionId, { group: { jid, [key]: key === 'description' ? value || null : value } })
       }
     },
     async groupParticipants(sessionId, jid, action, participants): Promise<ParticipantResult[]> {
@@ -46,7 +46,7 @@ export function createGroupOperations(deps: {
       const done = answers.filter((a) => a.status === 200)
       if (done.length) {
         const admin = action === 'promote' ? ('admin' as const) : null
-        ingest.accepted(sessionId, {
+        await ingest.accepted(sessionId, {
           participants: {
             groupJid: jid,
             action,
@@ -70,7 +70,7 @@ export function createGroupOperations(deps: {
       const jid = await sock.groupJoin(code.startsWith(INVITE_URL) ? code.slice(INVITE_URL.length) : code)
       // The join happened; its metadata is a nicety the w:gp2 notification or a refresh also brings.
       const group = await sock.groupMetadata(jid).catch(() => null)
-      ingest.accepted(sessionId, { group: group ?? { jid } })
+      await ingest.accepted(sessionId, { group: group ?? { jid } })
       return { jid }
     },
     async leaveGroup(sessionId, jid) {
@@ -78,7 +78,7 @@ export function createGroupOperations(deps: {
       await sock.groupLeave(jid)
       const me = sock.me()
       const self = { jid: (me.lid ?? me.jid)!, lid: me.lid, pn: me.jid, admin: null }
-      ingest.accepted(sessionId, {
+      await ingest.accepted(sessionId, {
         participants: { groupJid: jid, action: 'remove', participants: [self], actor: actorOf(sock) },
       })
     },

@@ -7,40 +7,40 @@ import { connect, detach } from './connection.ts'
 import type { Context } from './context.ts'
 import { locked, settle, type Live } from './live.ts'
 
-export function start(ctx: Context, sessionId: string): Promise<void> {
-  const live = ctx.liveOf(sessionId)
+export async function start(ctx: Context, sessionId: string): Promise<void> {
+  const live = await ctx.liveOf(sessionId)
   return locked(live, async () => {
-    ctx.setStatus(sessionId, { desiredState: 'running' })
+    await ctx.setStatus(sessionId, { desiredState: 'running' })
     if (live.sock || live.timer) return
     live.backoff = freshBackoff()
-    connect(ctx, sessionId, live, 'starting')
+    await connect(ctx, sessionId, live, 'starting')
   })
 }
 
-export function stop(ctx: Context, sessionId: string): Promise<void> {
-  const live = ctx.liveOf(sessionId)
+export async function stop(ctx: Context, sessionId: string): Promise<void> {
+  const live = await ctx.liveOf(sessionId)
   return locked(live, async () => {
     await detach(ctx, live)
-    ctx.setStatus(sessionId, { desiredState: 'stopped', status: 'stopped', lastError: null })
+    await ctx.setStatus(sessionId, { desiredState: 'stopped', status: 'stopped', lastError: null })
   })
 }
 
-export function restart(ctx: Context, sessionId: string): Promise<void> {
-  const live = ctx.liveOf(sessionId)
+export async function restart(ctx: Context, sessionId: string): Promise<void> {
+  const live = await ctx.liveOf(sessionId)
   return locked(live, async () => {
     await detach(ctx, live)
     live.backoff = freshBackoff()
-    ctx.setStatus(sessionId, { desiredState: 'running' })
-    connect(ctx, sessionId, live, 'starting')
+    await ctx.setStatus(sessionId, { desiredState: 'running' })
+    await connect(ctx, sessionId, live, 'starting')
   })
 }
 
-export function logout(ctx: Context, sessionId: string): Promise<void> {
-  const live = ctx.liveOf(sessionId)
+export async function logout(ctx: Context, sessionId: string): Promise<void> {
+  const live = await ctx.liveOf(sessionId)
   return locked(live, async () => {
     await detach(ctx, live, live.connected)
-    live.auth.wipe()
-    ctx.setStatus(sessionId, { desiredState: 'stopped', status: 'logged_out', lastError: null })
+    await live.auth.wipe()
+    await ctx.setStatus(sessionId, { desiredState: 'stopped', status: 'logged_out', lastError: null })
   })
 }
 
@@ -62,8 +62,8 @@ export function qr(ctx: Context, sessionId: string): { qr: string; expiresAt: nu
 
 /** Starts the session if needed, waits for its first QR (the pairing step), then asks for a phone-number code. */
 export async function requestPairingCode(ctx: Context, sessionId: string, phone: string): Promise<{ code: string }> {
-  const live = ctx.liveOf(sessionId)
-  if (live.connected || live.auth.isLinked()) throw new AppError('conflict', 'session is already linked')
+  const live = await ctx.liveOf(sessionId)
+  if (live.connected || (await live.auth.isLinked())) throw new AppError('conflict', 'session is already linked')
   if (!live.sock) await start(ctx, sessionId)
   await waitFor(() => !!live.qr, 20_000, 'the session did not reach the pairing step')
   const sock = live.sock
@@ -72,7 +72,7 @@ export async function requestPairingCode(ctx: Context, sessionId: string, phone:
   const code = await sock.requestPairingCode(phone).catch((e: unknown) => {
     throw upstreamError('pairing code request', e)
   })
-  ctx.setStatus(sessionId, { status: 'pairing' })
+  await ctx.setStatus(sessionId, { status: 'pairing' })
   return { code }
 }
 
@@ -88,12 +88,12 @@ async function waitFor(cond: () => boolean, timeoutMs: number, message: string) 
 // runs a session's socket. These three never change the desired state, which is the API's.
 
 /** This node now holds the session's lease: open its socket from the stored auth state (linked: no QR). */
-export function acquire(ctx: Context, sessionId: string): Promise<void> {
-  const live = ctx.liveOf(sessionId)
+export async function acquire(ctx: Context, sessionId: string): Promise<void> {
+  const live = await ctx.liveOf(sessionId)
   return locked(live, async () => {
     if (live.sock || live.timer) return
     live.backoff = freshBackoff()
-    connect(ctx, sessionId, live, 'starting')
+    await connect(ctx, sessionId, live, 'starting')
   })
 }
 
@@ -111,7 +111,7 @@ export async function release(ctx: Context, sessionId: string): Promise<void> {
     // A session that ended on its own (logged out, failed) keeps the status that says why.
     const running = !!(live.sock || live.timer)
     await detach(ctx, live)
-    if (running) ctx.setStatus(sessionId, { status: 'stopped' })
+    if (running) await ctx.setStatus(sessionId, { status: 'stopped' })
   })
   forget(ctx, sessionId, live)
 }

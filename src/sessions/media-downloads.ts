@@ -8,14 +8,14 @@ import { MediaStoreError, type MediaStore } from '../media/store.ts'
 import type { DueJob } from '../store/media-sql.ts'
 import { downloadStatus, mediaHostOf, type MediaJob } from '../whatsapp/media.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
-import type { Ingest } from './ingest.ts'
+import type { EngineIngest } from './engine-store.ts'
 import type { MediaOutcome } from './ingest-media.ts'
 
 /** WhatsApp's media CDN: the only hosts inbound media is fetched from unless the operator allows more. */
 export const isWhatsAppMediaHost = (host: string) => /(^|\.)whatsapp\.net$/i.test(host.replace(/:\d+$/, ''))
 
 export type MediaDownloadsOptions = {
-  ingest: Ingest
+  ingest: EngineIngest
   store: MediaStore
   /** `--media-max-bytes`: a longer download stops and is recorded as skipped. */
   maxBytes: number
@@ -50,9 +50,9 @@ export function createMediaDownloads(o: MediaDownloadsOptions) {
   let running = 0
   let stopped = false
 
-  function settle(sessionId: string, pk: number, attempts: number, outcome: MediaOutcome) {
+  async function settle(sessionId: string, pk: number, attempts: number, outcome: MediaOutcome) {
     try {
-      o.ingest.mediaSettled(sessionId, pk, attempts, outcome)
+      await o.ingest.mediaSettled(sessionId, pk, attempts, outcome)
     } catch (err) {
       log.warn({ sessionId, pk, err: String(err) }, 'could not record a media download') // session deleted
     }
@@ -92,7 +92,7 @@ export function createMediaDownloads(o: MediaDownloadsOptions) {
           reuploaded = true
           try {
             job.directPath = await sock.requestReupload(job, o.reuploadTimeoutMs ?? 30_000)
-            o.ingest.mediaRetry(sessionId, j.message_pk, j.attempts, o.clock(), null, {
+            await o.ingest.mediaRetry(sessionId, j.message_pk, j.attempts, o.clock(), null, {
               directPath: job.directPath,
               url: null,
             })
@@ -106,11 +106,11 @@ export function createMediaDownloads(o: MediaDownloadsOptions) {
     }
   }
 
-  function retryLater(sessionId: string, j: DueJob, attempts: number, error: string) {
+  async function retryLater(sessionId: string, j: DueJob, attempts: number, error: string) {
     log.info({ sessionId, pk: j.message_pk, attempts, error }, 'media download failed')
     const delay = delays[attempts - 1]
     if (delay === undefined) return settle(sessionId, j.message_pk, attempts, { status: 'failed', error })
-    o.ingest.mediaRetry(sessionId, j.message_pk, attempts, o.clock() + delay, error)
+    await o.ingest.mediaRetry(sessionId, j.message_pk, attempts, o.clock() + delay, error)
   }
 
   function start(sessionId: string, j: DueJob) {
@@ -133,17 +133,22 @@ export function createMediaDownloads(o: MediaDownloadsOptions) {
 
   /** Starts what is due for the session (slots permitting) and arms a timer for the next retry. */
   function pump(sessionId: string) {
+    pumping(sessionId).catch((err: unknown) => log.warn({ sessionId, err: String(err) }, 'media queue read failed'))
+  }
+  async function pumping(sessionId: string) {
     if (stopped || !o.socketOf(sessionId)) return
-    const busy = inFlight.get(sessionId) ?? new Set<number>()
-    const due = o.ingest.dueMedia(sessionId, concurrency + busy.size).filter((j) => !busy.has(j.message_pk))
+    const due = await o.ingest.dueMedia(sessionId, concurrency + (inFlight.get(sessionId)?.size ?? 0))
     for (const j of due) {
+      // In flight now (another pump may have started it while this one read the queue).
+      if (inFlight.get(sessionId)?.has(j.message_pk)) continue
       if (running >= concurrency) {
         starved.add(sessionId)
         return
       }
       start(sessionId, j)
     }
-    const at = o.ingest.nextMediaAt(sessionId)
+    const at = await o.ingest.nextMediaAt(sessionId)
+    if (stopped) return
     const now = o.clock()
     clearTimeout(timers.get(sessionId))
     timers.delete(sessionId)

@@ -16,7 +16,7 @@ export const restoreDefaults = { concurrency: 8, staggerMs: 20, slotTimeoutMs: 3
 
 /** Reconnects every session whose desired state is running (see `restoreDefaults` for the pace). */
 export async function restoreRunning(ctx: Context): Promise<void> {
-  const ids = ctx.ingest.runningSessions()
+  const ids = await ctx.ingest.runningSessions()
   const concurrency = Math.max(1, ctx.options.restoreConcurrency ?? restoreDefaults.concurrency)
   const gap = ctx.options.restoreStaggerMs ?? restoreDefaults.staggerMs
   let next = 0
@@ -48,7 +48,7 @@ export async function shutdownAll(ctx: Context): Promise<void> {
     [...ctx.lives.entries()].map(([id, live]) =>
       locked(live, async () => {
         await detach(ctx, live)
-        ctx.setStatus(id, { status: 'stopped' })
+        await ctx.setStatus(id, { status: 'stopped' })
       }),
     ),
   )

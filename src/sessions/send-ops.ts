@@ -8,7 +8,7 @@ import { AppError, notFound } from '../errors.ts'
 import { toJid } from '../domain/jid.ts'
 import { newMessageId, vcardOf } from '../whatsapp/outbound.ts'
 import type { MessageRecord } from '../whatsapp/records.ts'
-import type { Ingest } from './ingest.ts'
+import type { EngineIngest } from './engine-store.ts'
 import {
   checkMediaOptions,
   contentFieldOf,
@@ -32,12 +32,12 @@ export type FetchMedia = <T>(
 ) => Promise<T>
 
 export type SendOpsDeps = {
-  ingest: Ingest
+  ingest: EngineIngest
   media: MediaFiles | null
   fetchMedia: FetchMedia | null
   /** Called after a row was queued: the session's sender picks it up. */
   wake(sessionId: string): void
-  pacing(sessionId: string): Pacing
+  pacing(sessionId: string): Pacing | Promise<Pacing>
   queueMax: number
   mediaMaxBytes: number
   clock(): number
@@ -54,18 +54,18 @@ const typeOf = (kind: OutboundContent['kind']): MessageType =>
 export function createSendOps(d: SendOpsDeps) {
   const { ingest } = d
 
-  function sendingSession(sessionId: string) {
-    const s = ingest.sessionRow(sessionId)
+  async function sendingSession(sessionId: string) {
+    const s = await ingest.sessionRow(sessionId)
     if (!s) throw notFound('session')
     if (!SENDING.has(s.status) || !s.jid) throw new AppError('session_not_connected', 'session is not connected')
     return s
   }
 
   /** `rate_limited` when the session's queue is full; checked last, so a bad request still answers its own 4xx. */
-  function room(sessionId: string) {
-    const size = ingest.queue.size(sessionId)
+  async function room(sessionId: string) {
+    const size = await ingest.queue.size(sessionId)
     if (size < d.queueMax) return
-    const p = d.pacing(sessionId)
+    const p = await d.pacing(sessionId)
     const retryAfter = Math.max(1, Math.ceil((p.minGapMs + p.jitterMs / 2) / 1000))
     throw new AppError('rate_limited', `the session's send queue is full (${d.queueMax} waiting)`, {
       queued: size,
@@ -73,24 +73,28 @@ export function createSendOps(d: SendOpsDeps) {
     })
   }
 
-  function target(sessionId: string, chatJid: string, waId: string): { message: Message; key: TargetKey } {
-    const message = ingest.message(sessionId, chatJid, waId)
+  async function target(
+    sessionId: string,
+    chatJid: string,
+    waId: string,
+  ): Promise<{ message: Message; key: TargetKey }> {
+    const message = await ingest.message(sessionId, chatJid, waId)
     if (!message) throw notFound('message')
     const key = { chatJid: message.chatJid, waId: message.id, fromMe: message.fromMe, senderJid: message.senderJid }
     return { message, key }
   }
 
-  function queue(
+  async function queue(
     sessionId: string,
     chatJid: string,
     content: OutboundContent,
     store: boolean,
     me: { jid: string | null; lid: string | null },
   ) {
-    room(sessionId)
+    await room(sessionId)
     const waId = newMessageId(me.jid)
     const record: MessageRecord | null = store ? recordOf(chatJid, waId, content, me, d.clock()) : null
-    const message = ingest.accept(sessionId, record, { chatJid, waId, content })
+    const message = await ingest.accept(sessionId, record, { chatJid, waId, content })
     d.wake(sessionId)
     return message
   }
@@ -182,28 +186,28 @@ export function createSendOps(d: SendOpsDeps) {
   return {
     /** Queues a message of any kind; answers the stored `pending` message. */
     async send(sessionId: string, input: SendInput, upload: Upload | null = null): Promise<Message> {
-      const s = sendingSession(sessionId)
+      const s = await sendingSession(sessionId)
       const chatJid = toJid(input.to)
-      const quoted = input.quotedMessageId ? ingest.quotable(sessionId, input.quotedMessageId) : null
+      const quoted = input.quotedMessageId ? await ingest.quotable(sessionId, input.quotedMessageId) : null
       if (input.quotedMessageId && !quoted) throw new AppError('not_found', 'quoted message not found')
-      room(sessionId)
+      await room(sessionId)
       const content: OutboundContent = {
         ...(await contentOf(sessionId, input, upload)),
         quoted,
         mentions: (input.mentions ?? []).map(toJid),
       }
-      return queue(sessionId, chatJid, content, true, s)!
+      return (await queue(sessionId, chatJid, content, true, s))!
     },
     /** Sets ("" removes) this account's reaction on a stored message. */
-    react(sessionId: string, chatJid: string, waId: string, emoji: string): void {
-      const s = sendingSession(sessionId)
-      const t = target(sessionId, chatJid, waId)
-      queue(sessionId, t.message.chatJid, { kind: 'react', target: t.key, emoji }, false, s)
+    async react(sessionId: string, chatJid: string, waId: string, emoji: string): Promise<void> {
+      const s = await sendingSession(sessionId)
+      const t = await target(sessionId, chatJid, waId)
+      await queue(sessionId, t.message.chatJid, { kind: 'react', target: t.key, emoji }, false, s)
     },
     /** Edits an own text message inside WhatsApp's window. */
-    edit(sessionId: string, chatJid: string, waId: string, text: string): void {
-      const s = sendingSession(sessionId)
-      const { message, key } = target(sessionId, chatJid, waId)
+    async edit(sessionId: string, chatJid: string, waId: string, text: string): Promise<void> {
+      const s = await sendingSession(sessionId)
+      const { message, key } = await target(sessionId, chatJid, waId)
       if (!message.fromMe) throw new AppError('conflict', 'only your own messages can be edited')
       if (message.deleted) throw new AppError('conflict', 'the message was deleted')
       if (message.type !== 'text')
@@ -212,23 +216,23 @@ export function createSendOps(d: SendOpsDeps) {
         throw new AppError('conflict', "the message is older than WhatsApp's 15-minute edit window", {
           sentAt: message.timestamp,
         })
-      queue(sessionId, message.chatJid, { kind: 'edit', target: key, text }, false, s)
+      await queue(sessionId, message.chatJid, { kind: 'edit', target: key, text }, false, s)
     },
     /** Deletes an own message for everyone; the stored row stays, `deleted: true` once sent. */
-    revoke(sessionId: string, chatJid: string, waId: string): void {
-      const s = sendingSession(sessionId)
-      const { message, key } = target(sessionId, chatJid, waId)
+    async revoke(sessionId: string, chatJid: string, waId: string): Promise<void> {
+      const s = await sendingSession(sessionId)
+      const { message, key } = await target(sessionId, chatJid, waId)
       if (!message.fromMe) throw new AppError('conflict', 'only your own messages can be deleted for everyone')
       if (message.deleted) return
-      queue(sessionId, message.chatJid, { kind: 'revoke', target: key }, false, s)
+      await queue(sessionId, message.chatJid, { kind: 'revoke', target: key }, false, s)
     },
     /** Sends a stored message's content to another chat, marked forwarded. */
-    forward(sessionId: string, chatJid: string, waId: string, to: string): Message {
-      const s = sendingSession(sessionId)
-      const { message } = target(sessionId, chatJid, waId)
+    async forward(sessionId: string, chatJid: string, waId: string, to: string): Promise<Message> {
+      const s = await sendingSession(sessionId)
+      const { message } = await target(sessionId, chatJid, waId)
       if (message.deleted) throw new AppError('conflict', 'the message was deleted')
       const content = forwardable(message, d.media)
-      return queue(sessionId, toJid(to), { ...content, forwarded: true }, true, s)!
+      return (await queue(sessionId, toJid(to), { ...content, forwarded: true }, true, s))!
     },
   }
 }

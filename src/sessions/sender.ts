@@ -22,7 +22,7 @@ export type SenderDeps = {
   queue: { head(sessionId: string): Maybe<QueuedSend | null> }
   /** The session's connected socket, or null. */
   socketOf(sessionId: string): WaSocket | null
-  pacing(sessionId: string): Pacing
+  pacing(sessionId: string): Maybe<Pacing>
   /** Deletes the row and applies what the operation changed (edit, revoke, reaction), in one transaction. */
   done(sessionId: string, job: QueuedSend): Maybe<void>
   /** Records a failed attempt: retried at `notBefore`, or (final) the row dropped and its message marked error. */
@@ -82,7 +82,8 @@ export function createSender(d: SenderDeps) {
           await pause(l, job.notBefore - now)
           continue
         }
-        const plan = planSend(d.pacing(sessionId), job.content, l.lastSentAt, now, random)
+        const pace = d.pacing(sessionId)
+        const plan = planSend(pace instanceof Promise ? await pace : pace, job.content, l.lastSentAt, now, random)
         await pause(l, plan.idleMs)
         let sock = d.socketOf(sessionId)
         if (l.stopped || !sock) return

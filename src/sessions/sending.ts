@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts'
 import type { QueuedSend } from '../store/outbound.ts'
 import { emptyBatch, type Batch } from '../whatsapp/records.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
-import type { Ingest } from './ingest.ts'
+import { then, type EngineIngest, type Maybe } from './engine-store.ts'
 import { pacingOf } from './pacing.ts'
 import { createSendOps, type FetchMedia } from './send-ops.ts'
 import { createSender } from './sender.ts'
@@ -16,7 +16,7 @@ export const defaultQueueMax = 1000
 export const defaultMediaMaxBytes = 100 * 1024 * 1024
 
 export type SendingOptions = {
-  ingest: Ingest
+  ingest: EngineIngest
   logger: Logger
   /** The session's connected socket, or null. */
   socketOf(sessionId: string): WaSocket | null
@@ -48,21 +48,23 @@ export type Sending = ReturnType<typeof createSending>
 
 export function createSending(o: SendingOptions) {
   const global = o.pacing ?? defaultPacing
-  const pacing = (sessionId: string): Pacing => {
-    const metadata = o.ingest.sessionRow(sessionId)?.metadata
-    let own: SendPacing | undefined
-    try {
-      own = metadata ? (JSON.parse(metadata) as { sendPacing?: SendPacing }).sendPacing : undefined
-    } catch {
-      own = undefined
-    }
-    return pacingOf(global, own)
-  }
+  const pacing = (sessionId: string): Maybe<Pacing> =>
+    then(o.ingest.sessionRow(sessionId), (row) => {
+      const metadata = row?.metadata
+      let own: SendPacing | undefined
+      try {
+        own = metadata ? (JSON.parse(metadata) as { sendPacing?: SendPacing }).sendPacing : undefined
+      } catch {
+        own = undefined
+      }
+      return pacingOf(global, own)
+    })
   const sender = createSender({
     queue: o.ingest.queue,
     socketOf: o.socketOf,
     pacing,
-    done: (id, job) => o.ingest.sendDone(id, job, effectsOf(job, o.ingest.sessionRow(id)?.jid ?? null, o.clock())),
+    done: (id, job) =>
+      then(o.ingest.sessionRow(id), (row) => o.ingest.sendDone(id, job, effectsOf(job, row?.jid ?? null, o.clock()))),
     failed: (id, job, error, final, notBefore) => o.ingest.sendFailed(id, job, error, final, notBefore),
     logger: o.logger.child({ module: 'sender' }),
     clock: o.clock,

@@ -119,27 +119,35 @@ export function createWebhookStore(db: Db, codec: CursorCodec, sealer: Sealer) {
     return r && r.org_id === orgId ? r : null
   }
 
+  /** Creates a webhook that receives events committed from now on; `secret` is stored encrypted. */
+  function create(orgId: string, input: WebhookInput, secret: string): WebhookInfo {
+    const now = Date.now()
+    const id = `wh_${ulid(now)}`
+    const r = insert.get(
+      id,
+      orgId,
+      input.url,
+      JSON.stringify(input.events),
+      input.sessionIds ? JSON.stringify(input.sessionIds) : null,
+      input.enabled === false ? 0 : 1,
+      input.description ?? null,
+      sealer.sealText(secret, secretAad(id)),
+      head.get()?.seq ?? 0,
+      now,
+      now,
+    )!
+    changed()
+    return info(r)
+  }
+
   return {
-    /** Creates a webhook that receives events committed from now on; `secret` is stored encrypted. */
-    create(orgId: string, input: WebhookInput, secret: string): WebhookInfo {
-      const now = Date.now()
-      const id = `wh_${ulid(now)}`
-      const r = insert.get(
-        id,
-        orgId,
-        input.url,
-        JSON.stringify(input.events),
-        input.sessionIds ? JSON.stringify(input.sessionIds) : null,
-        input.enabled === false ? 0 : 1,
-        input.description ?? null,
-        sealer.sealText(secret, secretAad(id)),
-        head.get()?.seq ?? 0,
-        now,
-        now,
-      )!
-      changed()
-      return info(r)
-    },
+    create,
+    /**
+     * As `create`, unless the organisation already has `max` webhooks (the per-organisation cap): then null, nothing
+     * created. Counted and inserted in one synchronous call, so no other create comes between.
+     */
+    createWithin: (orgId: string, input: WebhookInput, secret: string, max: number): WebhookInfo | null =>
+      (count.get(orgId)?.n ?? 0) >= max ? null : create(orgId, input, secret),
     /** Webhooks of the organisation (the per-organisation cap). */
     count: (orgId: string) => count.get(orgId)?.n ?? 0,
     get: (orgId: string, id: string): WebhookInfo | null => {

@@ -1,4 +1,6 @@
-// Baileys auth state in SQLite: creds and signal keys by (session, type, id), sealed with AES-256-GCM.
+// Baileys auth state in the database: creds and signal keys by (session, type, id), sealed with AES-256-GCM.
+// SQLite answers at once, PostgreSQL with promises (`AuthSql`): the same code runs on both, synchronous where the
+// store is.
 //
 // One commit per decrypted message: the key writes Baileys makes while decrypting a message (its ratchet step, a
 // used pre-key, a sender key) are held per socket and committed in the receipt hook's transaction, together with
@@ -16,43 +18,61 @@ import {
 } from '@whiskeysockets/baileys'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Logger } from '../log.ts'
-import type { AuthOp, AuthStateSql, KeyWrites } from '../store/auth-state-sql.ts'
+import type { AuthOp, KeyWrites } from '../store/auth-state-sql.ts'
 import type { Sealer } from '../domain/sealer.ts'
 import { boundChains } from './session-chains.ts'
 
 const CREDS = 'creds'
 
+type Maybe<T> = T | Promise<T>
+
+/**
+ * The auth-state rows of one store (store/auth-state-sql.ts on SQLite, store/pg/auth-state.ts on PostgreSQL). A
+ * write applies all its ops atomically and throws (or rejects) on failure: Baileys retries a failed key commit.
+ */
+export type AuthSql = {
+  read(sessionId: string, type: string, id: string): Maybe<Uint8Array | null>
+  write(sessionId: string, ops: AuthOp[]): Maybe<void>
+  wipe(sessionId: string): Maybe<void>
+}
+
 /** What one socket sees of its session's auth state (see `forSocket`). */
 export type SocketAuth = {
   state: AuthenticationState
+  /** Stores the creds (a failure is logged: Baileys emits them again on the next change). */
   saveCreds(): void
   /**
    * Runs one Signal decrypt (wrapped around Baileys' signal repository): the key writes it makes are held, readable,
    * until the receipt hook commits them with the message (`messageKeys`/`settle`), instead of committing on their own.
    */
   decrypting<T>(work: () => Promise<T>): Promise<T>
-  /** The held key writes, sealed, for the receipt hook's transaction; null when there are none. */
-  messageKeys(): KeyWrites | null
+  /**
+   * The held key writes, sealed, for the receipt hook's transaction; null when there are none. Until `settle`, no
+   * other auth write of the session starts (on PostgreSQL this waits for the writes already under way).
+   */
+  messageKeys(): Maybe<KeyWrites | null>
   /**
    * After the hook: `ok` with the writes stored moves them to the cache; `ok` without (the handler had no
    * transaction to put them in) commits them now, before the receipt; not `ok` (nothing stored, the message will be
    * NACKed and decrypted again) drops them, so the next decrypt starts from the committed ratchet.
    */
-  settle(keys: KeyWrites, ok: boolean): void
+  settle(keys: KeyWrites, ok: boolean): Maybe<void>
 }
 
 /** One session's auth state. `forSocket` gives each socket a view that stops writing once it is discarded. */
 export type SessionAuth = {
-  forSocket(isCurrent: () => boolean): SocketAuth
+  /** Reads the creds (a fresh account when there are none) and gives the socket its view. */
+  forSocket(isCurrent: () => boolean): Promise<SocketAuth>
   /** True once a device has been linked (creds carry an account and an id). */
-  isLinked(): boolean
+  isLinked(): Promise<boolean>
   /** Forgets creds and keys, e.g. on 401 or a pairing that did not finish. */
-  wipe(): void
+  wipe(): Promise<void>
   /** Releases the key cache; call when the session goes away. */
   close(): void
 }
 
-type Held = Map<string, { type: string; id: string; value: unknown }>
+type Write = { type: string; id: string; value: unknown }
+type Held = Map<string, Write>
 /** Which socket's decrypt is running in this async context (Baileys commits a decrypt's keys inside it). */
 const decryptScope = new AsyncLocalStorage<Held>()
 const keyOf = (type: string, id: string) => `${type}\u0000${id}`
@@ -78,16 +98,54 @@ function createKeyCache(max = 5000) {
   }
 }
 
+/**
+ * The session's auth writes, one after the other: on PostgreSQL a write answers later, and a later write of a key
+ * must not commit before an earlier one. On SQLite every write is done when it returns, so nothing ever waits.
+ */
+function createLane() {
+  let tail: Promise<unknown> | null = null
+  const track = (p: Promise<unknown>) => {
+    const t = p.then(
+      () => {},
+      () => {},
+    )
+    tail = t
+    void t.then(() => tail === t && (tail = null))
+  }
+  return {
+    run<T>(work: () => Maybe<T>): Maybe<T> {
+      if (tail) {
+        const p = tail.then(work)
+        track(p)
+        return p
+      }
+      const r = work()
+      if (r instanceof Promise) track(r)
+      return r
+    },
+    /**
+     * Takes the lane (after every earlier write) until the returned `release` is called: the receipt hook's
+     * commit. Synchronous when the lane is free.
+     */
+    acquire(): Maybe<() => void> {
+      let release!: () => void
+      const mine = new Promise<void>((r) => (release = r))
+      const prev = tail
+      track(prev ? prev.then(() => mine) : mine)
+      return prev ? prev.then(() => release) : release
+    },
+  }
+}
+
 export function createSessionAuth(opts: {
   sessionId: string
-  sql: AuthStateSql
+  sql: AuthSql
   sealer: Sealer
   logger: Logger
 }): SessionAuth {
   const { sessionId, sql, sealer, logger } = opts
   const aad = (type: string, id: string) => `${sessionId}/${type}/${id}`
-  const load = (type: string, id: string): unknown => {
-    const raw = sql.read(sessionId, type, id)
+  const decode = (type: string, id: string, raw: Uint8Array | null): unknown => {
     if (!raw) return null
     const v = JSON.parse(sealer.open(raw, aad(type, id)).toString('utf8'), BufferJSON.reviver)
     // Stored as JSON; Baileys calls methods on the proto object (see baileys.md §2.2).
@@ -95,23 +153,84 @@ export function createSessionAuth(opts: {
   }
   const seal = (type: string, id: string, value: unknown) =>
     sealer.seal(Buffer.from(JSON.stringify(value, BufferJSON.replacer), 'utf8'), aad(type, id))
-  const sealAll = (writes: Iterable<{ type: string; id: string; value: unknown }>): AuthOp[] =>
+  const sealAll = (writes: Iterable<Write>): AuthOp[] =>
     Array.from(writes, (w) => ({ type: w.type, id: w.id, value: w.value ? seal(w.type, w.id, w.value) : null }))
 
-  // Every read and write is synchronous SQLite, so the cache needs no lock: a read never interleaves a write.
   const cache = createKeyCache()
-  const cached = (type: string, id: string): unknown => {
+  const lane = createLane()
+  /** Writes under way (PostgreSQL): read before the cache, so a read sees a write that has not committed yet. */
+  const writing: Held = new Map()
+  /**
+   * Cache fills under way (PostgreSQL). A write of the key, or a wipe, marks its fill stale: the value it read may
+   * predate the write, so it is not cached and the read answers the current value instead.
+   */
+  const fills = new Map<string, { stale: boolean; value: Promise<unknown> }>()
+  const invalidate = (k: string) => {
+    const f = fills.get(k)
+    if (f) ((f.stale = true), fills.delete(k))
+  }
+  /** The committed value of a key: the cache, or the database (filling the cache). */
+  const committed = (type: string, id: string): unknown => {
     const k = keyOf(type, id)
+    const w = writing.get(k)
+    if (w) return w.value
     if (cache.has(k)) return cache.get(k)
-    const v = load(type, id)
-    cache.set(k, v)
-    return v
+    const filling = fills.get(k)
+    if (filling) return filling.value
+    const raw = sql.read(sessionId, type, id)
+    if (!(raw instanceof Promise)) {
+      const v = decode(type, id, raw)
+      cache.set(k, v)
+      return v
+    }
+    const fill = { stale: false, value: null as unknown as Promise<unknown> }
+    fill.value = raw.then(
+      (r) => {
+        if (fills.get(k) === fill) fills.delete(k)
+        if (fill.stale) return committed(type, id)
+        const v = decode(type, id, r)
+        cache.set(k, v)
+        return v
+      },
+      (e: unknown) => {
+        if (fills.get(k) === fill) fills.delete(k)
+        throw e
+      },
+    )
+    fills.set(k, fill)
+    return fill.value
   }
-  /** Commits writes in one transaction (throws so Baileys retries instead of losing a ratchet step), then caches them. */
-  const commit = (writes: Held) => {
-    sql.write(sessionId, sealAll(writes.values()))
-    for (const [k, w] of writes) cache.set(k, w.value ?? null)
-  }
+  /**
+   * Commits writes in one transaction (throws so Baileys retries instead of losing a ratchet step), then caches
+   * them. Runs in the lane: after every earlier write of the session.
+   */
+  const commit = (writes: Held): Maybe<void> =>
+    lane.run(() => {
+      const ops = sealAll(writes.values())
+      for (const [k, w] of writes) (writing.set(k, w), invalidate(k))
+      const done = (ok: boolean) => {
+        for (const [k, w] of writes) {
+          if (writing.get(k) !== w) continue
+          writing.delete(k)
+          if (ok) cache.set(k, w.value ?? null)
+        }
+      }
+      let r: Maybe<void>
+      try {
+        r = sql.write(sessionId, ops)
+      } catch (e) {
+        done(false)
+        throw e
+      }
+      if (!(r instanceof Promise)) return done(true)
+      return r.then(
+        () => done(true),
+        (e: unknown) => {
+          done(false)
+          throw e
+        },
+      )
+    })
   const writesOf = (data: SignalDataSet, into: Held = new Map()): Held => {
     for (const [type, byId] of Object.entries(data)) {
       for (const [id, value] of Object.entries(byId ?? {}))
@@ -123,38 +242,57 @@ export function createSessionAuth(opts: {
     }
     return into
   }
-  const readCreds = () => (load(CREDS, '') as AuthenticationCreds | null) ?? null
+  // In the lane: after the creds writes under way (a read must see them).
+  const readCreds = async () =>
+    (decode(CREDS, '', await lane.run(() => sql.read(sessionId, CREDS, ''))) as AuthenticationCreds | null) ?? null
 
   return {
-    forSocket(isCurrent) {
-      const creds = readCreds() ?? initAuthCreds()
-      // This socket's decrypt writes not committed yet, and those a running receipt hook is committing.
+    async forSocket(isCurrent) {
+      const creds = (await readCreds()) ?? initAuthCreds()
+      // This socket's decrypt writes not committed yet; those running receipt hooks are committing (by hook).
       const held: Held = new Map()
-      let hooking: Held | null = null
+      const hooks = new Map<KeyWrites, { writes: Held; release: () => void }>()
+      let decrypts = 0
       let later: ReturnType<typeof setImmediate> | null = null
-      // A decrypt whose message never reaches the hook (it failed further on): commit its keys on their own, soon.
-      // While a hook runs, its outcome decides; a message's decrypt and its hook are one synchronous run of
-      // microtasks, so this never fires between them.
+      // A decrypt whose message never reaches the hook (it failed further on): commit its keys on their own, soon —
+      // but never while a decrypt is running or a hook is committing: the held writes may be that message's, which
+      // must commit with it (on SQLite a decrypt and its hook are one synchronous run of microtasks anyway).
       const flushLater = () => {
         later ??= setImmediate(() => {
           later = null
-          if (hooking || !held.size) return
+          if (hooks.size || decrypts || !held.size) return
           if (!isCurrent()) return void held.clear()
           logger.debug({ keys: held.size }, 'committed decrypt key writes without a message')
-          commit(held)
-          held.clear()
+          const writes = new Map(held)
+          const drop = () => {
+            for (const [k, w] of writes) if (held.get(k) === w) held.delete(k)
+          }
+          try {
+            const r = commit(writes)
+            if (r instanceof Promise)
+              void r.then(drop, (e: unknown) => logger.warn({ err: String(e) }, 'key commit failed'))
+            else drop()
+          } catch (e) {
+            logger.warn({ err: String(e) }, 'key commit failed')
+          }
         })
+      }
+      const current = (type: string, id: string): unknown => {
+        // Read your writes: held ones first (a held null is a delete).
+        const w = held.get(keyOf(type, id))
+        return w ? w.value : committed(type, id)
       }
       const keys: SignalKeyStore = {
         get<T extends keyof SignalDataTypeMap>(type: T, ids: string[]) {
           const out: { [id: string]: SignalDataTypeMap[T] } = {}
+          let waits: Promise<void>[] | null = null
           for (const id of ids) {
-            // Read your writes: held ones first (a held null is a delete).
-            const w = held.get(keyOf(type, id))
-            const v = w ? w.value : cached(type, id)
-            if (v) out[id] = v as SignalDataTypeMap[T]
+            const v = current(type, id)
+            if (v instanceof Promise)
+              (waits ??= []).push(v.then((x) => void (x && (out[id] = x as SignalDataTypeMap[T]))))
+            else if (v) out[id] = v as SignalDataTypeMap[T]
           }
-          return out
+          return waits ? Promise.all(waits).then(() => out) : out
         },
         async set(data: SignalDataSet) {
           // A socket that was replaced must not advance ratchets the new one already uses.
@@ -163,42 +301,99 @@ export function createSessionAuth(opts: {
             writesOf(data, held)
             return flushLater()
           }
-          // Any other write (pre-keys, app state, a send's ratchet) commits now, with whatever is held, in order.
-          const writes = held.size ? writesOf(data, new Map(held)) : writesOf(data)
-          commit(writes)
+          // Any other write (pre-keys, app state, a send's ratchet) commits now, in order. What is held goes with
+          // it unless a decrypt or a hook is under way (those writes are a message's, committed with it).
+          const merge = held.size && !decrypts && !hooks.size
+          const writes = merge ? writesOf(data, new Map(held)) : writesOf(data)
+          // A key also held (a pending message's) has a newer value now: reads see it, and the hook that commits
+          // the older one first leaves it held until this commit is done.
+          if (!merge) for (const [k, w] of writes) if (held.has(k)) held.set(k, w)
+          await commit(writes)
           for (const [k, w] of writes) if (held.get(k) === w) held.delete(k)
         },
+      }
+      const hookKeys = (release: () => void): KeyWrites | null => {
+        if (!held.size) return (release(), null)
+        const writes = new Map(held)
+        const w: KeyWrites = { ops: sealAll(writes.values()), stored: false }
+        hooks.set(w, { writes, release })
+        return w
       }
       return {
         state: { creds, keys },
         saveCreds() {
-          if (isCurrent()) sql.write(sessionId, [{ type: CREDS, id: '', value: seal(CREDS, '', creds) }])
+          if (!isCurrent()) return
+          const op = [{ type: CREDS, id: '', value: seal(CREDS, '', creds) }]
+          const failed = (e: unknown) => logger.warn({ err: String(e) }, 'could not store creds')
+          try {
+            const r = lane.run(() => sql.write(sessionId, op))
+            if (r instanceof Promise) r.catch(failed)
+          } catch (e) {
+            failed(e)
+          }
         },
-        decrypting: (work) => decryptScope.run(held, work),
+        async decrypting(work) {
+          decrypts++
+          try {
+            return await decryptScope.run(held, work)
+          } finally {
+            decrypts--
+            if (held.size) flushLater()
+          }
+        },
+        // After the writes under way: the hook's transaction must not commit a key before an earlier write of it.
         messageKeys() {
           if (!held.size) return null
-          hooking = new Map(held)
-          return { ops: sealAll(hooking.values()), stored: false }
+          const got = lane.acquire()
+          return got instanceof Promise ? got.then(hookKeys) : hookKeys(got)
         },
         settle(w, ok) {
-          const writes = hooking
-          hooking = null
-          if (!writes) return
-          if (ok && !w.stored) commit(writes)
-          else if (ok) for (const [k, x] of writes) cache.set(k, x.value ?? null)
-          // Dropped or committed: either way no longer held (unless written again meanwhile).
-          for (const [k, x] of writes) if (held.get(k) === x) held.delete(k)
-          if (held.size) flushLater()
+          const hook = hooks.get(w)
+          if (!hook) return
+          hooks.delete(w)
+          const { writes, release } = hook
+          const after = () => {
+            // Dropped or committed: either way no longer held (unless written again meanwhile).
+            for (const [k, x] of writes) if (held.get(k) === x) held.delete(k)
+            if (held.size) flushLater()
+          }
+          if (ok && !w.stored) {
+            // Committed in the lane the hook holds: release it afterwards.
+            let r: Maybe<void>
+            try {
+              r = sql.write(sessionId, w.ops)
+            } catch (e) {
+              release()
+              throw e
+            }
+            const cacheAll = () => {
+              for (const [k, x] of writes) (invalidate(k), cache.set(k, x.value ?? null))
+              after()
+              release()
+            }
+            if (!(r instanceof Promise)) return cacheAll()
+            return r.then(cacheAll, (e: unknown) => {
+              release()
+              throw e
+            })
+          }
+          if (ok) for (const [k, x] of writes) (invalidate(k), cache.set(k, x.value ?? null))
+          after()
+          release()
         },
       }
     },
-    isLinked() {
-      const c = readCreds()
+    async isLinked() {
+      const c = await readCreds()
       return !!c?.account && !!c.me?.id
     },
-    wipe() {
+    async wipe() {
+      await lane.run(() => {
+        cache.clear()
+        for (const k of [...fills.keys()]) invalidate(k)
+        return sql.wipe(sessionId)
+      })
       cache.clear()
-      sql.wipe(sessionId)
     },
     close() {
       cache.clear()

@@ -13,7 +13,7 @@ import makeWASocket, {
 } from '@whiskeysockets/baileys'
 import type { Logger } from '../log.ts'
 import type { KeyWrites } from '../store/auth-state-sql.ts'
-import type { SessionAuth, SocketAuth } from './auth-state.ts'
+import type { SocketAuth } from './auth-state.ts'
 import { receivedBatch, toBatch } from './batch.ts'
 import { createEchoes } from './echoes.ts'
 import * as cmd from './commands.ts'
@@ -29,7 +29,10 @@ import { socketOps, type FullGroup } from './socket-ops.ts'
 export type Closed = { code: number | undefined; message: string; intentional: boolean }
 export type Account = { jid: string; lid: string | null; phone: string; pushName: string | null }
 
-/** Callbacks from one socket. `batch` must be synchronous: it stores before Baileys moves on. */
+/**
+ * Callbacks from one socket. `batch` must not wait: it stores (SQLite) or queues the store in order (PostgreSQL)
+ * before Baileys moves on.
+ */
 export type SocketHandlers = {
   batch(b: Batch): void
   /**
@@ -44,13 +47,14 @@ export type SocketHandlers = {
   /** Any frame arrived (keepalive answers included): the connection is not deaf. */
   frame(): void
   /** The stored text of one of our messages, so Baileys can re-encrypt it for a retry receipt. */
-  storedText(waId: string, fromMe: boolean): string | null
+  storedText(waId: string, fromMe: boolean): string | null | Promise<string | null>
   /** A group's stored metadata with its members, or null when they are not known yet. */
-  cachedGroup(jid: string): FullGroup | null
+  cachedGroup(jid: string): FullGroup | null | Promise<FullGroup | null>
 }
 
 export type SocketOptions = {
-  auth: SessionAuth
+  /** The socket's view of the session's auth state (`SessionAuth.forSocket`, creds already read). */
+  auth: SocketAuth
   /** False once the supervisor replaced or ended this socket: its key and creds writes are dropped. */
   isCurrent(): boolean
   handlers: SocketHandlers
@@ -127,7 +131,7 @@ function holdingDecryptWrites(auth: SocketAuth): UserFacingSocketConfig['makeSig
 }
 
 export function openSocket(o: SocketOptions) {
-  const auth = o.auth.forSocket(o.isCurrent)
+  const auth = o.auth
   const { state, saveCreds } = auth
   // What the receipt hook stored: Baileys' later events for the same message are then skipped (echoes.ts).
   const echoes = createEchoes()
@@ -146,14 +150,17 @@ export function openSocket(o: SocketOptions) {
       const m = cleaned(msg, state.creds.me)
       const { batch, sender } = echoes.withSender(receivedBatch(m, type, meOf(state.creds.me)), m)
       // The decrypt's key writes go into the message's transaction: one commit, both or neither.
-      const keys = auth.messageKeys()
+      // Synchronous on SQLite (an await would cost a turn per message); PostgreSQL answers promises.
+      const taken = auth.messageKeys()
+      const keys = taken instanceof Promise ? await taken : taken
       try {
         await o.handlers.received(batch, keys)
       } catch (e) {
-        if (keys) auth.settle(keys, false)
+        if (keys) await auth.settle(keys, false)
         throw e
       }
-      if (keys) auth.settle(keys, true)
+      const settled = keys && auth.settle(keys, true)
+      if (settled) await settled
       echoes.stored(msg, batch, sender)
     },
   }
@@ -172,7 +179,7 @@ export function openSocket(o: SocketOptions) {
     // Group sends take the members from the stored copy; WhatsApp rate-limits metadata queries (§5.4). A group
     // not stored yet is fetched once and stored, so only the first send to it asks WhatsApp.
     cachedGroupMetadata: async (jid: string) => {
-      const stored = o.handlers.cachedGroup(jid)
+      const stored = await o.handlers.cachedGroup(jid)
       if (stored) return toGroupMetadata(stored)
       const fetched = await ops.groupMetadata(jid).catch(() => null)
       if (!fetched) return undefined
@@ -180,7 +187,7 @@ export function openSocket(o: SocketOptions) {
       return toGroupMetadata(fetched)
     },
     getMessage: async (key): Promise<WAProto.IMessage | undefined> => {
-      const text = key.id ? o.handlers.storedText(key.id, !!key.fromMe) : null
+      const text = key.id ? await o.handlers.storedText(key.id, !!key.fromMe) : null
       return text === null ? undefined : { conversation: text }
     },
   } as UserFacingSocketConfig)

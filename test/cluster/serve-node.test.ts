@@ -66,7 +66,19 @@ const engineOf =
 async function node(name: string, secretKey = key) {
   let banner = ''
   const config = {
-    ...loadConfig({ databaseUrl: tdb.url, dataDir: dir, port: '0', nodeId: name, secretKey, rateLimit: '0' }, {}),
+    ...loadConfig(
+      {
+        databaseUrl: tdb.url,
+        dataDir: dir,
+        port: '0',
+        nodeId: name,
+        secretKey,
+        rateLimit: '0',
+        maxWebhooksPerOrg: '3',
+        egressAllow: '127.0.0.1',
+      },
+      {},
+    ),
     ...timings,
     databaseUrl: tdb.url,
   }
@@ -194,6 +206,18 @@ describe('a cluster node (serve --database-url)', () => {
     expect(String(error)).toContain('lease timings need')
     await waitFor('the failed node to close its connections', async () => (await open()) === 0)
     expect(await admin`SELECT id FROM cluster_nodes WHERE id = 'broken'`).toEqual([])
+  })
+
+  it('the per-organisation webhook cap holds when creates arrive at both nodes at once', async () => {
+    const [a, b] = nodes as [ClusterRunning, ClusterRunning]
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        api(i % 2 ? a : b, '/webhooks', { url: `http://127.0.0.1:9/hook${i}`, events: ['*'] }),
+      ),
+    )
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 201, 201, 409, 409, 409, 409, 409, 409, 409])
+    expect((await admin`SELECT count(*)::int AS n FROM webhooks`)[0].n).toBe(3)
+    expect(answers.find((r) => r.status === 409)!.body.error).toMatchObject({ code: 'conflict', details: { limit: 3 } })
   })
 
   it('media uploaded through one node is served by the other, and deleting its session deletes the file', async () => {

@@ -1,5 +1,6 @@
 // End to end over HTTP: the real app and supervisor, the real Baileys, the simulator in-process.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { sqliteEngineStore } from '../../src/sessions/engine-store.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { json, testApp, type TestApp } from '../helpers/app.ts'
@@ -32,8 +33,7 @@ beforeAll(async () => {
   t = await testApp({
     engine: ({ db, stores, logger }) =>
       createSupervisor({
-        db,
-        events: stores.events,
+        store: sqliteEngineStore(db, stores.events),
         logger,
         secretKey: Buffer.alloc(32, 9),
         waUrl: sim.wsUrl,

@@ -35,7 +35,7 @@ async function socket(received: (b: Batch) => Promise<void>, isCurrent = () => t
     logger,
   })
   const sock = openSocket({
-    auth,
+    auth: await auth.forSocket(isCurrent),
     isCurrent,
     logger,
     waUrl: h.sim.wsUrl,

@@ -8,6 +8,7 @@ import type { LinkPreviewer } from '../../src/domain/outbound.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
 import { mediaFilesOf } from '../../src/media/files.ts'
 import { openMediaStore } from '../../src/media/store.ts'
+import { sqliteEngineStore } from '../../src/sessions/engine-store.ts'
 import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/sessions/supervisor.ts'
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
@@ -47,8 +48,7 @@ export async function startHarness(
   const events = createEventStore(db)
   const media = openMediaStore({ dir: join(dir, 'media'), repo: asyncRepo(createMediaRepo(db)) })
   const options: SupervisorOptions = {
-    db,
-    events,
+    store: sqliteEngineStore(db, events),
     logger: opts.logger ?? createLogger('silent'),
     secretKey,
     waUrl: sim.wsUrl,

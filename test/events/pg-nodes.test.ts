@@ -110,6 +110,19 @@ describe('events across PostgreSQL nodes', () => {
     await a.repos.webhooks.delete('acme', w.id)
   })
 
+  it('the per-organisation webhook cap holds when two nodes create at once', async () => {
+    const b = node()
+    await a.pg.sql`INSERT INTO orgs (id, name) VALUES ('capped', 'capped')`
+    const hook = { url: 'http://127.0.0.1:9/x', events: ['*'] }
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? a : b).repos.webhooks.createWithin('capped', hook, `whsec_${i}`, 3),
+      ),
+    )
+    expect(created.filter((w) => w !== null).length).toBe(3)
+    expect(await a.repos.webhooks.count('capped')).toBe(3)
+  })
+
   it('a live stream on one node is woken by a commit on another node', async () => {
     const b = node()
     const events = createPgEventStore(b.pg)

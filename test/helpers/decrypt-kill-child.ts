@@ -22,7 +22,7 @@ const auth = createSessionAuth({
   logger,
 })
 openSocket({
-  auth,
+  auth: await auth.forSocket(() => true),
   isCurrent: () => true,
   logger,
   waUrl,

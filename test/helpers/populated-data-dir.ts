@@ -66,7 +66,7 @@ export async function populateDataDir(dir: string, opts: { messages?: number } =
       sealer,
       logger: createLogger('silent'),
     })
-    const socket = auth.forSocket(() => true)
+    const socket = await auth.forSocket(() => true)
     socket.saveCreds()
     await socket.state.keys.set({
       'pre-key': { '1': { public: randomBytes(32), private: randomBytes(32) } },

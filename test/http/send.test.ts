@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { createEgress } from '../../src/media/egress.ts'
 import { mediaFilesOf } from '../../src/media/files.ts'
 import { createFetchMedia } from '../../src/sessions/fetch-media.ts'
+import { sqliteEngineStore } from '../../src/sessions/engine-store.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { json, testApp, type TestApp } from '../helpers/app.ts'
 import { lazyMultipart } from '../helpers/lazy-body.ts'
@@ -26,8 +27,7 @@ beforeAll(async () => {
     mediaMaxBytes: 1024 * 1024,
     engine: ({ db, stores, logger, media }) =>
       createSupervisor({
-        db,
-        events: stores.events,
+        store: sqliteEngineStore(db, stores.events),
         logger,
         secretKey: randomBytes(32),
         clock: () => now,

@@ -43,7 +43,7 @@ afterEach(() => {
 describe('SQL auth state', () => {
   it('round-trips creds and keys, rehydrating app-state sync keys as protos', async () => {
     const a = make()
-    const { state, saveCreds } = a.forSocket(() => true)
+    const { state, saveCreds } = await a.forSocket(() => true)
     state.creds.me = { id: '1555@s.whatsapp.net', name: 'x' }
     state.creds.account = proto.ADVSignedDeviceIdentity.fromObject({ details: Buffer.from([1, 2]) })
     saveCreds()
@@ -52,7 +52,7 @@ describe('SQL auth state', () => {
       'app-state-sync-key': { AAA: { keyData: Buffer.from('kd'), timestamp: 5 } },
       session: { '1555.0': Buffer.from('record') },
     })
-    const fresh = make().forSocket(() => true).state // new cache: reads the database
+    const fresh = (await make().forSocket(() => true)).state // new cache: reads the database
     expect(Buffer.from(fresh.creds.noiseKey.private).equals(Buffer.from(state.creds.noiseKey.private))).toBe(true)
     expect(fresh.creds.me?.id).toBe('1555@s.whatsapp.net')
     const pre = await fresh.keys.get('pre-key', ['1', '2'])
@@ -60,11 +60,11 @@ describe('SQL auth state', () => {
     expect(Buffer.from(pre['1']!.private).toString()).toBe('priv1')
     const app = (await fresh.keys.get('app-state-sync-key', ['AAA']))['AAA']!
     expect(app).toBeInstanceOf(proto.Message.AppStateSyncKeyData)
-    expect(make().isLinked()).toBe(true)
+    expect(await make().isLinked()).toBe(true)
   })
 
   it('stores nothing in plaintext', async () => {
-    const { state, saveCreds } = make().forSocket(() => true)
+    const { state, saveCreds } = await make().forSocket(() => true)
     saveCreds()
     await state.keys.set({ session: { '1.0': Buffer.from('PLAINTEXT-SESSION-RECORD') } })
     db.sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -80,7 +80,7 @@ describe('SQL auth state', () => {
   })
 
   it('applies a keys.set atomically: one failing row rolls back the whole call and it throws', async () => {
-    const { state } = make().forSocket(() => true)
+    const { state } = await make().forSocket(() => true)
     db.sqlite.run(
       "CREATE TRIGGER boom BEFORE INSERT ON auth_state WHEN NEW.id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
     )
@@ -90,14 +90,14 @@ describe('SQL auth state', () => {
       'pre-key': { '7': null, boom: { public: Buffer.from('a'), private: Buffer.from('b') } },
     })
     await expect(attempt).rejects.toThrow('boom')
-    const after = make().forSocket(() => true).state
+    const after = (await make().forSocket(() => true)).state
     expect(await after.keys.get('session', ['ok'])).toEqual({})
     expect(Object.keys(await after.keys.get('pre-key', ['7']))).toEqual(['7'])
   })
 
   it('drops key and creds writes from a discarded socket', async () => {
     let current = true
-    const { state, saveCreds } = make().forSocket(() => current)
+    const { state, saveCreds } = await make().forSocket(() => current)
     current = false
     await state.keys.set({ session: { late: Buffer.from('x') } })
     saveCreds()
@@ -107,20 +107,18 @@ describe('SQL auth state', () => {
   it('keeps sessions apart and wipes one without touching the other', async () => {
     const one = make('s1')
     const two = make('s2')
-    one.forSocket(() => true).saveCreds()
-    two.forSocket(() => true).saveCreds()
-    one.wipe()
-    expect(one.isLinked()).toBe(false)
+    ;(await one.forSocket(() => true)).saveCreds()
+    ;(await two.forSocket(() => true)).saveCreds()
+    await one.wipe()
+    expect(await one.isLinked()).toBe(false)
     expect(createAuthStateSql(db).count('s1')).toBe(0)
     expect(createAuthStateSql(db).count('s2')).toBe(1)
   })
 
-  it('refuses a row moved to another session (the address is authenticated)', () => {
-    make('s1')
-      .forSocket(() => true)
-      .saveCreds()
+  it('refuses a row moved to another session (the address is authenticated)', async () => {
+    ;(await make('s1').forSocket(() => true)).saveCreds()
     db.sqlite.run("UPDATE auth_state SET session_id = 's2' WHERE session_id = 's1'")
-    expect(() => make('s2').forSocket(() => true)).toThrow()
+    await expect(make('s2').forSocket(() => true)).rejects.toThrow()
   })
 })
 
@@ -129,50 +127,40 @@ describe('key writes of a decrypt', () => {
   const stored = (id: string) => createAuthStateSql(db).read('s1', 'session', id) !== null
 
   it('are held, readable, and committed in the receipt hook transaction with the message', async () => {
-    const view = make().forSocket(() => true)
+    const view = await make().forSocket(() => true)
     await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 1') } }))
     expect(stored('bob')).toBe(false)
     expect((await view.state.keys.get('session', ['bob'])).bob).toEqual(rec('step 1'))
-    const keys = view.messageKeys()!
+    const keys = (await view.messageKeys())!
     expect(keys.ops.map((o) => [o.type, o.id])).toEqual([['session', 'bob']])
     db.sqlite.transaction(() => createAuthStateSql(db).apply('s1', keys.ops))()
     keys.stored = true
     view.settle(keys, true)
     expect(stored('bob')).toBe(true)
     expect(view.messageKeys()).toBeNull()
-    expect(
-      (
-        await make()
-          .forSocket(() => true)
-          .state.keys.get('session', ['bob'])
-      ).bob,
-    ).toEqual(rec('step 1'))
+    expect((await (await make().forSocket(() => true)).state.keys.get('session', ['bob'])).bob).toEqual(rec('step 1'))
   })
 
   it('are committed before the receipt when the hook stored only the message', async () => {
-    const view = make().forSocket(() => true)
+    const view = await make().forSocket(() => true)
     await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 1') } }))
-    view.settle(view.messageKeys()!, true)
+    view.settle((await view.messageKeys())!, true)
     expect(stored('bob')).toBe(true)
   })
 
   it('are dropped when the hook failed, so the redelivered message decrypts from the committed ratchet', async () => {
-    const view = make().forSocket(() => true)
+    const view = await make().forSocket(() => true)
     await view.state.keys.set({ session: { bob: rec('committed') } })
     await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 2') } }))
-    view.settle(view.messageKeys()!, false)
+    view.settle((await view.messageKeys())!, false)
     expect((await view.state.keys.get('session', ['bob'])).bob).toEqual(rec('committed'))
-    expect(
-      (
-        await make()
-          .forSocket(() => true)
-          .state.keys.get('session', ['bob'])
-      ).bob,
-    ).toEqual(rec('committed'))
+    expect((await (await make().forSocket(() => true)).state.keys.get('session', ['bob'])).bob).toEqual(
+      rec('committed'),
+    )
   })
 
   it('commit on their own right after the decrypt when no hook comes (a message that failed further on)', async () => {
-    const view = make().forSocket(() => true)
+    const view = await make().forSocket(() => true)
     await view.decrypting(async () => view.state.keys.set({ 'sender-key': { g: rec('skdm') } }))
     expect(createAuthStateSql(db).read('s1', 'sender-key', 'g')).toBeNull()
     await new Promise((r) => setImmediate(r))
@@ -180,7 +168,7 @@ describe('key writes of a decrypt', () => {
   })
 
   it('are committed with any other key write, which never waits', async () => {
-    const view = make().forSocket(() => true)
+    const view = await make().forSocket(() => true)
     await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 1') } }))
     await view.state.keys.set({ 'pre-key': { '9': { public: rec('a'), private: rec('b') } } })
     expect(stored('bob')).toBe(true)

@@ -15,7 +15,7 @@ import { createSealer } from '../../src/domain/sealer.ts'
 async function secretsOf(dir: string, sid: string, key: Buffer): Promise<string[]> {
   const db = openDb(join(dir, 'wagate.db'))
   const sql = createAuthStateSql(db)
-  const { state } = createSessionAuth({
+  const { state } = await createSessionAuth({
     sessionId: sid,
     sql,
     sealer: createSealer(key),

@@ -122,24 +122,7 @@ async function checked<T extends Partial<WebhookInput>>(deps: HttpDeps, orgId: s
   return input
 }
 
-/** Runs work of one key at a time, in arrival order: a promise chain per key, forgotten once idle. */
-function oneAtATime() {
-  const tails = new Map<string, Promise<unknown>>()
-  return {
-    run<T>(key: string, work: () => Promise<T>): Promise<T> {
-      const out = (tails.get(key) ?? Promise.resolve()).then(work)
-      const tail = out.catch(() => {})
-      tails.set(key, tail)
-      void tail.then(() => {
-        if (tails.get(key) === tail) tails.delete(key)
-      })
-      return out
-    },
-  }
-}
-
 export function webhookRoutes(deps: HttpDeps) {
-  const creates = oneAtATime()
   const { repos, authenticate } = deps
   const { webhooks, deliveries } = repos
   const own = async (orgId: string, id: string | null | undefined) => {
@@ -154,19 +137,19 @@ export function webhookRoutes(deps: HttpDeps) {
       '',
       async ({ principal, body, set }) => {
         const input = await checked(deps, principal.orgId, body)
-        // Counted after the awaited URL check, next to the insert, and one create of an organisation at a time
-        // (the count and the insert are two awaits): concurrent creates cannot both slip in.
-        const created = await creates.run(principal.orgId, async () => {
-          const max = deps.limits?.webhooksPerOrg ?? 0
-          if (max && (await webhooks.count(principal.orgId)) >= max)
-            throw new AppError('conflict', `this organisation already has the maximum of ${max} webhooks`, {
-              limit: max,
-            })
-          const secret = generateSecret()
-          return { ...(await webhooks.create(principal.orgId, input, secret)), secret }
-        })
+        // The store counts and inserts as one step (on PostgreSQL under a lock on the organisation's row), so
+        // concurrent creates, on this node or any other, cannot both slip past the cap.
+        const max = deps.limits?.webhooksPerOrg ?? 0
+        const secret = generateSecret()
+        const created = max
+          ? await webhooks.createWithin(principal.orgId, input, secret, max)
+          : await webhooks.create(principal.orgId, input, secret)
+        if (!created)
+          throw new AppError('conflict', `this organisation already has the maximum of ${max} webhooks`, {
+            limit: max,
+          })
         set.status = 201
-        return created
+        return { ...created, secret }
       },
       {
         auth: 'manage',

@@ -45,7 +45,8 @@ function norm<T>(r: Record<string, unknown>): T {
   for (const k in r) {
     const v = r[k]
     if (typeof v === 'boolean') r[k] = v ? 1 : 0
-    else if (typeof v === 'string' && BIG.has(k)) r[k] = Number(v)
+    // `id` is a bigint in some tables (the send queue) and text in others (sessions): only digits are a number.
+    else if (typeof v === 'string' && BIG.has(k) && (k !== 'id' || /^\d+$/.test(v))) r[k] = Number(v)
   }
   return r as T
 }

@@ -1,5 +1,6 @@
 // Webhooks on PostgreSQL: the same rows as SQLite's (secrets sealed, bound to the row); every change is NOTIFYed
 // so the dispatchers of all nodes reload their targets.
+import type { SQL, TransactionSQL } from 'bun'
 import { ulid } from 'ulid'
 import type { Sealer } from '../../domain/sealer.ts'
 import type { Async } from '../contract.ts'
@@ -65,12 +66,10 @@ export function createPgWebhookStore(
     return r ?? null
   }
 
-  return {
-    async create(orgId: string, input: WebhookInput, secret: string): Promise<WebhookInfo> {
-      const now = Date.now()
-      const id = `wh_${ulid(now)}`
-      const hwm = await events.maxSeq()
-      const [r]: Row[] = await sql`
+  const insert = async (tx: SQL | TransactionSQL, orgId: string, input: WebhookInput, secret: string, hwm: number) => {
+    const now = Date.now()
+    const id = `wh_${ulid(now)}`
+    const [r]: Row[] = await tx`
         INSERT INTO webhooks (id, org_id, url, events, session_ids, enabled, description, secret, hwm, created_at,
           updated_at)
         VALUES (${id}, ${orgId}, ${input.url}, ${JSON.stringify(input.events)},
@@ -78,8 +77,30 @@ export function createPgWebhookStore(
           ${input.description ?? null}, ${sealer.sealText(secret, secretAad(id))}, ${hwm}::int8, ${now}::int8,
           ${now}::int8)
         RETURNING *`
+    return r!
+  }
+
+  return {
+    async create(orgId: string, input: WebhookInput, secret: string): Promise<WebhookInfo> {
+      const r = await insert(sql, orgId, input, secret, await events.maxSeq())
       await changed()
-      return info(r!)
+      return info(r)
+    },
+    /**
+     * As SQLite's, and the cap holds across nodes: the organisation's row is locked (FOR NO KEY UPDATE, which a
+     * create of the same organisation on any node waits for, and which the webhook's foreign key check does not)
+     * while its webhooks are counted and the new one inserted.
+     */
+    async createWithin(orgId: string, input: WebhookInput, secret: string, max: number): Promise<WebhookInfo | null> {
+      const hwm = await events.maxSeq()
+      const r = await sql.begin(async (tx) => {
+        await tx`SELECT 1 FROM orgs WHERE id = ${orgId} FOR NO KEY UPDATE`
+        const [c]: { n: number }[] = await tx`SELECT count(*)::int AS n FROM webhooks WHERE org_id = ${orgId}`
+        return (c?.n ?? 0) >= max ? null : await insert(tx, orgId, input, secret, hwm)
+      })
+      if (!r) return null
+      await changed()
+      return info(r)
     },
     async count(orgId: string): Promise<number> {
       const [r]: { n: number }[] = await sql`SELECT count(*)::int AS n FROM webhooks WHERE org_id = ${orgId}`

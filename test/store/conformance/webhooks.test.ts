@@ -35,6 +35,17 @@ describe.each(dialects)('%s: webhooks', (name) => {
     expect(await webhooks.count(orgId)).toBe(1)
   })
 
+  it('createWithin creates up to the cap and then answers null, creating nothing', async () => {
+    const { orgId } = await d().tenant()
+    const other = await d().tenant()
+    const { webhooks } = d().repos
+    await webhooks.create(other.orgId, input, 'whsec_other') // another organisation's does not count
+    expect((await webhooks.createWithin(orgId, input, 'whsec_1', 2))?.orgId).toBe(orgId)
+    expect((await webhooks.createWithin(orgId, input, 'whsec_2', 2))?.orgId).toBe(orgId)
+    expect(await webhooks.createWithin(orgId, input, 'whsec_3', 2)).toBeNull()
+    expect(await webhooks.count(orgId)).toBe(2)
+  })
+
   it("get, update, rotate and delete answer null (or false) for another organisation's webhook", async () => {
     const a = await d().tenant()
     const b = await d().tenant()
