@@ -129,6 +129,15 @@ describe('dispatcher', () => {
     expect(rx.received).toHaveLength(2)
   })
 
+  it('records the outcome of a request that was in flight when its webhook was disabled', async () => {
+    const { rx, w } = await oneHook(() => ({ status: 200, body: 'ok', delayMs: 300 }))
+    rig.emit(1)
+    await waitFor(() => rx.state.inFlight === 1)
+    rig.stores.webhooks.disable(w.id, 'disabled by the test')
+    await waitFor(() => rig.deliveries(w.id)[0]?.status === 'succeeded')
+    expect(rig.deliveries(w.id)[0]!.attempts.map((a) => a.statusCode)).toEqual([200])
+  })
+
   it('keeps the first attempts of one session in commit order', async () => {
     rig = await eventsRig({ concurrency: 8 })
     const rx = receiver({ reply: () => ({ status: 200, delayMs: Math.floor(Math.random() * 3) }) })
