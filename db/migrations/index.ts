@@ -7,6 +7,7 @@ import m4 from './0004_groups_contacts.sql' with { type: 'text' }
 import m5 from './0005_messages_by_id.sql' with { type: 'text' }
 import m6 from './0006_auth_epoch.sql' with { type: 'text' }
 import m7 from './0007_outbox_indexes.sql' with { type: 'text' }
+import m8 from './0008_group_member_position.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -17,4 +18,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0005_messages_by_id', sql: m5 },
   { name: '0006_auth_epoch', sql: m6 },
   { name: '0007_outbox_indexes', sql: m7 },
+  { name: '0008_group_member_position', sql: m8 },
 ]

@@ -5,6 +5,7 @@ import m2 from './0002_outbox_indexes.sql' with { type: 'text' }
 import m3 from './0003_outbox_across_nodes.sql' with { type: 'text' }
 import m4 from './0004_auth_epoch.sql' with { type: 'text' }
 import m5 from './0005_cluster_commands.sql' with { type: 'text' }
+import m6 from './0006_group_member_position.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -13,4 +14,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0003_outbox_across_nodes', sql: m3 },
   { name: '0004_auth_epoch', sql: m4 },
   { name: '0005_cluster_commands', sql: m5 },
+  { name: '0006_group_member_position', sql: m6 },
 ]

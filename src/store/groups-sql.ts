@@ -26,12 +26,14 @@ export function createGroupSql(db: Db) {
     ),
     /** Members as stored (ids exactly as WhatsApp named them). */
     participants: q<ParticipantRow, [string, string]>(
-      'SELECT jid, lid, pn, admin FROM group_participants WHERE session_id = ? AND group_jid = ? ORDER BY rowid',
+      'SELECT jid, lid, pn, admin FROM group_participants WHERE session_id = ? AND group_jid = ? ORDER BY position',
     ),
     /** Members for the API (other id filled from contacts). */
     members: q<ParticipantRow, [string, string]>(participantsSql),
     upsertParticipant: q<unknown, [string, string, string, string | null, string | null, string | null]>(
-      `INSERT INTO group_participants (session_id, group_jid, jid, lid, pn, admin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+      `INSERT INTO group_participants (session_id, group_jid, jid, lid, pn, admin, position)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT coalesce(max(position), 0) + 1 FROM group_participants
+         WHERE session_id = ?1 AND group_jid = ?2))
        ON CONFLICT DO UPDATE SET lid = coalesce(excluded.lid, lid), pn = coalesce(excluded.pn, pn), admin = excluded.admin`,
     ),
     deleteParticipant: q<unknown, [string, string, string]>(

@@ -224,8 +224,16 @@ export const groupParticipants = sqliteTable(
     pn: text('pn'),
     /** null | admin | superadmin */
     admin: text('admin'),
+    /**
+     * The member's place in the group's list: one past the group's last when first stored, never changed by an
+     * update, so members list in the order they were stored on both databases.
+     */
+    position: integer('position').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.sessionId, t.groupJid, t.jid] })],
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.groupJid, t.jid] }),
+    index('group_participants_position').on(t.sessionId, t.groupJid, t.position),
+  ],
 )
 
 /** The outbox: one row per event, appended in the same transaction as the state change. */

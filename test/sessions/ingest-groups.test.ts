@@ -10,7 +10,7 @@ const CAROL = { pn: '15550000003@s.whatsapp.net', lid: '900000000003@lid' }
 
 const apply = (events: Partial<BaileysEventMap>) => h.ingest.batch('s', toBatch(events, me))
 const events = (type: string) => eventsOf(h, type)
-const members = async () => await h.all('SELECT jid, lid, pn, admin FROM group_participants ORDER BY rowid')
+const members = async () => await h.all('SELECT jid, lid, pn, admin FROM group_participants ORDER BY position')
 
 const metadata = {
   id: G,
@@ -61,6 +61,19 @@ describe.each(dialects)('%s', (dialect) => {
     })
     expect(got[1].participants[0].admin).toBe('admin')
     expect((await members()).map((m) => m.jid)).toEqual([me.jid, BOB])
+  })
+
+  it('keeps members in the order they were stored when one of them changes', async () => {
+    await apply({ 'groups.upsert': [metadata as any] })
+    const change = (action: 'add' | 'promote', ids: object[]) =>
+      apply({ 'group-participants.update': { id: G, author: me.jid, participants: ids as any, action } })
+    await change('add', [{ id: CAROL.pn }])
+    await change('promote', [{ id: BOB }]) // rewrites Bob's row
+    await apply({ 'groups.update': [{ id: G, subject: 'Team 2', author: me.jid }] })
+    const [updated] = (await events('group.updated')).slice(-1)
+    expect(updated.subject).toBe('Team 2')
+    expect(updated.participants.map((p: { jid: string }) => p.jid)).toEqual([me.jid, BOB, CAROL.pn])
+    expect((await members()).map((m) => m.jid)).toEqual([me.jid, BOB, CAROL.pn])
   })
 
   it('fills the PN of a LID-only group sender from the stored mapping', async () => {

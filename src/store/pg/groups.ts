@@ -24,8 +24,7 @@ export function createPgGroupStore(pg: PgDb, codec: CursorCodec): Async<GroupSto
 
   /**
    * Members of `groupJids` with the other half of their identity filled from the contacts' PN↔LID mapping, as
-   * SQLite's `participantsSql`. SQLite lists them in rowid (insertion) order; PostgreSQL has no rowid, and ctid is
-   * insertion order for rows never updated since (an updated row gets a new ctid).
+   * SQLite's `participantsSql`, in the order they were stored (`position`).
    */
   async function membersOf(sessionId: string, groupJids: string[]): Promise<Map<string, ParticipantRow[]>> {
     const out = new Map<string, ParticipantRow[]>(groupJids.map((j) => [j, []]))
@@ -34,7 +33,7 @@ export function createPgGroupStore(pg: PgDb, codec: CursorCodec): Async<GroupSto
         p.admin
       FROM group_participants p
       LEFT JOIN contacts k ON k.session_id = p.session_id AND (k.jid = p.jid OR k.lid = p.jid)
-      WHERE p.session_id = ${sessionId} AND p.group_jid = ANY(${groupJids}::text[]) ORDER BY p.ctid`
+      WHERE p.session_id = ${sessionId} AND p.group_jid = ANY(${groupJids}::text[]) ORDER BY p.group_jid, p.position`
     for (const r of rows as (ParticipantRow & { group_jid: string })[])
       out.get(r.group_jid)?.push({ jid: r.jid, lid: r.lid, pn: r.pn, admin: r.admin })
     return out

@@ -82,11 +82,10 @@ const sessionCols: Record<string, string> = {
   desiredState: 'desired_state',
   statusChangedAt: 'status_changed_at',
 }
-// Group members in the order they were stored: PostgreSQL has no rowid; ctid is the physical order, which is the
-// insertion order of a member until its row is rewritten (an admin change).
+// Group members in the order they were stored (`position`, set when a member is first stored), as SQLite's.
 const participantsSql = `SELECT p.jid, coalesce(p.lid, k.lid) AS lid, coalesce(p.pn, k.jid) AS pn, p.admin
   FROM group_participants p LEFT JOIN contacts k ON k.session_id = p.session_id AND (k.jid = p.jid OR k.lid = p.jid)
-  WHERE p.session_id = $1 AND p.group_jid = $2 ORDER BY p.ctid`
+  WHERE p.session_id = $1 AND p.group_jid = $2 ORDER BY p.position`
 
 export const pgOps: AsyncOps<PgTx> = {
   insertMessage: (c, r) =>
@@ -333,14 +332,16 @@ export const pgOps: AsyncOps<PgTx> = {
   participants: (c, s, g) =>
     all(
       c,
-      'SELECT jid, lid, pn, admin FROM group_participants WHERE session_id = $1 AND group_jid = $2 ORDER BY ctid',
+      'SELECT jid, lid, pn, admin FROM group_participants WHERE session_id = $1 AND group_jid = $2 ORDER BY position',
       [s, g],
     ),
   members: (c, s, g) => all(c, participantsSql, [s, g]),
   upsertParticipant: (c, s, g, jid, lid, pn, admin) =>
     exec(
       c,
-      `INSERT INTO group_participants (session_id, group_jid, jid, lid, pn, admin) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO group_participants (session_id, group_jid, jid, lid, pn, admin, position)
+       VALUES ($1, $2, $3, $4, $5, $6, (SELECT coalesce(max(position), 0) + 1 FROM group_participants
+         WHERE session_id = $1 AND group_jid = $2))
        ON CONFLICT (session_id, group_jid, jid) DO UPDATE SET lid = coalesce(excluded.lid, group_participants.lid),
          pn = coalesce(excluded.pn, group_participants.pn), admin = excluded.admin`,
       [s, g, jid, lid, pn, admin],

@@ -203,8 +203,13 @@ export const groupParticipants = pgTable(
     lid: text('lid'),
     pn: text('pn'),
     admin: text('admin'),
+    /** As SQLite's: the member's place in the group's list, set when first stored, never changed by an update. */
+    position: integer('position').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.sessionId, t.groupJid, t.jid] })],
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.groupJid, t.jid] }),
+    index('group_participants_position').on(t.sessionId, t.groupJid, t.position),
+  ],
 )
 
 export const events = pgTable(

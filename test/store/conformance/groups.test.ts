@@ -6,8 +6,14 @@ describe.each(dialects)('%s: groups', (name) => {
   const d = useDialect(name)
   const group = (sessionId: string, jid: string, extra: Record<string, unknown> = {}) =>
     d().insert('groups', { session_id: sessionId, jid, ...extra })
+  let stored = 0
+  /** A member stored after the previous ones (as the ingest does: one past the group's last position). */
   const member = (sessionId: string, groupJid: string, jid: string, extra: Record<string, unknown> = {}) =>
-    d().insert('group_participants', { session_id: sessionId, group_jid: groupJid, jid, ...extra }, null)
+    d().insert(
+      'group_participants',
+      { session_id: sessionId, group_jid: groupJid, jid, position: ++stored, ...extra },
+      null,
+    )
 
   it('serves a group with its settings and members in the order they were stored, ids filled from contacts', async () => {
     const { sessionId } = await d().tenant()
@@ -69,6 +75,17 @@ describe.each(dialects)('%s: groups', (name) => {
     const p2 = await groups.page(sessionId, { limit: 2, cursor: p1.nextCursor! })
     expect(p2).toEqual({ data: [(await groups.get(sessionId, '2-0@g.us'))!], nextCursor: null })
     expect(p2.data[0]!.size).toBe(3)
+  })
+
+  it('lists members by their stored position, whatever the order their rows were written or rewritten in', async () => {
+    const { sessionId } = await d().tenant()
+    await group(sessionId, '3-3@g.us')
+    await member(sessionId, '3-3@g.us', 'c@s.whatsapp.net', { position: 3 })
+    await member(sessionId, '3-3@g.us', 'a@s.whatsapp.net', { position: 1 })
+    await member(sessionId, '3-3@g.us', 'b@s.whatsapp.net', { position: 2 })
+    await d().exec("UPDATE group_participants SET admin = 'admin' WHERE jid = ?", 'a@s.whatsapp.net')
+    const got = await d().repos.groups.get(sessionId, '3-3@g.us')
+    expect(got!.participants.map((p) => p.jid)).toEqual(['a@s.whatsapp.net', 'b@s.whatsapp.net', 'c@s.whatsapp.net'])
   })
 
   it('serves a group without members or settings with their defaults', async () => {
