@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../src/log.ts'
-import { createAuthStateSql } from '../../src/store/auth-state-sql.ts'
+import { createAuthStateSql, type AuthOp } from '../../src/store/auth-state-sql.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { orgs, sessions } from '../../src/store/schema.ts'
-import { createSessionAuth } from '../../src/whatsapp/auth-state.ts'
+import { createSessionAuth, type AuthSql } from '../../src/whatsapp/auth-state.ts'
 import { createSealer } from '../../src/domain/sealer.ts'
 import { loadSecretKey } from '../../src/whatsapp/secret-key.ts'
 
@@ -194,4 +194,70 @@ describe('secret key', () => {
 
 it('fresh creds are not linked', () => {
   expect(initAuthCreds().account).toBeUndefined()
+})
+
+describe('on a store that answers later (PostgreSQL)', () => {
+  /**
+   * The SQLite rows behind promises, as PostgreSQL answers: reads wait until `release()` when `holdReads` is set
+   * (a cache fill under way); writes are queued and applied on the next turn, in the order they started.
+   */
+  function laterStore() {
+    const sql = createAuthStateSql(db)
+    const gate = { holdReads: false, waiting: [] as (() => void)[] }
+    const later = <T>(f: () => T) => new Promise<T>((r) => setImmediate(() => r(f())))
+    const store = {
+      read: (s: string, t: string, id: string) => {
+        const value = sql.read(s, t, id) // what the database holds when the read starts
+        if (!gate.holdReads) return later(() => value)
+        return new Promise<Uint8Array | null>((r) => gate.waiting.push(() => r(value)))
+      },
+      write: (s: string, ops: AuthOp[]) => later(() => sql.write(s, ops)),
+      wipe: (s: string) => later(() => sql.wipe(s)),
+    }
+    const release = () => gate.waiting.splice(0).forEach((go) => go())
+    return { store, gate, release }
+  }
+  const auth = (store: AuthSql) =>
+    createSessionAuth({ sessionId: 's1', sql: store, sealer: createSealer(key), logger: createLogger('silent') })
+  const rec = (s: string) => Buffer.from(s)
+
+  it('a cache fill that started before a write of the same key never replaces the newer value', async () => {
+    const { store, gate, release } = laterStore()
+    const a = auth(store)
+    const view = await a.forSocket(() => true)
+    await view.state.keys.set({ session: { bob: rec('old') } })
+    a.close() // the cache is empty: the next read fills it from the store
+    gate.holdReads = true
+    const filling = view.state.keys.get('session', ['bob']) // reads 'old', answered later
+    await view.state.keys.set({ session: { bob: rec('new') } })
+    release()
+    gate.holdReads = false
+    expect((await filling).bob).toEqual(rec('new'))
+    expect((await view.state.keys.get('session', ['bob'])).bob).toEqual(rec('new'))
+  })
+
+  it("no other key write commits while a receipt hook holds its message's key writes", async () => {
+    const { store } = laterStore()
+    const view = await auth(store).forSocket(() => true)
+    await view.decrypting(async () => view.state.keys.set({ session: { bob: rec('step 1') } }))
+    const keys = (await view.messageKeys())!
+    const other = view.state.keys.set({ 'pre-key': { '9': { public: rec('a'), private: rec('b') } } })
+    await new Promise((r) => setTimeout(r, 20))
+    expect(createAuthStateSql(db).read('s1', 'pre-key', '9')).toBeNull()
+    db.sqlite.transaction(() => createAuthStateSql(db).apply('s1', keys.ops))()
+    keys.stored = true
+    await view.settle(keys, true)
+    await other
+    expect(createAuthStateSql(db).read('s1', 'pre-key', '9')).not.toBeNull()
+  })
+
+  it('reads the creds after the creds writes under way', async () => {
+    const { store } = laterStore()
+    const a = auth(store)
+    const { state, saveCreds } = await a.forSocket(() => true)
+    state.creds.me = { id: '1555@s.whatsapp.net', name: 'x' }
+    state.creds.account = proto.ADVSignedDeviceIdentity.fromObject({ details: Buffer.from([1, 2]) })
+    saveCreds() // not awaited, as Baileys' creds.update handler does
+    expect(await a.isLinked()).toBe(true)
+  })
 })
