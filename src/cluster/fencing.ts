@@ -1,7 +1,10 @@
-// Fenced writes: a session's writes run in a transaction that first checks, under a share lock, that this node
+// Fenced writes: a session's writes run in a transaction that first checks, under a key-share lock, that this node
 // still holds the session's lease at the epoch it acquired. A node that lost the lease (paused past expiry,
-// partitioned) gets LeaseLost and its transaction writes nothing; a node taking the lease over waits for a fenced
-// write in flight to commit, so the two never interleave.
+// partitioned) gets LeaseLost and its transaction writes nothing. A node taking the lease over locks the row FOR
+// UPDATE (leases.ts), which conflicts with the key-share lock: it passes over (SKIP LOCKED) a lease with a fenced
+// write in flight, and a fenced write that starts after it waits and then finds the new epoch, so the two never
+// interleave. The holder's own renewal updates no key column, so its writes in flight never hold it up (a share
+// lock would: a slow write transaction would then cost the node its leases).
 import type { SQL, TransactionSQL } from 'bun'
 
 export type LeaseRef = { sessionId: string; nodeId: string; epoch: number }
@@ -19,7 +22,7 @@ export async function fenced<T>(sql: SQL, lease: LeaseRef, write: (tx: Transacti
     const rows: unknown[] = await tx`
       SELECT 1 AS held FROM session_leases
       WHERE session_id = ${lease.sessionId} AND node_id = ${lease.nodeId} AND epoch = ${lease.epoch}
-      FOR SHARE`
+      FOR KEY SHARE`
     if (!rows.length) throw new LeaseLost(lease)
     return await write(tx)
   })

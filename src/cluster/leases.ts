@@ -2,7 +2,9 @@
 // its leases, hands back what is above its fair share (ceil(running sessions / live nodes)) and takes free or
 // expired leases up to it. Expiry is the database's clock; a node counts its own deadline on its monotonic clock
 // from the moment it *sent* the last successful renewal, and stops its sockets when renewDeadlineMs passes
-// without one — before the lease can expire for anyone else (renewDeadlineMs < ttlMs).
+// without one — before the lease can expire for anyone else (renewDeadlineMs < ttlMs). A round never waits for
+// the hooks (opening or closing a socket takes a while on a busy node): they run one after another per session,
+// beside the rounds, so a round that takes or hands over many sessions cannot make the node miss its own deadline.
 import type { SQL } from 'bun'
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
@@ -53,6 +55,10 @@ export function checkTimings(t: LeaseTimings): void {
 export class LeaseManager {
   readonly stats: LeaseStats = { renewals: 0, renewFailures: 0, acquired: 0, released: 0, lost: 0 }
   private readonly leases = new Map<string, number>()
+  /** Per session, the hook running or queued last (acquire, then release, in the order the rounds decided). */
+  private readonly work = new Map<string, Promise<void>>()
+  /** Sessions being handed over: still held (renewed) until their socket is closed and the row released. */
+  private readonly handing = new Set<string>()
   private timer: ReturnType<typeof setInterval> | undefined
   private deadline: ReturnType<typeof setTimeout> | undefined
   private ticking: Promise<void> | undefined
@@ -128,7 +134,7 @@ export class LeaseManager {
       const lease = { sessionId: r.session_id, epoch: Number(r.epoch) }
       if (!this.leases.has(lease.sessionId))
         await this.releaseRow(lease) // not ours to run (an older round's)
-      else if (r.desired_state !== 'running') await this.handOver(lease)
+      else if (r.desired_state !== 'running') void this.handOver(lease)
     }
     await this.rebalance()
   }
@@ -144,9 +150,10 @@ export class LeaseManager {
     await this.sql`DELETE FROM cluster_nodes WHERE expires_at < ${this.now()} - ${10 * this.timings.ttlMs}`
     if (!counts || counts.draining) return
     const fair = Math.ceil(counts.total / Math.max(1, counts.live))
-    const excess = this.leases.size - fair
+    const staying = this.held().filter((l) => !this.handing.has(l.sessionId))
+    const excess = staying.length - fair
     if (excess > 0) {
-      for (const lease of this.held().slice(-excess)) await this.handOver(lease)
+      for (const lease of staying.slice(-excess)) void this.handOver(lease)
       return
     }
     const want = fair - this.leases.size
@@ -166,24 +173,36 @@ export class LeaseManager {
       const lease = { sessionId: r.session_id, epoch: Number(r.epoch) }
       this.leases.set(lease.sessionId, lease.epoch)
       this.stats.acquired++
-      try {
-        await this.hooks.onAcquired(lease)
-      } catch (e) {
-        this.onError(e)
-      }
+      void this.queue(lease.sessionId, () => this.hooks.onAcquired(lease))
     }
   }
 
-  /** Stops the session (awaited), then frees its lease for another node to take at once. */
-  private async handOver(lease: Lease): Promise<void> {
-    try {
-      await this.hooks.onRelease(lease)
-    } catch (e) {
-      this.onError(e)
-    }
-    this.leases.delete(lease.sessionId)
-    await this.releaseRow(lease)
-    this.stats.released++
+  /** Runs `hook` after the session's previous one has settled; its failure is reported, never thrown. */
+  private queue(sessionId: string, hook: () => unknown): Promise<void> {
+    const next = (this.work.get(sessionId) ?? Promise.resolve()).then(hook).then(
+      () => {},
+      (e) => this.onError(e),
+    )
+    this.work.set(sessionId, next)
+    void next.then(() => this.work.get(sessionId) === next && this.work.delete(sessionId))
+    return next
+  }
+
+  /** Stops the session (after its acquisition, if still running), then frees its lease for another node at once. */
+  private handOver(lease: Lease): Promise<void> {
+    const { sessionId } = lease
+    if (this.handing.has(sessionId)) return this.work.get(sessionId) ?? Promise.resolve()
+    this.handing.add(sessionId)
+    return this.queue(sessionId, async () => {
+      try {
+        await this.hooks.onRelease(lease)
+      } finally {
+        this.handing.delete(sessionId)
+        if (this.leases.get(sessionId) === lease.epoch) this.leases.delete(sessionId)
+        await this.releaseRow(lease)
+        this.stats.released++
+      }
+    })
   }
 
   private async releaseRow(lease: Lease): Promise<void> {
@@ -218,7 +237,8 @@ export class LeaseManager {
     this.stopped = true
     try {
       await this.sql`UPDATE cluster_nodes SET draining = true WHERE id = ${this.nodeId}`
-      for (const lease of this.held()) await this.handOver(lease)
+      await Promise.all(this.held().map((lease) => this.handOver(lease)))
+      await Promise.all([...this.work.values()])
       await this.sql`DELETE FROM cluster_nodes WHERE id = ${this.nodeId}`
     } catch (e) {
       this.onError(e)

@@ -87,7 +87,10 @@ export async function startClusterServer(
   const log = logger.child({ nodeId })
   for (const warning of prepareDataDir(config.dataDir)) log.warn({ dataDir: config.dataDir }, warning)
   const secretKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })
-  const pg = openPg(config.databaseUrl)
+  // A session's fenced writes lock its lease row: a transaction left open by a paused or cut-off node would keep
+  // the others from taking the lease. The server ends it once it has waited past this node's renew deadline, when
+  // the node has stopped the session's socket by its own rule anyway.
+  const pg = openPg(config.databaseUrl, { idleInTransactionMs: config.leaseRenewDeadlineMs })
   try {
     const { applied } = await migratePg(pg.sql)
     if (applied.length) log.info({ applied, database: redactUrl(config.databaseUrl) }, 'migrated the database')
@@ -102,6 +105,7 @@ export async function startClusterServer(
   // What a start that fails halfway has to end, last first, before the pool closes: nothing of the node may keep
   // running (LISTEN connections, timers, a joined node row).
   const undo: (() => unknown)[] = [() => deliveries.close()]
+  let closeLeasePool = async () => {}
   try {
     const created = await bootstrap(repos)
     if (created) (deps.out ?? ((s) => process.stdout.write(s)))(bootstrapBanner(created))
@@ -134,7 +138,11 @@ export async function startClusterServer(
     })
     await routing.start()
     undo.push(() => routing.stop())
-    node = await startNode({ sql: pg.sql, secretKey, nodeId, timings: timingsOf(config), logger }, local)
+    // The lease rounds have connections of their own: a pool busy with ingest and auth-state transactions must not
+    // delay a renewal past the deadline, which would stop every session of this node.
+    const leasePool = openPg(config.databaseUrl, { max: 2 })
+    closeLeasePool = () => leasePool.close()
+    node = await startNode({ sql: leasePool.sql, secretKey, nodeId, timings: timingsOf(config), logger }, local)
     const joined = node
     const engine = nodeEngine(routing.engine, joined, async () => {
       await routing.stop()
@@ -194,6 +202,7 @@ export async function startClusterServer(
           } finally {
             // Even when a step above failed: the claim renewals stop and the pool closes.
             deliveries.close()
+            await closeLeasePool()
             await pg.close()
           }
         })()),
@@ -203,6 +212,7 @@ export async function startClusterServer(
       await Promise.resolve()
         .then(step)
         .catch(() => {})
+    await closeLeasePool()
     await pg.close()
     throw e
   }

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
 import { SQL } from 'bun'
 import { fenced, LeaseLost, type LeaseRef } from '../../src/cluster/fencing.ts'
 import { LeaseManager, type Lease, type LeaseTimings, type LostReason } from '../../src/cluster/leases.ts'
-import { migratePg } from '../../src/store/pg/db.ts'
+import { migratePg, openPg } from '../../src/store/pg/db.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -240,5 +240,73 @@ describe('session leases', () => {
     expect(b.m.ref('s00')).toEqual({ sessionId: 's00', nodeId: 'b', epoch: 2 })
     await expect(writeEvent(admin, ghost, 'ev-late')).rejects.toBeInstanceOf(LeaseLost)
     expect(await admin`SELECT id FROM events`).toEqual([{ id: 'ev-in-flight' }])
+  })
+
+  it('a fenced write a paused node left open is ended by the server (idleInTransactionMs): the takeover goes ahead', async () => {
+    await admin`INSERT INTO session_leases (session_id, node_id, epoch, expires_at) VALUES ('s00', 'ghost', 1, 0)`
+    const ghost = { sessionId: 's00', nodeId: 'ghost', epoch: 1 }
+    const paused = openPg(tdb.url, { max: 1, idleInTransactionMs: 300 })
+    pools.push(paused.sql)
+    let checked!: () => void
+    const inside = new Promise<void>((resolve) => (checked = resolve))
+    const never = new Promise<void>(() => {})
+    const frozen = fenced(paused.sql, ghost, async (tx) => {
+      await tx`INSERT INTO events (id, org_id, session_id, type, created_at, data)
+        VALUES ('ev-frozen', 'acme', 's00', 'test.write', 1, '{}')`
+      checked()
+      await never // the process stopped here, its transaction open
+    })
+    frozen.catch(() => {})
+    await inside
+    const b = node('b')
+    await converge([b])
+    expect(b.m.ref('s00')).toEqual({ sessionId: 's00', nodeId: 'b', epoch: 2 })
+    expect(await eventCount()).toBe(0)
+  })
+
+  it('a slow session start does not hold up the renewals: the node keeps every lease meanwhile', async () => {
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const sql = new SQL({ url: tdb.url, max: 2 })
+    pools.push(sql)
+    const lost: LostReason[] = []
+    const m = new LeaseManager(
+      sql,
+      'slow',
+      { onAcquired: () => gate, onRelease: () => {}, onLost: (_, reason) => void lost.push(reason) },
+      timings,
+    )
+    managers.push(m)
+    await m.start() // the first round took all 30; their starts are still running
+    expect(m.held().length).toBe(SESSIONS)
+    const renewals = m.stats.renewals
+    // 10 rounds of 300 ms: well past the 2 s renew deadline a blocked round would have missed
+    await waitFor('renewals past the deadline', () => m.stats.renewals >= renewals + 10, 30_000)
+    expect(lost).toEqual([])
+    expect(m.held().length).toBe(SESSIONS)
+    open()
+  })
+
+  it("a fenced write in flight does not hold up its holder's renewal", async () => {
+    const a = node('a')
+    await converge([a])
+    const lease = a.m.ref(a.m.held()[0]!.sessionId)!
+    const renewals = a.m.stats.renewals
+    let commit!: () => void
+    const gate = new Promise<void>((resolve) => (commit = resolve))
+    let checked!: () => void
+    const inside = new Promise<void>((resolve) => (checked = resolve))
+    const writer = new SQL({ url: tdb.url, max: 1 })
+    pools.push(writer)
+    const inFlight = fenced(writer, lease, async () => {
+      checked()
+      await gate
+    })
+    await inside
+    await a.m.tick() // the write is still open: a renewal waiting for it would never get here
+    expect(a.m.stats.renewals).toBeGreaterThan(renewals)
+    expect(a.m.ref(lease.sessionId)).toEqual(lease)
+    commit()
+    await inFlight
   })
 })

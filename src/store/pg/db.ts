@@ -22,9 +22,16 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** A pool on `url` (postgres:// or postgresql://); `max` connections (default 10). */
-export function openPg(url: string, opts: { max?: number } = {}): PgDb {
-  const sql = new SQL({ url, max: opts.max ?? 10, idleTimeout: 30, connectionTimeout: 10 })
+/**
+ * A pool on `url` (postgres:// or postgresql://); `max` connections (default 10). `idleInTransactionMs`: the server
+ * ends a connection whose transaction waits longer than this for its client (a paused or cut-off process), so its
+ * row locks do not outlive the process's right to hold them.
+ */
+export function openPg(url: string, opts: { max?: number; idleInTransactionMs?: number } = {}): PgDb {
+  const connection = opts.idleInTransactionMs
+    ? { connection: { idle_in_transaction_session_timeout: String(opts.idleInTransactionMs) } }
+    : {}
+  const sql = new SQL({ url, max: opts.max ?? 10, idleTimeout: 30, connectionTimeout: 10, ...connection })
   return { sql, orm: drizzle({ client: sql, schema }), close: () => sql.close() }
 }
 
