@@ -4,32 +4,25 @@
 // credentials with no QR, keeps what it had stored, and stores a new message once.
 import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, expect, it } from 'bun:test'
-import { SQL } from 'bun'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import type { SQL } from 'bun'
 import { join } from 'node:path'
-import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts'
-import { simControl } from '../helpers/sim-control.ts'
+import { startPgSimRig, type PgSimRig } from '../helpers/pg-sim-rig.ts'
 import { link } from '../helpers/sigkill-run.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const OWNER = '15551280001'
 const BOB = '15551280002'
-let tdb: TestDatabase
+let rig: PgSimRig
 let sql: SQL
-let sim: Simulator
-let control: ReturnType<typeof simControl>
 let dir: string
 let gw: GatewayProcess | null = null
 let key = ''
 let sid = ''
 let before = '' // the message received on SQLite
 
-const wa = () => ({ WAGATE_WA_URL: sim.wsUrl, WAGATE_WA_ROOT_KEY: sim.rootPublicKey })
-const fromBob = async (text: string) =>
-  (await control('POST', `/accounts/${BOB}/messages`, { to: OWNER, text })).body as { id: string }
+const wa = () => ({ WAGATE_WA_URL: rig.sim.wsUrl, WAGATE_WA_ROOT_KEY: rig.sim.rootPublicKey })
+const fromBob = (text: string) => rig.fromContact(text)
 const api = async (path: string) => {
   const res = await fetch(`${gw!.url}/api/v1${path}`, { headers: { authorization: `Bearer ${key}` } })
   return (await res.json()) as any
@@ -38,26 +31,18 @@ const pgCount = async (text: string, ...params: unknown[]) =>
   Number(((await sql.unsafe(text, params)) as { n: string | number }[])[0]!.n)
 
 beforeAll(async () => {
-  tdb = await createTestDatabase()
-  sql = new SQL({ url: tdb.url, max: 1 })
-  sim = await startSimulator({ port: 0, controlPort: 0 })
-  control = simControl(sim.controlUrl)
-  await control('POST', '/accounts', { phone: OWNER, name: 'Owner' })
-  await control('POST', '/accounts', { phone: BOB, name: 'Bob' })
-  dir = mkdtempSync(join(tmpdir(), 'wagate-migrate-reconnect-'))
+  rig = await startPgSimRig({ owner: OWNER, contact: BOB, dirPrefix: 'wagate-migrate-reconnect-' })
+  ;({ sql, dir } = rig)
 })
 afterAll(async () => {
   await gw?.stop('SIGTERM')
-  await sql.close()
-  await sim.stop()
-  await tdb.drop()
-  rmSync(dir, { recursive: true, force: true })
+  await rig.stop()
 })
 
 it('a session linked on SQLite receives a message; serve stops cleanly', async () => {
   gw = await startGateway({ dataDir: dir, env: wa(), timeoutMs: 30_000 })
   key = gw.key!
-  sid = await link(gw, OWNER, control)
+  sid = await link(gw, OWNER, rig.control)
   before = (await fromBob('before the move')).id
   const db = new Database(join(dir, 'wagate.db'), { readonly: true })
   try {
@@ -81,7 +66,7 @@ it('migrate-to-postgres copies the deployment, credentials included', async () =
       '--from',
       dir,
       '--to',
-      tdb.url,
+      rig.tdb.url,
     ]),
     { env: { ...env, WAGATE_LOG_LEVEL: 'silent' } },
   )
@@ -95,7 +80,7 @@ it('serve --database-url on the same data dir connects the session without a QR 
   const seq = await pgCount('SELECT coalesce(max(seq), 0) AS n FROM events')
   gw = await startGateway({
     dataDir: dir,
-    env: { ...wa(), WAGATE_DATABASE_URL: tdb.url },
+    env: { ...wa(), WAGATE_DATABASE_URL: rig.tdb.url },
     args: ['--lease-ttl-ms', '6000', '--lease-renew-ms', '500', '--lease-renew-deadline-ms', '3000'],
     timeoutMs: 30_000,
   })

@@ -3,32 +3,24 @@
 // stores what it receives; SIGTERM drains the node (socket closed, lease released); a node started afterwards on the
 // same database takes the lease and connects the session from the stored creds, without a QR.
 import { afterAll, beforeAll, expect, it } from 'bun:test'
-import { SQL } from 'bun'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
+import type { SQL } from 'bun'
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts'
-import { simControl } from '../helpers/sim-control.ts'
+import { startPgSimRig, type PgSimRig } from '../helpers/pg-sim-rig.ts'
 import { link } from '../helpers/sigkill-run.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const OWNER = '15551270001'
 const BOB = '15551270002'
-let tdb: TestDatabase
+let rig: PgSimRig
 let sql: SQL
-let sim: Simulator
-let control: ReturnType<typeof simControl>
-let dir: string
 let gw: GatewayProcess
 let key: string
 let sid: string
 
 const node = () =>
   startGateway({
-    dataDir: dir,
-    env: { WAGATE_WA_URL: sim.wsUrl, WAGATE_WA_ROOT_KEY: sim.rootPublicKey, WAGATE_DATABASE_URL: tdb.url },
+    dataDir: rig.dir,
+    env: { WAGATE_WA_URL: rig.sim.wsUrl, WAGATE_WA_ROOT_KEY: rig.sim.rootPublicKey, WAGATE_DATABASE_URL: rig.tdb.url },
     args: ['--lease-ttl-ms', '6000', '--lease-renew-ms', '500', '--lease-renew-deadline-ms', '3000'],
     timeoutMs: 30_000,
   })
@@ -42,30 +34,21 @@ const status = async () => {
   const res = await fetch(`${gw.url}/api/v1/sessions/${sid}`, { headers: { authorization: `Bearer ${key}` } })
   return ((await res.json()) as { status: string }).status
 }
-const fromBob = async (text: string) =>
-  (await control('POST', `/accounts/${BOB}/messages`, { to: OWNER, text })).body as { id: string }
+const fromBob = (text: string) => rig.fromContact(text)
 
 beforeAll(async () => {
-  tdb = await createTestDatabase()
-  sql = new SQL({ url: tdb.url, max: 1 })
-  sim = await startSimulator({ port: 0, controlPort: 0 })
-  control = simControl(sim.controlUrl)
-  await control('POST', '/accounts', { phone: OWNER, name: 'Owner' })
-  await control('POST', '/accounts', { phone: BOB, name: 'Bob' })
-  dir = mkdtempSync(join(tmpdir(), 'wagate-serve-pg-'))
+  rig = await startPgSimRig({ owner: OWNER, contact: BOB, dirPrefix: 'wagate-serve-pg-' })
+  sql = rig.sql
   gw = await node()
   key = gw.key!
 })
 afterAll(async () => {
   await gw.stop('SIGTERM')
-  await sql.close()
-  await sim.stop()
-  await tdb.drop()
-  rmSync(dir, { recursive: true, force: true })
+  await rig.stop()
 })
 
 it('a session created and started over HTTP links by QR and stores a received message once', async () => {
-  sid = await link({ ...gw, key }, OWNER, control)
+  sid = await link({ ...gw, key }, OWNER, rig.control)
   const m = await fromBob('hello node')
   await waitFor('stored', async () => (await stored(m.id)) === 1, 15_000)
   expect(await receivedEvents(m.id)).toBe(1)
