@@ -56,3 +56,32 @@ it('writes no key and wipes nothing once the lease moved to another node', async
   await expect(sql.wipe('s')).rejects.toBeInstanceOf(LeaseLost)
   expect(sealer.open((await sql.read('s', 'session', 'bob.0'))!, 's/session/bob.0').toString()).toBe('ratchet-1')
 })
+
+it('applies a batch as in order: the last change of a key wins, over more rows than one statement carries', async () => {
+  const sql = store()
+  const preKeys = Array.from({ length: 2500 }, (_, i) => ({
+    type: 'pre-key',
+    id: String(i),
+    value: new Uint8Array([i % 256, i >> 8]),
+  }))
+  await sql.write('s', [
+    ...preKeys,
+    { type: 'session', id: 'bob.0', value: new Uint8Array([1]) },
+    { type: 'session', id: 'bob.0', value: new Uint8Array([2]) },
+    { type: 'pre-key', id: '5', value: null },
+    { type: 'sender-key', id: 'g.1', value: null },
+    { type: 'sender-key', id: 'g.1', value: new Uint8Array([3]) },
+  ])
+  expect(await sql.count('s')).toBe(2500 - 1 + 2)
+  expect(await sql.read('s', 'pre-key', '5')).toBeNull()
+  expect([...(await sql.read('s', 'pre-key', '2499'))!]).toEqual([2499 % 256, 2499 >> 8])
+  expect([...(await sql.read('s', 'session', 'bob.0'))!]).toEqual([2])
+  expect([...(await sql.read('s', 'sender-key', 'g.1'))!]).toEqual([3])
+  await sql.write('s', [
+    { type: 'pre-key', id: '1', value: null },
+    { type: 'pre-key', id: '2', value: null },
+    { type: 'session', id: 'bob.0', value: null },
+  ])
+  expect(await sql.count('s')).toBe(2501 - 3)
+  expect(await sql.read('s', 'session', 'bob.0')).toBeNull()
+})

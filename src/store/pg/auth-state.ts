@@ -7,6 +7,35 @@ import type { AuthOp } from '../auth-state-sql.ts'
 
 export type PgAuthStateSql = ReturnType<typeof createPgAuthStateSql>
 
+/** Rows per upsert statement: 4 parameters each, well under PostgreSQL's 65,535. */
+const ROWS_PER_STATEMENT = 1000
+
+/**
+ * Applies a batch of auth-state changes in the caller's transaction, in a few statements instead of one per key: a
+ * linked device's first write is its 812 pre-keys, which one INSERT per key kept a transaction (and the session's
+ * lease row lock) open for seconds on a loaded node. The last change of a key wins, as applying them in order would.
+ */
+export async function applyAuthOps(tx: SQL, sessionId: string, ops: readonly AuthOp[]): Promise<void> {
+  const last = new Map<string, AuthOp>()
+  for (const op of ops) last.set(`${op.type}\u0000${op.id}`, op)
+  const upserts: { session_id: string; type: string; id: string; value: Uint8Array }[] = []
+  const types: string[] = []
+  const ids: string[] = []
+  for (const op of last.values()) {
+    if (op.value) upserts.push({ session_id: sessionId, type: op.type, id: op.id, value: op.value })
+    else {
+      types.push(op.type)
+      ids.push(op.id)
+    }
+  }
+  for (let i = 0; i < upserts.length; i += ROWS_PER_STATEMENT)
+    await tx`INSERT INTO auth_state ${tx(upserts.slice(i, i + ROWS_PER_STATEMENT), 'session_id', 'type', 'id', 'value')}
+      ON CONFLICT (session_id, type, id) DO UPDATE SET value = excluded.value`
+  if (types.length)
+    await tx`DELETE FROM auth_state WHERE session_id = ${sessionId} AND (type, id) IN
+      (SELECT * FROM unnest(${tx.array(types, 'text')}::text[], ${tx.array(ids, 'text')}::text[]))`
+}
+
 export function createPgAuthStateSql(
   sql: SQL,
   opts: { leaseOf?: (sessionId: string) => LeaseRef | undefined; nodeId?: string } = {},
@@ -18,14 +47,6 @@ export function createPgAuthStateSql(
     if (!lease) throw new LeaseLost({ sessionId, nodeId: opts.nodeId ?? 'this node', epoch: 0 })
     await fenced(sql, lease, work)
   }
-  const apply = async (tx: SQL, sessionId: string, ops: AuthOp[]) => {
-    for (const op of ops) {
-      if (op.value)
-        await tx`INSERT INTO auth_state (session_id, type, id, value) VALUES (${sessionId}, ${op.type}, ${op.id}, ${op.value})
-          ON CONFLICT (session_id, type, id) DO UPDATE SET value = excluded.value`
-      else await tx`DELETE FROM auth_state WHERE session_id = ${sessionId} AND type = ${op.type} AND id = ${op.id}`
-    }
-  }
   return {
     async read(sessionId: string, type: string, id: string): Promise<Uint8Array | null> {
       const rows: { value: Uint8Array }[] =
@@ -34,7 +55,7 @@ export function createPgAuthStateSql(
     },
     /** Upserts (value) or deletes (null) every op atomically; LeaseLost (nothing written) without the lease. */
     async write(sessionId: string, ops: AuthOp[]): Promise<void> {
-      if (ops.length) await write(sessionId, (tx) => apply(tx, sessionId, ops))
+      if (ops.length) await write(sessionId, (tx) => applyAuthOps(tx, sessionId, ops))
     },
     /** Removes the creds and every key of a session (logout, 401, failed pairing). */
     async wipe(sessionId: string): Promise<void> {

@@ -7,6 +7,7 @@ import type { AsyncOps } from '../../sessions/ingest-steps.ts'
 import { chatViewColumns } from '../chats.ts'
 import { groupColumns } from '../groups.ts'
 import { messageColumns } from '../messages.ts'
+import { applyAuthOps } from './auth-state.ts'
 import { appendPg } from './events.ts'
 import { toQueued, type QueuedRow } from '../outbound.ts'
 
@@ -451,18 +452,7 @@ export const pgOps: AsyncOps<PgTx> = {
     (await all<{ session_id: string }>(c, 'SELECT DISTINCT session_id FROM outbound_queue', [])).map(
       (r) => r.session_id,
     ),
-  authApply: async (c, s, ops) => {
-    for (const op of ops) {
-      if (op.value)
-        await exec(
-          c,
-          `INSERT INTO auth_state (session_id, type, id, value) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (session_id, type, id) DO UPDATE SET value = excluded.value`,
-          [s, op.type, op.id, op.value],
-        )
-      else await exec(c, 'DELETE FROM auth_state WHERE session_id = $1 AND type = $2 AND id = $3', [s, op.type, op.id])
-    }
-  },
+  authApply: (c, s, ops) => applyAuthOps(c.tx, s, ops),
   // pgevents' append: inside this transaction, with the NOTIFY that wakes every node once it commits.
   append: async (c, e, now) => {
     const stored = await appendPg(c.tx, e, now)
