@@ -7,12 +7,13 @@ import { createAuthStateSql } from '../store/auth-state-sql.ts'
 import type { Db } from '../store/db.ts'
 import type { EventStore } from '../store/events.ts'
 import { createPgAuthStateSql } from '../store/pg/auth-state.ts'
+import type { Maybe } from '../whatsapp/auth-cache.ts'
 import type { AuthSql } from '../whatsapp/auth-state.ts'
 import { createIngest, type Ingest } from './ingest.ts'
 import type { MediaPolicy } from './ingest-media.ts'
 import { createPgIngest } from './ingest-pg.ts'
 
-export type Maybe<T> = T | Promise<T>
+export type { Maybe }
 
 /** `T` whose methods answer what they answered, or a promise of it (nested objects alike). */
 export type MaybeAsync<T> = {

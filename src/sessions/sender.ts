@@ -10,14 +10,13 @@ import type { Logger } from '../log.ts'
 import type { QueuedSend } from '../store/outbound.ts'
 import type { WaSocket } from '../whatsapp/socket.ts'
 import { planSend } from './pacing.ts'
+import type { Maybe } from './engine-store.ts'
 
 /** Attempts of one row while the socket stays connected; then the message is marked `error`. */
 export const MAX_ATTEMPTS = 3
 const RETRY_BASE_MS = 2000
 
-/** SQLite answers at once, PostgreSQL with a promise: the sender awaits either. */
-type Maybe<T> = T | Promise<T>
-
+/** SQLite answers at once, PostgreSQL with a promise (`Maybe`): the sender awaits either. */
 export type SenderDeps = {
   queue: { head(sessionId: string): Maybe<QueuedSend | null> }
   /** The session's connected socket, or null. */
