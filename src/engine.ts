@@ -91,6 +91,8 @@ export function makeEngine(config: Config): EngineFactory {
  */
 export function makeClusterEngine(config: Config): ClusterEngineFactory {
   const options = supervisorOptions(config)
-  return ({ pg, secretKey, logger, media, leaseOf, nodeId }) =>
-    createSupervisor(options({ store: pgEngineStore({ sql: pg.sql, leaseOf, nodeId }), secretKey, logger, media }))
+  return ({ pg, secretKey, logger, media, leaseOf, nodeId, observe }) =>
+    createSupervisor(
+      options({ store: pgEngineStore({ sql: pg.sql, leaseOf, nodeId, observe }), secretKey, logger, media }),
+    )
 }
