@@ -14,7 +14,7 @@ import { pgEngineStore, sqliteEngineStore } from './sessions/engine-store.ts'
 import type { SQL } from 'bun'
 import type { LeaseRef } from './cluster/fencing.ts'
 import type { Db } from './store/db.ts'
-import type { EventStore } from './store/events.ts'
+import type { EventStore, TransactionObserver } from './store/events.ts'
 import { assertReceiptHook } from './whatsapp/receipt-hook.ts'
 
 // The Baileys just loaded must carry the receipt hook; without it no socket may open (see receipt-hook.ts).
@@ -73,5 +73,9 @@ export const clusterSupervisor = (
     sql: SQL
     leaseOf: (sessionId: string) => LeaseRef | undefined
     nodeId: string
+    observe?: TransactionObserver | undefined
   },
-) => supervisor(s, { ...parts, store: pgEngineStore({ sql: parts.sql, leaseOf: parts.leaseOf, nodeId: parts.nodeId }) })
+) => {
+  const { sql, leaseOf, nodeId, observe } = parts
+  return supervisor(s, { ...parts, store: pgEngineStore({ sql, leaseOf, nodeId, observe }) })
+}

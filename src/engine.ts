@@ -77,13 +77,14 @@ export function makeEngine(config: Config): EngineFactory {
  */
 export function makeClusterEngine(config: Config): ClusterEngineFactory {
   const settings = engineSettings(config)
-  return ({ pg, repos, secretKey, logger, media, leaseOf, nodeId }) =>
+  return ({ pg, repos, secretKey, logger, media, leaseOf, nodeId, observe }) =>
     deferSupervisor({
       load: async () =>
         (await import('./engine-live.ts')).clusterSupervisor(settings, {
           sql: pg.sql,
           leaseOf,
           nodeId,
+          observe,
           secretKey,
           logger,
           media,
