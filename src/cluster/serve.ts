@@ -23,6 +23,7 @@ import { createMetrics, type Metrics } from '../metrics/registry.ts'
 import type { SessionEngine } from '../sessions/engine.ts'
 import type { LeaseDriven } from '../sessions/supervisor.ts'
 import type { Repos } from '../store/contract.ts'
+import type { TransactionObserver } from '../store/events.ts'
 import { prepareDataDir } from '../store/data-dir.ts'
 import { migratePg, openPg, redactUrl, type PgDb } from '../store/pg/db.ts'
 import { createPgRepos } from '../store/pg/index.ts'
@@ -45,6 +46,8 @@ export type ClusterEngineFactory = (ctx: {
   media: MediaStore
   /** The lease this node holds for a session (undefined: none, every write of it must fail). */
   leaseOf(sessionId: string): LeaseRef | undefined
+  /** Told of every transaction the engine commits (the commit figures of /metrics). */
+  observe: TransactionObserver
 }) => SessionEngine & LeaseDriven
 
 export type ClusterRunning = { url: string; port: number; nodeId: string; node: ClusterNode; stop(): Promise<void> }
@@ -61,8 +64,9 @@ export function pgRepos(pg: PgDb, secretKey: Uint8Array, nodeId: string, onError
       scan: events.scan,
       prune: events.prune,
       onCommitted: events.onCommitted,
-      // The commit figures of /metrics come from this node's own transactions (the ingest's observer).
-      observeTransactions: () => () => {},
+      // This node's own transactions outside the engine (the engine's ingest reports its own, see `observe`): every
+      // node counts what it committed; the NOTIFY that wakes its readers carries no figures.
+      observeTransactions: events.observeTransactions,
     },
     webhooks,
     deliveries,
@@ -117,6 +121,7 @@ export async function startClusterServer(
     })
     const media = openMediaStore({ dir: join(config.dataDir, 'media'), repo: repos.media })
     let node: ClusterNode | undefined
+    let metrics: Metrics | undefined
     const local = deps.makeEngine({
       pg,
       repos,
@@ -125,6 +130,7 @@ export async function startClusterServer(
       nodeId,
       media,
       leaseOf: (id) => node?.leaseOf(id),
+      observe: (t) => metrics?.observeTransaction(t),
     })
     undo.push(() => local.shutdown())
     const routing = createCommandRouting({
@@ -151,13 +157,13 @@ export async function startClusterServer(
     undo.splice(1, undo.length, () => engine.shutdown()) // drains the node, then stops the bus and the engine
 
     const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
-    let metrics: Metrics | undefined
     const eventsOut = createEventDelivery(config, repos, log, egress, deps.version, (a) => metrics?.observeDelivery(a))
     metrics = createMetrics({
       gauges: createPgGauges(pg.sql),
       sseClients: () => eventsOut.hub.size(),
       cluster: { nodeId, owned: () => joined.owned(), stats: joined.stats, commands: routing.bus.stats },
     })
+    repos.events.observeTransactions(metrics.observeTransaction)
     const app = createApp({
       egress,
       repos,

@@ -5,7 +5,7 @@ import type { SQL } from 'bun'
 import type { LeaseRef } from '../cluster/fencing.ts'
 import { createAuthStateSql } from '../store/auth-state-sql.ts'
 import type { Db } from '../store/db.ts'
-import type { EventStore } from '../store/events.ts'
+import type { EventStore, TransactionObserver } from '../store/events.ts'
 import { createPgAuthStateSql } from '../store/pg/auth-state.ts'
 import type { Maybe } from '../whatsapp/auth-cache.ts'
 import type { AuthSql } from '../whatsapp/auth-state.ts'
@@ -62,6 +62,8 @@ export function pgEngineStore(o: {
   nodeId?: string | undefined
   /** A commit appended events (their types): wake the subscribers of every node. */
   onCommitted?: ((types: readonly string[]) => void) | undefined
+  /** Watches every committed transaction of the engine, for /metrics. */
+  observe?: TransactionObserver | undefined
 }): EngineStore {
   const fence = { leaseOf: o.leaseOf, nodeId: o.nodeId }
   return {
@@ -72,6 +74,7 @@ export function pgEngineStore(o: {
         clock: h.clock,
         onMediaQueued: h.onMediaQueued,
         ...(o.onCommitted ? { onCommitted: o.onCommitted } : {}),
+        observe: o.observe,
         ...policyOf(h),
       }),
       auth: createPgAuthStateSql(o.sql, o.leaseOf ? fence : {}),

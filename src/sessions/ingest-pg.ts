@@ -1,4 +1,4 @@
-// The engine's write path on PostgreSQL: the same ingest steps as SQLite (ingest.ts `steps`, `reads`), awaited by the
+// The engine's write path on PostgreSQL: the same ingest steps as SQLite (ingest-writes.ts `steps`, `reads`), awaited by the
 // asynchronous driver, each write in ONE transaction that first checks the session's lease (cluster/fencing.ts
 // `fenced`): a node that lost the lease (paused past expiry, partitioned) gets LeaseLost and writes nothing — no row,
 // no event, no key write. Events are appended in the same transaction; subscribers are woken after commit.
@@ -23,11 +23,12 @@ import {
   type SessionPatch,
   type Tx,
   type TxFrame,
-} from './ingest.ts'
+} from './ingest-writes.ts'
 import type { ChannelSet } from './ingest-chats.ts'
 import { noDownloads, type MediaOutcome, type MediaPolicy } from './ingest-media.ts'
 import { runAsync, type Step } from './ingest-steps.ts'
 import type { Async } from '../store/contract.ts'
+import type { TransactionObserver } from '../store/events.ts'
 import type { Ingest } from './ingest.ts'
 
 export type PgIngestOptions = {
@@ -47,6 +48,8 @@ export type PgIngestOptions = {
   onMediaQueued?: (sessionId: string) => void
   /** Called after a commit that appended events (their types): wake subscribers on every node (NOTIFY). */
   onCommitted?: (types: readonly string[]) => void
+  /** Watches every committed transaction (its duration and the event types it appended), for /metrics. */
+  observe?: TransactionObserver | undefined
 }
 
 export type PgIngest = ReturnType<typeof createPgIngest>
@@ -79,6 +82,7 @@ export function createPgIngest(o: PgIngestOptions) {
         return runAsync(within(frame, work), pgOps, c)
       }
       let out: T
+      const started = performance.now()
       if (o.leaseOf) {
         const lease = o.leaseOf(sessionId)
         if (!lease) throw new LeaseLost({ sessionId, nodeId: o.nodeId ?? 'this node', epoch: 0 })
@@ -86,6 +90,7 @@ export function createPgIngest(o: PgIngestOptions) {
       } else {
         out = await sql.begin(body)
       }
+      o.observe?.({ ms: performance.now() - started, types: c.appended })
       if (frame.queued) o.onMediaQueued?.(sessionId)
       if (c.appended.length) o.onCommitted?.(c.appended)
       return out
