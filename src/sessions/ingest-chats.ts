@@ -3,7 +3,7 @@ import { chatFromRow } from '../store/chats.ts'
 import { channelFromRow } from '../store/channels.ts'
 import { mergeLidChat, type Merged } from '../store/chats-sql.ts'
 import type { ChatPatch, ContactRecord } from '../whatsapp/records.ts'
-import type { Tx } from './ingest.ts'
+import type { Tx } from './ingest-writes.ts'
 import { q, type R, type Step } from './ingest-steps.ts'
 
 /**

@@ -4,7 +4,7 @@ import { applyChatPatch, chatJidOf } from './ingest-chats.ts'
 import { groupFromRow, participantFromRow, type ParticipantRow } from '../store/groups.ts'
 import type { GroupWrite } from '../store/groups-sql.ts'
 import type { GroupParticipantsChange, GroupRecord, ParticipantRecord, PresenceRecord } from '../whatsapp/records.ts'
-import type { Tx } from './ingest.ts'
+import type { Tx } from './ingest-writes.ts'
 import { q, type R, type Step } from './ingest-steps.ts'
 
 const bool = (v: boolean | undefined, old: number | undefined) => (v !== undefined ? (v ? 1 : 0) : (old ?? 0))

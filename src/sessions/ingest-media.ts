@@ -4,7 +4,7 @@ import type { MediaInfo, MediaStatus, MessageType, Poll } from '../domain/messag
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import { decryptVote } from '../whatsapp/poll-vote.ts'
 import type { MessageRecord, PollVoteRecord } from '../whatsapp/records.ts'
-import type { Tx } from './ingest.ts'
+import type { Tx } from './ingest-writes.ts'
 import { q, type R, type Step } from './ingest-steps.ts'
 
 /** Which inbound media is downloaded by itself: `--media-auto-download` kinds and `--media-max-bytes`. */

@@ -1,4 +1,4 @@
-// The engine's write path on PostgreSQL: the same ingest steps as SQLite (ingest.ts `steps`, `reads`), awaited by the
+// The engine's write path on PostgreSQL: the same ingest steps as SQLite (ingest-writes.ts `steps`, `reads`), awaited by the
 // asynchronous driver, each write in ONE transaction that first checks the session's lease (cluster/fencing.ts
 // `fenced`): a node that lost the lease (paused past expiry, partitioned) gets LeaseLost and writes nothing — no row,
 // no event, no key write. Events are appended in the same transaction; subscribers are woken after commit.
@@ -23,7 +23,7 @@ import {
   type SessionPatch,
   type Tx,
   type TxFrame,
-} from './ingest.ts'
+} from './ingest-writes.ts'
 import type { ChannelSet } from './ingest-chats.ts'
 import { noDownloads, type MediaOutcome, type MediaPolicy } from './ingest-media.ts'
 import { runAsync, type Step } from './ingest-steps.ts'

@@ -2,7 +2,7 @@
 import { ackOf, type MessageStatus } from '../domain/message.ts'
 import { messageFromRow } from '../store/messages.ts'
 import type { MessageUpdate, ReactionRecord } from '../whatsapp/records.ts'
-import type { Tx } from './ingest.ts'
+import type { Tx } from './ingest-writes.ts'
 import { q, type R, type Step } from './ingest-steps.ts'
 
 /** Never downgrade an ack; an error only replaces `pending` (a NACK after a later receipt is noise). */
