@@ -119,6 +119,11 @@ it('sends a message through the queue that reaches the phone once', async () => 
     async () => Number((await pg.sql`SELECT count(*) AS n FROM outbound_queue`)[0].n) === 0,
   )
   expect((await inbox()).map((m) => m.text)).toEqual(['hello from postgres'])
+  // Bob's phone reads it: the last status write of the send, so none is still in flight when the next test starts.
+  await waitFor(
+    'read',
+    async () => (await pg.sql`SELECT status FROM messages WHERE wa_id = ${msg.id}`)[0]?.status === 'read',
+  )
 })
 
 it('stores nothing of an inbound message while this node holds no lease for the session', async () => {
