@@ -1,20 +1,16 @@
 // The engine `wagate serve` runs: the session supervisor over the real Baileys, configured from Config, on the SQLite
-// data dir or (`--database-url`) as a cluster node on PostgreSQL.
+// data dir or (`--database-url`) as a cluster node on PostgreSQL. The configuration is read and checked here, at
+// start; the supervisor itself (engine-live.ts, which loads Baileys) is built on first use: see sessions/deferred.ts.
 import { readFileSync } from 'node:fs'
 import { autoDownloadKinds, ConfigError, type Config } from './config.ts'
 import type { EngineFactory } from './server.ts'
-import { createEgress, parseAllowList, type AllowList } from './media/egress.ts'
-import { inCidr, parseIp } from './media/ip-ranges.ts'
-import { mediaFilesOf } from './media/files.ts'
-import { createLinkPreviewer } from './media/link-preview.ts'
-import { createFetchMedia } from './sessions/fetch-media.ts'
-import { isWhatsAppMediaHost } from './sessions/media-downloads.ts'
+import { parseAllowList } from './media/egress.ts'
 import type { ClusterEngineFactory } from './cluster/serve.ts'
 import type { Logger } from './log.ts'
 import type { MediaStore } from './media/store.ts'
-import { pgEngineStore, sqliteEngineStore, type EngineStore } from './sessions/engine-store.ts'
-import { createSupervisor, type SupervisorOptions } from './sessions/supervisor.ts'
-import { assertReceiptHook } from './whatsapp/receipt-hook.ts'
+import type { EngineStore } from './sessions/engine-store.ts'
+import { deferSupervisor } from './sessions/deferred.ts'
+import { receiptHookProblemAtStart, MissingReceiptHook } from './whatsapp/receipt-hook.ts'
 
 /** The PEM `--wa-media-ca` names, or a config error saying why it cannot be used. */
 function readMediaCa(path: string): string {
@@ -29,60 +25,50 @@ function readMediaCa(path: string): string {
   return pem
 }
 
-/** A media host (`host[:port]` from a message's url) the operator listed in --egress-allow (e.g. the simulator's). */
-function listed(allow: AllowList, host: string): boolean {
-  const name = host
-    .replace(/:\d+$/, '')
-    .replace(/^\[(.*)\]$/, '$1')
-    .toLowerCase()
-  if (allow.hosts.has(name)) return true
-  const ip = parseIp(name)
-  return !!ip && allow.cidrs.some((c) => inCidr(ip, c))
-}
-
 /** What a supervisor of `serve` is built from besides the configuration: its store and the process's parts. */
-type EngineParts = { store: EngineStore; secretKey: Buffer; logger: Logger; media: MediaStore }
+export type EngineParts = { store: EngineStore; secretKey: Buffer; logger: Logger; media: MediaStore }
+
+/** What the supervisor of `serve` takes from the configuration, the same on SQLite and PostgreSQL. */
+export type EngineSettings = ReturnType<typeof engineSettings>
 
 /**
- * The supervisor options `serve` derives from its configuration, the same on SQLite and PostgreSQL. Throws
- * MissingReceiptHook when the loaded Baileys was not patched: no serve may lose messages silently.
+ * Reads the configuration the supervisor needs, so that a bad value stops `serve` at start. Throws
+ * MissingReceiptHook when Baileys, as installed, was not patched: no serve may lose messages silently.
  */
-function supervisorOptions(config: Config): (parts: EngineParts) => SupervisorOptions {
-  assertReceiptHook()
-  const rootKey = config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined
-  const mediaCa = config.waMediaCa ? readMediaCa(config.waMediaCa) : undefined
-  const allow = parseAllowList(config.egressAllow).allow
-  return ({ store, secretKey, logger, media }) => ({
-    store,
-    logger,
-    secretKey,
+function engineSettings(config: Config) {
+  const problem = receiptHookProblemAtStart()
+  if (problem) throw new MissingReceiptHook(problem)
+  return {
     waUrl: config.waUrl,
-    rootKey,
-    mediaCa,
+    rootKey: config.waRootKey ? Buffer.from(config.waRootKey, 'base64') : undefined,
+    mediaCa: config.waMediaCa ? readMediaCa(config.waMediaCa) : undefined,
+    allow: parseAllowList(config.egressAllow).allow,
     deafAfterMs: config.watchdogSilenceMs,
     restoreConcurrency: config.restoreConcurrency,
     restoreStaggerMs: config.restoreStaggerMs,
-    sending: {
-      pacing: { minGapMs: config.sendMinGapMs, jitterMs: config.sendJitterMs, typing: config.sendTyping },
-      queueMax: config.sendQueueMax,
-      mediaMaxBytes: config.mediaMaxBytes,
-      media: mediaFilesOf(media),
-      fetchMedia: createFetchMedia(createEgress({ allow })),
-      linkPreviews: createLinkPreviewer(createEgress({ allow })),
-    },
-    downloads: {
-      store: media,
-      policy: { autoDownload: autoDownloadKinds(config), maxBytes: config.mediaMaxBytes },
-      hostAllowed: (host) => isWhatsAppMediaHost(host) || listed(allow, host),
-    },
-  })
+    pacing: { minGapMs: config.sendMinGapMs, jitterMs: config.sendJitterMs, typing: config.sendTyping },
+    queueMax: config.sendQueueMax,
+    mediaMaxBytes: config.mediaMaxBytes,
+    downloadPolicy: { autoDownload: autoDownloadKinds(config), maxBytes: config.mediaMaxBytes },
+  }
 }
 
 /** The engine of `serve` on the SQLite data dir. */
 export function makeEngine(config: Config): EngineFactory {
-  const options = supervisorOptions(config)
+  const settings = engineSettings(config)
   return ({ db, stores, secretKey, logger, media }) =>
-    createSupervisor(options({ store: sqliteEngineStore(db, stores.events), secretKey, logger, media }))
+    deferSupervisor({
+      load: async () =>
+        (await import('./engine-live.ts')).sqliteSupervisor(settings, {
+          db,
+          events: stores.events,
+          secretKey,
+          logger,
+          media,
+        }),
+      running: () => stores.sessions.running(),
+      logger,
+    })
 }
 
 /**
@@ -90,9 +76,20 @@ export function makeEngine(config: Config): EngineFactory {
  * fenced by the lease this node holds for it; the node's leases, not a restore at boot, decide which sessions run.
  */
 export function makeClusterEngine(config: Config): ClusterEngineFactory {
-  const options = supervisorOptions(config)
-  return ({ pg, secretKey, logger, media, leaseOf, nodeId, observe }) =>
-    createSupervisor(
-      options({ store: pgEngineStore({ sql: pg.sql, leaseOf, nodeId, observe }), secretKey, logger, media }),
-    )
+  const settings = engineSettings(config)
+  return ({ pg, repos, secretKey, logger, media, leaseOf, nodeId, observe }) =>
+    deferSupervisor({
+      load: async () =>
+        (await import('./engine-live.ts')).clusterSupervisor(settings, {
+          sql: pg.sql,
+          leaseOf,
+          nodeId,
+          observe,
+          secretKey,
+          logger,
+          media,
+        }),
+      running: () => repos.sessions.running(),
+      logger,
+    })
 }

@@ -2,9 +2,27 @@
 import { EgressError } from '../media/egress.ts'
 import type { Attempt, DeliveryStatus, Job } from '../store/deliveries.ts'
 import { nextDelay, retryAfterMs } from './retry.ts'
-import { signatureHeaders } from './signing.ts'
+import { signatures } from './signing.ts'
 
 const SNIPPET_BYTES = 1024
+
+/**
+ * Requests that start within this many ms of each other share one timeout signal: a signal (and its timer) per
+ * request cost about 4 µs of the sending thread's ~50 µs per delivery. A request is therefore aborted between
+ * `timeoutMs` and `timeoutMs + DEADLINE_SHARE_MS` after it started.
+ */
+const DEADLINE_SHARE_MS = 50
+const deadlines = new Map<number, { signal: AbortSignal; until: number }>()
+
+/** The timeout signal for a request starting now (the monotonic clock, whatever clock the caller injected). */
+function deadline(timeoutMs: number): AbortSignal {
+  const now = performance.now()
+  const d = deadlines.get(timeoutMs)
+  if (d && now < d.until) return d.signal
+  const signal = AbortSignal.timeout(timeoutMs + DEADLINE_SHARE_MS)
+  deadlines.set(timeoutMs, { signal, until: now + DEADLINE_SHARE_MS })
+  return signal
+}
 
 export type AttemptResult = {
   status: DeliveryStatus
@@ -32,7 +50,7 @@ export type SendOptions = {
  * kept only for 2xx–4xx answers (useful for debugging a receiver); a 3xx or 5xx page is read and dropped.
  */
 async function snippet(res: Response): Promise<string | null> {
-  if (!res.body) return null
+  if (!res.body || res.headers.get('content-length') === '0') return null
   const keep = res.status >= 200 && res.status < 500
   const reader = res.body.getReader()
   const parts: Uint8Array[] = []
@@ -82,15 +100,19 @@ export async function attemptDelivery(job: Job, o: SendOptions): Promise<Attempt
   let res: Response
   let response: string | null
   try {
+    // The Standard Webhooks headers (see signing.ts), built in one object: spreading a second one showed in profiles.
+    const timestamp = Math.floor(at / 1000)
     res = await o.fetch(o.url, {
       method: 'POST',
       body: job.body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(o.timeoutMs),
+      signal: deadline(o.timeoutMs),
       headers: {
         'content-type': 'application/json',
         'user-agent': o.userAgent,
-        ...signatureHeaders(o.secrets, job.eventId, job.body, at),
+        'webhook-id': job.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signatures(o.secrets, job.eventId, timestamp, job.body),
       },
     })
     response = await snippet(res)

@@ -30,7 +30,10 @@ export type DispatcherOptions = Pick<Repos, 'events' | 'webhooks' | 'deliveries'
 
 type Endpoint = {
   target: WebhookTarget
+  /** The current secret, then the previous one while it is still accepted. */
   secrets: string[]
+  /** The current secret alone (after the previous one expired). */
+  current: string[]
   previousUntil: number
   wants: (e: FanoutEvent) => boolean
   lanes: Map<string, Job[]>
@@ -75,6 +78,7 @@ export function createDispatcher(o: DispatcherOptions) {
     const fields = {
       target: t,
       secrets: t.previousSecret ? [t.secret, t.previousSecret] : [t.secret],
+      current: [t.secret],
       previousUntil: t.previousSecretExpiresAt ?? 0,
       wants: (e: FanoutEvent) => types(e.type) && (!sessions || (e.sessionId !== null && sessions.has(e.sessionId))),
     }
@@ -134,7 +138,7 @@ export function createDispatcher(o: DispatcherOptions) {
 
   async function send(ep: Endpoint, job: Job) {
     const now = Date.now()
-    const secrets = now < ep.previousUntil ? ep.secrets : ep.secrets.slice(0, 1)
+    const secrets = now < ep.previousUntil ? ep.secrets : ep.current
     const r = await attemptDelivery(job, {
       url: ep.target.url,
       secrets,

@@ -26,12 +26,19 @@ export function sign(secret: string, id: string, timestamp: number, body: string
   return 'v1,' + hasherOf(secret).copy().update(`${id}.${timestamp}.${body}`).digest('base64')
 }
 
-/** The three headers of a delivery; several secrets (during a rotation's grace period) give several signatures. */
+/** The `webhook-signature` value: one signature per secret (several during a rotation's grace period). */
+export function signatures(secrets: readonly string[], id: string, timestamp: number, body: string): string {
+  let out = secrets.length ? sign(secrets[0]!, id, timestamp, body) : ''
+  for (let i = 1; i < secrets.length; i++) out += ' ' + sign(secrets[i]!, id, timestamp, body)
+  return out
+}
+
+/** The three headers of a delivery, `timestamp` in seconds. */
 export function signatureHeaders(secrets: readonly string[], id: string, body: string, now = Date.now()) {
   const timestamp = Math.floor(now / 1000)
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': secrets.map((s) => sign(s, id, timestamp, body)).join(' '),
+    'webhook-signature': signatures(secrets, id, timestamp, body),
   }
 }

@@ -5,11 +5,50 @@ import { clampLimit } from '../domain/page.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Repos } from '../store/contract.ts'
 
-export const PageQuery = t.Object({
+const pageQuerySchema = t.Object({
   limit: t.Optional(
     t.Integer({ minimum: 0, description: 'Page size; missing or 0 → 50, clamped to 1–200', examples: [50] }),
   ),
   cursor: t.Optional(t.String({ maxLength: 512, description: 'Opaque nextCursor from the previous page' })),
+})
+type PageParams = { limit?: number; cursor?: string }
+type Issue = { message: string; path: string[] }
+
+/**
+ * The same rules as the TypeBox schema, in one pass over the parsed query: `limit` a string Elysia's own integer
+ * coercion accepts (non-empty, `+limit` an integer) that is ≥ 0, `cursor` at most 512 characters; other
+ * parameters are ignored (as Elysia's cleaning drops them).
+ */
+function validatePageQuery(value: unknown): { value: PageParams } | { issues: Issue[] } {
+  const q = value as Record<string, unknown>
+  const out: PageParams = {}
+  let issues: Issue[] | undefined
+  const { limit, cursor } = q
+  if (limit !== undefined) {
+    const n = typeof limit === 'string' && limit !== '' ? +limit : NaN
+    if (Number.isInteger(n) && n >= 0) out.limit = n
+    else (issues ??= []).push({ message: 'Expected a non-negative integer', path: ['limit'] })
+  }
+  if (cursor !== undefined) {
+    if (typeof cursor === 'string' && cursor.length <= 512) out.cursor = cursor
+    else (issues ??= []).push({ message: 'Expected a string of at most 512 characters', path: ['cursor'] })
+  }
+  return issues ? { issues } : { value: out }
+}
+
+/**
+ * The page query: the TypeBox schema (what the OpenAPI document declares, and what composes into larger query
+ * schemas) that is also a Standard Schema. Elysia validates a route's standard schema with that one `validate`
+ * call, where for the TypeBox one it cleans, checks and runs the `limit` coercion's transform decode — twice
+ * (Elysia 1.4.30) — on every listing request.
+ */
+export const PageQuery = Object.assign(pageQuerySchema, {
+  '~standard': {
+    version: 1 as const,
+    vendor: 'wagate',
+    validate: validatePageQuery,
+    types: undefined as unknown as { input: unknown; output: PageParams },
+  },
 })
 
 /** The page query as the repositories want it (the spec clamps rather than rejects). */

@@ -112,7 +112,8 @@ const MAX_ROUTES = 1024
 function withHost(headers: BunFetchRequestInit['headers'], host: string): BunFetchRequestInit['headers'] {
   if (headers && !(headers instanceof Headers) && !Array.isArray(headers)) {
     const out: Record<string, string> = { host }
-    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'host') out[k] = v as string
+    const given = headers as Record<string, string>
+    for (const k in given) if (k.toLowerCase() !== 'host') out[k] = given[k]!
     return out
   }
   const h = new Headers(headers)

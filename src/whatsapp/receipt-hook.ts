@@ -1,7 +1,8 @@
 // Is the Baileys this process loaded the one scripts/patch-baileys.mjs patched? Without the `beforeReceipt`
 // hook, receipts leave before messages are stored and a crash loses messages WhatsApp will not resend, so
 // `serve` refuses to start (engine.ts). The patch sets a global marker when Baileys' messages-recv.js loads.
-import '@whiskeysockets/baileys'
+// This module does not load Baileys itself: `serve` loads it on first use (sessions/deferred.ts) and checks the
+// marker then (engine-live.ts).
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -50,7 +51,18 @@ export class MissingReceiptHook extends Error {
   }
 }
 
-/** Throws MissingReceiptHook unless the hook is there. */
+/**
+ * The check `serve` makes at start, before anything loaded Baileys. From source: the hook line in the installed
+ * messages-recv.js. A compiled binary has no file to read and scripts/build.ts refused to compile it without the hook;
+ * its marker is checked when the supervisor loads Baileys, before any socket opens.
+ */
+export function receiptHookProblemAtStart(): string | null {
+  const marker = (globalThis as Record<symbol, unknown>)[MARKER]
+  const file = recvFile()
+  return marker === undefined && file === null ? null : receiptHookProblem({ marker, file })
+}
+
+/** Throws MissingReceiptHook unless the hook is there (in the Baileys this process loaded). */
 export function assertReceiptHook(): void {
   const problem = receiptHookProblem()
   if (problem) throw new MissingReceiptHook(problem)

@@ -119,6 +119,19 @@ describe('dispatcher', () => {
     expect(second!.statusCode).toBe(200)
   })
 
+  it('times out only the slow one of two requests that started together', async () => {
+    rig = await eventsRig({ timeoutMs: 200, schedule: [60_000] })
+    const rx = receiver({ reply: (r) => ({ status: 200, delayMs: r.event.sessionId === 'slow' ? 1000 : 50 }) })
+    const w = rig.webhook({ url: rx.url })
+    rig.emit(1, { sessionId: 'slow' })
+    rig.emit(1, { sessionId: 'quick' })
+    await rig.dispatcher.start()
+    await waitFor(() => rig.deliveries(w.id).filter((d) => d.attemptCount === 1).length === 2, 5000)
+    const bySession = Object.fromEntries(rig.deliveries(w.id).map((d) => [d.sessionId, d.attempts[0]!]))
+    expect(bySession.quick).toMatchObject({ statusCode: 200, error: null })
+    expect(bySession.slow).toMatchObject({ statusCode: null, error: 'timed out after 200 ms' })
+  })
+
   it('delivers again after a stop and a start made while a pass was scheduled', async () => {
     const { rx, w } = await oneHook()
     rig.emit(1) // the commit schedules a pass; stop() comes before it runs

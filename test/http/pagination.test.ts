@@ -37,9 +37,28 @@ describe('limit', () => {
       expect((await json(res)).error.code).toBe('validation_error')
     })
   }
+  it('names the failed query field in the validation error', async () => {
+    expect((await json(await chats('?limit=abc'))).error.details).toEqual({
+      in: 'query',
+      fields: [{ field: 'limit', message: 'Expected a non-negative integer' }],
+    })
+  })
+  it('accepts a limit written as an exponent, as the coercion reads it', async () => {
+    expect((await json(await chats('?limit=1e1'))).data).toHaveLength(10)
+  })
+  it('ignores query parameters it does not know', async () => {
+    expect((await json(await chats('?limit=3&order=asc'))).data).toHaveLength(3)
+  })
 })
 
 describe('cursor', () => {
+  it('rejects a cursor longer than 512 characters, naming it', async () => {
+    const res = await chats(`?cursor=${'a'.repeat(513)}`)
+    expect(res.status).toBe(400)
+    expect((await json(res)).error.details.fields).toEqual([
+      { field: 'cursor', message: 'Expected a string of at most 512 characters' },
+    ])
+  })
   it('answers nextCursor null on the last page', async () => {
     const body = await json(await chats('?limit=200'))
     const last = await json(await chats(`?limit=200&cursor=${body.nextCursor}`))

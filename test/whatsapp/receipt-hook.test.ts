@@ -4,7 +4,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { receiptHookProblem } from '../../src/whatsapp/receipt-hook.ts'
+import '@whiskeysockets/baileys'
+import { receiptHookProblem, receiptHookProblemAtStart } from '../../src/whatsapp/receipt-hook.ts'
 
 const root = join(import.meta.dir, '..', '..')
 const dir = mkdtempSync(join(tmpdir(), 'wagate-hook-'))
@@ -69,6 +70,10 @@ describe('serve', () => {
   it('finds the hook in the Baileys this process loaded, by its marker', () => {
     expect((globalThis as Record<symbol, unknown>)[Symbol.for('wagate.baileys.beforeReceipt')]).toBe(1)
     expect(receiptHookProblem()).toBeNull()
+  })
+
+  it('finds the hook at start from the installed file, before the supervisor loads Baileys', () => {
+    expect(receiptHookProblemAtStart()).toBeNull()
   })
 
   it('refuses a Baileys without the hook, naming the fix', () => {
