@@ -18,11 +18,9 @@ import { createLogger } from './log.ts'
 import { join } from 'node:path'
 import { dbPath, openData, PortInUse, startServer } from './server.ts'
 import { backupDatabase, BackupError } from './store/backup.ts'
-import { linkSession, LinkError } from './cli/link.ts'
 import { DataDirLocked } from './store/data-dir.ts'
 import { MissingReceiptHook } from './whatsapp/receipt-hook.ts'
 import { makeClusterEngine, makeEngine } from './engine.ts'
-import { startClusterServer } from './cluster/serve.ts'
 import { migrate } from './store/migrate.ts'
 
 const version = pkg.version
@@ -121,8 +119,11 @@ async function serve(argv: string[]): Promise<number> {
   for (const warning of deprecationWarnings(flags)) logger.warn(warning)
   const { databaseUrl } = config
   // PostgreSQL: this process is one node of a cluster (README "Running several nodes"); SIGTERM drains its sessions.
+  // Imported only then: the PostgreSQL client and schema are a sixth of the module evaluation of a SQLite start.
   const running = databaseUrl
-    ? await startClusterServer({ ...config, databaseUrl }, { logger, version, makeEngine: makeClusterEngine(config) })
+    ? await (
+        await import('./cluster/serve.ts')
+      ).startClusterServer({ ...config, databaseUrl }, { logger, version, makeEngine: makeClusterEngine(config) })
     : await startServer(config, { logger, version, makeEngine: makeEngine(config) })
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
@@ -250,6 +251,7 @@ async function sessionsCommand(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError('--timeout takes seconds')
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = own.url ?? `http://${host}:${config.port}`
+  const { linkSession } = await import('./cli/link.ts')
   await linkSession({ url, key, name: own.name, timeoutMs: timeout * 1000 })
   return 0
 }

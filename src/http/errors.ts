@@ -43,11 +43,17 @@ async function readCapped(request: Request, max: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-const requestIds = new WeakMap<Request, string>()
 let counter = 0
 
-/** Request id used in logs and echoed as `x-request-id`. */
-export const requestIdOf = (request: Request) => requestIds.get(request) ?? 'unknown'
+/**
+ * The request id rides on the request's `set` (its status and headers), the one object every hook and the handler
+ * of a request share and that hooks can name without making Elysia build the whole context for every route (a
+ * WeakMap keyed by the Request cost a weak entry per request for the collector to clear).
+ */
+type WithRequestId = { requestId?: string }
+
+/** Request id used in logs and echoed as `x-request-id`, from the request's `set`. */
+export const requestIdOf = (set: object) => (set as WithRequestId).requestId ?? 'unknown'
 
 /** Routes whose non-JSON body is a file the handler streams to disk itself: the parser leaves it unread. */
 export const streamedBodyRoutes = /^\/api\/v1\/sessions\/[^/]+\/media$/
@@ -68,7 +74,7 @@ export function errorPlugin(logger: Logger, maxBodyBytes: number, upload?: Uploa
   return new Elysia({ name: 'errors', seed: maxBodyBytes })
     .onRequest(({ request, set }) => {
       const id = request.headers.get('x-request-id')?.slice(0, 64) || `req_${Date.now().toString(36)}_${++counter}`
-      requestIds.set(request, id)
+      ;(set as WithRequestId).requestId = id
       set.headers['x-request-id'] = id
       const length = Number(request.headers.get('content-length') ?? 0)
       const limit = limitOf(request)
@@ -102,7 +108,7 @@ export function errorPlugin(logger: Logger, maxBodyBytes: number, upload?: Uploa
             {
               err: error.cause,
               code: error.errorCode,
-              requestId: requestIdOf(request),
+              requestId: requestIdOf(set),
               path: new URL(request.url).pathname,
             },
             error.message,
@@ -130,11 +136,8 @@ export function errorPlugin(logger: Logger, maxBodyBytes: number, upload?: Uploa
         set.status = 413
         return envelope('payload_too_large', 'request body too large')
       }
-      logger.error(
-        { err: error, requestId: requestIdOf(request), path: new URL(request.url).pathname },
-        'internal error',
-      )
+      logger.error({ err: error, requestId: requestIdOf(set), path: new URL(request.url).pathname }, 'internal error')
       set.status = 500
-      return envelope('internal', 'internal error', { requestId: requestIdOf(request) })
+      return envelope('internal', 'internal error', { requestId: requestIdOf(set) })
     })
 }

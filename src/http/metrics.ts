@@ -14,13 +14,14 @@ const tokenMatches = (given: string, expected: string) => timingSafeEqual(digest
  * stay bounded; unmatched paths share one label) and serves the registry at /metrics, behind `token` when set.
  */
 export function metricsPlugin(metrics: Metrics, token?: string) {
-  const started = new WeakMap<Request, number>()
+  // The start time rides on the request's `set`, which the after-response hook receives too.
+  type Timed = { startedAt?: number }
   return new Elysia({ name: 'wagate-metrics' })
-    .onRequest(({ request }) => {
-      started.set(request, performance.now())
+    .onRequest(({ set }) => {
+      ;(set as Timed).startedAt = performance.now()
     })
     .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
-      const t0 = started.get(request)
+      const t0 = (set as Timed).startedAt
       if (t0 === undefined) return
       const status = typeof set.status === 'number' ? set.status : 200
       metrics.observeRequest(route || 'unmatched', request.method, status, (performance.now() - t0) / 1000)

@@ -1,5 +1,6 @@
 // Message flow between the simulated phones and the linked devices: the per-device outbox (WhatsApp's offline
-// queue: an item stays until the device receipts or acks it, and is sent again, marked offline, on reconnect),
+// queue: an item stays until the device receipts or acks it, and is sent again, marked offline, on reconnect; a NACK
+// leaves it there),
 // Signal encryption at delivery time, decryption of what clients send, and the recipient phone's receipts.
 import {
   getBinaryNodeChild,
@@ -158,7 +159,8 @@ export class Delivery {
     if (conn.closed || device.conn !== conn) return
     conn.send(node)
     item.sentOnConn = conn.id
-    if (item.sent && item.sent.devices.get(device.jid) === 'queued') item.sent.devices.set(device.jid, 'delivered')
+    const state = item.sent?.devices.get(device.jid)
+    if (state === 'queued' || state === 'nacked') item.sent!.devices.set(device.jid, 'delivered')
     // Undecryptable messages are fire-and-forget: the client answers with a retry receipt, never a delivery one.
     if (item.kind === 'signal' && item.undecryptable) device.outbox.delete(item.id)
   }
@@ -231,6 +233,12 @@ export class Delivery {
       if (!item) continue
       if (node.tag === 'receipt' && node.attrs.type === 'retry' && item.kind === 'signal') {
         this.retry(device, conn, item, node)
+        continue
+      }
+      // A NACK (Baileys: the message could not be handled, e.g. the gateway could not store it): WhatsApp keeps the
+      // message queued and delivers it again on the device's next connection (sentOnConn keeps it off this one).
+      if (node.tag === 'ack' && node.attrs.error) {
+        if (item.sent) item.sent.devices.set(device.jid, 'nacked')
         continue
       }
       device.outbox.delete(id)

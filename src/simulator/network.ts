@@ -8,7 +8,12 @@ import type { HistoryInput } from './history.ts'
 import type { PollRecord } from './poll.ts'
 
 export type ReceiptMode = 'none' | 'delivered' | 'read'
-export type DeliveryState = 'queued' | 'delivered' | 'receipted'
+/**
+ * Where a message to a linked device is: waiting for the device, sent to it, answered with a receipt or ack (it left
+ * the outbox), or NACKed (an ack with `error`: the device could not take it; it stays queued and goes out again,
+ * marked offline, when the device next connects, as WhatsApp's offline queue does).
+ */
+export type DeliveryState = 'queued' | 'delivered' | 'receipted' | 'nacked'
 
 /** One WebSocket as the network sees it. */
 export interface Conn {

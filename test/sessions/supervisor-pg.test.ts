@@ -26,10 +26,14 @@ let supervisor: Supervisor
 let bob: { jid: string }
 /** The lease the supervisor's writes are fenced by; undefined: this node holds none. */
 let lease: LeaseRef | undefined = { sessionId: SID, nodeId: 'n1', epoch: 1 }
+/** The message NACKed without the lease: WhatsApp keeps it queued for the device's next connection. */
+let unstored: { id: string }
+/** Where the outbox stood when another node took the session over. */
+let takeover = 0
 
-const supervisorOnPg = () =>
+const supervisorOnPg = (nodeId = 'n1') =>
   createSupervisor({
-    store: pgEngineStore({ sql: pg.sql, leaseOf: () => lease, nodeId: 'n1' }),
+    store: pgEngineStore({ sql: pg.sql, leaseOf: () => lease, nodeId }),
     logger: createLogger(process.env.PGT_LOG ?? 'silent'),
     secretKey,
     waUrl: sim.wsUrl,
@@ -51,7 +55,7 @@ const eventsOf = async (type: string, after = 0) =>
     (await pg.sql`SELECT data FROM events WHERE type = ${type} AND seq > ${after} ORDER BY seq`) as { data: string }[]
   ).map((e) => JSON.parse(e.data))
 const headSeq = async () => Number((await pg.sql`SELECT coalesce(max(seq), 0) AS s FROM events`)[0].s)
-/** How the simulator saw one of Bob's messages reach the gateway's device: delivered, or receipted (or NACKed). */
+/** How the simulator saw one of Bob's messages reach the gateway's device: delivered, receipted or NACKed. */
 const deviceState = async (id: string) => {
   const sent = (await control('GET', `/accounts/${BOB}/sent`)).body.data as {
     id: string
@@ -115,29 +119,19 @@ it('sends a message through the queue that reaches the phone once', async () => 
     async () => Number((await pg.sql`SELECT count(*) AS n FROM outbound_queue`)[0].n) === 0,
   )
   expect((await inbox()).map((m) => m.text)).toEqual(['hello from postgres'])
-})
-
-it('a new supervisor on the same database connects from the stored creds without a QR and keeps receiving', async () => {
-  await supervisor.shutdown()
-  expect(await status()).toBe('stopped')
-  const before = await headSeq()
-  supervisor = supervisorOnPg()
-  await supervisor.restore()
-  await waitFor('connected again', async () => (await status()) === 'connected', 15_000)
-  const statuses = (await eventsOf('session.status', before)).map((e) => e.status)
-  expect(statuses).not.toContain('qr')
-  expect(await eventsOf('session.qr', before)).toEqual([])
-  const m = await fromBob('after the restart')
-  await waitFor('stored', async () => (await stored(m.id)) === 1)
-  expect((await eventsOf('message.received', before)).map((e) => e.id)).toEqual([m.id])
+  // Bob's phone reads it: the last status write of the send, so none is still in flight when the next test starts.
+  await waitFor(
+    'read',
+    async () => (await pg.sql`SELECT status FROM messages WHERE wa_id = ${msg.id}`)[0]?.status === 'read',
+  )
 })
 
 it('stores nothing of an inbound message while this node holds no lease for the session', async () => {
   const before = await headSeq()
   lease = undefined
-  const unstored = await fromBob('no lease here')
+  unstored = await fromBob('no lease here')
   // The device answered (a NACK: the hook's fenced transaction failed) without storing anything.
-  await waitFor('the device answered', async () => (await deviceState(unstored.id)) === 'receipted')
+  await waitFor('the device NACKed it', async () => (await deviceState(unstored.id)) === 'nacked')
   expect(await stored(unstored.id)).toBe(0)
   expect(await headSeq()).toBe(before)
   lease = { sessionId: SID, nodeId: 'n1', epoch: 1 }
@@ -145,4 +139,31 @@ it('stores nothing of an inbound message while this node holds no lease for the 
   await waitFor('stored', async () => (await stored(next.id)) === 1)
   expect(await stored(unstored.id)).toBe(0)
   expect((await eventsOf('message.received', before)).map((e) => e.id)).toEqual([next.id])
+})
+
+it("another node's supervisor takes the lease and connects from the stored creds without a QR", async () => {
+  await supervisor.shutdown()
+  expect(await status()).toBe('stopped')
+  takeover = await headSeq()
+  await pg.sql`UPDATE session_leases SET node_id = 'n2', epoch = 2 WHERE session_id = ${SID}`
+  lease = { sessionId: SID, nodeId: 'n2', epoch: 2 }
+  supervisor = supervisorOnPg('n2')
+  await supervisor.restore()
+  await waitFor('connected again', async () => (await status()) === 'connected', 15_000)
+  const statuses = (await eventsOf('session.status', takeover)).map((e) => e.status)
+  expect(statuses).not.toContain('qr')
+  expect(await eventsOf('session.qr', takeover)).toEqual([])
+})
+
+it('the NACKed message is delivered again on the new connection and stored exactly once', async () => {
+  await waitFor('redelivered and stored', async () => (await stored(unstored.id)) === 1, 15_000)
+  await waitFor('the device receipted it', async () => (await deviceState(unstored.id)) === 'receipted')
+  expect(await stored(unstored.id)).toBe(1)
+  expect((await eventsOf('message.received', takeover)).map((e) => e.id)).toEqual([unstored.id])
+})
+
+it('keeps receiving on the new node', async () => {
+  const m = await fromBob('after the takeover')
+  await waitFor('stored', async () => (await stored(m.id)) === 1)
+  expect((await eventsOf('message.received', takeover)).map((e) => e.id)).toEqual([unstored.id, m.id])
 })
