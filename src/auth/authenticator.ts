@@ -40,14 +40,6 @@ const tokenFaults = new Set([
   'ERR_JWK_INVALID',
 ])
 
-/** Equal strings of one length, compared without an early exit (so the time taken says nothing of a prefix). */
-function sameSecret(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
-}
-
 const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
 
 export type Authenticator = (token: string) => Promise<Principal | null>
@@ -83,21 +75,11 @@ export function createAuthenticator(deps: { jwt: JwtOptions } & Pick<Repos, 'api
     return { kind: 'jwt', subject: payload.sub ?? '', orgId, capabilities: caps }
   }
 
-  // The secret that last matched each cached key row. The store hands back the same row object until the auth
-  // epoch moves (or the row is evicted), so an entry lives exactly as long as the row it was checked against; a
-  // presented secret equal to it needs no SHA-256 again.
-  const matched = new WeakMap<object, string>()
-
   async function fromApiKey(token: string, now: number): Promise<Principal | null> {
     const parts = parseApiKey(token)
     if (!parts) return null
     const row = await apiKeys.forVerification(parts.prefix)
-    if (!row) return null
-    const known = matched.get(row)
-    if (known === undefined || !sameSecret(known, parts.secret)) {
-      if (!secretMatches(parts.secret, row.hash)) return null
-      matched.set(row, parts.secret)
-    }
+    if (!row || !secretMatches(parts.secret, row.hash)) return null
     if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null
     // Coarse last-used tracking: one write a minute per key at most keeps the hot path read-only.
     if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) await apiKeys.markUsed(row, now)
