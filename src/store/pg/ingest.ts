@@ -1,15 +1,16 @@
 // The PostgreSQL statement set of the engine's write path (sessions/ingest-steps.ts `Ops`), run on the connection of
-// one transaction (fenced by the session's lease; see sessions/ingest-pg.ts) through ingest-tx.ts. Messages, chats,
+// one transaction (fenced by the session's lease; see sessions/ingest-pg.ts) through ingest-tx.ts, which pipelines
+// the statements whose answers no step reads. Messages, chats,
 // contacts and channels are in ingest-messages.ts; sessions, groups, media jobs, polls, the send queue, auth-state
 // keys and events here.
-import type { AsyncOps } from '../../sessions/ingest-steps.ts'
+import { runAsync, type AsyncOps, type Step } from '../../sessions/ingest-steps.ts'
 import { groupColumns } from '../groups.ts'
 import { messageColumns } from '../messages.ts'
 import { toQueued, type QueuedRow } from '../outbound.ts'
 import { applyAuthOps } from './auth-state.ts'
 import { appendPg } from './events.ts'
 import { messageOps } from './ingest-messages.ts'
-import { all, bool, exec, one, type PgTx } from './ingest-tx.ts'
+import { all, bool, exec, later, one, settle, type PgTx } from './ingest-tx.ts'
 
 export type { PgTx }
 
@@ -202,11 +203,17 @@ export const pgOps: AsyncOps<PgTx> = {
     (await all<{ session_id: string }>(c, 'SELECT DISTINCT session_id FROM outbound_queue', [])).map(
       (r) => r.session_id,
     ),
-  authApply: (c, s, ops) => applyAuthOps(c.tx, s, ops),
-  // pgevents' append: inside this transaction, with the NOTIFY that wakes every node once it commits.
+  authApply: (c, s, ops) => later(c, applyAuthOps(c.tx, s, ops)),
+  // pgevents' append: inside this transaction, with the NOTIFY that wakes every node once it commits. Pipelined: no
+  // step reads what an append answers (`yield tx.emit(...)`), so it answers null at once here.
   append: async (c, e, now) => {
-    const stored = await appendPg(c.tx, e, now)
-    if (stored) c.appended.push(e.type)
-    return stored
+    await later(
+      c,
+      appendPg(c.tx, e, now).then((stored) => stored && c.appended.push(e.type)),
+    )
+    return null
   },
 }
+
+/** Runs an ingest step in the transaction `c`, its answer-less statements pipelined and settled before it returns. */
+export const runPgTx = <T>(step: Step<T>, c: PgTx): Promise<T> => settle(c, () => runAsync(step, pgOps, c))
