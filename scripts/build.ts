@@ -1,5 +1,9 @@
 // Builds the single executable: dist/wagate, migrations embedded. Flags per STYLE.md: syntax minification only;
 // whitespace or identifier minification breaks Elysia's handler introspection in the binary (see STYLE.md).
+// --splitting: what is imported dynamically (the session supervisor with Baileys, the cluster server, the
+// simulator) becomes chunks of its own inside the executable. Without it their imports of built-in modules (ws,
+// tls, bun's SQL client, child_process…) are hoisted into the one bundle and evaluated at every start:
+// `wagate version` took 213 ms of CPU against 177 ms with it (farm-bench -n 20, median).
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -11,6 +15,7 @@ const args = [
   '--target',
   'bun',
   '--minify-syntax',
+  '--splitting',
   '--bytecode',
   '--format=esm',
   '--no-compile-autoload-dotenv',

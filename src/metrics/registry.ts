@@ -1,7 +1,13 @@
 // The gateway's Prometheus metrics: counters and histograms fed by the event store, the webhook dispatcher and
 // the HTTP layer as things happen, and gauges read from the store when Prometheus scrapes. prom-client keeps the
 // registry and writes the text format; the process figures (CPU, RSS, event-loop lag) are its default metrics.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+// The parts used, not prom-client's index: that also evaluates Summary (tdigest, bintrees), the Pushgateway
+// (node:http, https, zlib) and the cluster aggregator at every start, for nothing (see prom-client-lib.d.ts).
+import Registry from 'prom-client/lib/registry'
+import Counter from 'prom-client/lib/counter'
+import Gauge from 'prom-client/lib/gauge'
+import Histogram from 'prom-client/lib/histogram'
+import collectDefaultMetrics from 'prom-client/lib/defaultMetrics'
 import type { StoreGauges } from '../store/gauges.ts'
 import type { DeliveryStatus } from '../store/deliveries.ts'
 import type { TransactionObserver } from '../store/events.ts'

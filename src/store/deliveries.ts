@@ -83,18 +83,10 @@ type JobRow = {
   event_id: string
   session_id: string | null
   attempt_count: number
-  type: string | null
   created_at: number | null
-  org_id: string | null
-  data: string | null
+  /** The envelope JSON, null when the event is gone. */
+  body: string | null
 }
-
-/** The envelope JSON built from stored columns without re-parsing `data`. */
-const bodyOf = (r: JobRow) =>
-  r.type === null
-    ? null
-    : `{"id":${JSON.stringify(r.event_id)},"type":${JSON.stringify(r.type)},"createdAt":${r.created_at},` +
-      `"orgId":${JSON.stringify(r.org_id)},"sessionId":${JSON.stringify(r.session_id)},"data":${r.data}}`
 
 export type Outcome = { pk: number; status: DeliveryStatus; nextAttemptAt: number; attempt: Attempt }
 
@@ -122,7 +114,13 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
   >('SELECT seq, id, type, session_id FROM events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
   const setHwm = sqlite.query<null, [number, string]>('UPDATE webhooks SET hwm = ? WHERE id = ?')
   const due = sqlite.query<JobRow, [string, number, number]>(
-    `SELECT d.pk, d.id, d.webhook_id, d.event_id, d.session_id, d.attempt_count, e.type, e.created_at, e.org_id, e.data
+    // The envelope is built here from the stored columns (`data` is already JSON, so it is not parsed again), with
+    // json_quote in SQLite's C rather than four JSON.stringify calls per job (4 % of the drain profile's samples).
+    // A pruned event leaves created_at and data NULL, which makes the whole envelope NULL.
+    `SELECT d.pk, d.id, d.webhook_id, d.event_id, d.session_id, d.attempt_count, e.created_at,
+       '{"id":' || json_quote(d.event_id) || ',"type":' || json_quote(e.type) || ',"createdAt":' || e.created_at ||
+       ',"orgId":' || json_quote(e.org_id) || ',"sessionId":' || json_quote(d.session_id) || ',"data":' || e.data ||
+       '}' AS body
      FROM webhook_deliveries d LEFT JOIN events e ON e.seq = d.event_seq
      WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
      ORDER BY d.next_attempt_at, d.pk LIMIT ?`,
@@ -131,13 +129,20 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
     "UPDATE webhook_deliveries SET status = 'sending', updated_at = ? WHERE pk IN (SELECT value FROM json_each(?))",
   )
   // One bound statement per outcome, all in one transaction: reading each field back out of a JSON array with
-  // json_each cost about twice as much per row (delivery bench profile).
-  const recordOne = sqlite.query<null, [string, number, string, number, number]>(
+  // json_each cost about twice as much per row (delivery bench profile). The attempt is built by json_object from
+  // bound fields (in the Attempt type's key order) instead of JSON.stringify in JS and json() parsing it again.
+  const recordOne = sqlite.query<
+    null,
+    [string, number, number, number | null, number, string | null, string | null, number, number]
+  >(
     `UPDATE webhook_deliveries SET status = ?1, attempt_count = attempt_count + 1, next_attempt_at = ?2,
-     attempts = json_insert(attempts, '$[#]', json(?3)), updated_at = ?4 WHERE pk = ?5`,
+     attempts = json_insert(attempts, '$[#]',
+       json_object('at', ?3, 'statusCode', ?4, 'latencyMs', ?5, 'error', ?6, 'response', ?7)),
+     updated_at = ?8 WHERE pk = ?9`,
   )
   const recordAll = sqlite.transaction((outcomes: readonly Outcome[], now: number) => {
-    for (const o of outcomes) recordOne.run(o.status, o.nextAttemptAt, JSON.stringify(o.attempt), now, o.pk)
+    for (const { pk, status, nextAttemptAt, attempt: a } of outcomes)
+      recordOne.run(status, nextAttemptAt, a.at, a.statusCode, a.latencyMs, a.error, a.response, now, pk)
   })
   const nextDue = sqlite.query<{ at: number | null }, [string]>(
     "SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE webhook_id = ? AND status = 'pending'",
@@ -216,7 +221,7 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
         eventId: r.event_id,
         sessionId: r.session_id,
         attemptCount: r.attempt_count,
-        body: bodyOf(r),
+        body: r.body,
         eventCreatedAt: r.created_at,
       }))
     },

@@ -34,6 +34,19 @@ describe('principal and ownership caches (one server)', () => {
     expect((await chats(key)).status).toBe(401)
   })
 
+  it('a wrong secret under the prefix of a key just accepted is refused', async () => {
+    const key = t.key(['read'])
+    expect((await chats(key)).status).toBe(200)
+    const forged = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`
+    expect((await chats(forged)).status).toBe(401)
+  })
+
+  it('the right secret is still accepted after a wrong one under its prefix', async () => {
+    const key = t.key(['read'])
+    expect((await chats(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`)).status).toBe(401)
+    expect((await chats(key)).status).toBe(200)
+  })
+
   it('a key revoked by another connection fails on the very next request', async () => {
     const key = t.key(['read'])
     expect((await chats(key)).status).toBe(200)

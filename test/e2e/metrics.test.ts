@@ -140,6 +140,19 @@ it('labels HTTP requests with the route template, never the raw path', async () 
   expect(routes.some((r) => r.includes(sid))).toBe(false)
 })
 
+it('counts each answered request once, with its status, whether it succeeded or failed', async () => {
+  const count = async (status: string) =>
+    valueOf(await scrape(), 'wagate_http_requests_total', {
+      route: '/api/v1/sessions/:sid/chats',
+      method: 'GET',
+      status,
+    }) || 0
+  const [ok, unauthorized] = [await count('200'), await count('401')]
+  await api(`/sessions/${sid}/chats`)
+  await fetch(`${gw.url}/api/v1/sessions/${sid}/chats`, { headers: { authorization: 'Bearer wgk_nope' } })
+  expect([(await count('200')) - ok, (await count('401')) - unauthorized]).toEqual([1, 1])
+})
+
 it('counts webhook deliveries by outcome and observes their lag', async () => {
   let received = 0
   const receiver = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => (received++, new Response('ok')) })
