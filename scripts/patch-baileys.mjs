@@ -8,7 +8,12 @@
 // synchronous SQLite transaction. If the hook throws, Baileys' own catch sends a NACK and the message is
 // redelivered. Nothing else changes: without the option, Baileys behaves as released.
 //
-// A second, top-level line marks the module as patched (a global symbol set when Baileys is loaded):
+// A third edit lets wagate hand the per-socket message mutex on from inside the hook: `config.messageTurns`, when
+// given, wraps Baileys' mutex for handleMessage (src/whatsapp/message-turns.ts), so the next message of the socket
+// may decrypt while this one's commit is pending; this message's receipt still waits for its hook. Without the
+// option the mutex is Baileys' own, unchanged.
+//
+// A top-level line marks the module as patched (a global symbol set when Baileys is loaded):
 // src/whatsapp/receipt-hook.ts checks it, so `serve` refuses to run on a Baileys installed without this
 // script (`npm install --ignore-scripts`, another installer, a cache). scripts/build.ts runs `--check` first.
 //
@@ -54,6 +59,19 @@ const edits = [
     },
   },
   {
+    name: 'the message hand-over',
+    marker: `${' '.repeat(12)}// wagate: the receipt hook may hand the message mutex on (scripts/patch-baileys.mjs)`,
+    anchor: `${' '.repeat(12)}await messageMutex.mutex(async () => {\n${INDENT.slice(4)}await decrypt();`,
+    replace: [
+      `${' '.repeat(12)}await (config.messageTurns?.(messageMutex) ?? messageMutex).mutex(async () => {`,
+      `${INDENT.slice(4)}await decrypt();`,
+    ],
+    verify(source, at) {
+      const hook = source.indexOf('await config.beforeReceipt(', at)
+      return hook < 0 || hook - at > 12000 ? 'expected the beforeReceipt hook inside the handed-over mutex' : null
+    },
+  },
+  {
     name: 'the patched-module marker',
     marker: '// wagate: this module carries the beforeReceipt hook (checked by src/whatsapp/receipt-hook.ts)',
     anchor: 'export const makeMessagesRecvSocket = (config) => {',
@@ -69,7 +87,11 @@ function fail(why) {
   process.exit(1)
 }
 
-const block = (edit) => [edit.marker, ...edit.lines].join('\n') + '\n' + edit.anchor
+/** The patched text: the marker and lines inserted before the anchor, or (`replace`) instead of it. */
+const block = (edit) =>
+  edit.replace
+    ? [edit.marker, ...edit.replace].join('\n')
+    : [edit.marker, ...edit.lines].join('\n') + '\n' + edit.anchor
 
 function verify(source) {
   for (const edit of edits) {

@@ -83,6 +83,7 @@ function handlers(ctx: Context, sessionId: string, live: Live, gen: number): Soc
     },
     // Throws on failure on purpose: Baileys then NACKs instead of receipting a message we did not store.
     received: (b, keys) => ingest.received(sessionId, b, keys),
+    receivedInOrder: ingest.receivedInOrder,
     storedText: (waId, fromMe) => ingest.storedText(sessionId, waId, fromMe),
     cachedGroup: (jid) => ingest.cachedGroup(sessionId, jid),
     frame: () => void (live.lastFrameAt = clock()),

@@ -1,8 +1,11 @@
 // Group commit of the receipt hooks' writes on SQLite. Each decrypted message must be committed, with the Signal key
-// writes of its decrypt, before its receipt leaves; Baileys handles one message of a socket at a time, so a session's
-// messages cannot share a commit, but different sessions' can. The hooks that run in the same turn of the event loop
-// wait for one transaction holding all their messages, committed on the next `setImmediate`; a commit costs more than
-// the rows of one message (scripts/bench/inbound-store.ts).
+// writes of its decrypt, before its receipt leaves. The hooks that run in the same turn of the event loop wait for one
+// transaction holding all their messages, committed on the next `setImmediate`; a commit costs more than the rows of
+// one message (scripts/bench/inbound-store.ts). They are different sessions' messages, and several of one session's:
+// its hook hands Baileys' message mutex on once its write is queued (whatsapp/message-turns.ts), so the next message
+// decrypts meanwhile. Writes commit in the order they were queued; when one fails, its key writes say so at once
+// (`KeyWrites.failed`), so a later message of the same socket, decrypted from the ratchet step that did not commit,
+// is refused rather than stored (`KeyWrites.valid`).
 import type { KeyWrites } from '../store/auth-state-sql.ts'
 import type { Batch } from '../whatsapp/records.ts'
 
@@ -16,8 +19,21 @@ export function createGroupCommit(o: {
   all(writes: Received[]): void
   /** Commits one write in its own transaction; throws (rolled back) when it fails. */
   one(write: Received): void
+  /**
+   * Commits at once when this many wait: one socket's messages keep decrypting in one turn of the event loop while
+   * frames are queued, and neither the receipts nor the event loop should wait for all of them.
+   */
+  max: number
 }) {
   let waiting: Waiting[] = []
+  /** Nothing of `w` is stored: its key writes learn it before any later write commits. */
+  const fail = (w: Waiting, e: unknown) => {
+    if (w.keys) {
+      w.keys.stored = false
+      w.keys.failed?.()
+    }
+    w.reject(e)
+  }
   let timer: ReturnType<typeof setImmediate> | null = null
 
   /**
@@ -33,13 +49,14 @@ export function createGroupCommit(o: {
     try {
       o.all(writes)
     } catch (e) {
-      if (writes.length === 1) return writes[0]!.reject(e)
+      if (writes.length === 1) return fail(writes[0]!, e)
+      for (const w of writes) if (w.keys) w.keys.stored = false // rolled back
       for (const w of writes) {
         try {
           o.one(w)
           w.resolve()
         } catch (err) {
-          w.reject(err)
+          fail(w, err)
         }
       }
       return
@@ -52,7 +69,8 @@ export function createGroupCommit(o: {
     add(write: Received): Promise<void> {
       return new Promise<void>((resolve, reject) => {
         waiting.push({ ...write, resolve, reject })
-        timer ??= setImmediate(commit)
+        if (waiting.length >= o.max) commit()
+        else timer ??= setImmediate(commit)
       })
     },
     /** Commits the waiting writes now: any other write or read of the store comes after them, as it was called. */

@@ -58,12 +58,9 @@ export type PgIngest = ReturnType<typeof createPgIngest>
  * A failed transaction stored none of the key writes the step applied (it marks them stored as it sends them; the
  * statements are pipelined, and a LeaseLost is known only at the commit).
  */
-const notStored =
-  (keys: KeyWrites | null | undefined) =>
-  (e: unknown): never => {
-    if (keys) keys.stored = false
-    throw e
-  }
+const notStored = (keys: KeyWrites | null | undefined) => () => {
+  if (keys) keys.stored = false
+}
 
 export function createPgIngest(o: PgIngestOptions) {
   const { sql } = o
@@ -80,50 +77,63 @@ export function createPgIngest(o: PgIngestOptions) {
     return run
   }
 
-  /** One fenced transaction of the session running `work`; subscribers are woken after it committed. */
-  function inTx<T>(sessionId: string, work: (tx: Tx) => Step<T>): Promise<T> {
-    return serial(sessionId, async () => {
-      const frame: TxFrame = { sessionId, now: 0, queued: false }
-      const c: PgTx = { tx: sql, appended: [] }
-      const body = (tx: TransactionSQL) => {
-        c.tx = tx
-        c.appended = []
-        frame.now = clock()
-        frame.queued = false
-        return runPgTx(within(frame, work), c)
-      }
-      let out: T
-      const started = performance.now()
-      if (o.leaseOf) {
-        const lease = o.leaseOf(sessionId)
-        if (!lease) throw new LeaseLost({ sessionId, nodeId: o.nodeId ?? 'this node', epoch: 0 })
-        out = await fenced(sql, lease, body)
-      } else {
-        out = await sql.begin(body)
-      }
-      o.observe?.({ ms: performance.now() - started, types: c.appended })
-      if (frame.queued) o.onMediaQueued?.(sessionId)
-      if (c.appended.length) o.onCommitted?.(c.appended)
-      return out
-    })
+  /**
+   * One fenced transaction of the session running `work`; subscribers are woken after it committed. `failed` is
+   * told of a failure before the session's next write starts.
+   */
+  function inTx<T>(sessionId: string, work: (tx: Tx) => Step<T>, failed?: () => void): Promise<T> {
+    return serial(sessionId, () => oneTx(sessionId, work).catch((e: unknown) => (failed?.(), Promise.reject(e))))
+  }
+  async function oneTx<T>(sessionId: string, work: (tx: Tx) => Step<T>): Promise<T> {
+    const frame: TxFrame = { sessionId, now: 0, queued: false }
+    const c: PgTx = { tx: sql, appended: [] }
+    const body = (tx: TransactionSQL) => {
+      c.tx = tx
+      c.appended = []
+      frame.now = clock()
+      frame.queued = false
+      return runPgTx(within(frame, work), c)
+    }
+    let out: T
+    const started = performance.now()
+    if (o.leaseOf) {
+      const lease = o.leaseOf(sessionId)
+      if (!lease) throw new LeaseLost({ sessionId, nodeId: o.nodeId ?? 'this node', epoch: 0 })
+      out = await fenced(sql, lease, body)
+    } else {
+      out = await sql.begin(body)
+    }
+    o.observe?.({ ms: performance.now() - started, types: c.appended })
+    if (frame.queued) o.onMediaQueued?.(sessionId)
+    if (c.appended.length) o.onCommitted?.(c.appended)
+    return out
   }
   /** A read outside any transaction, from the pool. */
   const read = <T>(step: Step<T>): Promise<T> => runAsync(step, pgOps, { tx: sql, appended: [] })
   const pool: PgTx = { tx: sql, appended: [] }
 
   return {
+    /** Each session's writes wait for its earlier ones, and a hook's keys need the lane: no decrypt ahead. */
+    receivedInOrder: false,
     /**
      * Stores one normalized event batch, with the Signal key writes of the decrypt that produced it (the receipt
      * hook's message) in the same fenced transaction. Rejects (nothing written) on any failure, LeaseLost included.
      */
     async batch(sessionId: string, b: Batch, keys?: KeyWrites | null): Promise<void> {
       if (emptyWrite(b, keys)) return
-      await inTx(sessionId, (tx) => steps.batch(tx, b, keys)).catch(notStored(keys))
+      await inTx(sessionId, (tx) => steps.batch(tx, b, keys), notStored(keys))
     },
     /** The receipt hook's write: one decrypted message with its key writes (each in its own transaction here). */
     async received(sessionId: string, b: Batch, keys: KeyWrites | null): Promise<void> {
       if (emptyWrite(b, keys)) return
-      await inTx(sessionId, (tx) => steps.batch(tx, b, keys)).catch(notStored(keys))
+      await inTx(
+        sessionId,
+        (tx) => steps.batch(tx, b, keys),
+        () => {
+          notStored(keys)()
+          keys?.failed?.()
+        },
+      )
     },
     async accepted(sessionId: string, c: Accepted): Promise<void> {
       await inTx(sessionId, (tx) => steps.accepted(tx, c))

@@ -95,6 +95,8 @@ export const steps = {
    */
   *batch(tx: Tx, b: Batch, keys: KeyWrites | null | undefined): Step<void> {
     if (keys) {
+      // Decrypted from a ratchet step of an earlier message that failed to commit: refused, so it is NACKed.
+      if (keys.valid && !keys.valid()) throw new Error('key writes read an earlier message that was not stored')
       yield q.authApply(tx.sessionId, keys.ops)
       keys.stored = true
     }

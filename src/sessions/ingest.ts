@@ -67,6 +67,7 @@ export function createIngest(opts: IngestOptions) {
       for (const f of frames) if (f.queued) opts.onMediaQueued?.(f.sessionId)
     },
     one: (w) => inTx(w.sessionId, (tx) => steps.batch(tx, w.batch, w.keys)),
+    max: 256,
   })
   const settled = group.settle
 
@@ -95,6 +96,8 @@ export function createIngest(opts: IngestOptions) {
     }
 
   return {
+    /** `received` queues each write at once and commits them in that order (socket.ts lets messages decrypt ahead). */
+    receivedInOrder: true,
     /**
      * Stores one normalized event batch, with the Signal key writes of the decrypt that produced it (the receipt
      * hook's message) in the same transaction. Throws (and rolls back) on any failure.

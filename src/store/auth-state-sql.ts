@@ -10,7 +10,14 @@ export type AuthOp = { type: string; id: string; value: Uint8Array | null }
  * The Signal key writes Baileys made while decrypting one message, sealed, handed to the receipt hook so they
  * commit in the same transaction as the message (see whatsapp/auth-state.ts). Whoever writes them sets `stored`.
  */
-export type KeyWrites = { ops: AuthOp[]; stored: boolean }
+export type KeyWrites = {
+  ops: AuthOp[]
+  stored: boolean
+  /** False when the writes must not commit: they were read from a ratchet step that failed to commit. */
+  valid?: () => boolean
+  /** The store calls it, at once, when it could not commit them: what was decrypted after them is refused. */
+  failed?: () => void
+}
 
 /**
  * Values are opaque (already encrypted) buffers. `write` applies a whole batch of upserts and deletes

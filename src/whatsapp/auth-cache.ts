@@ -33,6 +33,8 @@ export function createKeyCache(max = 5000) {
  */
 export function createLane() {
   let tail: Promise<unknown> | null = null
+  /** The hold the receipt hooks share (`share`), and the tail it left: joinable while nothing queued after it. */
+  let shared: { holders: number; tail: Promise<unknown> | null; got: Maybe<() => void> } | null = null
   const track = (p: Promise<unknown>) => {
     const t = p.then(
       () => {},
@@ -40,6 +42,17 @@ export function createLane() {
     )
     tail = t
     void t.then(() => tail === t && (tail = null))
+  }
+  /**
+   * Takes the lane (after every earlier write) until the returned `release` is called: the receipt hook's
+   * commit. Synchronous when the lane is free.
+   */
+  const acquire = (): Maybe<() => void> => {
+    let release!: () => void
+    const mine = new Promise<void>((r) => (release = r))
+    const prev = tail
+    track(prev ? prev.then(() => mine) : mine)
+    return prev ? prev.then(() => release) : release
   }
   return {
     run<T>(work: () => Maybe<T>): Maybe<T> {
@@ -52,16 +65,30 @@ export function createLane() {
       if (r instanceof Promise) track(r)
       return r
     },
+    acquire,
     /**
-     * Takes the lane (after every earlier write) until the returned `release` is called: the receipt hook's
-     * commit. Synchronous when the lane is free.
+     * `acquire` for receipt hooks whose writes commit in the order they were queued (SQLite's group commit): a
+     * hook joins the hold of the hooks before it while no other write was queued after them, and the lane is
+     * released when the last of them releases. A write queued meanwhile still runs after the holders before it
+     * and before the hooks that come after it.
      */
-    acquire(): Maybe<() => void> {
-      let release!: () => void
-      const mine = new Promise<void>((r) => (release = r))
-      const prev = tail
-      track(prev ? prev.then(() => mine) : mine)
-      return prev ? prev.then(() => release) : release
+    share(): Maybe<() => void> {
+      let hold = shared && shared.tail === tail ? shared : null
+      if (!hold) {
+        const got = acquire()
+        hold = shared = { holders: 0, tail, got }
+      }
+      const h = hold
+      h.holders++
+      let done = false
+      const releaser = (free: () => void) => () => {
+        if (done) return
+        done = true
+        if (--h.holders > 0) return
+        if (shared === h) shared = null
+        free()
+      }
+      return h.got instanceof Promise ? h.got.then(releaser) : releaser(h.got)
     },
   }
 }

@@ -6,6 +6,11 @@
 // used pre-key, a sender key) are held per socket and committed in the receipt hook's transaction, together with
 // the message. A SIGKILL therefore finds both or neither: never a ratchet step without its message (the redelivered
 // message would not decrypt) nor a message without its ratchet step. Every other key write commits at once.
+//
+// The next message of a socket may decrypt while this one's commit is pending (message-turns.ts), reading the held
+// writes. If a message's writes then fail to commit, everything decrypted after it read a ratchet step that is not
+// stored: those writes are refused (`KeyWrites.valid`), the held ones dropped, and those messages NACKed too, so
+// each is decrypted again from the committed ratchet when WhatsApp sends it again.
 import {
   BufferJSON,
   initAuthCreds,
@@ -47,13 +52,16 @@ export type SocketAuth = {
   decrypting<T>(work: () => Promise<T>): Promise<T>
   /**
    * The held key writes, sealed, for the receipt hook's transaction; null when there are none. Until `settle`, no
-   * other auth write of the session starts (on PostgreSQL this waits for the writes already under way).
+   * other auth write of the session starts (on PostgreSQL this waits for the writes already under way); the hooks
+   * of messages that commit in order share that hold. Throws when an earlier message's writes failed after this
+   * decrypt began (it read a ratchet step that is not stored): the message must be NACKed.
    */
   messageKeys(): Maybe<KeyWrites | null>
   /**
-   * After the hook: `ok` with the writes stored moves them to the cache; `ok` without (the handler had no
-   * transaction to put them in) commits them now, before the receipt; not `ok` (nothing stored, the message will be
-   * NACKed and decrypted again) drops them, so the next decrypt starts from the committed ratchet.
+   * After the hook: `ok` with the writes stored moves them to the cache (and those of earlier hooks not settled
+   * yet: they committed before these); `ok` without (the handler had no transaction to put them in) commits them
+   * now, before the receipt; not `ok` (nothing stored, the message will be NACKed and decrypted again) drops them,
+   * so the next decrypt starts from the committed ratchet.
    */
   settle(keys: KeyWrites, ok: boolean): Maybe<void>
 }
@@ -190,6 +198,10 @@ export function createSessionAuth(opts: {
       const held: Held = new Map()
       const hooks = new Map<KeyWrites, { writes: Held; release: () => void }>()
       let decrypts = 0
+      // Failures of a hook's writes so far, and how many there were when the decrypts of the coming hook began: a
+      // hook whose decrypt began before a failure may have read the failed ratchet step.
+      let failures = 0
+      let phase: number | null = null
       let later: ReturnType<typeof setImmediate> | null = null
       // A decrypt whose message never reaches the hook (it failed further on): commit its keys on their own, soon —
       // but never while a decrypt is running or a hook is committing: the held writes may be that message's, which
@@ -198,7 +210,8 @@ export function createSessionAuth(opts: {
         later ??= setImmediate(() => {
           later = null
           if (hooks.size || decrypts || !held.size) return
-          if (!isCurrent()) return void held.clear()
+          // Read from a ratchet step that failed to commit since: dropped (the message is NACKed), never committed.
+          if (!isCurrent() || (phase !== null && phase !== failures)) return void held.clear()
           logger.debug({ keys: held.size }, 'committed decrypt key writes without a message')
           const writes = new Map(held)
           const drop = () => {
@@ -249,12 +262,55 @@ export function createSessionAuth(opts: {
           for (const [k, w] of writes) if (held.get(k) === w) held.delete(k)
         },
       }
-      const hookKeys = (release: () => void): KeyWrites | null => {
+      const hookKeys = (release: () => void, seen: number): KeyWrites | null => {
         if (!held.size) return (release(), null)
         const writes = new Map(held)
-        const w: KeyWrites = { ops: sealAll(writes.values()), stored: false }
+        const w: KeyWrites = {
+          ops: sealAll(writes.values()),
+          stored: false,
+          valid: () => seen === failures,
+          failed() {
+            // Called by the store, at once, when these writes could not be committed: whatever was decrypted since
+            // read them. Held writes go, so the next decrypt reads the committed ratchet.
+            if (seen !== failures) return
+            failures++
+            held.clear()
+          },
+        }
         hooks.set(w, { writes, release })
         return w
+      }
+      const settleOne = (w: KeyWrites, hook: { writes: Held; release: () => void }, ok: boolean): Maybe<void> => {
+        hooks.delete(w)
+        const { writes, release } = hook
+        const after = () => {
+          // Dropped or committed: either way no longer held (unless written again meanwhile).
+          for (const [k, x] of writes) if (held.get(k) === x) held.delete(k)
+          if (held.size) flushLater()
+        }
+        if (ok && !w.stored) {
+          // Committed in the lane the hook holds: release it afterwards.
+          let r: Maybe<void>
+          try {
+            r = sql.write(sessionId, w.ops)
+          } catch (e) {
+            release()
+            throw e
+          }
+          const cacheAll = () => {
+            for (const [k, x] of writes) (invalidate(k), cache.set(k, x.value ?? null))
+            after()
+            release()
+          }
+          if (!(r instanceof Promise)) return cacheAll()
+          return r.then(cacheAll, (e: unknown) => {
+            release()
+            throw e
+          })
+        }
+        if (ok) for (const [k, x] of writes) (invalidate(k), cache.set(k, x.value ?? null))
+        after()
+        release()
       }
       return {
         state: { creds, keys },
@@ -270,6 +326,7 @@ export function createSessionAuth(opts: {
           }
         },
         async decrypting(work) {
+          phase ??= failures
           decrypts++
           try {
             return await decryptScope.run(held, work)
@@ -280,43 +337,27 @@ export function createSessionAuth(opts: {
         },
         // After the writes under way: the hook's transaction must not commit a key before an earlier write of it.
         messageKeys() {
+          const seen = phase ?? failures
+          phase = null
+          if (seen !== failures) {
+            held.clear()
+            throw new Error('an earlier message of this socket was not stored after this one began decrypting')
+          }
           if (!held.size) return null
-          const got = lane.acquire()
-          return got instanceof Promise ? got.then(hookKeys) : hookKeys(got)
+          const got = lane.share()
+          return got instanceof Promise ? got.then((r) => hookKeys(r, seen)) : hookKeys(got, seen)
         },
         settle(w, ok) {
           const hook = hooks.get(w)
           if (!hook) return
-          hooks.delete(w)
-          const { writes, release } = hook
-          const after = () => {
-            // Dropped or committed: either way no longer held (unless written again meanwhile).
-            for (const [k, x] of writes) if (held.get(k) === x) held.delete(k)
-            if (held.size) flushLater()
-          }
-          if (ok && !w.stored) {
-            // Committed in the lane the hook holds: release it afterwards.
-            let r: Maybe<void>
-            try {
-              r = sql.write(sessionId, w.ops)
-            } catch (e) {
-              release()
-              throw e
+          // Hooks settle in the order their writes committed; should a later one come first, the earlier ones it
+          // committed after are done as well, so the cache never goes back to an older value.
+          if (ok)
+            for (const [earlier, h] of hooks) {
+              if (earlier === w || !earlier.stored) break
+              settleOne(earlier, h, true)
             }
-            const cacheAll = () => {
-              for (const [k, x] of writes) (invalidate(k), cache.set(k, x.value ?? null))
-              after()
-              release()
-            }
-            if (!(r instanceof Promise)) return cacheAll()
-            return r.then(cacheAll, (e: unknown) => {
-              release()
-              throw e
-            })
-          }
-          if (ok) for (const [k, x] of writes) (invalidate(k), cache.set(k, x.value ?? null))
-          after()
-          release()
+          return settleOne(w, hook, ok)
         },
       }
     },

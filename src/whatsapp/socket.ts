@@ -15,6 +15,7 @@ import type { Logger } from '../log.ts'
 import type { KeyWrites } from '../store/auth-state-sql.ts'
 import type { SocketAuth } from './auth-state.ts'
 import { receivedBatch, toBatch } from './batch.ts'
+import { createMessageTurns } from './message-turns.ts'
 import { createEchoes } from './echoes.ts'
 import * as cmd from './commands.ts'
 import { toGroupMetadata } from './group-records.ts'
@@ -41,6 +42,11 @@ export type SocketHandlers = {
    * NACK the message so WhatsApp sends it again.
    */
   received(b: Batch, keys: KeyWrites | null): void | Promise<void>
+  /**
+   * `received` queues the write before it returns and commits the socket's writes in that order (SQLite's group
+   * commit): the hook then lets the next message decrypt while this one's commit is pending (message-turns.ts).
+   */
+  receivedInOrder?: boolean
   qr(qr: string): void
   open(account: Account): void
   close(c: Closed): void
@@ -135,6 +141,7 @@ export function openSocket(o: SocketOptions) {
   const { state, saveCreds } = auth
   // What the receipt hook stored: Baileys' later events for the same message are then skipped (echoes.ts).
   const echoes = createEchoes()
+  const turns = o.handlers.receivedInOrder ? createMessageTurns() : null
   const hook: BeforeReceipt = {
     // Store before the receipt: a process killed after the receipt but before the buffered `messages.upsert`
     // was stored would lose a message WhatsApp will not send again. The later upsert of the same message is
@@ -154,7 +161,9 @@ export function openSocket(o: SocketOptions) {
       const taken = auth.messageKeys()
       const keys = taken instanceof Promise ? await taken : taken
       try {
-        await o.handlers.received(batch, keys)
+        const stored = o.handlers.received(batch, keys)
+        turns?.handOver()
+        await stored
       } catch (e) {
         if (keys) await auth.settle(keys, false)
         throw e
@@ -168,6 +177,7 @@ export function openSocket(o: SocketOptions) {
     ...hook,
     auth: state,
     makeSignalRepository: holdingDecryptWrites(auth),
+    ...(turns ? { messageTurns: turns.wrap } : {}),
     logger: o.logger,
     ...(o.waUrl ? { waWebSocketUrl: o.waUrl } : {}),
     browser: Browsers.macOS('Desktop'),

@@ -108,7 +108,9 @@ it('commits each received message once, with its sender and chat: the events Bai
   } finally {
     stop()
   }
-  expect(commits).toEqual(Array.from({ length: 20 }, () => ['message.received']))
+  // Messages of the burst may share commits (message-turns.ts); an echo would be a commit of its own, with no event.
+  expect(commits.flat()).toEqual(Array.from({ length: 20 }, () => 'message.received'))
+  expect(commits.filter((types) => types.length === 0)).toEqual([])
   const contact = h.db.sqlite
     .query<Record<string, any>, [string, string]>(
       'SELECT jid, lid, notify FROM contacts WHERE session_id = ? AND jid = ?',

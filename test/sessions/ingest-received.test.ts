@@ -66,6 +66,29 @@ describe.each(dialects)('%s', (dialect) => {
     expect(await keyRows()).toEqual(['s/A.0', 's/C.0'])
   })
 
+  it('refuses a later message of the socket whose key writes were read from one that failed to commit', async () => {
+    await addSession('t')
+    await h.failOnMessage('A')
+    // As auth-state.ts links them: B was decrypted from A's held ratchet step, before A's commit failed.
+    let failures = 0
+    const readAfter = (id: string): KeyWrites => {
+      const seen = failures
+      return { ...keys(id), valid: () => seen === failures, failed: () => void (seen === failures && failures++) }
+    }
+    const results = await Promise.all([
+      outcome(received('s', 'A', readAfter('A'))),
+      outcome(received('s', 'B', readAfter('B'))),
+      outcome(received('t', 'C')),
+    ])
+    expect(results).toEqual([
+      'failed: boom',
+      'failed: key writes read an earlier message that was not stored',
+      'stored',
+    ])
+    expect(await stored()).toEqual(['t/C'])
+    expect(await keyRows()).toEqual(['t/C.0'])
+  })
+
   it('applies a write made after a message was received after that message', async () => {
     const hook = received('s', 'A', null)
     const later = h.ingest.batch('s', {

@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../src/log.ts'
-import { createAuthStateSql, type AuthOp } from '../../src/store/auth-state-sql.ts'
+import { createAuthStateSql, type AuthOp, type KeyWrites } from '../../src/store/auth-state-sql.ts'
 import { openDb, type Db } from '../../src/store/db.ts'
 import { orgs, sessions } from '../../src/store/schema.ts'
-import { createSessionAuth, type AuthSql } from '../../src/whatsapp/auth-state.ts'
+import { createSessionAuth, type AuthSql, type SocketAuth } from '../../src/whatsapp/auth-state.ts'
 import { createSealer } from '../../src/domain/sealer.ts'
 import { loadSecretKey } from '../../src/whatsapp/secret-key.ts'
 
@@ -165,6 +165,65 @@ describe('key writes of a decrypt', () => {
     expect(createAuthStateSql(db).read('s1', 'sender-key', 'g')).toBeNull()
     await new Promise((r) => setImmediate(r))
     expect(createAuthStateSql(db).read('s1', 'sender-key', 'g')).not.toBeNull()
+  })
+
+  describe('of the next message, decrypted while the previous commit is pending', () => {
+    const commit = (keys: KeyWrites) => {
+      db.sqlite.transaction(() => createAuthStateSql(db).apply('s1', keys.ops))()
+      keys.stored = true
+    }
+    const step = async (view: SocketAuth, value: string) => {
+      await view.decrypting(async () => view.state.keys.set({ session: { bob: rec(value) } }))
+      return (await view.messageKeys())!
+    }
+
+    it("read the previous message's held step and commit after it, in order", async () => {
+      const view = await make().forSocket(() => true)
+      const first = await step(view, 'step 1')
+      const second = await step(view, 'step 2')
+      commit(first)
+      commit(second)
+      view.settle(first, true)
+      view.settle(second, true)
+      expect((await view.state.keys.get('session', ['bob'])).bob).toEqual(rec('step 2'))
+      expect((await (await make().forSocket(() => true)).state.keys.get('session', ['bob'])).bob).toEqual(rec('step 2'))
+    })
+
+    it('leave the cache at the newest step when a later hook settles first', async () => {
+      const view = await make().forSocket(() => true)
+      const first = await step(view, 'step 1')
+      const second = await step(view, 'step 2')
+      commit(first)
+      commit(second)
+      view.settle(second, true)
+      view.settle(first, true)
+      expect((await view.state.keys.get('session', ['bob'])).bob).toEqual(rec('step 2'))
+    })
+
+    it('are refused when the previous message failed to commit, and the ratchet goes back to the committed step', async () => {
+      const view = await make().forSocket(() => true)
+      await view.state.keys.set({ session: { bob: rec('committed') } })
+      const first = await step(view, 'step 1')
+      const second = await step(view, 'step 2')
+      expect(second.valid!()).toBe(true)
+      first.failed!()
+      expect(second.valid!()).toBe(false)
+      expect((await view.state.keys.get('session', ['bob'])).bob).toEqual(rec('committed'))
+      view.settle(first, false)
+      view.settle(second, false)
+      expect((await step(view, 'step 1 again')).valid!()).toBe(true)
+    })
+
+    it('refuse the hook of a decrypt that began before the previous message failed', async () => {
+      const view = await make().forSocket(() => true)
+      const first = await step(view, 'step 1')
+      await view.decrypting(async () => {
+        first.failed!()
+        await view.state.keys.set({ session: { bob: rec('step 2, read from step 1') } })
+      })
+      expect(() => view.messageKeys()).toThrow('an earlier message of this socket was not stored')
+      expect(await view.state.keys.get('session', ['bob'])).toEqual({})
+    })
   })
 
   it('are committed with any other key write, which never waits', async () => {

@@ -18,6 +18,7 @@ const released = patched
   .split('\n')
   .filter((l) => !/\/\/ wagate: |config\.beforeReceipt|Symbol\.for\('wagate\./.test(l))
   .join('\n')
+  .replace('(config.messageTurns?.(messageMutex) ?? messageMutex).mutex(', 'messageMutex.mutex(')
 
 function script(...args: string[]) {
   const p = Bun.spawnSync([process.execPath, join(root, 'scripts', 'patch-baileys.mjs'), ...args])
