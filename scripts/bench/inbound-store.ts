@@ -13,21 +13,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { WAMessage } from '@whiskeysockets/baileys'
 import { createIngest, type Ingest } from '../../src/sessions/ingest.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createEventStore } from '../../src/store/events.ts'
 import { createStores } from '../../src/store/index.ts'
-import type { KeyWrites } from '../../src/store/auth-state-sql.ts'
-import { receivedBatch } from '../../src/whatsapp/batch.ts'
-import type { Batch } from '../../src/whatsapp/records.ts'
+import { inboundMessage } from './inbound-message.ts'
 import { arg, fmt, median, report } from './lib.ts'
 
 const SESSIONS = arg('sessions', 10)
 const MESSAGES = arg('messages', 20_000)
 const ROUNDS = arg('rounds', 6)
-/** Sealed libsignal session records of the inbound bench's contacts were 972 bytes. */
-const SESSION_BYTES = 972
 const perRound = Math.ceil(MESSAGES / ROUNDS / SESSIONS)
 
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-inbound-store-'))
@@ -42,22 +37,7 @@ function side(name: string): Side {
   return { name, ingest: createIngest({ db, events: createEventStore(db) }), sids, cpu: [] }
 }
 
-let seq = 0
-/** The hook's write for one text from session `s`'s contact, as socket.ts builds it. */
-function message(s: number): { batch: Batch; keys: KeyWrites } {
-  const contact = `${6281300000000 + s}@s.whatsapp.net`
-  const m = {
-    key: { remoteJid: contact, fromMe: false, id: `3EB0${randomBytes(8).toString('hex').toUpperCase()}` },
-    message: { conversation: `bench message ${++seq}` },
-    messageTimestamp: Math.floor(Date.now() / 1000),
-    pushName: `Contact ${s}`,
-  } as WAMessage
-  const batch = receivedBatch(m, 'notify', { jid: `${6281100000000 + s}@s.whatsapp.net`, lid: null })
-  // The sender's contact: echoes.ts adds it to the hook's batch the first time a socket sees its push name.
-  if (seq <= 2 * SESSIONS) batch.contacts.push({ jid: contact, lid: null, notify: `Contact ${s}` })
-  const keys = { ops: [{ type: 'session', id: `${contact.split('@')[0]}.0`, value: randomBytes(SESSION_BYTES) }] }
-  return { batch, keys: { ...keys, stored: false } }
-}
+const message = (s: number) => inboundMessage(s, SESSIONS)
 
 const cpuMs = () => {
   const u = process.cpuUsage()

@@ -16,14 +16,32 @@ export class LeaseLost extends Error {
   }
 }
 
-/** Runs `write` in a transaction that commits only while `lease` is current; otherwise throws LeaseLost. */
+/**
+ * Runs `write` in a transaction that commits only while `lease` is current; otherwise throws LeaseLost (and the
+ * transaction rolls back, whatever `write` did).
+ *
+ * The lease check is pipelined with the write's first statements rather than a round trip ahead of them: PostgreSQL
+ * runs a connection's statements in the order they were sent, so the key-share lock is taken (or found missing)
+ * before any statement of the write runs, and the commit waits for the check's answer.
+ */
 export async function fenced<T>(sql: SQL, lease: LeaseRef, write: (tx: TransactionSQL) => Promise<T>): Promise<T> {
   return await sql.begin(async (tx) => {
-    const rows: unknown[] = await tx`
-      SELECT 1 AS held FROM session_leases
-      WHERE session_id = ${lease.sessionId} AND node_id = ${lease.nodeId} AND epoch = ${lease.epoch}
-      FOR KEY SHARE`
-    if (!rows.length) throw new LeaseLost(lease)
-    return await write(tx)
+    const held = (async () => {
+      const rows: unknown[] = await tx`
+        SELECT 1 AS held FROM session_leases
+        WHERE session_id = ${lease.sessionId} AND node_id = ${lease.nodeId} AND epoch = ${lease.epoch}
+        FOR KEY SHARE`
+      return rows.length > 0
+    })()
+    held.catch(() => {}) // awaited below, whichever way the write ends
+    let out: T
+    try {
+      out = await write(tx)
+    } catch (e) {
+      if (!(await held.catch(() => false))) throw new LeaseLost(lease)
+      throw e
+    }
+    if (!(await held)) throw new LeaseLost(lease)
+    return out
   })
 }

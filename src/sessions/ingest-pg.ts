@@ -10,7 +10,7 @@ import { fenced, LeaseLost, type LeaseRef } from '../cluster/fencing.ts'
 import type { Message } from '../domain/message.ts'
 import type { Session } from '../domain/session.ts'
 import type { KeyWrites } from '../store/auth-state-sql.ts'
-import { pgOps, type PgTx } from '../store/pg/ingest.ts'
+import { pgOps, runPgTx, type PgTx } from '../store/pg/ingest.ts'
 import type { QueuedSend } from '../store/outbound.ts'
 import type { Batch, MessageRecord } from '../whatsapp/records.ts'
 import {
@@ -54,6 +54,14 @@ export type PgIngestOptions = {
 
 export type PgIngest = ReturnType<typeof createPgIngest>
 
+/**
+ * A failed transaction stored none of the key writes the step applied (it marks them stored as it sends them; the
+ * statements are pipelined, and a LeaseLost is known only at the commit).
+ */
+const notStored = (keys: KeyWrites | null | undefined) => () => {
+  if (keys) keys.stored = false
+}
+
 export function createPgIngest(o: PgIngestOptions) {
   const { sql } = o
   const clock = o.clock ?? Date.now
@@ -84,7 +92,7 @@ export function createPgIngest(o: PgIngestOptions) {
       c.appended = []
       frame.now = clock()
       frame.queued = false
-      return runAsync(within(frame, work), pgOps, c)
+      return runPgTx(within(frame, work), c)
     }
     let out: T
     const started = performance.now()
@@ -113,12 +121,19 @@ export function createPgIngest(o: PgIngestOptions) {
      */
     async batch(sessionId: string, b: Batch, keys?: KeyWrites | null): Promise<void> {
       if (emptyWrite(b, keys)) return
-      await inTx(sessionId, (tx) => steps.batch(tx, b, keys))
+      await inTx(sessionId, (tx) => steps.batch(tx, b, keys), notStored(keys))
     },
     /** The receipt hook's write: one decrypted message with its key writes (each in its own transaction here). */
     async received(sessionId: string, b: Batch, keys: KeyWrites | null): Promise<void> {
       if (emptyWrite(b, keys)) return
-      await inTx(sessionId, (tx) => steps.batch(tx, b, keys), keys?.failed)
+      await inTx(
+        sessionId,
+        (tx) => steps.batch(tx, b, keys),
+        () => {
+          notStored(keys)()
+          keys?.failed?.()
+        },
+      )
     },
     async accepted(sessionId: string, c: Accepted): Promise<void> {
       await inTx(sessionId, (tx) => steps.accepted(tx, c))

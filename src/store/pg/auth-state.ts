@@ -28,12 +28,16 @@ export async function applyAuthOps(tx: SQL, sessionId: string, ops: readonly Aut
       ids.push(op.id)
     }
   }
+  // Every statement is started before any is awaited: pipelined, in this order, and all of them started when this
+  // function returns its promise (the ingest pipelines it behind later statements of the same transaction).
+  const statements: PromiseLike<unknown>[] = []
   for (let i = 0; i < upserts.length; i += ROWS_PER_STATEMENT)
-    await tx`INSERT INTO auth_state ${tx(upserts.slice(i, i + ROWS_PER_STATEMENT), 'session_id', 'type', 'id', 'value')}
-      ON CONFLICT (session_id, type, id) DO UPDATE SET value = excluded.value`
+    statements.push(tx`INSERT INTO auth_state ${tx(upserts.slice(i, i + ROWS_PER_STATEMENT), 'session_id', 'type', 'id', 'value')}
+      ON CONFLICT (session_id, type, id) DO UPDATE SET value = excluded.value`)
   if (types.length)
-    await tx`DELETE FROM auth_state WHERE session_id = ${sessionId} AND (type, id) IN
-      (SELECT * FROM unnest(${tx.array(types, 'text')}::text[], ${tx.array(ids, 'text')}::text[]))`
+    statements.push(tx`DELETE FROM auth_state WHERE session_id = ${sessionId} AND (type, id) IN
+      (SELECT * FROM unnest(${tx.array(types, 'text')}::text[], ${tx.array(ids, 'text')}::text[]))`)
+  await Promise.all(statements)
 }
 
 export function createPgAuthStateSql(
