@@ -51,7 +51,10 @@ it('counts 3 received messages, their events and their 3 commits on a PostgreSQL
   const before = await scrape()
   const sent = await rig.control('POST', `/accounts/${BOB}/messages`, { to: OWNER, text: 'hi', count: 3 })
   expect(sent.status).toBe(201)
-  await waitFor('3 stored', async () => (await stored()) === 3, 15_000)
+  // 45 s, not 15: in one fresh-clone CI run (5fa9846) the three were stored just after 15 s (the next test counted
+  // them). Not reproduced alone or four at a time; the cause is not established (one possible path: a message NACKed
+  // while the node's lease is late comes back only on the session's next login).
+  await waitFor('3 stored', async () => (await stored()) === 3, 45_000)
   // The node counts a commit once the database answered it, which may be just after this test saw the rows.
   const after = await waitFor('counted', async () => {
     const f = await scrape()
@@ -61,7 +64,7 @@ it('counts 3 received messages, their events and their 3 commits on a PostgreSQL
   expect(eventsOf(after, 'message.received') - eventsOf(before, 'message.received')).toBe(3)
   expect(commits(after).count - commits(before).count).toBe(3)
   expect(commits(after).sum).toBeGreaterThan(commits(before).sum)
-}, 30_000)
+}, 60_000)
 
 it('counts every event this node appended, as many as the outbox holds', async () => {
   const counted = family(await scrape(), 'wagate_events_total').metrics.reduce((n, m) => n + Number(m.value), 0)
