@@ -22,6 +22,30 @@ async function waitSent(world: World, phone: string, pred: (s: Sent) => boolean,
   }
 }
 
+/**
+ * Drops the client's connection the moment a message stanza from `from` arrives, before Baileys can send its receipt;
+ * resolves with the close code.
+ */
+function dropOnArrival(c: Client, from: string): Promise<number | undefined> {
+  const trap = (node: BinaryNode) => {
+    if (node.attrs.from !== from) return
+    c.sock.ws.off('CB:message', trap)
+    void c.sock.end(undefined)
+  }
+  c.sock.ws.on('CB:message', trap)
+  return c.rec.closed()
+}
+
+/** Resolves once the device's `pending` count is `n`. */
+async function waitPending(pending: () => Promise<number | undefined>, n: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let last: number | undefined
+  while ((last = await pending()) !== n) {
+    if (Date.now() > deadline) throw new Error(`pending stayed ${last}, not ${n}`)
+    await Bun.sleep(20)
+  }
+}
+
 function upserted(c: Client): WAMessage[] {
   return c.rec.all('messages.upsert').flatMap((u) => u.messages)
 }
@@ -129,14 +153,7 @@ describe('simulator messaging', () => {
     const c = await pairByQr(w.sim, '15552000032')
     clients.push(c)
 
-    // Drop the connection the moment the message stanza arrives, before Baileys can send its receipt.
-    const trap = (node: BinaryNode) => {
-      if (node.attrs.from !== contact.jid) return
-      c.sock.ws.off('CB:message', trap)
-      void c.sock.end(undefined)
-    }
-    c.sock.ws.on('CB:message', trap)
-    const closing = c.rec.closed()
+    const closing = dropOnArrival(c, contact.jid)
     const lost = await api<{ id: string }>(w.sim, 'POST', '/accounts/15552000031/messages', {
       to: '15552000032',
       text: 'lost receipt',
@@ -166,6 +183,28 @@ describe('simulator messaging', () => {
     })
     await third.rec.waitFor('messages.upsert', (u) => u.messages.some((m) => m.key.id === marker.body.id))
     expect(upserted(third).some((m) => m.key.id === lost.body.id)).toBe(false)
+  })
+
+  test("a device's view counts what it has not receipted yet, the login's messages and a message delivered unreceipted", async () => {
+    w = await world()
+    const contact = await account(w.sim, '15552000041')
+    await account(w.sim, '15552000042')
+    const c = await pairByQr(w.sim, '15552000042')
+    clients.push(c)
+    type View = { devices: { pending: number }[] }
+    const pending = async () => (await api<View>(w!.sim, 'GET', '/accounts/15552000042')).body.devices[0]?.pending
+    // The key share and the history sync of the login go out before <ib><offline>; the client receipts them.
+    await waitPending(pending, 0)
+
+    const closing = dropOnArrival(c, contact.jid)
+    await api(w.sim, 'POST', '/accounts/15552000041/messages', { to: '15552000042', text: 'not receipted' })
+    await closing
+    expect(await pending()).toBe(1)
+
+    const back = connect(w.sim, c.auth)
+    clients.push(back)
+    await back.rec.opened()
+    await waitPending(pending, 0)
   })
 
   test('a client that lost its session asks for a retry and gets the message re-encrypted', async () => {

@@ -6,7 +6,8 @@
 //   failure → <failure reason=401> now if connected (401), else the device's next login is refused once
 //   drop → TCP close (428)   silence → nothing more is sent or answered, so keepalive fails (408)
 // `kicked` counts the devices acted on (connected ones, plus offline ones for logged_out and failure).
-// A device's view counts its `logins` and how many of them `replaced` a connection that was still open.
+// A device's view counts its `logins` and how many of them `replaced` a connection that was still open, and what is
+// `pending` in its offline queue: stanzas queued or delivered that it has not receipted or acked yet.
 import { Elysia, t } from 'elysia'
 import { SimError, type SimContext } from '../context.ts'
 import { KICK_REASONS, type Account, type LinkedDevice } from '../network.ts'
@@ -39,6 +40,7 @@ export function accountRoutes(ctx: SimContext) {
     state: ctx.net.deviceState(d),
     logins: d.logins,
     replaced: d.replaced,
+    pending: d.outbox.size,
   })
   const accountView = (a: Account) => ({
     phone: a.phone,
