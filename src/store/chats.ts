@@ -37,6 +37,17 @@ export const lidOf = `CASE WHEN c.jid LIKE '%@lid' THEN c.jid WHEN c.type = 'dm'
 export const chatViewColumns = `c.id, c.session_id, c.jid, ${lidOf} AS lid, c.type, ${displayName} AS name,
   c.unread_count, c.archived, c.pinned_at, c.muted_until, c.last_message_at`
 
+/** A stored chat's JID and LID, as a chat's message listing needs it. */
+export type ChatRef = { jid: string; lid: string | null }
+
+/**
+ * The chat `?2` names in session `?1`, by its JID or by the LID of a person whose chat is kept under the phone
+ * number (one chat per person), without the display name: its JID and LID.
+ */
+export const chatRefSql = `SELECT c.jid, ${lidOf} AS lid FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
+  (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
+  (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`
+
 export const chatFromRow = (r: ChatRow): Chat => ({
   id: r.id,
   sessionId: r.session_id,
@@ -75,12 +86,7 @@ export function createChatStore(db: Db, codec: CursorCodec, epoch: Pick<AuthEpoc
        (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
        (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
   )
-  // The same resolution, without the display name: what a chat's message listing needs.
-  const ref = db.sqlite.query<{ jid: string; lid: string | null }, [string, string]>(
-    `SELECT c.jid, ${lidOf} AS lid FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
-       (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
-       (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
-  )
+  const ref = db.sqlite.query<ChatRef, [string, string]>(chatRefSql)
   const exists = db.sqlite.query<{ 1: number }, [string, string]>(
     'SELECT 1 FROM chats WHERE session_id = ? AND jid = ?',
   )

@@ -102,9 +102,9 @@ export function chatRoutes({ repos, engine, authenticate }: HttpDeps) {
         const page = await listed(request, 'read', async (principal) => {
           const sid = await ownSessionId(sessions, principal, params.sid)
           // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
-          const chat = await chats.ref(sid, pathId(params.cid, 'cid'))
-          if (!chat) throw notFound('chat')
-          return messages.page(sid, chat.jid, pageOf(query), chat.lid)
+          const page = await messages.chatPage(sid, pathId(params.cid, 'cid'), pageOf(query))
+          if (!page) throw notFound('chat')
+          return page
         })
         return served(set, MessagePage, page)
       },

@@ -2,7 +2,7 @@
 // display-name/LID resolution (`chatViewColumns` runs unchanged: scalar subqueries, LIKE and row values mean the
 // same here), rows converted to SQLite's shape and mapped by `chatFromRow`.
 import { epochColumn } from '../auth-epoch.ts'
-import { chatFromRow, chatViewColumns, lidOf, type ChatRow, type ChatStore } from '../chats.ts'
+import { chatFromRow, chatViewColumns, lidOf, type ChatRef, type ChatRow, type ChatStore } from '../chats.ts'
 import type { Async } from '../contract.ts'
 import type { CursorCodec } from '../cursor.ts'
 import { afterKey, toPage, type PageQuery } from '../paging.ts'
@@ -20,6 +20,22 @@ export const pgChatRow = (r: Record<string, unknown>): ChatRow => ({
   last_message_at: num(r.last_message_at),
 })
 
+/** By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person). */
+const resolved = (
+  sql: PgDb['sql'],
+  sessionId: string,
+  jid: string,
+) => sql`c.session_id = ${sessionId} AND c.jid = coalesce(
+  (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ${sessionId} AND c2.jid = ${jid}),
+  (SELECT k.jid FROM contacts k WHERE k.session_id = ${sessionId} AND k.lid = ${jid} AND ${jid} LIKE '%@lid'))`
+
+/** The stored chat `jid` names (see `resolved`): its JID and LID, or null. */
+export async function pgChatRef(pg: PgDb, sessionId: string, jid: string): Promise<ChatRef | null> {
+  const { sql } = pg
+  const [r] = await sql`SELECT c.jid, ${sql.unsafe(lidOf)} AS lid FROM chats c WHERE ${resolved(sql, sessionId, jid)}`
+  return r ? { jid: r.jid as string, lid: (r.lid as string | null) ?? null } : null
+}
+
 export function createPgChatStore(
   pg: PgDb,
   codec: CursorCodec,
@@ -28,12 +44,7 @@ export function createPgChatStore(
   const { sql } = pg
   const view = sql.unsafe(chatViewColumns)
   const listed = sql.unsafe(`${epochColumn}, ${chatViewColumns}`)
-  const lid = sql.unsafe(lidOf)
   const listing = (sessionId: string) => `chats:${sessionId}`
-  // By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person).
-  const resolved = (sessionId: string, jid: string) => sql`c.session_id = ${sessionId} AND c.jid = coalesce(
-    (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ${sessionId} AND c2.jid = ${jid}),
-    (SELECT k.jid FROM contacts k WHERE k.session_id = ${sessionId} AND k.lid = ${jid} AND ${jid} LIKE '%@lid'))`
 
   return {
     async page(sessionId: string, q: PageQuery) {
@@ -55,16 +66,13 @@ export function createPgChatStore(
       )
     },
     async get(sessionId: string, jid: string) {
-      const [r] = await sql`SELECT ${view} FROM chats c WHERE ${resolved(sessionId, jid)}`
+      const [r] = await sql`SELECT ${view} FROM chats c WHERE ${resolved(sql, sessionId, jid)}`
       return r ? chatFromRow(pgChatRow(r)) : null
     },
     async has(sessionId: string, jid: string) {
       const [r] = await sql`SELECT 1 AS one FROM chats WHERE session_id = ${sessionId} AND jid = ${jid}`
       return r !== undefined
     },
-    async ref(sessionId: string, jid: string) {
-      const [r] = await sql`SELECT c.jid, ${lid} AS lid FROM chats c WHERE ${resolved(sessionId, jid)}`
-      return r ? { jid: r.jid as string, lid: (r.lid as string | null) ?? null } : null
-    },
+    ref: (sessionId: string, jid: string) => pgChatRef(pg, sessionId, jid),
   }
 }
