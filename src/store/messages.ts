@@ -87,6 +87,34 @@ export const messageFromRow = (r: MessageRow): Message => ({
   createdAt: r.created_at,
 })
 
+/** A chat's or channel's message listing, as cursors name it. */
+export const messageListing = (sessionId: string, chatJid: string) => `messages:${sessionId}:${chatJid}`
+
+/**
+ * Where a page of `chatJid`'s messages starts: null for the first page, else the (timestamp, pk) the cursor carries.
+ * `formerJid`: the JID the chat was listed under before (its LID, until it joined the phone number's chat): a
+ * cursor issued then continues the joined chat's listing. `tryOnly`: undefined instead of the 400 for a cursor of
+ * another listing.
+ */
+export function messagesAfter(
+  codec: CursorCodec,
+  sessionId: string,
+  chatJid: string,
+  q: PageQuery,
+  formerJid?: string | null,
+  tryOnly = false,
+): [number, number] | null | undefined {
+  const kinds: ('number' | 'string')[] = ['number', 'number']
+  try {
+    return afterKey(codec, messageListing(sessionId, chatJid), q, kinds) as [number, number] | null
+  } catch (e) {
+    if (formerJid && formerJid !== chatJid)
+      return afterKey(codec, messageListing(sessionId, formerJid), q, kinds) as [number, number] | null
+    if (tryOnly) return undefined
+    throw e
+  }
+}
+
 export type MessageStore = ReturnType<typeof createMessageStore>
 
 /** The listings read the auth epoch with their rows and hand it to `epoch` (the hot listings' auth check). */
@@ -108,26 +136,17 @@ export function createMessageStore(db: Db, codec: CursorCodec, epoch: Pick<AuthE
   const one = db.sqlite.query<MessageRow, [string, string, string]>(
     `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND wa_id = ?`,
   )
-  const listing = (sessionId: string, chatJid: string) => `messages:${sessionId}:${chatJid}`
-  const kinds: ('number' | 'string')[] = ['number', 'number']
   const served = (l: string, rows: Listed[], q: PageQuery) => {
     epoch.observeListing(rows)
     return toPage(codec, l, rows, q.limit, (r) => [r.timestamp, r.pk], messageFromRow)
   }
 
   function page(sessionId: string, chatJid: string, q: PageQuery, formerJid?: string | null) {
-    const l = listing(sessionId, chatJid)
-    let after: number[] | null
-    try {
-      after = afterKey(codec, l, q, kinds) as number[] | null
-    } catch (e) {
-      if (!formerJid || formerJid === chatJid) throw e
-      after = afterKey(codec, listing(sessionId, formerJid), q, kinds) as number[] | null
-    }
+    const after = messagesAfter(codec, sessionId, chatJid, q, formerJid)
     const rows = after
-      ? next.all(sessionId, chatJid, after[0]!, after[1]!, q.limit + 1)
+      ? next.all(sessionId, chatJid, after[0], after[1], q.limit + 1)
       : first.all(sessionId, chatJid, q.limit + 1)
-    return served(l, rows, q)
+    return served(messageListing(sessionId, chatJid), rows, q)
   }
 
   return {
@@ -144,18 +163,13 @@ export function createMessageStore(db: Db, codec: CursorCodec, epoch: Pick<AuthE
      * statement; otherwise the chat is looked up first.
      */
     chatPage(sessionId: string, jid: string, q: PageQuery) {
-      const l = listing(sessionId, jid)
-      let after: number[] | null | undefined
-      try {
-        after = afterKey(codec, l, q, kinds) as number[] | null
-      } catch {
-        after = undefined // maybe a cursor of the chat's former LID: decided once the chat is known
-      }
+      // A cursor of another listing (maybe the chat's former LID's) is decided once the chat is known.
+      const after = messagesAfter(codec, sessionId, jid, q, null, true)
       if (after !== undefined) {
         const rows = after
-          ? nextOfChat.all(sessionId, jid, after[0]!, after[1]!, q.limit + 1)
+          ? nextOfChat.all(sessionId, jid, after[0], after[1], q.limit + 1)
           : firstOfChat.all(sessionId, jid, q.limit + 1)
-        if (rows.length) return served(l, rows, q)
+        if (rows.length) return served(messageListing(sessionId, jid), rows, q)
       }
       const chat = chatRef.get(sessionId, jid)
       return chat ? page(sessionId, chat.jid, q, chat.lid) : null

@@ -3,8 +3,15 @@
 import { epochColumn } from '../auth-epoch.ts'
 import type { Async } from '../contract.ts'
 import type { CursorCodec } from '../cursor.ts'
-import { messageColumns, messageFromRow, type MessageRow, type MessageStore } from '../messages.ts'
-import { afterKey, toPage, type PageQuery } from '../paging.ts'
+import {
+  messageColumns,
+  messageFromRow,
+  messageListing,
+  messagesAfter,
+  type MessageRow,
+  type MessageStore,
+} from '../messages.ts'
+import { toPage, type PageQuery } from '../paging.ts'
 import type { PgAuthEpoch } from './auth-epoch.ts'
 import { pgChatRef } from './chats.ts'
 import type { PgDb } from './db.ts'
@@ -29,51 +36,35 @@ export function createPgMessageStore(
   const { sql } = pg
   const cols = sql.unsafe(messageColumns)
   const listed = sql.unsafe(`${epochColumn}, ${messageColumns}`)
-  const listing = (sessionId: string, chatJid: string) => `messages:${sessionId}:${chatJid}`
-
-  const kinds: ('number' | 'string')[] = ['number', 'number']
   const served = async (l: string, rows: Record<string, unknown>[], q: PageQuery) => {
     await epoch.observeListing(rows)
     return toPage(codec, l, rows.map(pgMessageRow), q.limit, (r) => [r.timestamp, r.pk], messageFromRow)
   }
 
   async function page(sessionId: string, chatJid: string, q: PageQuery, formerJid?: string | null) {
-    const l = listing(sessionId, chatJid)
-    let after: number[] | null
-    try {
-      after = afterKey(codec, l, q, kinds) as number[] | null
-    } catch (e) {
-      if (!formerJid || formerJid === chatJid) throw e
-      after = afterKey(codec, listing(sessionId, formerJid), q, kinds) as number[] | null
-    }
+    const after = messagesAfter(codec, sessionId, chatJid, q, formerJid)
     const rows = after
       ? await sql`SELECT ${listed} FROM messages WHERE session_id = ${sessionId} AND chat_jid = ${chatJid}
-          AND (timestamp, pk) < (${after[0]!}, ${after[1]!}) ORDER BY timestamp DESC, pk DESC LIMIT ${q.limit + 1}`
+          AND (timestamp, pk) < (${after[0]}, ${after[1]}) ORDER BY timestamp DESC, pk DESC LIMIT ${q.limit + 1}`
       : await sql`SELECT ${listed} FROM messages WHERE session_id = ${sessionId} AND chat_jid = ${chatJid}
           ORDER BY timestamp DESC, pk DESC LIMIT ${q.limit + 1}`
-    return served(l, rows, q)
+    return served(messageListing(sessionId, chatJid), rows, q)
   }
 
   return {
     page,
     async chatPage(sessionId: string, jid: string, q: PageQuery) {
       // As SQLite's: one query when the chat is stored under `jid` itself, its existence checked in the same query.
-      const l = listing(sessionId, jid)
-      let after: number[] | null | undefined
-      try {
-        after = afterKey(codec, l, q, kinds) as number[] | null
-      } catch {
-        after = undefined
-      }
+      const after = messagesAfter(codec, sessionId, jid, q, null, true)
       if (after !== undefined) {
         const stored = sql`session_id = ${sessionId} AND chat_jid = ${jid}
           AND EXISTS (SELECT 1 FROM chats WHERE session_id = ${sessionId} AND jid = ${jid})`
         const rows = after
-          ? await sql`SELECT ${listed} FROM messages WHERE ${stored} AND (timestamp, pk) < (${after[0]!}, ${after[1]!})
+          ? await sql`SELECT ${listed} FROM messages WHERE ${stored} AND (timestamp, pk) < (${after[0]}, ${after[1]})
               ORDER BY timestamp DESC, pk DESC LIMIT ${q.limit + 1}`
           : await sql`SELECT ${listed} FROM messages WHERE ${stored}
               ORDER BY timestamp DESC, pk DESC LIMIT ${q.limit + 1}`
-        if (rows.length) return served(l, rows, q)
+        if (rows.length) return served(messageListing(sessionId, jid), rows, q)
       }
       const chat = await pgChatRef(pg, sessionId, jid)
       return chat ? page(sessionId, chat.jid, q, chat.lid) : null
