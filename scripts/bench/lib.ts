@@ -75,9 +75,9 @@ export async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Bun.file(`/proc/${pid}/stat`).text()
+/** CPU seconds (user + system) a process has used so far; with `tid`, that one thread of it (10 ms resolution). */
+export async function cpuSeconds(pid: number, tid?: number): Promise<number> {
+  const stat = await Bun.file(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`).text()
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(f[11]) + Number(f[12])) / 100
 }

@@ -7,18 +7,17 @@ import type { Tx } from './ingest-writes.ts'
 import { q, type R, type Step } from './ingest-steps.ts'
 
 /**
- * Applies a chat change. `fromWhatsApp` patches (chats.upsert/update, history) carry snapshots and resets;
- * their unread *deltas* are ignored because we count unread ourselves when an incoming message row is
- * first inserted, which stays right when a batch is replayed. Message-driven patches emit nothing;
- * a visible change from WhatsApp (name, unread reset, archive, pin, mute) emits `chat.updated`.
+ * Applies a chat change from WhatsApp (chats.upsert/update, history, a group's subject, a command's effect): these
+ * carry snapshots and resets; their unread *deltas* are ignored because we count unread ourselves when an incoming
+ * message row is first inserted (`bumpChat`), which stays right when a batch is replayed. A visible change (name,
+ * unread reset, archive, pin, mute) emits `chat.updated`.
  */
-export function* applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): Step<void> {
+export function* applyChatPatch(tx: Tx, p: ChatPatch): Step<void> {
   if (p.type === 'dm') p = { ...p, jid: (yield chatJidOf(tx, p.jid)) as string }
   const old = (yield q.chatByJid(tx.sessionId, p.jid)) as R<'chatByJid'>
   let unread = old?.unread_count ?? 0
   if (p.unread && 'set' in p.unread) unread = p.unread.set
   else if (p.unread && 'atLeast' in p.unread) unread = Math.max(unread, p.unread.atLeast)
-  else if (p.unread && 'delta' in p.unread && !fromWhatsApp) unread += p.unread.delta
   const next = {
     name: p.name !== undefined ? p.name : (old?.name ?? null),
     unread,
@@ -57,8 +56,7 @@ export function* applyChatPatch(tx: Tx, p: ChatPatch, fromWhatsApp: boolean): St
     (old?.pinned_at ?? 0) > 0 !== next.pinnedAt > 0 ||
     (old?.muted_until ?? null) !== next.mutedUntil ||
     (old?.unread_count ?? 0) !== next.unread
-  // The message events already tell a new message's effect on its chat (lastMessageAt, unread + 1).
-  if (row && fromWhatsApp && visible) yield emitChat(tx, 'chat.updated', row.id)
+  if (row && visible) yield emitChat(tx, 'chat.updated', row.id)
 }
 
 /** Appends a chat event carrying the chat as the API serves it (the name falls back to the contact's or subject). */

@@ -47,7 +47,7 @@ export function* applyGroup(tx: Tx, g: GroupRecord): Step<void> {
     yield tx.emit('group.updated', groupFromRow(row, (yield q.members(tx.sessionId, g.jid)) as R<'members'>))
   // The group's chat carries its subject as name (a known group is a chat of the account, messages or not).
   if (next.subject && next.subject !== (old?.subject ?? null))
-    yield applyChatPatch(tx, { jid: g.jid, type: 'group', name: next.subject }, true)
+    yield applyChatPatch(tx, { jid: g.jid, type: 'group', name: next.subject })
 }
 
 function* replaceMembers(tx: Tx, groupJid: string, list: ParticipantRecord[]): Step<boolean> {

@@ -4,7 +4,7 @@ import { chatTypeOf } from '../domain/chat.ts'
 import { ackOf, type Message } from '../domain/message.ts'
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import type { MessageRecord } from '../whatsapp/records.ts'
-import { applyChatPatch, chatJidOf, touchChannel } from './ingest-chats.ts'
+import { chatJidOf, touchChannel } from './ingest-chats.ts'
 import { kindsJson, storeExtras, withMediaStatus } from './ingest-media.ts'
 import { q, type R, type Step } from './ingest-steps.ts'
 import type { Tx } from './ingest-writes.ts'
@@ -69,12 +69,9 @@ export function* storeMessage(tx: Tx, r: MessageRecord, live: boolean): Step<voi
   // History sync fills the stored copy without events: a first link must not replay a year of webhooks.
   if (live) yield announce(tx, r, messageFromRow(row), channel)
   if (channel) yield touchChannel(tx, chat, { lastPostAt: r.timestamp }, false)
+  // The message events already tell a new message's effect on its chat (lastMessageAt, unread + 1): no chat event.
   const bump = live && inserted && !r.fromMe && r.type !== 'system' && !r.undecryptable
-  yield applyChatPatch(
-    tx,
-    { jid: chat, type: chatTypeOf(chat), lastMessageAt: r.timestamp, ...(bump ? { unread: { delta: 1 } } : {}) },
-    false,
-  )
+  yield q.bumpChat(tx.sessionId, chat, chatTypeOf(chat), bump ? 1 : 0, r.timestamp, tx.now)
 }
 
 /** Appends the event for a newly stored message; the dedupe key makes a replay a no-op even if a row check missed it. */

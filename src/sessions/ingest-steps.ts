@@ -80,6 +80,11 @@ export type Ops = {
     lastMessageAt: number,
     now: number,
   ): ChatRow | null
+  /**
+   * A stored message's effect on its chat, in one statement: created if new; `unread` added and `lastMessageAt`
+   * raised to the message's time, written only when either changes. No row read, none returned.
+   */
+  bumpChat(sessionId: string, jid: string, type: string, unread: number, lastMessageAt: number, now: number): void
   /** The chat as the API serves it (display name, LID): what chat events carry. */
   chatView(id: number): ChatRow | null
   chatViewByJid(sessionId: string, jid: string): ChatRow | null
@@ -209,6 +214,7 @@ const opNames: Record<OpName, 0> = {
   lastMessages: 0,
   chatByJid: 0,
   upsertChat: 0,
+  bumpChat: 0,
   chatView: 0,
   chatViewByJid: 0,
   pnOfLid: 0,

@@ -104,7 +104,7 @@ export const steps = {
     for (const c of b.contacts) yield applyContact(tx, c)
     for (const g of b.groups) yield applyGroup(tx, g)
     for (const c of b.participants) yield applyParticipants(tx, c)
-    for (const c of b.chats) yield applyChatPatch(tx, c, true)
+    for (const c of b.chats) yield applyChatPatch(tx, c)
     for (const { record, live } of b.messages) yield storeMessage(tx, record, live)
     for (const u of b.updates) yield applyUpdate(tx, u)
     for (const r of b.reactions) yield applyReaction(tx, r)
@@ -116,7 +116,7 @@ export const steps = {
   *accepted(tx: Tx, c: Accepted): Step<void> {
     if (c.group) yield applyGroup(tx, c.group)
     if (c.participants) yield applyParticipants(tx, c.participants)
-    if (c.chat) yield applyChatPatch(tx, c.chat, true)
+    if (c.chat) yield applyChatPatch(tx, c.chat)
     if (c.chatDelete) yield applyChatDelete(tx, c.chatDelete)
     if (c.block) yield applyBlock(tx, c.block.jid, c.block.blocked)
   },

@@ -1,5 +1,6 @@
 // Chats repository (read side): the display-ordered listing and single-chat lookup.
 import type { Chat, ChatType } from '../domain/chat.ts'
+import { epochColumn, type AuthEpoch } from './auth-epoch.ts'
 import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
@@ -54,15 +55,18 @@ export type ChatStore = ReturnType<typeof createChatStore>
 
 /**
  * Display order is pinned first (most recently pinned on top), then most recent activity, ties by id —
- * one descending range of the `chats_display` index, continued with a row-value keyset predicate.
+ * one descending range of the `chats_display` index, continued with a row-value keyset predicate. The listing
+ * reads the auth epoch with its rows and hands it to `epoch` (the hot listings' auth check, http/auth.ts).
  */
-export function createChatStore(db: Db, codec: CursorCodec) {
-  const first = db.sqlite.query<ChatRow, [string, number]>(
-    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ?
+export function createChatStore(db: Db, codec: CursorCodec, epoch: Pick<AuthEpoch, 'observeListing'>) {
+  type Listed = ChatRow & { epoch: number }
+  const first = db.sqlite.query<Listed, [string, number]>(
+    `SELECT ${epochColumn}, ${chatViewColumns} FROM chats c WHERE session_id = ?
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
-  const next = db.sqlite.query<ChatRow, [string, number, number, number, number]>(
-    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
+  const next = db.sqlite.query<Listed, [string, number, number, number, number]>(
+    `SELECT ${epochColumn}, ${chatViewColumns} FROM chats c
+     WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
   // By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person).
@@ -88,6 +92,7 @@ export function createChatStore(db: Db, codec: CursorCodec) {
       const rows = after
         ? next.all(sessionId, after[0]!, after[1]!, after[2]!, q.limit + 1)
         : first.all(sessionId, q.limit + 1)
+      epoch.observeListing(rows)
       return toPage(
         codec,
         listing(sessionId),

@@ -73,6 +73,14 @@ export function createIngestSql(db: Db) {
        last_message_at = excluded.last_message_at, updated_at = excluded.updated_at
      RETURNING ${chatColumns}`,
   )
+  // Inserted as applyChatPatch would (no name, not archived, pinned or muted); an update writes only a change.
+  const bumpChat = q<unknown, [string, string, string, number, number, number]>(
+    `INSERT INTO chats (session_id, jid, type, unread_count, last_message_at, created_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, max(?5, 0), ?6, ?6)
+     ON CONFLICT (session_id, jid) DO UPDATE SET unread_count = unread_count + ?4,
+       last_message_at = max(last_message_at, ?5), updated_at = ?6
+     WHERE ?4 <> 0 OR last_message_at < ?5`,
+  )
   const upsertContact = q<
     unknown,
     [string, string | null, string | null, string | null, string | null, string | null, number]
@@ -153,6 +161,7 @@ export function createIngestSql(db: Db) {
     setMessage,
     chatByJid,
     upsertChat,
+    bumpChat,
     upsertContact,
     contactBy,
     deleteContact,

@@ -1,4 +1,5 @@
 // Messages repository (read side): a chat's or channel's messages, newest first.
+import { epochColumn, type AuthEpoch } from './auth-epoch.ts'
 import type { CursorCodec } from './cursor.ts'
 import {
   mediaUrlOf,
@@ -87,13 +88,16 @@ export const messageFromRow = (r: MessageRow): Message => ({
 
 export type MessageStore = ReturnType<typeof createMessageStore>
 
-export function createMessageStore(db: Db, codec: CursorCodec) {
-  const first = db.sqlite.query<MessageRow, [string, string, number]>(
-    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ?
+/** The listing reads the auth epoch with its rows and hands it to `epoch` (the hot listings' auth check). */
+export function createMessageStore(db: Db, codec: CursorCodec, epoch: Pick<AuthEpoch, 'observeListing'>) {
+  type Listed = MessageRow & { epoch: number }
+  const first = db.sqlite.query<Listed, [string, string, number]>(
+    `SELECT ${epochColumn}, ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ?
      ORDER BY timestamp DESC, pk DESC LIMIT ?`,
   )
-  const next = db.sqlite.query<MessageRow, [string, string, number, number, number]>(
-    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND (timestamp, pk) < (?, ?)
+  const next = db.sqlite.query<Listed, [string, string, number, number, number]>(
+    `SELECT ${epochColumn}, ${messageColumns} FROM messages
+     WHERE session_id = ? AND chat_jid = ? AND (timestamp, pk) < (?, ?)
      ORDER BY timestamp DESC, pk DESC LIMIT ?`,
   )
   const one = db.sqlite.query<MessageRow, [string, string, string]>(
@@ -120,6 +124,7 @@ export function createMessageStore(db: Db, codec: CursorCodec) {
       const rows = after
         ? next.all(sessionId, chatJid, after[0]!, after[1]!, q.limit + 1)
         : first.all(sessionId, chatJid, q.limit + 1)
+      epoch.observeListing(rows)
       return toPage(codec, l, rows, q.limit, (r) => [r.timestamp, r.pk], messageFromRow)
     },
     get(sessionId: string, chatJid: string, waId: string): Message | null {

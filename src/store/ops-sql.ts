@@ -41,6 +41,7 @@ export function createSqliteOps(db: Db): SqliteOps {
     lastMessages: (s, c, n) => sql.lastMessages.all(s, c, n),
     chatByJid: (s, j) => sql.chatByJid.get(s, j),
     upsertChat: (s, j, t, n, u, a, p, m, l, now) => sql.upsertChat.get(s, j, t, n, u, a, p, m, l, now),
+    bumpChat: (...a) => void sql.bumpChat.run(...a),
     chatView: (id) => chats.view.get(id),
     chatViewByJid: (s, j) => chats.viewByJid.get(s, j),
     pnOfLid: (s, lid) => chats.pnOfLid.get(s, lid),

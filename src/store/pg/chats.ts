@@ -1,10 +1,12 @@
 // Chats repository on PostgreSQL (src/store/chats.ts is the SQLite one): the same display order, keyset and
 // display-name/LID resolution (`chatViewColumns` runs unchanged: scalar subqueries, LIKE and row values mean the
 // same here), rows converted to SQLite's shape and mapped by `chatFromRow`.
+import { epochColumn } from '../auth-epoch.ts'
 import { chatFromRow, chatViewColumns, lidOf, type ChatRow, type ChatStore } from '../chats.ts'
 import type { Async } from '../contract.ts'
 import type { CursorCodec } from '../cursor.ts'
 import { afterKey, toPage, type PageQuery } from '../paging.ts'
+import type { PgAuthEpoch } from './auth-epoch.ts'
 import type { PgDb } from './db.ts'
 import { bit, num, numOrNull } from './rows.ts'
 
@@ -18,9 +20,14 @@ export const pgChatRow = (r: Record<string, unknown>): ChatRow => ({
   last_message_at: num(r.last_message_at),
 })
 
-export function createPgChatStore(pg: PgDb, codec: CursorCodec): Async<ChatStore> {
+export function createPgChatStore(
+  pg: PgDb,
+  codec: CursorCodec,
+  epoch: Pick<PgAuthEpoch, 'observeListing'>,
+): Async<ChatStore> {
   const { sql } = pg
   const view = sql.unsafe(chatViewColumns)
+  const listed = sql.unsafe(`${epochColumn}, ${chatViewColumns}`)
   const lid = sql.unsafe(lidOf)
   const listing = (sessionId: string) => `chats:${sessionId}`
   // By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person).
@@ -32,11 +39,12 @@ export function createPgChatStore(pg: PgDb, codec: CursorCodec): Async<ChatStore
     async page(sessionId: string, q: PageQuery) {
       const after = afterKey(codec, listing(sessionId), q, ['number', 'number', 'number']) as number[] | null
       const rows = after
-        ? await sql`SELECT ${view} FROM chats c WHERE session_id = ${sessionId}
+        ? await sql`SELECT ${listed} FROM chats c WHERE session_id = ${sessionId}
             AND (pinned_at, last_message_at, id) < (${after[0]!}, ${after[1]!}, ${after[2]!})
             ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ${q.limit + 1}`
-        : await sql`SELECT ${view} FROM chats c WHERE session_id = ${sessionId}
+        : await sql`SELECT ${listed} FROM chats c WHERE session_id = ${sessionId}
             ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ${q.limit + 1}`
+      await epoch.observeListing(rows)
       return toPage(
         codec,
         listing(sessionId),

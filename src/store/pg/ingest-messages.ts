@@ -120,6 +120,16 @@ export const messageOps = {
        RETURNING ${chatColumns}`,
       [s, jid, type, name, unread, bool(archived), pinnedAt, mutedUntil, lastMessageAt, now],
     ),
+  bumpChat: (c, s, jid, type, unread, lastMessageAt, now) =>
+    exec(
+      c,
+      `INSERT INTO chats (session_id, jid, type, unread_count, last_message_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4::integer, greatest($5::bigint, 0), $6, $6)
+       ON CONFLICT (session_id, jid) DO UPDATE SET unread_count = chats.unread_count + $4::integer,
+         last_message_at = greatest(chats.last_message_at, $5::bigint), updated_at = $6
+       WHERE $4::integer <> 0 OR chats.last_message_at < $5::bigint`,
+      [s, jid, type, unread, lastMessageAt, now],
+    ),
   chatView: (c, id) => one(c, `SELECT ${chatViewColumns} FROM chats c WHERE c.id = $1`, [id]),
   chatViewByJid: (c, s, jid) =>
     one(c, `SELECT ${chatViewColumns} FROM chats c WHERE c.session_id = $1 AND c.jid = $2`, [s, jid]),

@@ -1,9 +1,11 @@
 // Messages repository on PostgreSQL (src/store/messages.ts is the SQLite one): newest first by (timestamp, pk),
 // rows converted to SQLite's shape and mapped by `messageFromRow` (JSON columns are text on both: same shapes).
+import { epochColumn } from '../auth-epoch.ts'
 import type { Async } from '../contract.ts'
 import type { CursorCodec } from '../cursor.ts'
 import { messageColumns, messageFromRow, type MessageRow, type MessageStore } from '../messages.ts'
 import { afterKey, toPage, type PageQuery } from '../paging.ts'
+import type { PgAuthEpoch } from './auth-epoch.ts'
 import type { PgDb } from './db.ts'
 import { bit, num } from './rows.ts'
 
@@ -18,9 +20,14 @@ export const pgMessageRow = (r: Record<string, unknown>): MessageRow => ({
   created_at: num(r.created_at),
 })
 
-export function createPgMessageStore(pg: PgDb, codec: CursorCodec): Async<MessageStore> {
+export function createPgMessageStore(
+  pg: PgDb,
+  codec: CursorCodec,
+  epoch: Pick<PgAuthEpoch, 'observeListing'>,
+): Async<MessageStore> {
   const { sql } = pg
   const cols = sql.unsafe(messageColumns)
+  const listed = sql.unsafe(`${epochColumn}, ${messageColumns}`)
   const listing = (sessionId: string, chatJid: string) => `messages:${sessionId}:${chatJid}`
 
   return {
@@ -35,10 +42,11 @@ export function createPgMessageStore(pg: PgDb, codec: CursorCodec): Async<Messag
         after = afterKey(codec, listing(sessionId, formerJid), q, kinds) as number[] | null
       }
       const rows = after
-        ? await sql`SELECT ${cols} FROM messages WHERE session_id = ${sessionId} AND chat_jid = ${chatJid}
+        ? await sql`SELECT ${listed} FROM messages WHERE session_id = ${sessionId} AND chat_jid = ${chatJid}
             AND (timestamp, pk) < (${after[0]!}, ${after[1]!}) ORDER BY timestamp DESC, pk DESC LIMIT ${q.limit + 1}`
-        : await sql`SELECT ${cols} FROM messages WHERE session_id = ${sessionId} AND chat_jid = ${chatJid}
+        : await sql`SELECT ${listed} FROM messages WHERE session_id = ${sessionId} AND chat_jid = ${chatJid}
             ORDER BY timestamp DESC, pk DESC LIMIT ${q.limit + 1}`
+      await epoch.observeListing(rows)
       return toPage(codec, l, rows.map(pgMessageRow), q.limit, (r) => [r.timestamp, r.pk], messageFromRow)
     },
     async get(sessionId: string, chatJid: string, waId: string) {

@@ -90,4 +90,51 @@ describe.each(dialects)('%s: auth epoch', (name) => {
     await apiKeys.refreshAuthCaches()
     expect((await apiKeys.forVerification(k.prefix))?.revokedAt).toBe(42)
   })
+
+  it('a page of chats or of messages reads the counter with its rows: the caches empty when it moved', async () => {
+    const { authEpoch, chats, messages, apiKeys } = d().repos
+    const { orgId, sessionId } = await d().tenant()
+    const jid = '628123@s.whatsapp.net'
+    await d().insert('chats', { session_id: sessionId, jid, type: 'dm' })
+    await d().insert(
+      'messages',
+      {
+        session_id: sessionId,
+        chat_jid: jid,
+        wa_id: 'A',
+        from_me: false,
+        type: 'text',
+        status: 'delivered',
+        timestamp: 1,
+      },
+      'pk',
+    )
+    const cache = authEpoch.cache<string, number>()
+    const listings = [() => chats.page(sessionId, { limit: 5 }), () => messages.page(sessionId, jid, { limit: 5 })]
+    for (const list of listings) {
+      await authEpoch.refresh()
+      cache.set('a', 1)
+      expect((await list()).data).toHaveLength(1)
+      expect(cache.get('a')).toBe(1)
+      await apiKeys.revoke(orgId, (await key(orgId)).id)
+      expect((await list()).data).toHaveLength(1)
+      expect(cache.get('a')).toBeUndefined()
+      expect(authEpoch.held()).toBe(await epoch())
+    }
+  })
+
+  it('an empty page of chats or of messages still reads the counter', async () => {
+    const { authEpoch, chats, messages, apiKeys } = d().repos
+    const { orgId, sessionId } = await d().tenant()
+    const cache = authEpoch.cache<string, number>()
+    const listings = [() => chats.page(sessionId, { limit: 5 }), () => messages.page(sessionId, 'x@lid', { limit: 5 })]
+    for (const list of listings) {
+      await authEpoch.refresh()
+      cache.set('a', 1)
+      await apiKeys.revoke(orgId, (await key(orgId)).id)
+      expect((await list()).data).toEqual([])
+      expect(cache.get('a')).toBeUndefined()
+      expect(authEpoch.held()).toBe(await epoch())
+    }
+  })
 })
