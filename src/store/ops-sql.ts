@@ -28,7 +28,7 @@ export function createSqliteOps(db: Db): SqliteOps {
   }
   return {
     appendTo: (append) => void (appendNow = append),
-    insertMessage: (row) => sql.insertMessage.get(row),
+    insertMessage: (row) => sql.insertMessage(row),
     messageByKey: (s, c, w) => sql.messageByKey.get(s, c, w),
     messageByServerId: (s, c, id) => sql.messageByServerId.get(s, c, id),
     messageByWaId: (s, w, f) => sql.messageByWaId.get(s, w, f),

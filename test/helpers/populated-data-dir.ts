@@ -82,7 +82,7 @@ export async function populateDataDir(dir: string, opts: { messages?: number } =
     ingest.upsertChat.get(s.id, chat, 'dm', `Chat ${i}`, 2, 0, i === 0 ? T : 0, null, T + perSession, T)
     ingest.upsertChat.get(s.id, `1203630${i}@g.us`, 'group', 'Team', 0, 1, 0, T + 3_600_000, T, T)
     for (let m = 0; m < perSession; m++) {
-      const row = ingest.insertMessage.get({
+      const row = ingest.insertMessage({
         session_id: s.id,
         chat_jid: chat,
         wa_id: `3EB0${i}${String(m).padStart(8, '0')}`,
