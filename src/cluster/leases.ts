@@ -2,7 +2,8 @@
 // its leases, hands back what is above its fair share (ceil(running sessions / live nodes)) and takes free or
 // expired leases up to it. Expiry is the database's clock; a node counts its own deadline on its monotonic clock
 // from the moment it *sent* the last successful renewal, and stops its sockets when renewDeadlineMs passes
-// without one — before the lease can expire for anyone else (renewDeadlineMs < ttlMs). A round never waits for
+// without one — before the lease can expire for anyone else (renewDeadlineMs < ttlMs); a renewal sent before the
+// deadline and still unanswered at it is waited for, at most half the remaining gap. A round never waits for
 // the hooks (opening or closing a socket takes a while on a busy node): they run one after another per session,
 // beside the rounds, so a round that takes or hands over many sessions cannot make the node miss its own deadline.
 import type { SQL } from 'bun'
@@ -22,7 +23,8 @@ export type LeaseTimings = {
 /**
  * The defaults `serve` uses (--lease-ttl-ms, --lease-renew-ms, --lease-renew-deadline-ms): a crashed node's sessions
  * are free 10 s after its last renewal; a live node renews every 2 s, so two renewals may fail in a row before it
- * stops its sockets at 6 s, which leaves 4 s between its deadline and the expiry the others wait for.
+ * stops its sockets at 6 s (8 s when a renewal sent in time is still unanswered), which leaves 4 s (2 s) before
+ * the expiry the others wait for.
  */
 export const defaultTimings: LeaseTimings = { ttlMs: 10_000, renewEveryMs: 2_000, renewDeadlineMs: 6_000 }
 
@@ -62,6 +64,12 @@ export class LeaseManager {
   private timer: ReturnType<typeof setInterval> | undefined
   private deadline: ReturnType<typeof setTimeout> | undefined
   private ticking: Promise<void> | undefined
+  /** A tick was asked for while a round ran: it runs once that round ends. */
+  private again = false
+  /** When the round in flight sent its first statement (undefined between rounds). */
+  private roundSentAt: number | undefined
+  /** The renew deadline passed while a round sent before it was in flight: its answer decides. */
+  private overdue = false
   private stopped = false
   private renewedAt: number | undefined
 
@@ -97,15 +105,31 @@ export class LeaseManager {
     this.timer = setInterval(() => void this.tick(), this.timings.renewEveryMs)
   }
 
-  /** One round: heartbeat, renew, hand back the excess, take up to the fair share. Never runs twice at once. */
+  /**
+   * One round: heartbeat, renew, hand back the excess, take up to the fair share. Never runs twice at once; a tick
+   * asked for meanwhile (the interval, a wake) runs once the round ends, so a slow round delays the next renewal
+   * instead of skipping it.
+   */
   tick(): Promise<void> {
     if (this.stopped) return Promise.resolve()
-    this.ticking ??= this.round()
+    if (this.ticking) {
+      this.again = true
+      return this.ticking
+    }
+    this.ticking = this.round()
       .catch((e) => {
         this.stats.renewFailures++
         this.onError(e)
+        if (this.overdue) this.loseAll()
       })
-      .finally(() => (this.ticking = undefined))
+      .finally(() => {
+        this.ticking = undefined
+        this.roundSentAt = undefined
+        if (this.again) {
+          this.again = false
+          void this.tick()
+        }
+      })
     return this.ticking
   }
 
@@ -115,6 +139,7 @@ export class LeaseManager {
 
   private async round(): Promise<void> {
     const sentAt = performance.now()
+    this.roundSentAt = sentAt
     const { ttlMs } = this.timings
     await this.sql`
       INSERT INTO cluster_nodes (id, started_at, heartbeat_at, expires_at)
@@ -221,20 +246,41 @@ export class LeaseManager {
     }
   }
 
-  /** After a renewal sent at `sentAt`, every held lease is safe until sentAt + renewDeadlineMs, not longer. */
+  /**
+   * After a renewal sent at `sentAt`, every held lease is safe until sentAt + renewDeadlineMs, not longer — unless a
+   * renewal sent before then comes back. One may be in flight when the deadline passes: its answer read late because
+   * the event loop stalled (a timer that fell due during a stall runs before the I/O that arrived meanwhile), or a slow
+   * database. Its answer decides, awaited at most half the way from the deadline to the expiry, so the sockets still
+   * stop well before another node may take the lease.
+   */
   private armDeadline(sentAt: number): void {
     clearTimeout(this.deadline)
-    const ms = sentAt + this.timings.renewDeadlineMs - performance.now()
-    this.deadline = setTimeout(() => {
-      for (const lease of this.held()) this.lose(lease, 'renew_deadline')
-    }, ms)
+    this.overdue = false
+    const { renewDeadlineMs, ttlMs } = this.timings
+    const deadline = sentAt + renewDeadlineMs
+    this.deadline = setTimeout(
+      () => {
+        const inFlight = this.roundSentAt
+        if (inFlight === undefined || inFlight <= sentAt || inFlight > deadline) return this.loseAll()
+        this.overdue = true
+        const grace = deadline + (ttlMs - renewDeadlineMs) / 2 - performance.now()
+        this.deadline = setTimeout(() => this.loseAll(), Math.max(0, grace))
+      },
+      Math.max(0, deadline - performance.now()),
+    )
+  }
+
+  private loseAll(): void {
+    clearTimeout(this.deadline)
+    this.overdue = false
+    for (const lease of this.held()) this.lose(lease, 'renew_deadline')
   }
 
   /** Drains: takes nothing more, hands every session over (stopped, then released) and leaves the cluster. */
   async stop(): Promise<void> {
     clearInterval(this.timer)
+    this.stopped = true // before the wait: a tick asked for during the last round must not start another
     await this.ticking
-    this.stopped = true
     try {
       await this.sql`UPDATE cluster_nodes SET draining = true WHERE id = ${this.nodeId}`
       await Promise.all(this.held().map((lease) => this.handOver(lease)))

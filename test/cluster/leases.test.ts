@@ -91,6 +91,45 @@ async function converge(nodes: Node[]) {
 }
 const started = new Set<Node>()
 
+/** One node on a pool of its own with timings `t`, recording why it lost leases. */
+function soloNode(t: LeaseTimings) {
+  const sql = new SQL({ url: tdb.url, max: 2 })
+  pools.push(sql)
+  const lost: LostReason[] = []
+  const hooks = { onAcquired: () => {}, onRelease: () => {}, onLost: (_: Lease, r: LostReason) => void lost.push(r) }
+  const m = new LeaseManager(sql, 'solo', hooks, t)
+  managers.push(m)
+  return { m, lost }
+}
+
+/**
+ * Locks s00's lease row FOR UPDATE on a connection of its own, so `m`'s renewals (an UPDATE of its rows) wait until
+ * release(). `renewedAt`: when `m` sent its last renewal that came back, on performance.now()'s clock.
+ */
+async function lockLeaseRow(m: LeaseManager) {
+  const locker = new SQL({ url: tdb.url, max: 1 })
+  pools.push(locker)
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let locked!: () => void
+  const taken = new Promise<void>((resolve) => (locked = resolve))
+  const tx = locker.begin(async (tx) => {
+    await tx`SELECT 1 AS one FROM session_leases WHERE session_id = 's00' FOR UPDATE`
+    locked()
+    await released
+  })
+  await taken
+  await Bun.sleep(50) // a renewal that got in before the lock is read by now
+  const renewedAt = performance.now() - m.sinceRenewalMs()
+  return {
+    renewedAt,
+    release: async () => {
+      release()
+      await tx
+    },
+  }
+}
+
 const leaseRows = async () =>
   (await admin`SELECT session_id, node_id, epoch::int AS epoch, expires_at::float8 AS expires_at FROM session_leases ORDER BY session_id`) as {
     session_id: string
@@ -285,6 +324,52 @@ describe('session leases', () => {
     expect(lost).toEqual([])
     expect(m.held().length).toBe(SESSIONS)
     open()
+  })
+
+  it('a renewal sent before the deadline and answered after it keeps the sessions (a slow answer, a busy event loop)', async () => {
+    const t: LeaseTimings = { ttlMs: 6000, renewEveryMs: 1000, renewDeadlineMs: 3000 }
+    const { m, lost } = soloNode(t)
+    await m.start()
+    const held = m.held()
+    // The next renewal is sent within a second and waits on the lock until a quarter of the way from the deadline
+    // to the expiry: its answer comes after the deadline, as one read late after a stall of the event loop would.
+    const lock = await lockLeaseRow(m)
+    try {
+      await Bun.sleep(lock.renewedAt + t.renewDeadlineMs + (t.ttlMs - t.renewDeadlineMs) / 4 - performance.now())
+      expect(lost).toEqual([])
+    } finally {
+      await lock.release()
+    }
+    await waitFor('the renewal to come back', () => m.sinceRenewalMs() < t.renewDeadlineMs, 10_000)
+    expect(lost).toEqual([])
+    expect(m.held()).toEqual(held)
+  })
+
+  it('a renewal still unanswered halfway from the deadline to the expiry does not keep them: they stop before expiry', async () => {
+    const t: LeaseTimings = { ttlMs: 6000, renewEveryMs: 1000, renewDeadlineMs: 3000 }
+    const { m, lost } = soloNode(t)
+    await m.start()
+    const lock = await lockLeaseRow(m)
+    try {
+      await waitFor('the sessions to stop', () => lost.length === SESSIONS, t.ttlMs)
+      expect(performance.now()).toBeLessThan(lock.renewedAt + t.ttlMs) // the renewal is still waiting on the lock
+      expect(lost.every((reason) => reason === 'renew_deadline')).toBe(true)
+    } finally {
+      await lock.release()
+    }
+  })
+
+  it('a tick asked for while a round runs is not dropped: it runs once that round ends', async () => {
+    // Ticks 200 s apart: only the tick asked for meanwhile can renew again within the test.
+    const { m } = soloNode({ ttlMs: 600_000, renewEveryMs: 200_000, renewDeadlineMs: 400_000 })
+    await m.start()
+    const renewals = m.stats.renewals
+    const lock = await lockLeaseRow(m)
+    const first = m.tick() // its renewal waits on the lock
+    void m.tick()
+    await lock.release()
+    await first
+    await waitFor('the round asked for meanwhile', () => m.stats.renewals === renewals + 2, 10_000)
   })
 
   it("a fenced write in flight does not hold up its holder's renewal", async () => {
