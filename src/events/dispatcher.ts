@@ -1,6 +1,6 @@
-// The webhook dispatcher: a process over the delivery rows. Per endpoint it asks the store for what to send next
-// (due deliveries, then events after the webhook's high-water mark turned into deliveries, the mark advancing in the
-// same transaction) and sends them with a per-endpoint concurrency limit. First attempts of one (webhook, session) go one at a time
+// The webhook dispatcher: a process over SQLite rows. Fans committed events out to deliveries (advancing
+// each webhook's high-water mark in the same transaction), claims due deliveries per endpoint, and sends
+// them with a per-endpoint concurrency limit. First attempts of one (webhook, session) go one at a time
 // in commit order; retries run independently. Everything it knows survives in the tables, so a restart
 // resumes where the last process stopped.
 import type { Logger } from '../log.ts'
@@ -103,25 +103,6 @@ export function createDispatcher(o: DispatcherOptions) {
     for (const [id, t] of fresh) endpoints.set(id, endpointFor(t, endpoints.get(id)))
   }
 
-  /**
-   * Makes pending deliveries of every event after the endpoint's mark, under the filters it had until now. Deliveries
-   * are otherwise made only as far ahead of the sends as there is room; a webhook that was just disabled (its
-   * deliveries wait for it to be enabled again), deleted (it has none) or given other filters (they apply to events
-   * committed after the change) must not leave events it had not taken up yet to be judged after the change. On
-   * SQLite the first batch is written before the change's caller goes on.
-   */
-  async function fanOutRest(ep: Endpoint) {
-    try {
-      for (let more = true; more;) {
-        const r = await deliveries.fanOut(ep.target, ep.wants, FANOUT_BATCH)
-        ep.target.hwm = r.hwm
-        more = r.full
-      }
-    } catch (err) {
-      logger.error({ err, webhookId: ep.target.id }, 'webhook fan-out failed')
-    }
-  }
-
   function enqueue(ep: Endpoint, job: Job) {
     // First attempts share their session's lane (one at a time, in order); a retry gets a lane of its own.
     const lane = job.attemptCount === 0 ? `s:${job.sessionId ?? ''}` : `r:${job.pk}`
@@ -217,16 +198,17 @@ export function createDispatcher(o: DispatcherOptions) {
         const t = ep.target
         // Not `<`: on PostgreSQL positions follow (transaction, seq) order, so a mark behind the head may have
         // the higher seq. A mark is never past the head, so "not at the head" is "behind" on both dialects.
-        const ahead = t.hwm !== head
-        // A full buffer takes nothing more (PostgreSQL still fans out ahead, for every node to claim).
-        const want = ep.queued >= buffer / 2 ? 0 : buffer - ep.queued
-        if (!want && !ahead) continue
-        const r = await deliveries.claimNext(t, ep.wants, want, ahead ? FANOUT_BATCH : 0)
-        t.hwm = r.hwm
-        behind ||= r.full
-        for (const j of r.jobs) enqueue(ep, j)
+        if (t.hwm !== head) {
+          const r = await deliveries.fanOut(t, ep.wants, FANOUT_BATCH)
+          t.hwm = r.hwm
+          behind ||= r.full
+        }
+        if (ep.queued >= buffer / 2) continue
+        const want = buffer - ep.queued
+        const jobs = await deliveries.claim(t.id, want)
+        for (const j of jobs) enqueue(ep, j)
         pump(ep)
-        if (want && r.jobs.length < want) nextDue = Math.min(nextDue, (await deliveries.nextDue(t.id)) ?? Infinity)
+        if (jobs.length < want) nextDue = Math.min(nextDue, (await deliveries.nextDue(t.id)) ?? Infinity)
       }
       if (behind) wake()
       armDue(nextDue)
@@ -276,7 +258,6 @@ export function createDispatcher(o: DispatcherOptions) {
       unsubscribe.push(
         webhooks.onChange(() => {
           targetsDirty = true
-          for (const ep of endpoints.values()) void fanOutRest(ep)
           wake()
         }),
       )

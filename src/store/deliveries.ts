@@ -102,28 +102,16 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
     `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
      next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *`,
   )
-  const insertMany = sqlite.query<{ pk: number }, [string, string, number, DeliveryStatus]>(
+  const insertMany = sqlite.query<null, [string, string, number]>(
     `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
      next_attempt_at, created_at, updated_at)
-     SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, ?4, ?3, ?3, ?3
-     FROM json_each(?2) AS j RETURNING pk`,
+     SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, 'pending', ?3, ?3, ?3
+     FROM json_each(?2) AS j`,
   )
   const eventsAfter = sqlite.query<
     { seq: number; id: string; type: string; session_id: string | null },
     [string, number, number]
   >('SELECT seq, id, type, session_id FROM events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-  // The same read with the envelope to POST, for events taken up straight from the outbox (see `due` below).
-  const takeAfter = sqlite.query<
-    { seq: number; id: string; type: string; session_id: string | null; created_at: number; body: string },
-    [string, number, number]
-  >(
-    `SELECT seq, id, type, session_id, created_at,
-       '{"id":' || json_quote(id) || ',"type":' || json_quote(type) || ',"createdAt":' || created_at ||
-       ',"orgId":' || json_quote(org_id) || ',"sessionId":' || json_quote(session_id) || ',"data":' || data || '}' AS body
-     FROM events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-  )
-  // A webhook's mark as stored: another path (re-enabling it) may have moved it since the dispatcher read it.
-  const hwmOf = sqlite.query<{ hwm: number }, [string]>('SELECT hwm FROM webhooks WHERE id = ?')
   const setHwm = sqlite.query<null, [number, string]>('UPDATE webhooks SET hwm = ? WHERE id = ?')
   const due = sqlite.query<JobRow, [string, number, number]>(
     // The envelope is built here from the stored columns (`data` is already JSON, so it is not parsed again), with
@@ -181,73 +169,11 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
   const add = (webhookId: string, e: FanoutEvent, now: number) =>
     insert.get(`dlv_${ulid(now)}`, webhookId, e.seq, e.id, e.type, e.sessionId, now, now, now)!
 
-  /** Claims due rows; call inside a transaction. */
-  const claimDue = (webhookId: string, limit: number, now: number): Job[] => {
-    const rows = due.all(webhookId, now, limit)
-    if (rows.length) markSending.run(now, JSON.stringify(rows.map((r) => r.pk)))
-    return rows.map((r) => ({
-      pk: r.pk,
-      id: r.id,
-      webhookId: r.webhook_id,
-      eventId: r.event_id,
-      sessionId: r.session_id,
-      attemptCount: r.attempt_count,
-      body: r.body,
-      eventCreatedAt: r.created_at,
-    }))
-  }
-  const claimAll = sqlite.transaction(claimDue)
-  const takeAll = sqlite.transaction(
-    (
-      w: { id: string; orgId: string; hwm: number },
-      wants: (e: FanoutEvent) => boolean,
-      limit: number,
-      fanOut: number,
-      now: number,
-    ) => {
-      const jobs = limit > 0 ? claimDue(w.id, limit, now) : []
-      const room = Math.min(limit - jobs.length, fanOut)
-      if (room <= 0) return { jobs, hwm: w.hwm, full: false }
-      const from = hwmOf.get(w.id)?.hwm
-      if (from === undefined) return { jobs, hwm: w.hwm, full: false }
-      const rows = takeAfter.all(w.orgId, from, room)
-      const made: [string, number, string, string, string | null][] = []
-      const taken: Job[] = []
-      for (const r of rows) {
-        if (!wants({ seq: r.seq, id: r.id, type: r.type, sessionId: r.session_id })) continue
-        const id = `dlv_${ulid(now)}`
-        made.push([id, r.seq, r.id, r.type, r.session_id])
-        taken.push({
-          pk: 0,
-          id,
-          webhookId: w.id,
-          eventId: r.id,
-          sessionId: r.session_id,
-          attemptCount: 0,
-          body: r.body,
-          eventCreatedAt: r.created_at,
-        })
-      }
-      if (made.length) {
-        // Keys are handed out in insertion order, whatever order RETURNING lists them in.
-        const pks = insertMany.all(w.id, JSON.stringify(made), now, 'sending').map((r) => r.pk)
-        pks.sort((a, b) => a - b)
-        for (let i = 0; i < taken.length; i++) taken[i]!.pk = pks[i]!
-        jobs.push(...taken)
-      }
-      const last = rows[rows.length - 1]
-      if (last) setHwm.run(last.seq, w.id)
-      // More may follow; when jobs were found, their sends wake the next pass anyway.
-      return { jobs, hwm: last?.seq ?? from, full: rows.length === room && !jobs.length }
-    },
-  )
-
   return {
     /**
      * Fans committed events out to one webhook: inserts a delivery per matching event after its
-     * high-water mark (as stored: `w.hwm` may be stale) and advances the mark, in one transaction, so a crash in
-     * between loses nothing and duplicates nothing. Returns how many deliveries were created; a webhook that is
-     * gone makes none.
+     * high-water mark and advances the mark, in one transaction, so a crash in between loses nothing
+     * and duplicates nothing. Returns how many deliveries were created.
      */
     fanOut(
       w: { id: string; orgId: string; hwm: number },
@@ -257,18 +183,16 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
     ) {
       return sqlite
         .transaction(() => {
-          const from = hwmOf.get(w.id)?.hwm
-          if (from === undefined) return { made: 0, hwm: w.hwm, full: false }
-          const rows = eventsAfter.all(w.orgId, from, max)
+          const rows = eventsAfter.all(w.orgId, w.hwm, max)
           const made: [string, number, string, string, string | null][] = []
           for (const r of rows) {
             if (wants({ seq: r.seq, id: r.id, type: r.type, sessionId: r.session_id }))
               made.push([`dlv_${ulid(now)}`, r.seq, r.id, r.type, r.session_id])
           }
-          if (made.length) insertMany.run(w.id, JSON.stringify(made), now, 'pending')
+          if (made.length) insertMany.run(w.id, JSON.stringify(made), now)
           const last = rows[rows.length - 1]
           if (last) setHwm.run(last.seq, w.id)
-          return { made: made.length, hwm: last?.seq ?? from, full: rows.length === max }
+          return { made: made.length, hwm: last?.seq ?? w.hwm, full: rows.length === max }
         })
         .immediate()
     },
@@ -282,23 +206,24 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
       return events.transaction((append) => delivery(add(webhookId, append(event, now)!, now)))
     },
     /** Claims up to `limit` due deliveries of a webhook, oldest due first, marking them `sending`. */
-    claim: (webhookId: string, limit: number, now = Date.now()): Job[] => claimAll.immediate(webhookId, limit, now),
-    /**
-     * What the dispatcher sends next to one webhook, at most `limit` jobs, in one transaction: first the due
-     * deliveries already in the table (retries, and first attempts handed back), then, when they leave room, events
-     * after the webhook's mark taken up straight from the outbox: each matching one becomes a delivery already
-     * `sending`, and the mark moves past the events looked at. A delivery is so written twice (taken up, then its
-     * outcome) instead of three times (fanned out, claimed, outcome), and only as far ahead of the sends as there is
-     * room. `fanOut` (0 when the mark is at the outbox head) caps the events looked at; `full` says more may follow.
-     */
-    claimNext(
-      w: { id: string; orgId: string; hwm: number },
-      wants: (e: FanoutEvent) => boolean,
-      limit: number,
-      fanOut: number,
-      now = Date.now(),
-    ): { jobs: Job[]; hwm: number; full: boolean } {
-      return takeAll.immediate(w, wants, limit, fanOut, now)
+    claim(webhookId: string, limit: number, now = Date.now()): Job[] {
+      const rows = sqlite
+        .transaction(() => {
+          const rows = due.all(webhookId, now, limit)
+          if (rows.length) markSending.run(now, JSON.stringify(rows.map((r) => r.pk)))
+          return rows
+        })
+        .immediate()
+      return rows.map((r) => ({
+        pk: r.pk,
+        id: r.id,
+        webhookId: r.webhook_id,
+        eventId: r.event_id,
+        sessionId: r.session_id,
+        attemptCount: r.attempt_count,
+        body: r.body,
+        eventCreatedAt: r.created_at,
+      }))
     },
     /** Records finished attempts, all in one transaction. */
     record(outcomes: readonly Outcome[], now = Date.now()) {

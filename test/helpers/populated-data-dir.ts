@@ -43,7 +43,6 @@ export async function populateDataDir(dir: string, opts: { messages?: number } =
 
   stores.orgs.create('acme', 'Acme')
   stores.orgs.create('beta', 'Beta')
-  const hook = stores.webhooks.create('acme', { url: 'https://hooks.example/x', events: ['*'] }, 'whsec_test_secret')
   mintKey(stores, { orgId: 'acme', name: 'ops', capabilities: ['read', 'send', 'manage'] })
   mintKey(stores, { orgId: 'beta', name: 'bot', capabilities: ['read'], expiresAt: T + 86_400_000 })
   const sessions = [
@@ -170,7 +169,7 @@ export async function populateDataDir(dir: string, opts: { messages?: number } =
     })
   }
   stores.idempotency.put('acme', 'POST /messages', 'key-1', { bodyHash: 'h', status: 202, response: '{"ok":true}' }, T)
-  // Created before any event, so the fan-out (from the webhook's stored mark, on both dialects) makes every acme one.
+  const hook = stores.webhooks.create('acme', { url: 'https://hooks.example/x', events: ['*'] }, 'whsec_test_secret')
   stores.deliveries.fanOut({ id: hook.id, orgId: 'acme', hwm: 0 }, () => true, 10_000)
   await db.close()
   return { secretKey, sessionIds: sessions.map((s) => s.id), messages: perSession, events, media }

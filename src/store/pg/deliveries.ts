@@ -226,22 +226,6 @@ export function createPgDeliveryStore(
         eventCreatedAt: r.created_at === null ? null : Number(r.created_at),
       }))
     },
-    /**
-     * What the dispatcher sends next: fans out up to `fanOut` events (0 when the mark is at the outbox head), then
-     * claims up to `limit` due deliveries. Every node fans out ahead of its sends here, so each can claim what
-     * another fanned out; SQLite takes events up straight from the outbox instead.
-     */
-    async claimNext(
-      w: { id: string; orgId: string; hwm: number },
-      wants: (e: FanoutEvent) => boolean,
-      limit: number,
-      fanOut: number,
-      now = Date.now(),
-    ): Promise<{ jobs: Job[]; hwm: number; full: boolean }> {
-      const f = fanOut > 0 ? await this.fanOut(w, wants, fanOut, now) : { hwm: w.hwm, full: false }
-      const jobs = limit > 0 ? await this.claim(w.id, limit, now) : []
-      return { jobs, hwm: f.hwm, full: f.full }
-    },
     /** Records finished attempts of this node's claims, all in one statement (a claim lost meanwhile is not). */
     async record(outcomes: readonly Outcome[], now = Date.now()): Promise<void> {
       if (!outcomes.length) return

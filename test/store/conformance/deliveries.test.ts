@@ -100,51 +100,6 @@ describe.each(dialects)('%s: deliveries', (name) => {
     await deliveries.unclaim(jobs.map((j) => j.pk))
   })
 
-  it('claimNext claims due deliveries first, then the wanted events after the mark, all sending', async () => {
-    const { w, orgId, events } = await backlog(d(), 4)
-    const { deliveries, webhooks } = d().repos
-    await deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 1)
-    const wants = (e: FanoutEvent) => e.id !== events[2]!.id
-    const r = await deliveries.claimNext({ id: w.id, orgId, hwm: events[0]!.seq }, wants, 10, 10)
-    const listed = (await deliveries.page(w.id, undefined, { limit: 10 })).data.reverse()
-    expect(listed.map((x) => [x.eventId, x.status])).toEqual([
-      [events[0]!.id, 'sending'],
-      [events[1]!.id, 'sending'],
-      [events[3]!.id, 'sending'],
-    ])
-    expect(r.jobs.map(({ pk: _, ...j }) => j)).toEqual(
-      [events[0]!, events[1]!, events[3]!].map((e, i) => ({
-        id: listed[i]!.id,
-        webhookId: w.id,
-        eventId: e.id,
-        sessionId: e.sessionId,
-        attemptCount: 0,
-        body: body(e),
-        eventCreatedAt: e.createdAt,
-      })),
-    )
-    expect([r.hwm, (await webhooks.target(w.id))!.hwm]).toEqual([events[3]!.seq, events[3]!.seq])
-    expect((await deliveries.claimNext({ id: w.id, orgId, hwm: r.hwm }, wants, 10, 0)).jobs).toEqual([])
-    await deliveries.record(
-      r.jobs.map((j) => ({ pk: j.pk, status: 'succeeded' as const, nextAttemptAt: 1_000, attempt: attempt(204) })),
-    )
-    expect((await deliveries.page(w.id, 'succeeded', { limit: 10 })).data).toHaveLength(3)
-  })
-
-  it('claimNext hands out at most limit jobs a call, in commit order across calls', async () => {
-    const { w, orgId, events } = await backlog(d(), 3)
-    const { deliveries } = d().repos
-    const taken: string[] = []
-    let hwm = 0
-    for (let i = 0; i < 4; i++) {
-      const r = await deliveries.claimNext({ id: w.id, orgId, hwm }, every, 1, hwm === events[2]!.seq ? 0 : 10)
-      expect(r.jobs.length).toBeLessThanOrEqual(1)
-      taken.push(...r.jobs.map((j) => j.eventId))
-      hwm = r.hwm
-    }
-    expect(taken).toEqual(events.map((e) => e.id))
-  })
-
   it('claim leaves deliveries not yet due, and nextDue says when the first is', async () => {
     const { w, orgId } = await backlog(d(), 1)
     const { deliveries } = d().repos
