@@ -20,11 +20,15 @@ export const epochColumn = '(SELECT n FROM auth_epoch WHERE id = 1) AS epoch'
  */
 export function createEpochCaches() {
   let seen: number | null = null
+  // Moves each time the caches are emptied for a new epoch: a value read before it moved may predate the change
+  // that moved it, so it must not be cached after (see `mark`).
+  let generation = 0
   const caches: Map<unknown, unknown>[] = []
   return {
     observe(n: number): void {
       if (n === seen) return
       seen = n
+      generation++
       for (const c of caches) c.clear()
     },
     /** The epoch the caches hold for: the last value observed (null before the first). */
@@ -35,7 +39,14 @@ export function createEpochCaches() {
       caches.push(map)
       return {
         get: (k: K) => map.get(k),
-        set(k: K, v: V) {
+        /**
+         * Taken before a read that answers asynchronously (PostgreSQL), and given to `set` with its answer: if
+         * another request observed a new epoch while the read was out, the answer may be from before the change
+         * that moved it (a key just revoked), so it is not cached.
+         */
+        mark: (): number => generation,
+        set(k: K, v: V, since: number = generation) {
+          if (since !== generation) return
           if (map.size >= MAX_ENTRIES) map.clear()
           map.set(k, v)
         },

@@ -45,10 +45,11 @@ export function createPgApiKeyStore(pg: PgDb, codec: CursorCodec, epoch: PgAuthE
     async forVerification(prefix: string): Promise<KeyForVerification | null> {
       const cached = verified.get(prefix)
       if (cached) return cached
+      const since = verified.mark()
       const [r] = await sql`SELECT ${cols} FROM api_keys WHERE prefix = ${prefix}`
       if (!r) return null
       const found = { ...apiKeyInfo(row(r)), hash: r.hash as string }
-      verified.set(prefix, found)
+      verified.set(prefix, found, since)
       return found
     },
     refreshAuthCaches: epoch.refresh,

@@ -50,8 +50,9 @@ export function createPgSessionStore(pg: PgDb, codec: CursorCodec, epoch: PgAuth
     async owns(orgId: string, id: string): Promise<boolean> {
       const k = `${orgId}\u0000${id}`
       if (owned.get(k)) return true
+      const since = owned.mark()
       if (!(await byOrg(orgId, id))) return false
-      owned.set(k, true)
+      owned.set(k, true, since)
       return true
     },
     async byId(id: string): Promise<Session | null> {

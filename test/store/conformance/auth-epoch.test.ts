@@ -91,6 +91,22 @@ describe.each(dialects)('%s: auth epoch', (name) => {
     expect((await apiKeys.forVerification(k.prefix))?.revokedAt).toBe(42)
   })
 
+  it('a value read while another request saw the counter move is not cached: it may predate the change', async () => {
+    // The PostgreSQL key and ownership lookups answer asynchronously: a key row read before a revocation can
+    // come back after a concurrent request already emptied the caches for it, and must not be cached then.
+    const { authEpoch, apiKeys } = d().repos
+    const { orgId } = await d().tenant()
+    const cache = authEpoch.cache<string, number>()
+    await authEpoch.refresh()
+    const since = cache.mark()
+    await apiKeys.revoke(orgId, (await key(orgId)).id)
+    await authEpoch.refresh() // another request, while the read that took `since` is out
+    cache.set('a', 1, since)
+    expect(cache.get('a')).toBeUndefined()
+    cache.set('a', 2, cache.mark())
+    expect(cache.get('a')).toBe(2)
+  })
+
   it('a page of chats or of messages reads the counter with its rows: the caches empty when it moved', async () => {
     const { authEpoch, chats, messages, apiKeys } = d().repos
     const { orgId, sessionId } = await d().tenant()
