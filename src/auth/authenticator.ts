@@ -42,11 +42,7 @@ const tokenFaults = new Set([
 
 const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
 
-/**
- * `refresh` false: the auth caches are consulted as they stand, without reading the auth epoch first — only for a
- * caller that reads it afterwards and discards the answer when it moved (http/auth.ts `listingAuth`).
- */
-export type Authenticator = (token: string, refresh?: boolean) => Promise<Principal | null>
+export type Authenticator = (token: string) => Promise<Principal | null>
 
 export function createAuthenticator(deps: { jwt: JwtOptions } & Pick<Repos, 'apiKeys' | 'orgs'>): Authenticator {
   const { jwt, apiKeys, orgs } = deps
@@ -90,10 +86,10 @@ export function createAuthenticator(deps: { jwt: JwtOptions } & Pick<Repos, 'api
     return { kind: 'api_key', subject: row.id, orgId: row.orgId, capabilities: row.capabilities }
   }
 
-  return async (token, refresh = true) => {
+  return async (token) => {
     // Every request starts by checking the auth epoch, so no cached key row or session ownership outlives a
-    // revocation (see store/auth-epoch.ts); the hot listings check it after, with their rows.
-    if (refresh) await apiKeys.refreshAuthCaches()
+    // revocation (see store/auth-epoch.ts).
+    await apiKeys.refreshAuthCaches()
     if (token.startsWith('wgk_')) return fromApiKey(token, Date.now())
     if (looksLikeJwt(token)) return fromJwt(token)
     return null

@@ -72,8 +72,8 @@ export function rateLimitedAuthenticator(
 ): Authenticator {
   if (limits.ratePerSecond <= 0) return authenticate
   const limiter = createRateLimiter({ ...limits, ...(now ? { now } : {}) })
-  return async (token, refresh) => {
-    const principal = await authenticate(token, refresh)
+  return async (token) => {
+    const principal = await authenticate(token)
     if (!principal) return null
     const wait = limiter.take(principalKey(principal))
     if (wait)

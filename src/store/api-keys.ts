@@ -101,8 +101,6 @@ export function createApiKeyStore(db: Db, codec: CursorCodec, epoch: AuthEpoch) 
     },
     /** Re-reads the auth epoch: any change that can take access away (any process) empties the auth caches. */
     refreshAuthCaches: epoch.refresh,
-    /** The auth epoch the caches hold for, as last read (null before the first read); reads nothing. */
-    authCachesEpoch: epoch.held,
     /** Records use (the row's cached copy too, so the coarse once-a-minute write keeps its pace). */
     markUsed(row: { id: string; lastUsedAt: number | null }, now = Date.now()) {
       used.run(now, row.id)

@@ -9,12 +9,6 @@ const MAX_ENTRIES = 10_000
 export type AuthEpoch = ReturnType<typeof createAuthEpoch>
 
 /**
- * The auth epoch as one more column of a listing's statement: read in the same snapshot as the rows, so the hot
- * listings need no statement of their own for it (see `observeListing`).
- */
-export const epochColumn = '(SELECT n FROM auth_epoch WHERE id = 1) AS epoch'
-
-/**
  * The caches that hold while the epoch stands still, whichever database the counter is read from: `observe(n)`
  * with the counter just read empties them all when it moved.
  */
@@ -31,8 +25,6 @@ export function createEpochCaches() {
       generation++
       for (const c of caches) c.clear()
     },
-    /** The epoch the caches hold for: the last value observed (null before the first). */
-    held: (): number | null => seen,
     /** A map emptied whenever the epoch moves (and when it outgrows its bound). */
     cache<K, V>() {
       const map = new Map<K, V>()
@@ -57,22 +49,16 @@ export function createEpochCaches() {
 
 export function createAuthEpoch(db: Db) {
   const read = db.sqlite.query<{ n: number }, []>('SELECT n FROM auth_epoch WHERE id = 1')
-  const { observe, held, cache } = createEpochCaches()
-  const refresh = (): void => observe(read.get()?.n ?? 0)
+  const { observe, cache } = createEpochCaches()
 
   return {
     /**
      * Reads the counter (one primary-key read) and, when it moved since the last call, empties every cache made
-     * by `cache()`. Called at the start of every authenticated request, before any cache is consulted, except
-     * on the hot listings, which read it with their rows (http/auth.ts `listingAuth`).
+     * by `cache()`. Called once at the start of every authenticated request, before any cache is consulted.
      */
-    refresh,
-    /** What a listing's statement read (its `epochColumn`), or a read of its own when it found no row. */
-    observeListing(rows: { epoch?: number }[]): void {
-      if (rows.length) observe(rows[0]!.epoch ?? 0)
-      else refresh()
+    refresh(): void {
+      observe(read.get()?.n ?? 0)
     },
-    held,
     /** A map emptied whenever the epoch moves (and when it outgrows its bound). */
     cache,
   }

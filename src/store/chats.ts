@@ -1,6 +1,5 @@
 // Chats repository (read side): the display-ordered listing and single-chat lookup.
 import type { Chat, ChatType } from '../domain/chat.ts'
-import { epochColumn, type AuthEpoch } from './auth-epoch.ts'
 import type { CursorCodec } from './cursor.ts'
 import type { Db } from './db.ts'
 import { afterKey, toPage, type PageQuery } from './paging.ts'
@@ -37,17 +36,6 @@ export const lidOf = `CASE WHEN c.jid LIKE '%@lid' THEN c.jid WHEN c.type = 'dm'
 export const chatViewColumns = `c.id, c.session_id, c.jid, ${lidOf} AS lid, c.type, ${displayName} AS name,
   c.unread_count, c.archived, c.pinned_at, c.muted_until, c.last_message_at`
 
-/** A stored chat's JID and LID, as a chat's message listing needs it. */
-export type ChatRef = { jid: string; lid: string | null }
-
-/**
- * The chat `?2` names in session `?1`, by its JID or by the LID of a person whose chat is kept under the phone
- * number (one chat per person), without the display name: its JID and LID.
- */
-export const chatRefSql = `SELECT c.jid, ${lidOf} AS lid FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
-  (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
-  (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`
-
 export const chatFromRow = (r: ChatRow): Chat => ({
   id: r.id,
   sessionId: r.session_id,
@@ -66,18 +54,15 @@ export type ChatStore = ReturnType<typeof createChatStore>
 
 /**
  * Display order is pinned first (most recently pinned on top), then most recent activity, ties by id —
- * one descending range of the `chats_display` index, continued with a row-value keyset predicate. The listing
- * reads the auth epoch with its rows and hands it to `epoch` (the hot listings' auth check, http/auth.ts).
+ * one descending range of the `chats_display` index, continued with a row-value keyset predicate.
  */
-export function createChatStore(db: Db, codec: CursorCodec, epoch: Pick<AuthEpoch, 'observeListing'>) {
-  type Listed = ChatRow & { epoch: number }
-  const first = db.sqlite.query<Listed, [string, number]>(
-    `SELECT ${epochColumn}, ${chatViewColumns} FROM chats c WHERE session_id = ?
+export function createChatStore(db: Db, codec: CursorCodec) {
+  const first = db.sqlite.query<ChatRow, [string, number]>(
+    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ?
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
-  const next = db.sqlite.query<Listed, [string, number, number, number, number]>(
-    `SELECT ${epochColumn}, ${chatViewColumns} FROM chats c
-     WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
+  const next = db.sqlite.query<ChatRow, [string, number, number, number, number]>(
+    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
   // By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person).
@@ -86,7 +71,12 @@ export function createChatStore(db: Db, codec: CursorCodec, epoch: Pick<AuthEpoc
        (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
        (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
   )
-  const ref = db.sqlite.query<ChatRef, [string, string]>(chatRefSql)
+  // The same resolution, without the display name: what a chat's message listing needs.
+  const ref = db.sqlite.query<{ jid: string; lid: string | null }, [string, string]>(
+    `SELECT c.jid, ${lidOf} AS lid FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
+       (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
+       (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
+  )
   const exists = db.sqlite.query<{ 1: number }, [string, string]>(
     'SELECT 1 FROM chats WHERE session_id = ? AND jid = ?',
   )
@@ -98,7 +88,6 @@ export function createChatStore(db: Db, codec: CursorCodec, epoch: Pick<AuthEpoc
       const rows = after
         ? next.all(sessionId, after[0]!, after[1]!, after[2]!, q.limit + 1)
         : first.all(sessionId, q.limit + 1)
-      epoch.observeListing(rows)
       return toPage(
         codec,
         listing(sessionId),

@@ -1,6 +1,4 @@
 // Messages repository (read side): a chat's or channel's messages, newest first.
-import { epochColumn, type AuthEpoch } from './auth-epoch.ts'
-import { chatRefSql, type ChatRef } from './chats.ts'
 import type { CursorCodec } from './cursor.ts'
 import {
   mediaUrlOf,
@@ -87,67 +85,21 @@ export const messageFromRow = (r: MessageRow): Message => ({
   createdAt: r.created_at,
 })
 
-/** A chat's or channel's message listing, as cursors name it. */
-export const messageListing = (sessionId: string, chatJid: string) => `messages:${sessionId}:${chatJid}`
-
-/**
- * Where a page of `chatJid`'s messages starts: null for the first page, else the (timestamp, pk) the cursor carries.
- * `formerJid`: the JID the chat was listed under before (its LID, until it joined the phone number's chat): a
- * cursor issued then continues the joined chat's listing. `tryOnly`: undefined instead of the 400 for a cursor of
- * another listing.
- */
-export function messagesAfter(
-  codec: CursorCodec,
-  sessionId: string,
-  chatJid: string,
-  q: PageQuery,
-  formerJid?: string | null,
-  tryOnly = false,
-): [number, number] | null | undefined {
-  const kinds: ('number' | 'string')[] = ['number', 'number']
-  try {
-    return afterKey(codec, messageListing(sessionId, chatJid), q, kinds) as [number, number] | null
-  } catch (e) {
-    if (formerJid && formerJid !== chatJid)
-      return afterKey(codec, messageListing(sessionId, formerJid), q, kinds) as [number, number] | null
-    if (tryOnly) return undefined
-    throw e
-  }
-}
-
 export type MessageStore = ReturnType<typeof createMessageStore>
 
-/** The listings read the auth epoch with their rows and hand it to `epoch` (the hot listings' auth check). */
-export function createMessageStore(db: Db, codec: CursorCodec, epoch: Pick<AuthEpoch, 'observeListing'>) {
-  type Listed = MessageRow & { epoch: number }
-  const listed = (where: string) =>
-    `SELECT ${epochColumn}, ${messageColumns} FROM messages WHERE ${where} ORDER BY timestamp DESC, pk DESC LIMIT ?`
-  const first = db.sqlite.query<Listed, [string, string, number]>(listed('session_id = ? AND chat_jid = ?'))
-  const next = db.sqlite.query<Listed, [string, string, number, number, number]>(
-    listed('session_id = ? AND chat_jid = ? AND (timestamp, pk) < (?, ?)'),
+export function createMessageStore(db: Db, codec: CursorCodec) {
+  const first = db.sqlite.query<MessageRow, [string, string, number]>(
+    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ?
+     ORDER BY timestamp DESC, pk DESC LIMIT ?`,
   )
-  // A chat's page when the chat is stored under the very JID asked for, its existence checked in the same statement.
-  const stored = 'session_id = ?1 AND chat_jid = ?2 AND EXISTS (SELECT 1 FROM chats WHERE session_id = ?1 AND jid = ?2)'
-  const firstOfChat = db.sqlite.query<Listed, [string, string, number]>(listed(stored))
-  const nextOfChat = db.sqlite.query<Listed, [string, string, number, number, number]>(
-    listed(`${stored} AND (timestamp, pk) < (?, ?)`),
+  const next = db.sqlite.query<MessageRow, [string, string, number, number, number]>(
+    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND (timestamp, pk) < (?, ?)
+     ORDER BY timestamp DESC, pk DESC LIMIT ?`,
   )
-  const chatRef = db.sqlite.query<ChatRef, [string, string]>(chatRefSql)
   const one = db.sqlite.query<MessageRow, [string, string, string]>(
     `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND wa_id = ?`,
   )
-  const served = (l: string, rows: Listed[], q: PageQuery) => {
-    epoch.observeListing(rows)
-    return toPage(codec, l, rows, q.limit, (r) => [r.timestamp, r.pk], messageFromRow)
-  }
-
-  function page(sessionId: string, chatJid: string, q: PageQuery, formerJid?: string | null) {
-    const after = messagesAfter(codec, sessionId, chatJid, q, formerJid)
-    const rows = after
-      ? next.all(sessionId, chatJid, after[0], after[1], q.limit + 1)
-      : first.all(sessionId, chatJid, q.limit + 1)
-    return served(messageListing(sessionId, chatJid), rows, q)
-  }
+  const listing = (sessionId: string, chatJid: string) => `messages:${sessionId}:${chatJid}`
 
   return {
     /**
@@ -155,24 +107,20 @@ export function createMessageStore(db: Db, codec: CursorCodec, epoch: Pick<AuthE
      * `formerJid`: the JID the chat was listed under before (its LID, until it joined the phone number's chat):
      * a cursor issued then continues the joined chat's listing.
      */
-    page,
-    /**
-     * The page of the stored chat `jid` names (by its JID, or by the LID of a person whose chat is kept under the
-     * phone number; a cursor issued under the chat's former LID continues), or null when no such chat is stored.
-     * The common case — the chat stored under `jid` itself, a cursor of its own listing, a non-empty page — is one
-     * statement; otherwise the chat is looked up first.
-     */
-    chatPage(sessionId: string, jid: string, q: PageQuery) {
-      // A cursor of another listing (maybe the chat's former LID's) is decided once the chat is known.
-      const after = messagesAfter(codec, sessionId, jid, q, null, true)
-      if (after !== undefined) {
-        const rows = after
-          ? nextOfChat.all(sessionId, jid, after[0], after[1], q.limit + 1)
-          : firstOfChat.all(sessionId, jid, q.limit + 1)
-        if (rows.length) return served(messageListing(sessionId, jid), rows, q)
+    page(sessionId: string, chatJid: string, q: PageQuery, formerJid?: string | null) {
+      const l = listing(sessionId, chatJid)
+      const kinds: ('number' | 'string')[] = ['number', 'number']
+      let after: number[] | null
+      try {
+        after = afterKey(codec, l, q, kinds) as number[] | null
+      } catch (e) {
+        if (!formerJid || formerJid === chatJid) throw e
+        after = afterKey(codec, listing(sessionId, formerJid), q, kinds) as number[] | null
       }
-      const chat = chatRef.get(sessionId, jid)
-      return chat ? page(sessionId, chat.jid, q, chat.lid) : null
+      const rows = after
+        ? next.all(sessionId, chatJid, after[0]!, after[1]!, q.limit + 1)
+        : first.all(sessionId, chatJid, q.limit + 1)
+      return toPage(codec, l, rows, q.limit, (r) => [r.timestamp, r.pk], messageFromRow)
     },
     get(sessionId: string, chatJid: string, waId: string): Message | null {
       const row = one.get(sessionId, chatJid, waId)

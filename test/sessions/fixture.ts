@@ -11,7 +11,6 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'bun:test'
 import { createIngest } from '../../src/sessions/ingest.ts'
 import { createPgIngest, type PgIngest } from '../../src/sessions/ingest-pg.ts'
 import { chatFromRow } from '../../src/store/chats.ts'
-import { createAuthEpoch } from '../../src/store/auth-epoch.ts'
 import { createChatStore } from '../../src/store/chats.ts'
 import { asyncRepo } from '../../src/store/contract.ts'
 import { createCursorCodec } from '../../src/store/cursor.ts'
@@ -79,7 +78,7 @@ function sqliteHarness(): Harness & { close(): void } {
     all,
     one: async (text, ...params) => (await all(text, ...params))[0] ?? null,
     exec: async (text, ...params) => void db.sqlite.query(text).run(...(params as never[])),
-    served: async (jid) => createChatStore(db, codec, createAuthEpoch(db)).get('s', jid),
+    served: async (jid) => createChatStore(db, codec).get('s', jid),
     async failOnMessage(waId) {
       db.sqlite.run(
         `CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.wa_id = '${waId}' BEGIN SELECT RAISE(ABORT, 'boom'); END`,

@@ -2,7 +2,6 @@
 // and a LID chat stored before that joins the PN chat when the mapping is learned.
 import { describe, expect, it } from 'bun:test'
 import type { BaileysEventMap, WAMessage } from '@whiskeysockets/baileys'
-import { createAuthEpoch } from '../../src/store/auth-epoch.ts'
 import { createChatStore } from '../../src/store/chats.ts'
 import { mergeKnownLidChats } from '../../src/store/chats-sql.ts'
 import { createCursorCodec } from '../../src/store/cursor.ts'
@@ -128,7 +127,7 @@ describe('sqlite', () => {
   useIngest('sqlite', (x) => (h = x))
 
   it('continues a chat listing across a merge: the cursor stays valid and no chat is skipped', async () => {
-    const listing = createChatStore(h.db!, codec, createAuthEpoch(h.db!))
+    const listing = createChatStore(h.db!, codec)
     await receive(msg('C', { remoteJid: '15550000009@s.whatsapp.net' }, T))
     await receive(msg('P', { remoteJid: BOB }, T + 1))
     await receive(msg('L', { remoteJid: BOB_LID }, T + 2))
@@ -147,7 +146,7 @@ describe('sqlite', () => {
   it("continues a LID chat's message listing on the merged chat", async () => {
     await receive(msg('P1', { remoteJid: BOB }, T))
     await receive(msg('L1', { remoteJid: BOB_LID }, T + 1), msg('L2', { remoteJid: BOB_LID }, T + 2))
-    const store = createMessageStore(h.db!, codec, createAuthEpoch(h.db!))
+    const store = createMessageStore(h.db!, codec)
     const first = store.page('s', BOB_LID, { limit: 1 })
     expect(first.data.map((m) => m.id)).toEqual(['L2'])
     await learn()

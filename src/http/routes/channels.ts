@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia'
 import { Channel } from '../../domain/channel.ts'
 import { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
-import { authPlugin, listingAuth } from '../auth.ts'
+import { authPlugin } from '../auth.ts'
 import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
 import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId, served } from '../shared.ts'
@@ -50,7 +50,6 @@ export function channelRoutes({ repos, engine, authenticate }: HttpDeps) {
   const { sessions, channels, messages } = repos
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
   const MessagePage = PageOf(Message)
-  const listed = listingAuth(authenticate, repos.apiKeys)
 
   return new Elysia({ prefix: '/api/v1/sessions/:sid/channels', tags: ['channels'] })
     .use(authPlugin(authenticate))
@@ -85,16 +84,14 @@ export function channelRoutes({ repos, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:jid/messages',
-      async ({ request, params, query, set }) => {
-        const page = await listed(request, 'send', async (principal) => {
-          const sid = await ownSessionId(sessions, principal, params.sid)
-          const jid = pathId(params.jid, 'jid')
-          if (!isChannelJid(jid)) throw notFound('channel')
-          return messages.page(sid, jid, pageOf(query))
-        })
-        return served(set, MessagePage, page)
+      async ({ principal, params, query, set }) => {
+        const sid = await ownSessionId(sessions, principal, params.sid)
+        const jid = pathId(params.jid, 'jid')
+        if (!isChannelJid(jid)) throw notFound('channel')
+        return served(set, MessagePage, await messages.page(sid, jid, pageOf(query)))
       },
       {
+        auth: 'send',
         query: PageQuery,
         response: { 200: MessagePage, ...errors },
         detail: {

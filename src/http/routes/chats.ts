@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia'
 import { Chat, type ChatAction } from '../../domain/chat.ts'
 import { Message } from '../../domain/message.ts'
 import { AppError, notFound } from '../../errors.ts'
-import { authPlugin, listingAuth } from '../auth.ts'
+import { authPlugin } from '../auth.ts'
 import { customMethods } from '../custom-methods.ts'
 import type { HttpDeps } from '../deps.ts'
 import { errors, ownSession, ownSessionId, PageOf, pageOf, PageQuery, pathId, served } from '../shared.ts'
@@ -57,7 +57,6 @@ export function chatRoutes({ repos, engine, authenticate }: HttpDeps) {
   const live = { ...errors, 409: 'error' as const, 502: 'error' as const }
   const ChatPage = PageOf(Chat)
   const MessagePage = PageOf(Message)
-  const listed = listingAuth(authenticate, repos.apiKeys)
   const storedChat = async (sid: string, cid: string) => {
     const chat = await chats.get(sid, cid)
     if (!chat) throw notFound('chat')
@@ -68,15 +67,10 @@ export function chatRoutes({ repos, engine, authenticate }: HttpDeps) {
     .use(authPlugin(authenticate))
     .get(
       '',
-      async ({ request, params, query, set }) =>
-        served(
-          set,
-          ChatPage,
-          await listed(request, 'read', async (principal) =>
-            chats.page(await ownSessionId(sessions, principal, params.sid), pageOf(query)),
-          ),
-        ),
+      async ({ principal, params, query, set }) =>
+        served(set, ChatPage, await chats.page(await ownSessionId(sessions, principal, params.sid), pageOf(query))),
       {
+        auth: 'read',
         query: PageQuery,
         response: { 200: ChatPage, ...errors },
         detail: { operationId: 'listChats', summary: 'List chats', description: listChats },
@@ -98,17 +92,15 @@ export function chatRoutes({ repos, engine, authenticate }: HttpDeps) {
     )
     .get(
       '/:cid/messages',
-      async ({ request, params, query, set }) => {
-        const page = await listed(request, 'read', async (principal) => {
-          const sid = await ownSessionId(sessions, principal, params.sid)
-          // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
-          const page = await messages.chatPage(sid, pathId(params.cid, 'cid'), pageOf(query))
-          if (!page) throw notFound('chat')
-          return page
-        })
-        return served(set, MessagePage, page)
+      async ({ principal, params, query, set }) => {
+        const sid = await ownSessionId(sessions, principal, params.sid)
+        // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
+        const chat = await chats.ref(sid, pathId(params.cid, 'cid'))
+        if (!chat) throw notFound('chat')
+        return served(set, MessagePage, await messages.page(sid, chat.jid, pageOf(query), chat.lid))
       },
       {
+        auth: 'read',
         query: PageQuery,
         response: { 200: MessagePage, ...errors },
         detail: {

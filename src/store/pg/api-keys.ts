@@ -53,7 +53,6 @@ export function createPgApiKeyStore(pg: PgDb, codec: CursorCodec, epoch: PgAuthE
       return found
     },
     refreshAuthCaches: epoch.refresh,
-    authCachesEpoch: async () => epoch.held(),
     async markUsed(key: { id: string; lastUsedAt: number | null }, now = Date.now()) {
       await sql`UPDATE api_keys SET last_used_at = ${now} WHERE id = ${key.id}`
       key.lastUsedAt = now

@@ -6,26 +6,21 @@ import type { Async } from '../contract.ts'
 import type { PgDb } from './db.ts'
 import { num } from './rows.ts'
 
-/** The members that work in memory stay synchronous; those that read the database answer a promise. */
-type InMemory = 'cache' | 'held'
-export type PgAuthEpoch = Omit<Async<AuthEpoch>, InMemory> & Pick<AuthEpoch, InMemory>
+/**
+ * `refresh` reads the database, so it answers a promise; `cache` only makes an in-memory map, so it stays
+ * synchronous (the repositories build their caches when they are created).
+ */
+export type PgAuthEpoch = Omit<Async<AuthEpoch>, 'cache'> & Pick<AuthEpoch, 'cache'>
 
 export function createPgAuthEpoch(pg: PgDb): PgAuthEpoch {
   const { sql } = pg
-  const { observe, held, cache } = createEpochCaches()
-  const refresh = async (): Promise<void> => {
-    const [row] = await sql`SELECT n FROM auth_epoch WHERE id = 1`
-    observe(row ? num(row.n) : 0)
-  }
+  const { observe, cache } = createEpochCaches()
 
   return {
-    refresh,
-    /** What a listing's query read (its `epochColumn`, int8), or a read of its own when it found no row. */
-    async observeListing(rows: { epoch?: unknown }[]): Promise<void> {
-      if (rows.length) observe(num(rows[0]!.epoch ?? 0))
-      else await refresh()
+    async refresh(): Promise<void> {
+      const [row] = await sql`SELECT n FROM auth_epoch WHERE id = 1`
+      observe(row ? num(row.n) : 0)
     },
-    held,
     cache,
   }
 }

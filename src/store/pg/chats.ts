@@ -1,12 +1,10 @@
 // Chats repository on PostgreSQL (src/store/chats.ts is the SQLite one): the same display order, keyset and
 // display-name/LID resolution (`chatViewColumns` runs unchanged: scalar subqueries, LIKE and row values mean the
 // same here), rows converted to SQLite's shape and mapped by `chatFromRow`.
-import { epochColumn } from '../auth-epoch.ts'
-import { chatFromRow, chatViewColumns, lidOf, type ChatRef, type ChatRow, type ChatStore } from '../chats.ts'
+import { chatFromRow, chatViewColumns, lidOf, type ChatRow, type ChatStore } from '../chats.ts'
 import type { Async } from '../contract.ts'
 import type { CursorCodec } from '../cursor.ts'
 import { afterKey, toPage, type PageQuery } from '../paging.ts'
-import type { PgAuthEpoch } from './auth-epoch.ts'
 import type { PgDb } from './db.ts'
 import { bit, num, numOrNull } from './rows.ts'
 
@@ -20,42 +18,25 @@ export const pgChatRow = (r: Record<string, unknown>): ChatRow => ({
   last_message_at: num(r.last_message_at),
 })
 
-/** By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person). */
-const resolved = (
-  sql: PgDb['sql'],
-  sessionId: string,
-  jid: string,
-) => sql`c.session_id = ${sessionId} AND c.jid = coalesce(
-  (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ${sessionId} AND c2.jid = ${jid}),
-  (SELECT k.jid FROM contacts k WHERE k.session_id = ${sessionId} AND k.lid = ${jid} AND ${jid} LIKE '%@lid'))`
-
-/** The stored chat `jid` names (see `resolved`): its JID and LID, or null. */
-export async function pgChatRef(pg: PgDb, sessionId: string, jid: string): Promise<ChatRef | null> {
-  const { sql } = pg
-  const [r] = await sql`SELECT c.jid, ${sql.unsafe(lidOf)} AS lid FROM chats c WHERE ${resolved(sql, sessionId, jid)}`
-  return r ? { jid: r.jid as string, lid: (r.lid as string | null) ?? null } : null
-}
-
-export function createPgChatStore(
-  pg: PgDb,
-  codec: CursorCodec,
-  epoch: Pick<PgAuthEpoch, 'observeListing'>,
-): Async<ChatStore> {
+export function createPgChatStore(pg: PgDb, codec: CursorCodec): Async<ChatStore> {
   const { sql } = pg
   const view = sql.unsafe(chatViewColumns)
-  const listed = sql.unsafe(`${epochColumn}, ${chatViewColumns}`)
+  const lid = sql.unsafe(lidOf)
   const listing = (sessionId: string) => `chats:${sessionId}`
+  // By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person).
+  const resolved = (sessionId: string, jid: string) => sql`c.session_id = ${sessionId} AND c.jid = coalesce(
+    (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ${sessionId} AND c2.jid = ${jid}),
+    (SELECT k.jid FROM contacts k WHERE k.session_id = ${sessionId} AND k.lid = ${jid} AND ${jid} LIKE '%@lid'))`
 
   return {
     async page(sessionId: string, q: PageQuery) {
       const after = afterKey(codec, listing(sessionId), q, ['number', 'number', 'number']) as number[] | null
       const rows = after
-        ? await sql`SELECT ${listed} FROM chats c WHERE session_id = ${sessionId}
+        ? await sql`SELECT ${view} FROM chats c WHERE session_id = ${sessionId}
             AND (pinned_at, last_message_at, id) < (${after[0]!}, ${after[1]!}, ${after[2]!})
             ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ${q.limit + 1}`
-        : await sql`SELECT ${listed} FROM chats c WHERE session_id = ${sessionId}
+        : await sql`SELECT ${view} FROM chats c WHERE session_id = ${sessionId}
             ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ${q.limit + 1}`
-      await epoch.observeListing(rows)
       return toPage(
         codec,
         listing(sessionId),
@@ -66,13 +47,16 @@ export function createPgChatStore(
       )
     },
     async get(sessionId: string, jid: string) {
-      const [r] = await sql`SELECT ${view} FROM chats c WHERE ${resolved(sql, sessionId, jid)}`
+      const [r] = await sql`SELECT ${view} FROM chats c WHERE ${resolved(sessionId, jid)}`
       return r ? chatFromRow(pgChatRow(r)) : null
     },
     async has(sessionId: string, jid: string) {
       const [r] = await sql`SELECT 1 AS one FROM chats WHERE session_id = ${sessionId} AND jid = ${jid}`
       return r !== undefined
     },
-    ref: (sessionId: string, jid: string) => pgChatRef(pg, sessionId, jid),
+    async ref(sessionId: string, jid: string) {
+      const [r] = await sql`SELECT c.jid, ${lid} AS lid FROM chats c WHERE ${resolved(sessionId, jid)}`
+      return r ? { jid: r.jid as string, lid: (r.lid as string | null) ?? null } : null
+    },
   }
 }

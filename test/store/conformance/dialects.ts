@@ -67,16 +67,12 @@ function sqliteRepos(db: Db): Repos {
   const { maxSeq, seqOf, scan, prune, onCommitted, observeTransactions } = events
   return {
     codec,
-    authEpoch: {
-      ...asyncRepo({ refresh: epoch.refresh, observeListing: epoch.observeListing }),
-      held: epoch.held,
-      cache: epoch.cache,
-    },
+    authEpoch: { refresh: async () => epoch.refresh(), cache: epoch.cache },
     orgs: asyncRepo(createOrgStore(db)),
     apiKeys: asyncRepo(createApiKeyStore(db, codec, epoch)),
     sessions: asyncRepo(createSessionStore(db, codec, epoch)),
-    chats: asyncRepo(createChatStore(db, codec, epoch)),
-    messages: asyncRepo(createMessageStore(db, codec, epoch)),
+    chats: asyncRepo(createChatStore(db, codec)),
+    messages: asyncRepo(createMessageStore(db, codec)),
     channels: asyncRepo(createChannelStore(db, codec)),
     groups: asyncRepo(createGroupStore(db, codec)),
     contacts: asyncRepo(createContactStore(db, codec)),
