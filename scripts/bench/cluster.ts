@@ -76,7 +76,7 @@ async function prepare(label: string, cluster: Cluster, database: 'sqlite' | 'po
 /** One timed burst: PER messages to each session; the msgs/s until all are stored and the nodes' CPU seconds. */
 async function burst(s: Setup, run: number): Promise<void> {
   const pids = [...s.cluster.nodes.values()].map((n) => n.pid)
-  const cpu0 = (await Promise.all(pids.map(cpuSeconds))).reduce((x, y) => x + y, 0)
+  const cpu0 = (await Promise.all(pids.map((pid) => cpuSeconds(pid)))).reduce((x, y) => x + y, 0)
   const stored = await s.since()
   const t0 = performance.now()
   await Promise.all(
@@ -86,7 +86,7 @@ async function burst(s: Setup, run: number): Promise<void> {
   )
   await waitFor(`${s.label}: ${SESSIONS * PER} stored`, async () => (await stored()) >= SESSIONS * PER, 600_000, 20)
   const secs = (performance.now() - t0) / 1000
-  const cpu = (await Promise.all(pids.map(cpuSeconds))).reduce((x, y) => x + y, 0) - cpu0
+  const cpu = (await Promise.all(pids.map((pid) => cpuSeconds(pid)))).reduce((x, y) => x + y, 0) - cpu0
   s.perSec.push((SESSIONS * PER) / secs)
   s.cpu.push(cpu)
   console.log(
