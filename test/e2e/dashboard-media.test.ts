@@ -115,7 +115,7 @@ it('follows a channel, pages its posts with Load more on the cursor, shows a new
 
     await page.getByRole('link', { name: '← all channels' }).click()
     await card.getByRole('button', { name: 'Unfollow' }).click()
-    await card.getByRole('button', { name: 'Follow' }).waitFor()
+    await card.getByRole('button', { name: 'Follow', exact: true }).waitFor() // exact: 'Follow' is also a substring of 'Unfollow'
     expect((await d.control('GET', `/channels/${jid}`)).body.followers).not.toContain(ME)
     await d.shot('channels')
   })
