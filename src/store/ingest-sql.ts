@@ -32,13 +32,21 @@ export type SessionRow = {
 
 export type IngestSql = ReturnType<typeof createIngestSql>
 
-const bindMessage = (r: NewMessageRow) =>
-  [
+/** The columns a new message is inserted with, in the order `bindMessage` gives their values (both dialects). */
+export const messageInsertColumns = `session_id, chat_jid, wa_id, server_id, from_me, sender_jid, sender_lid,
+  sender_name, type, body, media, mentions, mention_names, quoted_id, status, ack_level, error, edited, deleted,
+  location, contacts, poll, timestamp, created_at`
+
+/** A new message's values in `messageInsertColumns` order; `flag` maps the 0/1 columns (PostgreSQL binds booleans). */
+export function bindMessage(r: NewMessageRow): MessageBindings
+export function bindMessage<F>(r: NewMessageRow, flag: (v: number) => F): (string | number | F | null)[]
+export function bindMessage(r: NewMessageRow, flag: (v: number) => unknown = (v) => v): unknown[] {
+  return [
     r.session_id,
     r.chat_jid,
     r.wa_id,
     r.server_id,
-    r.from_me,
+    flag(r.from_me),
     r.sender_jid,
     r.sender_lid,
     r.sender_name,
@@ -51,14 +59,15 @@ const bindMessage = (r: NewMessageRow) =>
     r.status,
     r.ack_level,
     r.error,
-    r.edited,
-    r.deleted,
+    flag(r.edited),
+    flag(r.deleted),
     r.location,
     r.contacts,
     r.poll,
     r.timestamp,
     r.created_at,
-  ] as MessageBindings
+  ]
+}
 type MessageBindings = (string | number | null)[]
 
 /** Every statement runs inside the caller's transaction (see sessions/ingest.ts); none awaits. */
@@ -67,9 +76,7 @@ export function createIngestSql(db: Db) {
   // Positional, and no RETURNING: the new row is the values bound plus its pk (`insertMessage` below). Reading 24
   // columns back and binding them by name cost the history ingest a fifth of its CPU per row (scripts/bench/ingest.ts).
   const insertMessageStmt = q<never, MessageBindings>(
-    `INSERT INTO messages (session_id, chat_jid, wa_id, server_id, from_me, sender_jid, sender_lid, sender_name, type,
-       body, media, mentions, mention_names, quoted_id, status, ack_level, error, edited, deleted, location, contacts, poll,
-       timestamp, created_at)
+    `INSERT INTO messages (${messageInsertColumns})
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING`,
   )

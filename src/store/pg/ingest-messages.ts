@@ -2,6 +2,7 @@
 // ingest-tx.ts on one transaction's connection.
 import type { AsyncOps } from '../../sessions/ingest-steps.ts'
 import { chatViewColumns } from '../chats.ts'
+import { bindMessage, messageInsertColumns } from '../ingest-sql.ts'
 import { messageColumns } from '../messages.ts'
 import { all, bool, exec, one, type PgTx } from './ingest-tx.ts'
 
@@ -12,38 +13,11 @@ export const messageOps = {
   insertMessage: (c, r) =>
     one(
       c,
-      `INSERT INTO messages (session_id, chat_jid, wa_id, server_id, from_me, sender_jid, sender_lid, sender_name, type,
-         body, media, mentions, mention_names, quoted_id, status, ack_level, error, edited, deleted, location, contacts,
-         poll, timestamp, created_at)
+      `INSERT INTO messages (${messageInsertColumns})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
          $24)
        ON CONFLICT DO NOTHING RETURNING ${messageColumns}`,
-      [
-        r.session_id,
-        r.chat_jid,
-        r.wa_id,
-        r.server_id,
-        bool(r.from_me),
-        r.sender_jid,
-        r.sender_lid,
-        r.sender_name,
-        r.type,
-        r.body,
-        r.media,
-        r.mentions,
-        r.mention_names,
-        r.quoted_id,
-        r.status,
-        r.ack_level,
-        r.error,
-        bool(r.edited),
-        bool(r.deleted),
-        r.location,
-        r.contacts,
-        r.poll,
-        r.timestamp,
-        r.created_at,
-      ],
+      bindMessage(r, bool),
     ),
   messageByKey: (c, s, chat, waId) =>
     one(c, `SELECT ${messageColumns}, server_id FROM messages WHERE session_id = $1 AND chat_jid = $2 AND wa_id = $3`, [
