@@ -3,7 +3,7 @@ import { Elysia } from 'elysia'
 import type { HttpDeps } from './http/deps.ts'
 import { dashboardRoutes } from './http/dashboard.ts'
 import { errorPlugin } from './http/errors.ts'
-import { metricsPlugin } from './http/metrics.ts'
+import { metricsPlugin, requestMetrics } from './http/metrics.ts'
 import { openapiPlugin } from './http/openapi.ts'
 import { rateLimitedAuthenticator, unlimited } from './http/rate-limit.ts'
 import { apiKeyRoutes } from './http/routes/api-keys.ts'
@@ -32,15 +32,17 @@ export function createApp(given: HttpDeps) {
   const limits = given.limits ?? unlimited
   // Every route authenticates through this one: the principal's request budget is charged as it resolves.
   const deps = { ...given, limits, authenticate: rateLimitedAuthenticator(given.authenticate, limits) }
+  const timing = deps.metrics ? requestMetrics(deps.metrics.metrics) : undefined
   return new Elysia()
     .use(
       errorPlugin(
         deps.logger,
         deps.maxBodyBytes,
         uploadLimit(Math.max(deps.mediaMaxBytes ?? 0, deps.media?.maxBytes ?? 0)),
+        timing?.answered,
       ),
     )
-    .use(deps.metrics ? metricsPlugin(deps.metrics.metrics, deps.metrics.token) : new Elysia())
+    .use(deps.metrics && timing ? metricsPlugin(deps.metrics.metrics, timing, deps.metrics.token) : new Elysia())
     .use(openapiPlugin(deps.version, deps.docs))
     .use(dashboardRoutes())
     .use(healthRoutes(deps))

@@ -10,6 +10,8 @@ import { capabilities, type Capability } from '../../src/domain/capability.ts'
 import { mintKey } from './keys.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
 import type { Limits } from '../../src/http/rate-limit.ts'
+import { createMetrics } from '../../src/metrics/registry.ts'
+import { createStoreGauges } from '../../src/store/gauges.ts'
 import { openMediaStore, type MediaStore } from '../../src/media/store.ts'
 import type { Egress } from '../../src/media/egress.ts'
 import type { SessionEngine } from '../../src/sessions/engine.ts'
@@ -30,7 +32,15 @@ export type EngineMaker = (ctx: {
 }) => SessionEngine
 
 export async function testApp(
-  opts: { engine?: EngineMaker; jwks?: JwksServer; egress?: Egress; mediaMaxBytes?: number; limits?: Limits } = {},
+  opts: {
+    engine?: EngineMaker
+    jwks?: JwksServer
+    egress?: Egress
+    mediaMaxBytes?: number
+    limits?: Limits
+    /** Build the app with the Prometheus registry (`metrics` in the result). */
+    metrics?: boolean
+  } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-test-'))
   const db = openDb(join(dir, 'wagate.db'))
@@ -57,6 +67,7 @@ export async function testApp(
     },
   })
   const media = { store: openMediaStore({ dir: join(dir, 'media'), repo: repos.media }), maxBytes: 4 * 1024 * 1024 }
+  const metrics = opts.metrics ? createMetrics({ gauges: createStoreGauges(db), sseClients: () => 0 }) : undefined
   const engine = opts.engine ? opts.engine({ db, stores, logger, dir, media: media.store }) : offlineEngine(stores)
   const app = createApp({
     repos,
@@ -70,6 +81,7 @@ export async function testApp(
     media,
     egress: opts.egress ?? loopbackEgress(),
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(metrics ? { metrics: { metrics } } : {}),
   })
   stores.orgs.create('acme')
   stores.orgs.create('other')
@@ -103,6 +115,7 @@ export async function testApp(
     dir,
     engine,
     media,
+    metrics,
     async close() {
       await engine.shutdown()
       if (!opts.jwks) jwks.stop()
