@@ -6,6 +6,7 @@ import m3 from './0003_outbox_across_nodes.sql' with { type: 'text' }
 import m4 from './0004_auth_epoch.sql' with { type: 'text' }
 import m5 from './0005_cluster_commands.sql' with { type: 'text' }
 import m6 from './0006_group_member_position.sql' with { type: 'text' }
+import m7 from './0007_deliveries_prune_by_pk.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -15,4 +16,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0004_auth_epoch', sql: m4 },
   { name: '0005_cluster_commands', sql: m5 },
   { name: '0006_group_member_position', sql: m6 },
+  { name: '0007_deliveries_prune_by_pk', sql: m7 },
 ]

@@ -346,6 +346,5 @@ export const webhookDeliveries = sqliteTable(
     index('deliveries_due')
       .on(t.webhookId, t.nextAttemptAt)
       .where(sql`status = 'pending'`),
-    index('deliveries_created').on(t.createdAt),
   ],
 )

@@ -303,13 +303,19 @@ export function createPgDeliveryStore(
       await events.committed()
       return made
     },
-    /** Deletes finished deliveries created before `before`; returns how many went. */
+    /**
+     * Deletes finished deliveries created before `before`; returns how many went. As on SQLite, the walk goes in pk
+     * order up to the first delivery still kept (no index on created_at); one stamped earlier than a delivery made
+     * before it (a clock that stepped back, or another node's clock) waits for that one.
+     */
     async prune(before: number, chunk = 5000): Promise<number> {
       let total = 0
       for (;;) {
         const r = await sql`
-          DELETE FROM webhook_deliveries WHERE pk IN (SELECT pk FROM webhook_deliveries
-          WHERE created_at < ${before}::int8 AND status IN ('succeeded', 'failed') ORDER BY created_at LIMIT ${chunk})`
+          DELETE FROM webhook_deliveries WHERE pk IN (SELECT pk FROM webhook_deliveries WHERE pk < coalesce(
+            (SELECT pk FROM webhook_deliveries WHERE created_at >= ${before}::int8 ORDER BY pk LIMIT 1),
+            (SELECT max(pk) + 1 FROM webhook_deliveries))
+          AND status IN ('succeeded', 'failed') ORDER BY pk LIMIT ${chunk})`
         total += r.count
         if (r.count < chunk) return total
       }

@@ -328,6 +328,5 @@ export const webhookDeliveries = pgTable(
     index('deliveries_due')
       .on(t.webhookId, t.nextAttemptAt)
       .where(sql`status = 'pending'`),
-    index('deliveries_created').on(t.createdAt),
   ],
 )

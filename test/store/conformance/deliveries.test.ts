@@ -190,15 +190,49 @@ describe.each(dialects)('%s: deliveries', (name) => {
     await deliveries.unclaim([job!.pk])
   })
 
-  it('prune deletes finished deliveries created before the cut and answers how many', async () => {
-    const { w, orgId } = await backlog(d(), 3)
+  it('prune deletes finished deliveries created before the cut, passing over unfinished ones, and answers how many', async () => {
+    await d().exec('DELETE FROM webhook_deliveries')
+    const { w, orgId } = await backlog(d(), 4)
     const { deliveries } = d().repos
     await deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10, 1_000)
-    const jobs = await deliveries.claim(w.id, 2, 1_000)
+    const [retry, ok, failed, ok2] = await deliveries.claim(w.id, 10, 1_000)
+    const outcome = (pk: number, status: 'pending' | 'succeeded' | 'failed') => ({
+      pk,
+      status,
+      nextAttemptAt: 1_000,
+      attempt: attempt(status === 'succeeded' ? 200 : 500),
+    })
+    await deliveries.record([
+      outcome(retry!.pk, 'pending'),
+      outcome(ok!.pk, 'succeeded'),
+      outcome(failed!.pk, 'failed'),
+      outcome(ok2!.pk, 'succeeded'),
+    ])
+    const again = await deliveries.redeliver(w.id, ok!.id, 5_000)
+    // In chunks of 2: the total of all chunks.
+    expect(await deliveries.prune(2_000, 2)).toBe(3)
+    expect(await deliveries.prune(2_000)).toBe(0)
+    const left = (await deliveries.page(w.id, undefined, { limit: 10 })).data
+    expect(left.map((x) => [x.id, x.status, x.createdAt])).toEqual([
+      [again!.id, 'pending', 5_000],
+      [retry!.id, 'pending', 1_000],
+    ])
+  })
+
+  it('prune walks deliveries in the order they were made: one stamped earlier (a clock stepped back) waits', async () => {
+    await d().exec('DELETE FROM webhook_deliveries')
+    const { w, orgId } = await backlog(d(), 1)
+    const { deliveries } = d().repos
+    await deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10, 5_000)
+    const [made] = (await deliveries.page(w.id, undefined, { limit: 10 })).data
+    const later = await deliveries.redeliver(w.id, made!.id, 1_000)
+    expect(later!.createdAt).toBe(1_000)
+    const jobs = await deliveries.claim(w.id, 10, 5_000)
+    expect(jobs).toHaveLength(2)
     await deliveries.record(
-      jobs.map((j) => ({ pk: j.pk, status: 'succeeded' as const, nextAttemptAt: 1_000, attempt: attempt(200) })),
+      jobs.map((j) => ({ pk: j.pk, status: 'succeeded' as const, nextAttemptAt: 5_000, attempt: attempt(200) })),
     )
-    expect(await deliveries.prune(2_000)).toBe(2)
-    expect((await deliveries.page(w.id, undefined, { limit: 10 })).data.map((x) => x.status)).toEqual(['pending'])
+    expect(await deliveries.prune(2_000)).toBe(0)
+    expect(await deliveries.prune(6_000)).toBe(2)
   })
 })
