@@ -10,22 +10,26 @@ const bad = (why: string) => new AppError('validation_error', 'invalid cursor', 
 
 /** `key` signs cursors; cursors stay valid across restarts while the key does. */
 export function createCursorCodec(key: Uint8Array) {
-  // Bun's hasher: ~2 µs per MAC against ~16 µs for node:crypto's createHmac, on every page served.
-  const mac = (listing: string, payload: string) =>
-    new Bun.CryptoHasher('sha256', key).update(listing).update('\0').update(payload).digest().subarray(0, 12)
+  // Bun's hasher: ~2 µs per MAC against ~16 µs for node:crypto's createHmac, on every page served. Keyed once and
+  // copied per MAC (no key setup per page); the tag is the first 12 bytes of the MAC, base64url: its first 16
+  // characters, taken from the digest's own base64url.
+  const keyed = new Bun.CryptoHasher('sha256', key)
+  const tagOf = (listing: string, payload: string) =>
+    keyed.copy().update(`${listing}\0${payload}`).digest('base64url').slice(0, 16)
 
   return {
     /** Encodes the sort key of the last row of a page. */
     encode(listing: string, values: CursorValue[]): string {
       const payload = Buffer.from(JSON.stringify(values)).toString('base64url')
-      return `${payload}.${mac(listing, payload).toString('base64url')}`
+      return `${payload}.${tagOf(listing, payload)}`
     },
     /** Decodes a cursor for `listing`, checking it against the expected value kinds; throws 400 otherwise. */
     decode(listing: string, cursor: string, kinds: ('string' | 'number')[]): CursorValue[] {
       const [payload, tag, extra] = cursor.split('.')
       if (!payload || !tag || extra !== undefined) throw bad('malformed')
-      const given = Buffer.from(tag, 'base64url')
-      const want = mac(listing, payload)
+      // Byte lengths compared first: a tag with non-ASCII characters is simply not ours.
+      const given = Buffer.from(tag)
+      const want = Buffer.from(tagOf(listing, payload))
       if (given.length !== want.length || !timingSafeEqual(given, want)) throw bad('not issued for this listing')
       let values: unknown
       try {
