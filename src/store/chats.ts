@@ -65,18 +65,23 @@ export function createChatStore(db: Db, codec: CursorCodec) {
     `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
      ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
   )
-  // By the chat's JID, or by the LID of a person whose chat is kept under the phone number (one chat per person).
-  const one = db.sqlite.query<ChatRow, [string, string]>(
-    `SELECT ${chatViewColumns} FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
-       (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
-       (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
-  )
+  // By the chat's JID (one unique-index probe), or else by the LID of a person whose chat is kept under the phone
+  // number (one chat per person): two statements, so the common case does not pay for the LID's lookups.
+  const byJid = (columns: string) =>
+    db.sqlite.query<ChatRow, [string, string]>(`SELECT ${columns} FROM chats c WHERE c.session_id = ?1 AND c.jid = ?2`)
+  const byLid = (columns: string) =>
+    db.sqlite.query<ChatRow, [string, string]>(
+      `SELECT ${columns} FROM chats c WHERE c.session_id = ?1
+         AND c.jid = (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2)`,
+    )
+  const resolved = (columns: string) => {
+    const [direct, viaLid] = [byJid(columns), byLid(columns)]
+    return (sessionId: string, jid: string): ChatRow | null =>
+      direct.get(sessionId, jid) ?? (jid.endsWith('@lid') ? viaLid.get(sessionId, jid) : null)
+  }
+  const one = resolved(chatViewColumns)
   // The same resolution, without the display name: what a chat's message listing needs.
-  const ref = db.sqlite.query<{ jid: string; lid: string | null }, [string, string]>(
-    `SELECT c.jid, ${lidOf} AS lid FROM chats c WHERE c.session_id = ?1 AND c.jid = coalesce(
-       (SELECT c2.jid FROM chats c2 WHERE c2.session_id = ?1 AND c2.jid = ?2),
-       (SELECT k.jid FROM contacts k WHERE k.session_id = ?1 AND k.lid = ?2 AND ?2 LIKE '%@lid'))`,
-  )
+  const ref = resolved(`c.jid, ${lidOf} AS lid`)
   const exists = db.sqlite.query<{ 1: number }, [string, string]>(
     'SELECT 1 FROM chats WHERE session_id = ? AND jid = ?',
   )
@@ -99,12 +104,15 @@ export function createChatStore(db: Db, codec: CursorCodec) {
     },
     /** By PN or LID JID: both answer the same chat once the mapping is known. */
     get(sessionId: string, jid: string): Chat | null {
-      const row = one.get(sessionId, jid)
+      const row = one(sessionId, jid)
       return row ? chatFromRow(row) : null
     },
     /** Whether the chat is stored (one unique-index probe, none of the display-name lookups `get` makes). */
     has: (sessionId: string, jid: string) => exists.get(sessionId, jid) !== null,
     /** The stored chat's JID and LID, by PN or LID JID (no display-name lookups), or null. */
-    ref: (sessionId: string, jid: string) => ref.get(sessionId, jid),
+    ref: (sessionId: string, jid: string): { jid: string; lid: string | null } | null => {
+      const row = ref(sessionId, jid)
+      return row ? { jid: row.jid, lid: row.lid ?? null } : null
+    },
   }
 }
