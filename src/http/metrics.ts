@@ -11,7 +11,7 @@ const tokenMatches = (given: string, expected: string) => timingSafeEqual(digest
 
 /** What the request hooks see of a request: enough to label and time it. */
 type Answered = { request: Request; route?: string; set: { status?: number | string } }
-type Timed = { startedAt?: number }
+type Timed = { startedAt?: number; counted?: boolean }
 
 /**
  * Counts every request under its route template (`/api/v1/sessions/:sid`, never the raw path, so label values
@@ -28,12 +28,14 @@ export function requestMetrics(metrics: Metrics) {
       ;(set as Timed).startedAt = performance.now()
     },
     answered({ request, route, set }: Answered, response?: unknown) {
-      const t0 = (set as Timed).startedAt
-      if (t0 === undefined) return
-      ;(set as Timed).startedAt = undefined
+      const timed = set as Timed
+      if (timed.counted) return
+      timed.counted = true
       const given = typeof set.status === 'number' ? set.status : 200
       const status = response instanceof Response && given === 200 ? response.status : given
-      metrics.observeRequest(route || 'unmatched', request.method, status, (performance.now() - t0) / 1000)
+      // No start time: refused by an arrival hook that ran before this plugin's (a body over the limit).
+      const seconds = timed.startedAt === undefined ? 0 : (performance.now() - timed.startedAt) / 1000
+      metrics.observeRequest(route || 'unmatched', request.method, status, seconds)
     },
   }
 }
@@ -48,6 +50,9 @@ export function metricsPlugin(metrics: Metrics, timing: RequestMetrics, token?: 
       // whole makes it parse headers and cookies for every request).
       .mapResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
         timing.answered({ request, route, set }, responseValue)
+        // Handed back unchanged: Elysia 1.4.30's global error handler (unmatched routes, errors before routing)
+        // takes a map-response hook's return value as the answer even when it is undefined: an empty body.
+        return responseValue as Response
       })
       .get(
         '/metrics',

@@ -46,3 +46,24 @@ it('counts a path no route matches under "unmatched"', async () => {
   expect((await t.request('/api/v1/nothing-here')).status).toBe(404)
   expect(await counts()).toEqual({ '404 GET unmatched': 1 })
 })
+
+it('still answers a path no route matches with the error envelope', async () => {
+  const res = await t.request('/api/v1/nothing-here', { method: 'PUT' })
+  expect([res.status, await res.json()]).toEqual([
+    404,
+    { error: { code: 'not_found', message: 'route not found', details: {} } },
+  ])
+})
+
+it('still answers a body refused before routing with the error envelope, and counts it', async () => {
+  const res = await t.request('/api/v1/sessions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(1 << 20) },
+    body: 'x'.repeat(1 << 20),
+  })
+  expect([res.status, await res.json()]).toEqual([
+    413,
+    { error: { code: 'payload_too_large', message: 'request body exceeds 65536 bytes', details: { limit: 65536 } } },
+  ])
+  expect(Object.keys(await counts())).toEqual(['413 POST unmatched'])
+})
