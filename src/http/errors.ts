@@ -89,40 +89,6 @@ export function errorPlugin(
     upload && request.method === 'POST' && upload.paths.test(new URL(request.url).pathname)
       ? Math.max(upload.maxBytes, maxBodyBytes)
       : maxBodyBytes
-  return (
-    new Elysia({ name: 'errors', seed: maxBodyBytes })
-      .onRequest(({ request, set }) => {
-        const id = request.headers.get('x-request-id')?.slice(0, 64) || `req_${Date.now().toString(36)}_${++counter}`
-        ;(set as WithRequestId).requestId = id
-        set.headers['x-request-id'] = id
-        const length = Number(request.headers.get('content-length') ?? 0)
-        const limit = limitOf(request)
-        if (length > limit) throw new AppError('payload_too_large', `request body exceeds ${limit} bytes`, { limit })
-      })
-      .onParse({ as: 'global' }, async ({ request, contentType }) => {
-        if (isStreamedBody(request)) return {}
-        // Multipart is parsed by the routes that take files (their own parse hook); the rest speaks JSON only.
-        if (contentType?.startsWith('multipart/form-data') && limitOf(request) > maxBodyBytes) return
-        // Bodies are read with a cap (a chunked body has no content-length to check up front); a malformed body
-        // is a 400, never silently "no body"; an empty one is no body.
-        const text = await readCapped(request, limitOf(request))
-        if (!text.trim()) return null
-        if (!contentType?.startsWith('application/json'))
-          throw new AppError('validation_error', 'request body must be application/json', { in: 'body' })
-        try {
-          return JSON.parse(text)
-        } catch {
-          throw new AppError('validation_error', 'malformed JSON body', { in: 'body' })
-        }
-      })
-      // Destructured: Elysia builds only the parts of the context its hooks name.
-      .onError({ as: 'global' }, ({ code, error, set, request, route }) => {
-        const ctx = { code, error, set, request, route }
-        const body = envelopeOf(ctx)
-        answered?.(ctx)
-        return body
-      })
-  )
   /** The envelope for a failure, with the status set on `set`. */
   function envelopeOf({ code, error, set, request }: ErrorContext) {
     // Elysia wraps errors thrown while parsing the body in a ParseError; ours is the cause.
@@ -168,4 +134,38 @@ export function errorPlugin(
     set.status = 500
     return envelope('internal', 'internal error', { requestId: requestIdOf(set) })
   }
+  return (
+    new Elysia({ name: 'errors', seed: maxBodyBytes })
+      .onRequest(({ request, set }) => {
+        const id = request.headers.get('x-request-id')?.slice(0, 64) || `req_${Date.now().toString(36)}_${++counter}`
+        ;(set as WithRequestId).requestId = id
+        set.headers['x-request-id'] = id
+        const length = Number(request.headers.get('content-length') ?? 0)
+        const limit = limitOf(request)
+        if (length > limit) throw new AppError('payload_too_large', `request body exceeds ${limit} bytes`, { limit })
+      })
+      .onParse({ as: 'global' }, async ({ request, contentType }) => {
+        if (isStreamedBody(request)) return {}
+        // Multipart is parsed by the routes that take files (their own parse hook); the rest speaks JSON only.
+        if (contentType?.startsWith('multipart/form-data') && limitOf(request) > maxBodyBytes) return
+        // Bodies are read with a cap (a chunked body has no content-length to check up front); a malformed body
+        // is a 400, never silently "no body"; an empty one is no body.
+        const text = await readCapped(request, limitOf(request))
+        if (!text.trim()) return null
+        if (!contentType?.startsWith('application/json'))
+          throw new AppError('validation_error', 'request body must be application/json', { in: 'body' })
+        try {
+          return JSON.parse(text)
+        } catch {
+          throw new AppError('validation_error', 'malformed JSON body', { in: 'body' })
+        }
+      })
+      // Destructured: Elysia builds only the parts of the context its hooks name.
+      .onError({ as: 'global' }, ({ code, error, set, request, route }) => {
+        const ctx = { code, error, set, request, route }
+        const body = envelopeOf(ctx)
+        answered?.(ctx)
+        return body
+      })
+  )
 }
