@@ -88,8 +88,11 @@ export type Sim = Awaited<ReturnType<typeof spawnSimulator>>
 
 /** `wagate simulator` in a child process: its Signal encryption must not share the gateway's event loop. */
 export async function spawnSimulator() {
+  // WAGATE_BENCH_SIM_CPU_PROF=dir: the simulator writes a CPU profile there when it exits (bun --cpu-prof).
+  const prof = process.env.WAGATE_BENCH_SIM_CPU_PROF
+  const bunArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
   const child = Bun.spawn(
-    [process.execPath, join(root, 'src', 'simulator', 'cli.ts'), '--port', '0', '--control-port', '0'],
+    [process.execPath, ...bunArgs, join(root, 'src', 'simulator', 'cli.ts'), '--port', '0', '--control-port', '0'],
     // WAGATE_BENCH_SIM_LOG=path keeps the simulator's own log (warnings and crashes) for a failed run.
     {
       stdout: 'pipe',

@@ -69,12 +69,21 @@ export class ChatViews {
     }
   }
 
-  /** Timestamps (ms) of the messages `a` received in the chat `jid`. */
-  private received(a: Account, jid: string): number[] {
-    const out: number[] = []
-    for (const m of a.inbox) if (m.from === jid) out.push(m.timestamp)
-    const other = this.net.accounts.get(jid.split('@')[0] ?? '')
-    if (other && other !== a) for (const s of other.sent) if (s.to === a.jid) out.push(s.timestamp)
+  /** Timestamps (ms) of the messages `a` received, per contact's chat: one pass over its inbox and each sent log. */
+  private received(a: Account): Map<string, number[]> {
+    const inbox = new Map<string, number[]>()
+    for (const m of a.inbox) {
+      const t = inbox.get(m.from)
+      if (t) t.push(m.timestamp)
+      else inbox.set(m.from, [m.timestamp])
+    }
+    const out = new Map<string, number[]>()
+    for (const other of this.net.accounts.values()) {
+      if (other === a) continue
+      const t = inbox.get(other.jid) ?? []
+      for (const s of other.sent) if (s.to === a.jid) t.push(s.timestamp)
+      if (t.length) out.set(other.jid, t)
+    }
     return out
   }
 
@@ -82,11 +91,7 @@ export class ChatViews {
   list(a: Account, groupMessages: (a: Account) => Map<string, number[]>): ChatRow[] {
     const m = this.chats.get(a.phone) ?? new Map<string, ChatView>()
     const times = new Map<string, number[]>(groupMessages(a))
-    for (const other of this.net.accounts.values()) {
-      if (other === a) continue
-      const t = this.received(a, other.jid)
-      if (t.length) times.set(other.jid, t)
-    }
+    for (const [jid, t] of this.received(a)) times.set(jid, t)
     const jids = new Set([...m.keys(), ...times.keys()])
     const rows: ChatRow[] = []
     for (const jid of jids) {

@@ -1,9 +1,11 @@
-// `wagate simulator [--port 7000] [--control-port 7001] [--seed-accounts N]`: runs the simulator until SIGINT/SIGTERM.
-// Prints one JSON line on stdout ({wsUrl, controlUrl, rootPublicKey}) for scripts and a human line on stderr.
+// `wagate simulator [--port 7000] [--control-port 7001] [--seed-accounts N] [--keep-messages N]`: runs the
+// simulator until SIGINT/SIGTERM. Prints one JSON line on stdout ({wsUrl, controlUrl, rootPublicKey}) for scripts
+// and a human line on stderr.
 import { writeFileSync } from 'node:fs'
 import pino from 'pino'
 import { applyProcessPatches } from '../whatsapp/process-patches.ts'
 import { startSimulator } from './index.ts'
+import { DEFAULT_KEEP_MESSAGES } from './message-log.ts'
 
 const HELP = `Usage: wagate simulator [options]
 
@@ -13,6 +15,8 @@ Options:
   --port N            WebSocket port (default 7000; 0 picks a free one)
   --control-port N    control API port (default 7001; 0 picks a free one)
   --seed-accounts N   create accounts 15550000001… at start (default 0)
+  --keep-messages N   messages each phone keeps of those it sent and of those it received, for the control API's
+                      listings, quotes, edits and revokes; older ones are forgotten (default ${DEFAULT_KEEP_MESSAGES})
   --media-ca-out F    write the PEM of the media host's CA to file F (also in GET / of the control API)
   --log-level L       pino level for the simulator's log on stderr (default info, or WAGATE_LOG_LEVEL)
   -h, --help          show this help
@@ -28,11 +32,19 @@ function parsePort(name: string, value: string | undefined, max = 65535): number
   return n
 }
 
+function parseCount(name: string, value: string | undefined): number {
+  const n = Number(value)
+  if (value === undefined || value === '' || !Number.isSafeInteger(n) || n < 1)
+    throw new Error(`${name} needs a positive integer`)
+  return n
+}
+
 /** `logLevel` comes from WAGATE_LOG_LEVEL (read by src/config.ts); `--log-level` overrides it. */
 export async function simulatorCommand(argv: string[], logLevel = 'info'): Promise<number> {
   let port = 7000
   let controlPort = 7001
   let seedAccounts = 0
+  let keepMessages = DEFAULT_KEEP_MESSAGES
   let mediaCaOut: string | undefined
   try {
     for (let i = 0; i < argv.length; i++) {
@@ -48,6 +60,7 @@ export async function simulatorCommand(argv: string[], logLevel = 'info'): Promi
       else if (flag === '--control-port') controlPort = parsePort('--control-port', value())
       else if (flag === '--log-level') logLevel = value() ?? logLevel
       else if (flag === '--seed-accounts') seedAccounts = parsePort('--seed-accounts', value(), 100_000)
+      else if (flag === '--keep-messages') keepMessages = parseCount('--keep-messages', value())
       else if (flag === '--media-ca-out') mediaCaOut = value() || undefined
       else throw new Error(`unknown option ${arg}`)
     }
@@ -61,7 +74,7 @@ export async function simulatorCommand(argv: string[], logLevel = 'info'): Promi
   applyProcessPatches(logger)
   let sim
   try {
-    sim = await startSimulator({ port, controlPort, seedAccounts, logger })
+    sim = await startSimulator({ port, controlPort, seedAccounts, keepMessages, logger })
   } catch (err) {
     process.stderr.write(`wagate simulator: could not start: ${(err as Error).message}\n`)
     return 1

@@ -112,7 +112,7 @@ const isGroup = (to: Target): to is Group => 'members' in to
 /** Who wrote message `id` in `to`, as a message key's participant: the phone itself or the other side / a member. */
 function authorOf(from: Account, to: Target, id: string): { own: boolean; participant: string } {
   if (!isGroup(to)) {
-    const own = from.sent.some((s) => s.id === id)
+    const own = from.sent.has(id)
     return { own, participant: own ? from.jid : to.jid }
   }
   const participant = to.messages.find((m) => m.id === id)?.from ?? from.jid
@@ -274,7 +274,7 @@ export class ContentBuilder {
       case 'edit':
       case 'revoke': {
         const messageId = kind === 'edit' ? input.edit!.messageId : input.revoke!.messageId
-        if (!from.sent.some((s) => s.id === messageId))
+        if (!from.sent.has(messageId))
           throw new SimError('not_found', `message ${messageId} was not sent by ${from.phone}`)
         const key = { remoteJid: to.jid, fromMe: true, id: messageId }
         const protocolMessage: proto.Message.IProtocolMessage =

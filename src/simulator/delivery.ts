@@ -14,6 +14,7 @@ import type { ContentBuilder, ContentInput } from './content.ts'
 import { historySyncMessage } from './history.ts'
 import type { MediaRetries } from './media/retry.ts'
 import {
+  inboxKey,
   messageId,
   nowSeconds,
   type Account,
@@ -189,7 +190,7 @@ export class Delivery {
       const id = messageId()
       const text = built.kind === 'text' ? (input.text ?? '') : ''
       const sent: SentMessage = { id, to: to.jid, kind: built.kind, text, timestamp, devices: new Map() }
-      from.sent.push(sent)
+      from.sent.add(id, sent)
       if ('poll' in built && built.poll) from.polls.set(id, built.poll)
       const media = 'media' in built ? built.media : undefined
       if (media) {
@@ -358,10 +359,12 @@ export class Delivery {
     const visible = !p || p.type === REVOKE || p.type === EDIT
     if (msg.deviceSentMessage || !visible || phone === device.account) return
     // A phone shows a message id once: a sender that sends again after a crash, with the same id, is deduplicated.
-    if (phone.inbox.some((m) => m.id === id && m.from === device.account.jid)) return
-    phone.inbox.push({
+    const from = device.account.jid
+    const key = inboxKey(from, id)
+    if (phone.inbox.has(key)) return
+    phone.inbox.add(key, {
       id,
-      from: device.account.jid,
+      from,
       timestamp: Number(node.attrs.t ?? t) * 1000 || Date.now(),
       ...this.parts.receiver.describe(phone, device.account, id, msg),
     })

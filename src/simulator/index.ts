@@ -24,6 +24,11 @@ export interface SimulatorOptions {
   controlPort?: number
   /** Creates accounts 15550000001… with default settings. */
   seedAccounts?: number
+  /**
+   * How many sent and how many received messages each phone keeps for GET …/sent and …/messages, quotes, edits and
+   * revokes (default 100,000); older ones are forgotten, so a long benchmark's simulator stays the same size.
+   */
+  keepMessages?: number
   logger?: Logger
 }
 
@@ -42,7 +47,7 @@ export interface Simulator {
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const log = opts.logger ?? pino({ level: 'silent' })
-  const net = new Network(log)
+  const net = new Network(log, opts.keepMessages)
   const media = new MediaHost(log)
   const retries = new MediaRetries(media, log)
   const parts = { content: new ContentBuilder(media), receiver: new Receiver(media) }

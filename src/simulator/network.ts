@@ -5,6 +5,7 @@ import { jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { ProtocolAddress, SignalPeer, type Bundle } from './signal-peer.ts'
 import type { HistoryInput } from './history.ts'
+import { DEFAULT_KEEP_MESSAGES, MessageLog } from './message-log.ts'
 import type { PollRecord } from './poll.ts'
 
 export type ReceiptMode = 'none' | 'delivered' | 'read'
@@ -97,6 +98,9 @@ export interface InboxContent {
 /** A message a phone received, decrypted (GET /accounts/{phone}/messages). */
 export type InboxMessage = { id: string; from: string; timestamp: number } & InboxContent
 
+/** An inbox entry's key: a phone shows a message id once per sender. */
+export const inboxKey = (from: string, id: string) => `${from} ${id}`
+
 export interface SentMessage {
   id: string
   to: string
@@ -117,8 +121,10 @@ export interface Account {
   devices: Map<number, LinkedDevice>
   nextDeviceId: number
   nextKeyIndex: number
-  inbox: InboxMessage[]
-  sent: SentMessage[]
+  /** What the phone received, keyed by `inboxKey(from, id)`; the newest `keepMessages`. */
+  inbox: MessageLog<InboxMessage>
+  /** What the phone sent, keyed by message id; the newest `keepMessages`. */
+  sent: MessageLog<SentMessage>
   /** Polls this phone created or received, by message id. */
   polls: Map<string, PollRecord>
   history?: HistoryInput
@@ -147,7 +153,11 @@ export class Network {
   private readonly peers = new Set<SignalPeer>()
   private connSeq = 0
 
-  constructor(readonly log: Logger) {}
+  /** `keepMessages`: how many sent and how many received messages each phone keeps (the oldest are forgotten). */
+  constructor(
+    readonly log: Logger,
+    private readonly keepMessages = DEFAULT_KEEP_MESSAGES,
+  ) {}
 
   nextConnId(): number {
     return ++this.connSeq
@@ -177,8 +187,8 @@ export class Network {
       devices: new Map(),
       nextDeviceId: 1,
       nextKeyIndex: 1,
-      inbox: [],
-      sent: [],
+      inbox: new MessageLog(this.keepMessages),
+      sent: new MessageLog(this.keepMessages),
       polls: new Map(),
       history: input.history,
     }

@@ -63,6 +63,32 @@ describe('simulator control API', () => {
     expect((await api<{ data: unknown[] }>(w.sim, 'GET', '/accounts/15555000011/sent')).body).toEqual({ data: [] })
   })
 
+  test('a phone lists only its newest keepMessages sent messages, and cannot edit one it forgot', async () => {
+    w = await world({ keepMessages: 2 })
+    await account(w.sim, '15555000031')
+    await account(w.sim, '15555000032')
+    const ids: string[] = []
+    for (const text of ['one', 'two', 'three']) {
+      const r = await api<{ id: string }>(w.sim, 'POST', '/accounts/15555000031/messages', { to: '15555000032', text })
+      ids.push(r.body.id)
+    }
+    const sent = await api<{ data: Array<{ id: string; text: string }> }>(w.sim, 'GET', '/accounts/15555000031/sent')
+    expect(sent.body.data.map((s) => [s.id, s.text])).toEqual([
+      [ids[1], 'two'],
+      [ids[2], 'three'],
+    ])
+    const forgotten = await api<Err>(w.sim, 'POST', '/accounts/15555000031/messages', {
+      to: '15555000032',
+      edit: { messageId: ids[0], text: 'edited' },
+    })
+    expect(forgotten.status).toBe(404)
+    const kept = await api(w.sim, 'POST', '/accounts/15555000031/messages', {
+      to: '15555000032',
+      edit: { messageId: ids[2], text: 'edited' },
+    })
+    expect(kept.status).toBe(201)
+  })
+
   test('an unknown QR is 404 and a QR that was already used is 410', async () => {
     w = await world()
     await account(w.sim, '15555000021')

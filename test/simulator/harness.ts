@@ -11,7 +11,7 @@ import makeWASocket, {
 } from '@whiskeysockets/baileys'
 import type { Boom } from '@hapi/boom'
 import pino from 'pino'
-import { startSimulator, type Simulator } from '../../src/simulator/index.ts'
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.ts'
 import { trustRoot } from '../../src/whatsapp/process-patches.ts'
 
 export const silent = pino({ level: process.env.WAGATE_TEST_LOG ?? 'silent' })
@@ -223,8 +223,8 @@ export interface World {
 /** Worlds opened and not yet closed, for test/simulator/lifecycle.ts. */
 export const openWorlds = new Set<World>()
 
-export async function world(): Promise<World> {
-  const sim = await startSimulator({ port: 0, controlPort: 0, logger: silent })
+export async function world(opts: Pick<SimulatorOptions, 'keepMessages'> = {}): Promise<World> {
+  const sim = await startSimulator({ port: 0, controlPort: 0, logger: silent, ...opts })
   const untrust = trustRoot(Buffer.from(sim.rootPublicKey, 'base64'))
   const w = { sim, untrust }
   openWorlds.add(w)

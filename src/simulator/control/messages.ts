@@ -50,7 +50,7 @@ export function messageRoutes(ctx: SimContext) {
     .get(
       '/messages',
       ({ params, query }) => {
-        const inbox = accountOf(ctx, params.phone).inbox
+        const inbox = accountOf(ctx, params.phone).inbox.toArray()
         if (query.data !== false) return { data: inbox }
         // ?data=false: everything but the media bytes.
         return { data: inbox.map((m) => (m.media ? { ...m, media: { ...m.media, data: undefined } } : m)) }
@@ -60,15 +60,17 @@ export function messageRoutes(ctx: SimContext) {
     .get(
       '/sent',
       ({ params }) => ({
-        data: accountOf(ctx, params.phone).sent.map((s) => ({
-          id: s.id,
-          to: s.to,
-          kind: s.kind,
-          text: s.text,
-          timestamp: s.timestamp,
-          devices: [...s.devices].map(([jid, state]) => ({ jid, state })),
-          ...(ctx.retries.sent.has(s.id) ? { mediaRetries: ctx.retries.sent.get(s.id)!.retries } : {}),
-        })),
+        data: accountOf(ctx, params.phone)
+          .sent.toArray()
+          .map((s) => ({
+            id: s.id,
+            to: s.to,
+            kind: s.kind,
+            text: s.text,
+            timestamp: s.timestamp,
+            devices: [...s.devices].map(([jid, state]) => ({ jid, state })),
+            ...(ctx.retries.sent.has(s.id) ? { mediaRetries: ctx.retries.sent.get(s.id)!.retries } : {}),
+          })),
       }),
       { params: PhoneParams },
     )
@@ -77,7 +79,7 @@ export function messageRoutes(ctx: SimContext) {
       ({ params }) => {
         const { id } = splitVerb(params.id, 'id', ['expireMedia'])
         const sender = accountOf(ctx, params.phone)
-        const record = sender.sent.some((m) => m.id === id) ? ctx.retries.sent.get(id) : undefined
+        const record = sender.sent.has(id) ? ctx.retries.sent.get(id) : undefined
         if (!record) throw new SimError('not_found', `no media message ${id} sent by ${sender.phone}`)
         ctx.media.expire(record.directPath)
         return { expired: true }
