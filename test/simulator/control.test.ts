@@ -73,10 +73,8 @@ describe('simulator control API', () => {
       ids.push(r.body.id)
     }
     const sent = await api<{ data: Array<{ id: string; text: string }> }>(w.sim, 'GET', '/accounts/15555000031/sent')
-    expect(sent.body.data.map((s) => [s.id, s.text])).toEqual([
-      [ids[1], 'two'],
-      [ids[2], 'three'],
-    ])
+    expect(sent.body.data.map((s) => s.id)).toEqual(ids.slice(1))
+    expect(sent.body.data.map((s) => s.text)).toEqual(['two', 'three'])
     const forgotten = await api<Err>(w.sim, 'POST', '/accounts/15555000031/messages', {
       to: '15555000032',
       edit: { messageId: ids[0], text: 'edited' },
