@@ -53,6 +53,9 @@ export function createEpochCaches() {
  * (https://www.sqlite.org/walformat.html). Every SQLite version sharing a database reads and writes that header the
  * same way: two copies of 48 bytes, rewritten by every commit (and by a WAL reset or recovery), copy 2 first. When the
  * header cannot be read (no `-shm`, an in-memory database) there is no watch, and every check reads the database.
+ * The mapping stays valid while the database is open here: SQLite truncates a `-shm` file only when a connection
+ * opens it with no other connection holding it (its exclusive DMS lock), and this process holds one for the `Db`'s
+ * lifetime; the watch is used only by requests served from that `Db`.
  */
 export function walCommitWatch(file: string) {
   if (!file || file === ':memory:') return null
