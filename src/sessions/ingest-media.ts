@@ -34,6 +34,10 @@ export function withMediaStatus(r: MessageRecord, live: boolean, policy: MediaPo
   return status && r.media ? { ...r, media: { ...r.media, status } } : r
 }
 
+/** Whether `storeExtras` has anything to store for a new row (no kinds to fill): most messages carry nothing. */
+export const hasExtras = (r: MessageRecord) =>
+  Boolean((r.media?.status === 'stored' && r.media.sha256) || r.mediaSource || r.poll)
+
 /**
  * Stores the download coordinates and poll secret of a message row (new or already stored: our own sends come
  * back as echoes carrying the keys). Returns true when a download became pending.

@@ -5,10 +5,11 @@ import { ackOf, type Message } from '../domain/message.ts'
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import type { MessageRecord } from '../whatsapp/records.ts'
 import { chatJidOf, touchChannel } from './ingest-chats.ts'
-import { kindsJson, storeExtras, withMediaStatus } from './ingest-media.ts'
+import { hasExtras, kindsJson, storeExtras, withMediaStatus } from './ingest-media.ts'
 import { q, type R, type Step } from './ingest-steps.ts'
 import type { Tx } from './ingest-writes.ts'
 
+/** A record's row; the JSON of empty mention lists is a constant (history sync stores thousands of rows a second). */
 function rowOf(tx: Tx, r: MessageRecord) {
   return {
     session_id: tx.sessionId,
@@ -22,18 +23,25 @@ function rowOf(tx: Tx, r: MessageRecord) {
     type: r.type,
     body: r.body,
     media: r.media ? JSON.stringify(r.media) : null,
-    mentions: JSON.stringify(r.mentions),
-    mention_names: JSON.stringify(r.mentionNames),
+    mentions: r.mentions.length ? JSON.stringify(r.mentions) : '[]',
+    mention_names: hasKeys(r.mentionNames) ? JSON.stringify(r.mentionNames) : '{}',
     quoted_id: r.quotedId,
     status: r.status,
     ack_level: ackOf(r.status),
     error: null,
     edited: 0,
     deleted: 0,
-    ...kindsJson(r),
+    location: r.location ? JSON.stringify(r.location) : null,
+    contacts: r.contacts ? JSON.stringify(r.contacts) : null,
+    poll: r.poll ? kindsJson(r).poll : null,
     timestamp: r.timestamp,
     created_at: tx.now,
   }
+}
+
+const hasKeys = (o: object) => {
+  for (const _ in o) return true
+  return false
 }
 
 /** Inserts a message if new (and its event), or fills a decryption placeholder with the real content. */
@@ -64,7 +72,7 @@ export function* storeMessage(tx: Tx, r: MessageRecord, live: boolean): Step<voi
     row = (yield q.replaceContent({ ...fields, pk: existing.pk })) as R<'replaceContent'>
   }
   if (!row) return
-  if ((yield storeExtras(tx, row, r, null)) as boolean) tx.queueMedia()
+  if (hasExtras(r) && ((yield storeExtras(tx, row, r, null)) as boolean)) tx.queueMedia()
   const chat = r.chatJid
   // History sync fills the stored copy without events: a first link must not replay a year of webhooks.
   if (live) yield announce(tx, r, messageFromRow(row), channel)
