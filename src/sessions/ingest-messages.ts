@@ -5,12 +5,16 @@ import { ackOf, type Message } from '../domain/message.ts'
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import type { MessageRecord } from '../whatsapp/records.ts'
 import { chatJidOf, touchChannel } from './ingest-chats.ts'
-import { hasExtras, kindsJson, storeExtras, withMediaStatus } from './ingest-media.ts'
+import { hasExtras, kindsJson, storeExtras, withMediaStatus, type KindsJson } from './ingest-media.ts'
 import { q, type R, type Step } from './ingest-steps.ts'
 import type { Tx } from './ingest-writes.ts'
 
+/** Most messages carry no location, contacts or poll: their columns, without serialising anything. */
+const NO_KINDS: KindsJson = { location: null, contacts: null, poll: null }
+
 /** A record's row; the JSON of empty mention lists is a constant (history sync stores thousands of rows a second). */
 function rowOf(tx: Tx, r: MessageRecord) {
+  const kinds = r.location || r.contacts || r.poll ? kindsJson(r) : NO_KINDS
   return {
     session_id: tx.sessionId,
     chat_jid: r.chatJid,
@@ -31,9 +35,9 @@ function rowOf(tx: Tx, r: MessageRecord) {
     error: null,
     edited: 0,
     deleted: 0,
-    location: r.location ? JSON.stringify(r.location) : null,
-    contacts: r.contacts ? JSON.stringify(r.contacts) : null,
-    poll: r.poll ? kindsJson(r).poll : null,
+    location: kinds.location,
+    contacts: kinds.contacts,
+    poll: kinds.poll,
     timestamp: r.timestamp,
     created_at: tx.now,
   }
