@@ -137,7 +137,11 @@ export async function spawnGateway(dataDir: string, sim: Sim, args: string[] = [
   // WAGATE_BENCH_CPU_PROF=dir: the gateway writes a CPU profile there when it exits (bun --cpu-prof).
   const prof = process.env.WAGATE_BENCH_CPU_PROF
   const bunArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
-  const gw: GatewayProcess = await startGateway({ dataDir, env: sim.env, timeoutMs: 30_000, args, bunArgs })
+  // WAGATE_BENCH_SQL_PROFILE=file: the gateway times its SQLite statements into that file (sql-profile.ts).
+  const sqlProfile = process.env.WAGATE_BENCH_SQL_PROFILE
+  if (sqlProfile) bunArgs.push('--preload', join(import.meta.dir, 'sql-profile.ts'))
+  const env = sqlProfile ? { ...sim.env, WAGATE_BENCH_SQL_PROFILE: sqlProfile } : sim.env
+  const gw: GatewayProcess = await startGateway({ dataDir, env, timeoutMs: 30_000, args, bunArgs })
   const key = gw.key ?? adminKey
   if (!key) {
     await gw.stop('SIGTERM') // not left running behind the bench

@@ -5,6 +5,10 @@
 //   bun scripts/bench/soak.ts [--minutes 10] [--burst 100] [--sends 10] [--seed 0]
 // --seed N first fills the store with N messages (and as many events) written straight into SQLite while the gateway
 // is stopped, spread over 1,000 chats, then restarts it: the loop then runs at that size (e.g. --seed 1000000).
+// --data-dir <dir> puts the gateway's data directory under <dir> (default: the system's temporary directory), e.g.
+// /dev/shm to take the disk out of the figures. With WAGATE_BENCH_SQL_PROFILE=<file> the gateway times its SQLite
+// statements (sql-profile.ts) and each minute prints the main thread's SQLite time per inbound message; the end
+// prints the statements whose time per message moved most between the first minute and the last.
 // Target: the last minute's inbound rate within 10 % of the first's. The rate moves with the load of a shared
 // machine; gateway CPU per message does not, so it tells whether a decline is the gateway's or the simulator's.
 import { Database } from 'bun:sqlite'
@@ -29,6 +33,9 @@ const MINUTES = arg('minutes', 10)
 const BURST = arg('burst', 100)
 const SENDS = arg('sends', 10)
 const SEED = arg('seed', 0)
+const di = process.argv.indexOf('--data-dir')
+const parentDir = di > 0 ? process.argv[di + 1]! : tmpdir()
+const sqlProfile = process.env.WAGATE_BENCH_SQL_PROFILE
 const OWNER = '6281900000000'
 const CONTACT = '6281900000001'
 
@@ -101,10 +108,34 @@ type Minute = {
   dbMb: number
   walMb: number
   load: number
+  /** With WAGATE_BENCH_SQL_PROFILE: µs of the main thread's SQLite time per inbound message, by statement. */
+  sqlUsPerMsg?: Record<string, number>
+}
+
+type SqlTotals = Record<string, [number, number]>
+/** The gateway's cumulative SQLite timings (sql-profile.ts rewrites the file every second), or null. */
+async function sqlTotals(): Promise<SqlTotals | null> {
+  if (!sqlProfile) return null
+  try {
+    return JSON.parse(await Bun.file(sqlProfile).text()) as SqlTotals
+  } catch {
+    return null // not written yet
+  }
+}
+/** µs per message by statement between two readings; `total` sums the top level (a transaction holds its [tx] ones). */
+function sqlPerMessage(a: SqlTotals | null, b: SqlTotals | null, messages: number) {
+  if (!b) return undefined
+  const out: Record<string, number> = { total: 0 }
+  for (const [k, [, ms]] of Object.entries(b)) {
+    const us = ((ms - (a?.[k]?.[1] ?? 0)) * 1000) / messages
+    out[k] = us
+    if (!k.startsWith('[tx]')) out.total! += us
+  }
+  return out
 }
 
 async function loop(sim: Sim) {
-  const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-soak-'))
+  const dir = mkdtempSync(join(parentDir, 'wagate-bench-soak-'))
   const path = join(dir, 'wagate.db')
   let gw = await spawnGateway(dir, sim, args)
   try {
@@ -133,6 +164,7 @@ async function loop(sim: Sim) {
     const end = performance.now() + MINUTES * 60_000
     for (let m = 1; performance.now() < end; m++) {
       const [g0, s0] = [await cpuSeconds(gw.proc.pid), await cpuSeconds(sim.pid)]
+      const q0 = await sqlTotals()
       const until = Math.min(end, performance.now() + 60_000)
       let [loops, received, burstSecs] = [0, 0, 0]
       while (performance.now() < until) {
@@ -171,13 +203,15 @@ async function loop(sim: Sim) {
         dbMb: fileMb(path),
         walMb: fileMb(`${path}-wal`),
         load: loadavg()[0]!,
+        sqlUsPerMsg: sqlPerMessage(q0, await sqlTotals(), received),
       }
       minutes.push(row)
       console.log(
         `minute ${m}: ${loops} loops, inbound ${row.inboundPerSec.toFixed(0)} msg/s, gateway CPU ` +
           `${row.gwCpuMsPerMsg.toFixed(2)} ms/msg, simulator CPU ${row.simCpuMsPerMsg.toFixed(2)} ms/msg, RSS ` +
           `${row.rssMb.toFixed(0)} MB, ${row.messages} messages, db ${row.dbMb.toFixed(0)} MB + WAL ` +
-          `${row.walMb.toFixed(1)} MB (load ${row.load.toFixed(2)})`,
+          `${row.walMb.toFixed(1)} MB (load ${row.load.toFixed(2)})` +
+          (row.sqlUsPerMsg ? `, SQLite on the main thread ${row.sqlUsPerMsg.total!.toFixed(0)} µs/msg` : ''),
       )
     }
     db.close()
@@ -196,11 +230,26 @@ try {
   await sim.stop()
 }
 const [first, last] = [minutes[0]!, minutes.at(-1)!]
+if (first.sqlUsPerMsg && last.sqlUsPerMsg) {
+  const [a, b] = [first.sqlUsPerMsg, last.sqlUsPerMsg]
+  const moved = Object.keys({ ...a, ...b })
+    .map((k) => ({ k, a: a[k] ?? 0, b: b[k] ?? 0 }))
+    .sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a))
+    .slice(0, 10)
+  console.log('SQLite time per inbound message on the main thread, minute 1 → last minute (µs), largest moves:')
+  for (const m of moved)
+    console.log(
+      `  ${(m.b - m.a >= 0 ? '+' : '') + (m.b - m.a).toFixed(1)}  ${m.a.toFixed(1)} → ${m.b.toFixed(1)}  ${m.k.slice(0, 110)}`,
+    )
+}
 const label = SEED ? `, from ${fmt(SEED)} stored messages` : ''
 const rate = last.inboundPerSec / first.inboundPerSec
 const cpu = first.gwCpuMsPerMsg / last.gwCpuMsPerMsg
 const loads = `load ${first.load.toFixed(1)} → ${last.load.toFixed(1)}`
-console.log(`command: bun scripts/bench/soak.ts --minutes ${MINUTES} --burst ${BURST} --sends ${SENDS} --seed ${SEED}`)
+console.log(
+  `command: bun scripts/bench/soak.ts --minutes ${MINUTES} --burst ${BURST} --sends ${SENDS} --seed ${SEED}` +
+    (di > 0 ? ` --data-dir ${parentDir}` : ''),
+)
 report([
   {
     metric: `soak${label}: inbound rate, last minute against the first (${minutes.length} min, ${loads})`,
@@ -219,6 +268,11 @@ report([
     ratio: Number(cpu.toFixed(2)),
     target: '≥ 0.9',
     met: cpu >= 0.9,
+  },
+  {
+    // Every minute, so the table shows how far one minute's rate moves from the next on this host.
+    metric: `soak${label}: inbound rate, minute by minute (msg/s)`,
+    measured: minutes.map((m) => fmt(m.inboundPerSec)).join(' · '),
   },
   {
     metric: `soak${label}: gateway RSS and WAL, last minute`,
