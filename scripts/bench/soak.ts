@@ -230,7 +230,7 @@ try {
   await sim.stop()
 }
 const [first, last] = [minutes[0]!, minutes.at(-1)!]
-if (first.sqlUsPerMsg && last.sqlUsPerMsg) {
+if (minutes.length > 1 && first.sqlUsPerMsg && last.sqlUsPerMsg) {
   const [a, b] = [first.sqlUsPerMsg, last.sqlUsPerMsg]
   const moved = Object.keys({ ...a, ...b })
     .map((k) => ({ k, a: a[k] ?? 0, b: b[k] ?? 0 }))
