@@ -1,6 +1,7 @@
 // Shared pieces of the benchmark scripts: flags, the simulator and the gateway as child processes (so each has its
 // own core and its own RSS), linking sessions through the public API, and the one-line result the entry point reads.
 import { Database } from 'bun:sqlite'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startGateway, type GatewayProcess } from '../../test/helpers/gateway-process.ts'
 import { simControl } from '../../test/helpers/sim-control.ts'
@@ -81,6 +82,35 @@ export async function cpuSeconds(pid: number, tid?: number): Promise<number> {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(f[11]) + Number(f[12])) / 100
 }
+
+/**
+ * CPU seconds per thread of a process so far, summed by thread name (Linux, 10 ms resolution): the event loop's
+ * thread carries the executable's name (`bun`), Bun's fetch runs on `HTTP Client`, workers are `Worker`. Threads
+ * that ended meanwhile drop out of a later reading, so compare names present in both.
+ */
+export async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const stat = await Bun.file(`/proc/${pid}/task/${tid}/stat`)
+      .text()
+      .catch(() => null)
+    if (!stat) continue
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100)
+  }
+  return out
+}
+
+/** The host's CPU counters (/proc/stat, all cores): busy cores between two readings is `busyCores(a, b)`. */
+export async function hostCpu(): Promise<{ busy: number; total: number; cores: number }> {
+  const text = await Bun.file('/proc/stat').text()
+  const f = text.slice(0, text.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number)
+  const total = f.reduce((a, b) => a + b, 0)
+  return { busy: total - f[3]! - (f[4] ?? 0), total, cores: (text.match(/^cpu\d+ /gm) ?? []).length }
+}
+export const busyCores = (a: Awaited<ReturnType<typeof hostCpu>>, b: Awaited<ReturnType<typeof hostCpu>>) =>
+  ((b.busy - a.busy) / Math.max(b.total - a.total, 1)) * b.cores
 
 export { waitFor }
 

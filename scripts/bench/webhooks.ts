@@ -15,7 +15,7 @@ import { createLogger } from '../../src/log.ts'
 import { createEgress, parseAllowList } from '../../src/media/egress.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStores, sqliteRepos } from '../../src/store/index.ts'
-import { arg, cpuSeconds, fmt, median, ratioRow, report } from './lib.ts'
+import { arg, busyCores, cpuSeconds, fmt, hostCpu, median, ratioRow, report, threadCpuSeconds } from './lib.ts'
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
 
@@ -140,6 +140,28 @@ const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000
 // The event loop's thread alone (Linux): process CPU also counts Bun's HTTP client thread, which both sides use, and
 // the WAL checkpointer. What the dispatcher adds per delivery shows here.
 const mainMs = async () => (await cpuSeconds(process.pid, process.pid).catch(() => NaN)) * 1000
+
+/**
+ * Where one side's CPU went, per request: each thread of this process by name, the receiver's process, and how many
+ * of the host's cores were busy meanwhile (on a 2-core host the two sides compete with the receiver for them).
+ */
+async function cpuSplit() {
+  const [threads, receiver, host] = await Promise.all([threadCpuSeconds(process.pid), cpuSeconds(child.pid), hostCpu()])
+  return async (n: number) => {
+    const [threads1, receiver1, host1] = await Promise.all([
+      threadCpuSeconds(process.pid),
+      cpuSeconds(child.pid),
+      hostCpu(),
+    ])
+    const us = (a: number, b: number) => ((b - a) * 1e6) / Math.max(n, 1)
+    const parts = [...threads1]
+      .map(([name, s]) => [name, us(threads.get(name) ?? s, s)] as const)
+      .filter(([, v]) => v >= 0.5)
+      .map(([name, v]) => `${name} ${v.toFixed(1)}`)
+    parts.push(`receiver ${us(receiver, receiver1).toFixed(1)}`)
+    return `${parts.join(', ')} µs; host ${busyCores(host, host1).toFixed(2)} of ${host1.cores} cores busy`
+  }
+}
 type Pair = {
   drainRate: number
   ceiling: number
@@ -154,6 +176,7 @@ let drained = 0
 for (let run = 0; run < runs; run++) {
   for (let left = backlog; left > 0; left -= 1000) ingest(Math.min(1000, left))
   await stats()
+  const drainSplit = await cpuSplit()
   const d0 = performance.now()
   const du = process.cpuUsage()
   const dm = await mainMs()
@@ -162,10 +185,12 @@ for (let run = 0; run < runs; run++) {
   const drainRate = got / ((performance.now() - d0) / 1000)
   const drainCpu = cpuMs(process.cpuUsage(du))
   const drainMain = (await mainMs()) - dm
+  const drainThreads = await drainSplit(got)
   await dispatcher.stop()
   drained += got
 
   let sent = 0
+  const rawSplit = await cpuSplit()
   const c0 = performance.now()
   const cu = process.cpuUsage()
   const cm = await mainMs()
@@ -185,6 +210,7 @@ for (let run = 0; run < runs; run++) {
   const ceiling = backlog / ((performance.now() - c0) / 1000)
   const ceilingCpu = cpuMs(process.cpuUsage(cu))
   const ceilingMain = (await mainMs()) - cm
+  const rawThreads = await rawSplit(backlog)
   await stats()
   const pair = {
     drainRate,
@@ -201,6 +227,8 @@ for (let run = 0; run < runs; run++) {
       `raw ${fmt(ceiling)}/s (${pair.ceilingCpuUs.toFixed(1)} µs CPU/POST), ratio ${pair.ratio.toFixed(2)}; ` +
       `event loop's thread ${pair.drainMainUs.toFixed(1)} vs ${pair.ceilingMainUs.toFixed(1)} µs`,
   )
+  console.log(`  CPU per delivery by thread: ${drainThreads}`)
+  console.log(`  CPU per raw POST by thread: ${rawThreads}`)
 }
 const mid = (k: keyof Pair) => median(pairs.map((p) => p[k]))
 const [drainRate, ceiling, ratio] = [mid('drainRate'), mid('ceiling'), mid('ratio')]
