@@ -23,6 +23,7 @@ const args = [
   join(root, 'src', 'main.ts'),
   // Workers are separate entry points of the executable.
   join(root, 'src', 'store', 'checkpointer.ts'),
+  join(root, 'src', 'events', 'sender-worker.ts'),
   '--outfile',
   outfile,
 ]

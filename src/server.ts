@@ -127,7 +127,7 @@ export async function startServer(
   const engine = deps.makeEngine({ db, stores, secretKey, logger, media })
   const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
   let metrics: Metrics | undefined
-  const eventsOut = createEventDelivery(config, repos, logger, egress, deps.version, (a) => metrics?.observeDelivery(a))
+  const eventsOut = createEventDelivery(config, repos, logger, deps.version, (a) => metrics?.observeDelivery(a))
   metrics = createMetrics({ gauges: createStoreGauges(db), sseClients: () => eventsOut.hub.size() })
   repos.events.observeTransactions(metrics.observeTransaction)
   const app = createApp({

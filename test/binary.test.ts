@@ -3,7 +3,9 @@ import { afterAll, beforeAll, expect, it } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startReceiver } from './events/receiver.ts'
 import { buildBinary, startBinary } from './helpers/binary.ts'
+import { waitFor } from './helpers/wait.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'wagate-bin-'))
 let proc: Awaited<ReturnType<typeof startBinary>>['proc']
@@ -16,7 +18,8 @@ beforeAll(async () => {
   // A stray .env and bunfig.toml in the working dir must not change the binary's behaviour.
   writeFileSync(join(dir, '.env'), 'WAGATE_PORT=1\nWAGATE_DATA_DIR=/nonexistent\n')
   writeFileSync(join(dir, 'bunfig.toml'), '[install]\nregistry = "http://127.0.0.1:1"\n')
-  const started = await startBinary(bin, join(dir, 'data'), dir)
+  // Webhook receivers on this machine are allowed, as an operator would allow them.
+  const started = await startBinary(bin, join(dir, 'data'), dir, ['--egress-allow', '127.0.0.0/8'])
   ;({ proc, url, stdout } = started)
   key = started.key!
 }, 120_000)
@@ -77,6 +80,39 @@ it('serves the embedded docs UI, no CDN', async () => {
   const js = await get('/docs/swagger-ui-bundle.js', false)
   expect(js.status).toBe(200)
   expect((await js.text()).length).toBeGreaterThan(500_000)
+})
+
+it("delivers a webhook, signed, from the compiled build's sender thread", async () => {
+  const rx = startReceiver()
+  try {
+    const created = await fetch(url + '/api/v1/webhooks', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: rx.url, events: ['*'] }),
+    })
+    expect(created.status).toBe(201)
+    const hook = (await created.json()) as { id: string; secret: string }
+    rx.state.secret = hook.secret
+    const queued = await fetch(`${url}/api/v1/webhooks/${hook.id}:test`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+    })
+    expect(queued.status).toBe(202)
+    const delivery = (await queued.json()) as { id: string; eventId: string }
+    await waitFor('the delivery', () => rx.received.length === 1)
+    expect(rx.received[0]!.valid).toBe(true)
+    expect(rx.received[0]!.event).toMatchObject({ id: delivery.eventId, type: 'webhook.test' })
+    // The outcome came back from the sender thread and was recorded.
+    const recorded = await waitFor('the delivery recorded as succeeded', async () => {
+      const page = (await (await get(`/api/v1/webhooks/${hook.id}/deliveries`)).json()) as {
+        data: { id: string; status: string; attempts: { statusCode: number }[] }[]
+      }
+      return page.data[0]?.status === 'succeeded' ? page.data[0] : null
+    })
+    expect(recorded).toMatchObject({ id: delivery.id, attempts: [{ statusCode: 204 }] })
+  } finally {
+    rx.stop()
+  }
 })
 
 it('refuses a request without a token', async () => {

@@ -2,7 +2,7 @@
 // while ingest runs, against a ceiling measured in the same run: raw keep-alive POSTs of the same bodies to
 // the same receiver at the same concurrency, no database.
 //   bun scripts/bench/webhooks.ts [--rate 5000] [--seconds 10] [--backlog 50000] [--sessions 16] [--concurrency 16]
-//     [--runs 3]
+//     [--runs 3] [--thread]
 // The receiver runs as a child process (this file with --receiver) so its work is not on the dispatcher's loop.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -75,8 +75,11 @@ const dispatcher = createDispatcher({
   schedule: [1000],
   timeoutMs: 10_000,
   concurrency,
-  // The receiver is a child process on this machine: allowed the way an operator would allow it.
-  fetch: createEgress({ allow: parseAllowList('127.0.0.0/8').allow }).fetch,
+  // The receiver is a child process on this machine: allowed the way an operator would allow it. As the server
+  // runs it, the requests go out from a worker thread; --thread sends them from this one.
+  ...(process.argv.includes('--thread')
+    ? { fetch: createEgress({ allow: parseAllowList('127.0.0.0/8').allow }).fetch }
+    : { egressAllow: '127.0.0.0/8' }),
 })
 
 const data = { id: '3EB0C767D26A3D5E1C3F', chatId: '6281234567890@s.whatsapp.net', type: 'text', body: 'x'.repeat(200) }

@@ -157,7 +157,7 @@ export async function startClusterServer(
     undo.splice(1, undo.length, () => engine.shutdown()) // drains the node, then stops the bus and the engine
 
     const egress = createEgress({ allow: parseAllowList(config.egressAllow).allow })
-    const eventsOut = createEventDelivery(config, repos, log, egress, deps.version, (a) => metrics?.observeDelivery(a))
+    const eventsOut = createEventDelivery(config, repos, log, deps.version, (a) => metrics?.observeDelivery(a))
     metrics = createMetrics({
       gauges: createPgGauges(pg.sql),
       sseClients: () => eventsOut.hub.size(),

@@ -1,14 +1,15 @@
 // The webhook dispatcher: a process over SQLite rows. Fans committed events out to deliveries (advancing
-// each webhook's high-water mark in the same transaction), claims due deliveries per endpoint, and sends
-// them with a per-endpoint concurrency limit. First attempts of one (webhook, session) go one at a time
-// in commit order; retries run independently. Everything it knows survives in the tables, so a restart
+// each webhook's high-water mark in the same transaction), claims due deliveries per endpoint, hands them to
+// the sender (sender.ts: per-endpoint lanes and concurrency, first attempts of one (webhook, session) one at a
+// time in commit order) and records what came back. Everything it knows survives in the tables, so a restart
 // resumes where the last process stopped.
 import type { Logger } from '../log.ts'
 import type { Repos } from '../store/contract.ts'
-import type { DeliveryStatus, FanoutEvent, Job, Outcome } from '../store/deliveries.ts'
+import type { DeliveryStatus, FanoutEvent, Outcome } from '../store/deliveries.ts'
 import type { WebhookTarget } from '../store/webhooks.ts'
-import { attemptDelivery, type EgressFetch } from './deliver.ts'
+import type { EgressFetch } from './deliver.ts'
 import { matcher } from './patterns.ts'
+import { threadSender, workerSender, type Sender, type SendResult } from './sender.ts'
 
 export type DispatcherOptions = Pick<Repos, 'events' | 'webhooks' | 'deliveries'> & {
   logger: Logger
@@ -17,11 +18,18 @@ export type DispatcherOptions = Pick<Repos, 'events' | 'webhooks' | 'deliveries'
   timeoutMs: number
   /** Requests in flight per endpoint. */
   concurrency: number
-  /** Claimed-but-unsent deliveries kept in memory per endpoint. */
+  /** Claimed deliveries not yet started, per endpoint, that the sender may hold (more are claimed below half). */
   buffer?: number
   userAgent?: string
-  /** The egress policy's fetch (src/media/egress.ts): checks the resolved address, follows no redirect. */
-  fetch: EgressFetch
+  /** Sends on this thread through the egress policy's fetch (src/media/egress.ts). Give this or `egressAllow`. */
+  fetch?: EgressFetch
+  /**
+   * Sends from a worker thread whose egress policy is built from this allow list (`--egress-allow`), so the store
+   * work on this thread never holds back a response that came in. Give this or `fetch`.
+   */
+  egressAllow?: string
+  /** With `egressAllow`: the sender thread's script (tests); default src/events/sender-worker.ts. */
+  senderScript?: string
   /** Looks at the outbox at least this often even without a commit notification (other writers). */
   pollMs?: number
   /** Told of every attempt's result, with the event's age when it succeeded (for /metrics). */
@@ -30,16 +38,9 @@ export type DispatcherOptions = Pick<Repos, 'events' | 'webhooks' | 'deliveries'
 
 type Endpoint = {
   target: WebhookTarget
-  /** The current secret, then the previous one while it is still accepted. */
-  secrets: string[]
-  /** The current secret alone (after the previous one expired). */
-  current: string[]
-  previousUntil: number
   wants: (e: FanoutEvent) => boolean
-  lanes: Map<string, Job[]>
-  busy: Set<string>
-  queued: number
-  inFlight: number
+  /** Claimed deliveries handed to the sender whose result has not come back. */
+  claimed: Set<number>
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>
@@ -50,16 +51,29 @@ const FANOUT_BATCH = 500
 const MIN_PASS_GAP_MS = 2
 const FLUSH_MS = 20
 const FLUSH_MAX = 1000
+const LOST_PAUSE_MS = 500
+const LOST_PAUSE_MAX_MS = 30_000
 
 export function createDispatcher(o: DispatcherOptions) {
   const { events, webhooks, deliveries, logger } = o
   const buffer = o.buffer ?? Math.max(256, o.concurrency * 16)
-  const doFetch = o.fetch
-  const userAgent = o.userAgent ?? 'wagate-webhooks'
+  // An endpoint holds at most this many claimed deliveries (queued or in flight), and claims more below `refill`.
+  const most = buffer + o.concurrency
+  const refill = most - buffer / 2
+  const settings = {
+    schedule: o.schedule,
+    timeoutMs: o.timeoutMs,
+    concurrency: o.concurrency,
+    userAgent: o.userAgent ?? 'wagate-webhooks',
+  }
   const endpoints = new Map<string, Endpoint>()
   const outcomes: Outcome[] = []
-  const sending = new Set<Promise<void>>()
   const flushing = new Set<Promise<void>>()
+  /** Disabling webhooks that answered 410; stop() waits for them. */
+  const chores = new Set<Promise<void>>()
+  let sender: Sender | null = null
+  /** Sender threads lost since the last result came back. */
+  let lostInARow = 0
   let targetsDirty = true
   let running = false
   let passTimer: ReturnType<typeof setTimeout> | null = null
@@ -71,92 +85,107 @@ export function createDispatcher(o: DispatcherOptions) {
   let passAgain = false
   const unsubscribe: (() => void)[] = []
 
-  /** Builds an endpoint, or refreshes one in place so its lanes and counters carry over. */
+  if ((o.fetch === undefined) === (o.egressAllow === undefined))
+    throw new Error('createDispatcher: give either fetch (send on this thread) or egressAllow (send from a worker)')
+  const failed = (err: unknown) => logger.error({ err }, 'webhook send failed')
+  const makeSender = (): Sender =>
+    o.fetch
+      ? threadSender({ ...settings, fetch: o.fetch, report: received, failed })
+      : workerSender({
+          ...settings,
+          egressAllow: o.egressAllow!,
+          report: received,
+          failed,
+          lost: () => void senderLost(),
+          ...(o.senderScript ? { script: o.senderScript } : {}),
+        })
+
+  /**
+   * The sender's thread ended unasked: what it held goes back to the table and, after a pause that doubles while
+   * threads keep ending before any result (a thread that cannot start must not be restarted in a tight loop), a
+   * new thread takes over.
+   */
+  async function senderLost() {
+    lostInARow++
+    const pauseMs = Math.min(LOST_PAUSE_MAX_MS, LOST_PAUSE_MS * 2 ** (lostInARow - 1))
+    logger.error({ pauseMs }, 'the webhook sender thread ended unexpectedly; starting another after a pause')
+    sender = null // passes claim nothing meanwhile
+    await passing // a pass under way has finished with the old one
+    const held = [...endpoints.values()].flatMap((ep) => {
+      const pks = [...ep.claimed]
+      ep.claimed.clear()
+      return pks
+    })
+    try {
+      if (held.length) await deliveries.unclaim(held)
+    } catch (err) {
+      logger.error({ err }, 'handing back the deliveries of the lost sender thread failed')
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    // Stopped meanwhile, or stopped and started again (which made its own sender).
+    if (!running || sender) return
+    sender = makeSender()
+    targetsDirty = true // the new thread is told every endpoint
+    wake()
+  }
+
+  /** Builds an endpoint, or refreshes one in place so its claims carry over; tells the sender. */
   function endpointFor(t: WebhookTarget, old: Endpoint | undefined): Endpoint {
     const types = matcher(t.events)
     const sessions = t.sessionIds ? new Set(t.sessionIds) : null
+    sender!.target({
+      id: t.id,
+      url: t.url,
+      secrets: t.previousSecret ? [t.secret, t.previousSecret] : [t.secret],
+      previousUntil: t.previousSecretExpiresAt ?? 0,
+    })
     const fields = {
       target: t,
-      secrets: t.previousSecret ? [t.secret, t.previousSecret] : [t.secret],
-      current: [t.secret],
-      previousUntil: t.previousSecretExpiresAt ?? 0,
       wants: (e: FanoutEvent) => types(e.type) && (!sessions || (e.sessionId !== null && sessions.has(e.sessionId))),
     }
     if (old) return Object.assign(old, fields)
-    return { ...fields, lanes: new Map(), busy: new Set(), queued: 0, inFlight: 0 }
+    return { ...fields, claimed: new Set() }
   }
 
-  /** Reloads enabled webhooks; claimed jobs of a webhook that went away are handed back to the table. */
+  /** Reloads enabled webhooks; claimed jobs of a webhook that went away and were not started go back to the table. */
   async function refreshTargets() {
     targetsDirty = false
     const unreadable = (webhookId: string, err: unknown) =>
       logger.error({ webhookId, err }, 'webhook secret cannot be decrypted (was the secret key changed?)')
     const fresh = new Map((await webhooks.enabledTargets(unreadable)).map((t) => [t.id, t]))
-    for (const [id, ep] of endpoints) {
+    for (const id of endpoints.keys()) {
       if (fresh.has(id)) continue
       endpoints.delete(id)
-      const jobs = [...ep.lanes.values()].flat()
-      ep.lanes.clear()
-      ep.queued = 0
-      if (jobs.length) await deliveries.unclaim(jobs.map((j) => j.pk))
+      const unsent = await sender!.drop(id)
+      if (unsent.length) await deliveries.unclaim(unsent)
     }
     for (const [id, t] of fresh) endpoints.set(id, endpointFor(t, endpoints.get(id)))
   }
 
-  function enqueue(ep: Endpoint, job: Job) {
-    // First attempts share their session's lane (one at a time, in order); a retry gets a lane of its own.
-    const lane = job.attemptCount === 0 ? `s:${job.sessionId ?? ''}` : `r:${job.pk}`
-    const q = ep.lanes.get(lane)
-    if (q) q.push(job)
-    else ep.lanes.set(lane, [job])
-    ep.queued++
-  }
-
-  function pump(ep: Endpoint) {
-    if (!running) return
-    for (const [lane, q] of ep.lanes) {
-      if (ep.inFlight >= o.concurrency) return
-      if (ep.busy.has(lane)) continue
-      const job = q.shift()!
-      if (!q.length) ep.lanes.delete(lane)
-      ep.queued--
-      ep.inFlight++
-      ep.busy.add(lane)
-      const p: Promise<void> = send(ep, job)
-        .catch((err: unknown) => logger.error({ err, webhookId: ep.target.id }, 'webhook send failed'))
-        .finally(() => {
-          sending.delete(p)
-          ep.inFlight--
-          ep.busy.delete(lane)
-          if (endpoints.get(ep.target.id) !== ep) return
-          pump(ep)
-          if (ep.queued < buffer / 2) wake()
-        })
-      sending.add(p)
+  /** Results from the sender: recorded in batches; a 410 disables its webhook; room left wakes a pass. */
+  function received(results: SendResult[]) {
+    lostInARow = 0
+    let roomy = false
+    for (const r of results) {
+      outcomes.push({ pk: r.pk, status: r.status, nextAttemptAt: r.nextAttemptAt, attempt: r.attempt })
+      o.observe?.({ status: r.status, lagMs: r.lagMs })
+      const ep = endpoints.get(r.webhookId)
+      if (ep?.claimed.delete(r.pk) && ep.claimed.size < refill) roomy = true
+      if (r.gone) disableGone(r.webhookId)
     }
+    scheduleFlush()
+    if (roomy) wake()
   }
 
-  async function send(ep: Endpoint, job: Job) {
-    const now = Date.now()
-    const secrets = now < ep.previousUntil ? ep.secrets : ep.current
-    const r = await attemptDelivery(job, {
-      url: ep.target.url,
-      secrets,
-      schedule: o.schedule,
-      timeoutMs: o.timeoutMs,
-      userAgent,
-      fetch: doFetch,
-    })
-    outcomes.push({ pk: job.pk, status: r.status, nextAttemptAt: r.nextAttemptAt, attempt: r.attempt })
-    o.observe?.({
-      status: r.status,
-      lagMs: r.status === 'succeeded' && job.eventCreatedAt !== null ? Date.now() - job.eventCreatedAt : null,
-    })
-    if (r.gone) {
+  function disableGone(webhookId: string) {
+    const p = (async () => {
       await flush()
-      await webhooks.disable(ep.target.id, 'the endpoint answered 410 Gone')
-      logger.warn({ webhookId: ep.target.id }, 'webhook disabled: endpoint answered 410')
-    } else scheduleFlush()
+      await webhooks.disable(webhookId, 'the endpoint answered 410 Gone')
+      logger.warn({ webhookId }, 'webhook disabled: endpoint answered 410')
+    })()
+      .catch((err: unknown) => logger.error({ err, webhookId }, 'disabling a webhook that answered 410 failed'))
+      .finally(() => chores.delete(p))
+    chores.add(p)
   }
 
   /** Records the outcomes gathered so far; stop() waits for the recordings in flight. */
@@ -178,16 +207,17 @@ export function createDispatcher(o: DispatcherOptions) {
     return p
   }
 
-  // Outcomes are recorded in batches, one transaction each: by the next pass (a send that frees room wakes one),
+  // Outcomes are recorded in batches, one transaction each: by the next pass (a result that frees room wakes one),
   // at the latest FLUSH_MS after the first one waiting, or at once past FLUSH_MAX.
   function scheduleFlush() {
     if (outcomes.length >= FLUSH_MAX) return void flush()
     flushTimer ??= setTimeout(() => void flush(), FLUSH_MS)
   }
 
-  /** One pass: fan out, claim what is due, start sends, and arm the timer for the next due retry. */
+  /** One pass: fan out, claim what is due, hand it to the sender, and arm the timer for the next due retry. */
   async function pass() {
     lastPass = Date.now()
+    if (!sender) return // a lost sender thread is being replaced
     try {
       await flush()
       if (targetsDirty) await refreshTargets()
@@ -203,11 +233,13 @@ export function createDispatcher(o: DispatcherOptions) {
           t.hwm = r.hwm
           behind ||= r.full
         }
-        if (ep.queued >= buffer / 2) continue
-        const want = buffer - ep.queued
+        if (ep.claimed.size >= refill) continue
+        const want = most - ep.claimed.size
         const jobs = await deliveries.claim(t.id, want)
-        for (const j of jobs) enqueue(ep, j)
-        pump(ep)
+        if (jobs.length) {
+          for (const j of jobs) ep.claimed.add(j.pk)
+          sender!.send(t.id, jobs)
+        }
         if (jobs.length < want) nextDue = Math.min(nextDue, (await deliveries.nextDue(t.id)) ?? Infinity)
       }
       if (behind) wake()
@@ -251,6 +283,7 @@ export function createDispatcher(o: DispatcherOptions) {
       if (running) return
       running = true
       targetsDirty = true
+      sender = makeSender()
       const released = await deliveries.releaseInFlight()
       if (!running) return // stopped meanwhile
       if (released) logger.info({ released }, 'resuming webhook deliveries left in flight')
@@ -273,10 +306,10 @@ export function createDispatcher(o: DispatcherOptions) {
       // Cleared handles left set would make wake() after a restart believe a pass is already scheduled.
       passTimer = dueTimer = null
       await passing
-      await Promise.allSettled([...sending])
+      const unsent = (await sender?.stop()) ?? []
+      sender = null
       await flush()
-      await Promise.allSettled([...flushing])
-      const unsent = [...endpoints.values()].flatMap((ep) => [...ep.lanes.values()].flat().map((j) => j.pk))
+      await Promise.allSettled([...flushing, ...chores])
       if (unsent.length) await deliveries.unclaim(unsent)
       endpoints.clear()
     },
@@ -284,8 +317,7 @@ export function createDispatcher(o: DispatcherOptions) {
     /** In-memory figures for metrics and tests. */
     stats: () => ({
       endpoints: endpoints.size,
-      queued: [...endpoints.values()].reduce((n, ep) => n + ep.queued, 0),
-      inFlight: sending.size,
+      claimed: [...endpoints.values()].reduce((n, ep) => n + ep.claimed.size, 0),
     }),
   }
 }

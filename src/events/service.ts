@@ -2,7 +2,6 @@
 // pruner, built from config.
 import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
-import type { Egress } from '../media/egress.ts'
 import type { Repos } from '../store/contract.ts'
 import { createDispatcher, type DispatcherOptions } from './dispatcher.ts'
 import { createPruner } from './pruner.ts'
@@ -12,10 +11,12 @@ import { createSseHub } from './sse.ts'
 export type EventDelivery = ReturnType<typeof createEventDelivery>
 
 export function createEventDelivery(
-  config: Pick<Config, 'webhookRetrySchedule' | 'webhookTimeoutMs' | 'webhookConcurrency' | 'eventRetentionDays'>,
+  config: Pick<
+    Config,
+    'webhookRetrySchedule' | 'webhookTimeoutMs' | 'webhookConcurrency' | 'eventRetentionDays' | 'egressAllow'
+  >,
   repos: Pick<Repos, 'events' | 'webhooks' | 'deliveries'>,
   logger: Logger,
-  egress: Pick<Egress, 'fetch'>,
   version = 'dev',
   observeDelivery?: DispatcherOptions['observe'],
 ) {
@@ -28,7 +29,9 @@ export function createEventDelivery(
     timeoutMs: config.webhookTimeoutMs,
     concurrency: config.webhookConcurrency,
     userAgent: `wagate/${version} (webhooks)`,
-    fetch: egress.fetch,
+    // Requests go out from a worker thread with its own egress policy, built from the same allow list as the
+    // server's (src/events/sender.ts): the store work on this event loop never holds back a response.
+    egressAllow: config.egressAllow,
     ...(observeDelivery ? { observe: observeDelivery } : {}),
   })
   const pruner = createPruner({
