@@ -46,6 +46,15 @@ export function report(rows: BenchRow[]): void {
 /** Thousands-separated integer, as the table shows counts and rates. */
 export const fmt = (x: number) => Math.round(x).toLocaleString('en')
 
+/**
+ * A ratio as the table shows it: two decimals, unless they would round a miss up to its minimum (0.896 against 0.9
+ * would read "0.90 ❌"); then three, rounded down.
+ */
+export const shownRatio = (ratio: number, min?: number) =>
+  min !== undefined && ratio < min && Number(ratio.toFixed(2)) >= min
+    ? Math.floor(ratio * 1000) / 1000
+    : Number(ratio.toFixed(2))
+
 /** A row comparing `value` with `ceiling` against a minimum ratio (`min`), the shape most rows share. */
 export function ratioRow(o: {
   metric: string
@@ -59,7 +68,7 @@ export function ratioRow(o: {
     metric: o.metric,
     measured: o.measured,
     ceiling: o.ceiling,
-    ratio: Number(o.ratio.toFixed(2)),
+    ratio: shownRatio(o.ratio, o.min),
     ...(o.min === undefined ? {} : { target: `≥ ${o.min} of ceiling`, met: o.ratio >= o.min }),
     ...(o.data ? { data: o.data } : {}),
   }
