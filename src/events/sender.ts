@@ -39,7 +39,7 @@ export type SendSettings = {
 
 /** What the dispatcher sees of a sender, on its own thread or in a worker. */
 export type Sender = {
-  /** Adds an endpoint or refreshes one in place (its lanes and counters carry over). */
+  /** Adds an endpoint or refreshes one in place (its lanes and requests in flight carry over). */
   target(t: SenderTarget): void
   /** Queues claimed jobs of an endpoint (which must have been given by `target`) behind those it has. */
   send(webhookId: string, jobs: Job[]): void
@@ -58,7 +58,6 @@ type Endpoint = {
   current: string[]
   lanes: Map<string, Job[]>
   busy: Set<string>
-  queued: number
   inFlight: number
 }
 
@@ -80,7 +79,6 @@ export function createLanes(
       if (ep.busy.has(lane)) continue
       const job = q.shift()!
       if (!q.length) ep.lanes.delete(lane)
-      ep.queued--
       ep.inFlight++
       ep.busy.add(lane)
       const p: Promise<void> = attempt(ep, job)
@@ -128,7 +126,6 @@ export function createLanes(
           current: t.secrets.slice(0, 1),
           lanes: new Map(),
           busy: new Set(),
-          queued: 0,
           inFlight: 0,
         })
     },
@@ -140,7 +137,6 @@ export function createLanes(
         const q = ep.lanes.get(lane)
         if (q) q.push(job)
         else ep.lanes.set(lane, [job])
-        ep.queued++
       }
       pump(ep)
     },
