@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createIngest } from '../../src/sessions/ingest.ts'
+import { dedupeKey } from '../../src/sessions/ingest-steps.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createEventStore } from '../../src/store/events.ts'
 import { createStores } from '../../src/store/index.ts'
@@ -126,7 +127,7 @@ function rawLive(): Writer {
     for (const r of b) {
       msg.run(sid, r.chatJid, r.waId, r.senderJid, r.senderName, r.type, r.body, r.status, r.timestamp, now)
       const data = JSON.stringify({ ...r, sessionId: sid, id: ++seq })
-      evt.run(`evt_${now}${seq}`, now, sid, data, `message.received:${sid}:${r.chatJid}:${r.waId}`)
+      evt.run(`evt_${now}${seq}`, now, sid, data, dedupeKey('message.received', r.timestamp, sid, r.chatJid, r.waId))
       chat.run(sid, r.chatJid, r.timestamp, now)
     }
   })

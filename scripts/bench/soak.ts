@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ulid } from 'ulid'
+import { dedupeKey } from '../../src/sessions/ingest-steps.ts'
 import {
   arg,
   cpuSeconds,
@@ -82,7 +83,7 @@ function seed(path: string, sid: string, n: number) {
       const t = start + k * 50
       msg.run(sid, chatJid, waId, fromMe, fromMe ? null : chatJid, `seeded message ${k}`, 'read', 4, t)
       const data = JSON.stringify({ id: waId, chatId: chatJid, body: `seeded message ${k}` })
-      evt.run(`evt_${ulid(t)}`, t, orgId, sid, data, `message.received:${sid}:${chatJid}:${waId}`)
+      evt.run(`evt_${ulid(t)}`, t, orgId, sid, data, dedupeKey('message.received', t, sid, chatJid, waId))
     }
   })()
   for (const x of indexes) db.run(x.sql)

@@ -5,7 +5,7 @@ import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import { decryptVote } from '../whatsapp/poll-vote.ts'
 import type { MessageRecord, PollVoteRecord } from '../whatsapp/records.ts'
 import type { Tx } from './ingest-writes.ts'
-import { q, type R, type Step } from './ingest-steps.ts'
+import { dedupeKey, q, type R, type Step } from './ingest-steps.ts'
 
 /** Which inbound media is downloaded by itself: `--media-auto-download` kinds and `--media-max-bytes`. */
 export type MediaPolicy = { autoDownload: readonly MessageType[]; maxBytes: number }
@@ -120,7 +120,7 @@ export function* applyPollVote(tx: Tx, v: PollVoteRecord): Step<void> {
   const row = (yield q.setPollJson(JSON.stringify(tally), poll.pk)) as R<'setPollJson'>
   if (!row) return
   const data = { message: messageFromRow(row), voter, options: chosen, timestamp: v.timestamp }
-  yield tx.emit('poll.vote', data, `poll.vote:${tx.sessionId}:${poll.pk}:${voter}:${v.timestamp}`)
+  yield tx.emit('poll.vote', data, dedupeKey('poll.vote', v.timestamp, tx.sessionId, poll.pk, voter))
 }
 
 export type MediaOutcome =
@@ -139,6 +139,6 @@ export function* settleMedia(tx: Tx, pk: number, attempts: number, o: MediaOutco
       : { ...media, status: o.status }
   const updated = (yield q.setMediaJson(JSON.stringify(next), pk)) as R<'setMediaJson'>
   if (!updated) return
-  const id = `${tx.sessionId}:${row.chat_jid}:${row.wa_id}`
-  yield tx.emit('message.media', messageFromRow(updated), `message.media:${id}:${o.status}`)
+  const key = dedupeKey('message.media', row.timestamp, tx.sessionId, row.chat_jid, row.wa_id, o.status)
+  yield tx.emit('message.media', messageFromRow(updated), key)
 }

@@ -6,7 +6,7 @@ import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import type { MessageRecord } from '../whatsapp/records.ts'
 import { chatJidOf, touchChannel } from './ingest-chats.ts'
 import { hasExtras, kindsJson, storeExtras, withMediaStatus, type KindsJson } from './ingest-media.ts'
-import { q, type R, type Step } from './ingest-steps.ts'
+import { dedupeKey, q, type R, type Step } from './ingest-steps.ts'
 import type { Tx } from './ingest-writes.ts'
 
 /** Most messages carry no location, contacts or poll: their columns, without serialising anything. */
@@ -88,15 +88,15 @@ export function* storeMessage(tx: Tx, r: MessageRecord, live: boolean): Step<voi
 
 /** Appends the event for a newly stored message; the dedupe key makes a replay a no-op even if a row check missed it. */
 function* announce(tx: Tx, r: MessageRecord, message: Message, channel: boolean): Step<void> {
-  const id = `${tx.sessionId}:${r.chatJid}:${r.waId}`
+  const key = (type: string, id: string | number) => dedupeKey(type, r.timestamp, tx.sessionId, r.chatJid, id)
   if (r.undecryptable) {
     yield q.countUndecryptable(tx.sessionId)
-    yield tx.emit('message.undecryptable', message, `message.undecryptable:${id}`)
+    yield tx.emit('message.undecryptable', message, key('message.undecryptable', r.waId))
   } else if (channel) {
-    yield tx.emit('channel.post', message, `channel.post:${tx.sessionId}:${r.chatJid}:${r.serverId}`)
+    yield tx.emit('channel.post', message, key('channel.post', r.serverId!))
   } else {
     const type = r.fromMe ? 'message.sent' : 'message.received'
-    yield tx.emit(type, message, `${type}:${id}`)
+    yield tx.emit(type, message, key(type, r.waId))
   }
 }
 

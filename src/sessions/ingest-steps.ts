@@ -321,3 +321,12 @@ export async function runAsync<T, C>(step: Step<T>, ops: AsyncOps<C>, c: C): Pro
     }
   }
 }
+
+/**
+ * An event's dedupe key: its type, then a time the change carries in every replay (the message's timestamp from
+ * WhatsApp, a vote's or a reaction's own), then what names the change. Led by the time, keys arrive in about time
+ * order and the outbox's unique index on them grows at its end; led by the message id, every append landed on a
+ * random page of an index as large as the outbox, and the event insert cost 13–17 µs more per message at 1M
+ * messages than at the start of the inbound soak.
+ */
+export const dedupeKey = (type: string, at: number, ...names: (string | number)[]) => `${type}:${at}:${names.join(':')}`

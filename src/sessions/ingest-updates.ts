@@ -3,7 +3,7 @@ import { ackOf, type MessageStatus } from '../domain/message.ts'
 import { messageFromRow } from '../store/messages.ts'
 import type { MessageUpdate, ReactionRecord } from '../whatsapp/records.ts'
 import type { Tx } from './ingest-writes.ts'
-import { q, type R, type Step } from './ingest-steps.ts'
+import { dedupeKey, q, type R, type Step } from './ingest-steps.ts'
 
 /** Never downgrade an ack; an error only replaces `pending` (a NACK after a later receipt is noise). */
 function nextStatus(old: MessageStatus, incoming: MessageStatus | undefined): MessageStatus {
@@ -40,10 +40,11 @@ export function* applyUpdate(tx: Tx, u: MessageUpdate): Step<void> {
   )) as R<'setMessage'>
   if (!row) return
   const m = messageFromRow(row)
-  const id = `${tx.sessionId}:${old.chat_jid}:${old.wa_id}`
-  if (status !== old.status) yield tx.emit('message.status', m, `message.status:${id}:${status}`)
-  if (edited) yield tx.emit('message.edited', m, `message.edited:${id}:${hash(u.editedBody!)}`)
-  if (deleted) yield tx.emit('message.deleted', m, `message.deleted:${id}`)
+  const key = (type: string, ...change: string[]) =>
+    dedupeKey(type, old.timestamp, tx.sessionId, old.chat_jid, old.wa_id, ...change)
+  if (status !== old.status) yield tx.emit('message.status', m, key('message.status', status))
+  if (edited) yield tx.emit('message.edited', m, key('message.edited', hash(u.editedBody!)))
+  if (deleted) yield tx.emit('message.deleted', m, key('message.deleted'))
 }
 
 export function* applyReaction(tx: Tx, r: ReactionRecord): Step<void> {
@@ -70,7 +71,7 @@ export function* applyReaction(tx: Tx, r: ReactionRecord): Step<void> {
   yield tx.emit(
     'message.reaction',
     data,
-    `message.reaction:${tx.sessionId}:${old.wa_id}:${r.reactor}:${r.text}:${r.timestamp}`,
+    dedupeKey('message.reaction', r.timestamp, tx.sessionId, old.wa_id, r.reactor, r.text),
   )
 }
 

@@ -33,7 +33,10 @@ export type Tx = {
   sessionId: string
   orgId: string
   now: number
-  /** The request appending an event in this transaction: `yield tx.emit(...)`. */
+  /**
+   * The request appending an event in this transaction: `yield tx.emit(...)`. A dedupe key leads with a time that
+   * every replay of the change repeats (`dedupeKey` in ingest-steps.ts).
+   */
   emit(type: string, data: unknown, dedupeKey?: string): Req
   /** A media download became pending: the download queue is told after commit. */
   queueMedia(): void
