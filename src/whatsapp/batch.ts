@@ -51,7 +51,7 @@ export function toBatch(events: Partial<BaileysEventMap>, me: Me): Batch {
   if (upsert) addMessages(b, upsert.messages, me, true)
   b.updates.push(...(events['messages.update'] ?? []).map(messageUpdate).filter(present))
   b.updates.push(...(events['message-receipt.update'] ?? []).map(receiptUpdate).filter(present))
-  b.reactions.push(...(events['messages.reaction'] ?? []).map(reactionRecord).filter(present))
+  b.reactions.push(...(events['messages.reaction'] ?? []).map((r) => reactionRecord(r, me)).filter(present))
   addGroupsAndPresence(b, events)
   return b
 }
@@ -99,7 +99,10 @@ export function receivedBatch(m: WAMessage, type: 'notify' | 'append', me: Me): 
   } else if (target && pm?.type === Type.MESSAGE_EDIT) {
     u = messageUpdate({ key: target, update: { message: { editedMessage: { message: pm.editedMessage } } } })
   } else if (!pm && content?.reactionMessage?.key) {
-    const r = reactionRecord({ key: content.reactionMessage.key, reaction: { ...content.reactionMessage, key: m.key } })
+    const r = reactionRecord(
+      { key: content.reactionMessage.key, reaction: { ...content.reactionMessage, key: m.key } },
+      me,
+    )
     if (r) b.reactions.push(r)
   }
   if (u) b.updates.push(u)
@@ -113,7 +116,7 @@ function addMessages(b: Batch, messages: BaileysEventMap['messages.upsert']['mes
     if (record) b.messages.push({ record, live })
     const vote = live ? pollVoteRecord(m, me) : null
     if (vote) b.pollVotes.push(vote)
-    if (record && live) addMerged(b, m)
+    if (record && live) addMerged(b, m, me)
   }
 }
 
@@ -122,7 +125,7 @@ function addMessages(b: Batch, messages: BaileysEventMap['messages.upsert']['mes
  * (research/baileys.md §3.0). The message itself is usually stored already (before its receipt, or by an
  * earlier batch), so its insert is a no-op: carry the folded changes as updates, which are idempotent.
  */
-function addMerged(b: Batch, m: BaileysEventMap['messages.upsert']['messages'][number]) {
+function addMerged(b: Batch, m: BaileysEventMap['messages.upsert']['messages'][number], me: Me) {
   const u = messageUpdate({ key: m.key, update: m })
   if (u) b.updates.push(u)
   for (const receipt of m.userReceipt ?? []) {
@@ -130,7 +133,7 @@ function addMerged(b: Batch, m: BaileysEventMap['messages.upsert']['messages'][n
     if (r) b.updates.push(r)
   }
   for (const reaction of m.reactions ?? []) {
-    const r = reactionRecord({ key: m.key, reaction })
+    const r = reactionRecord({ key: m.key, reaction }, me)
     if (r) b.reactions.push(r)
   }
 }

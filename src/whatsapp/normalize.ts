@@ -188,14 +188,21 @@ export function receiptUpdate(e: BaileysEventMap['message-receipt.update'][numbe
   return status ? { chatJid: chatJidOf(key), waId: key.id, fromMe: !!key.fromMe, status } : null
 }
 
-export function reactionRecord(e: BaileysEventMap['messages.reaction'][number]): ReactionRecord | null {
+/**
+ * A reaction, by the JID of who reacted. Ours (sent by this gateway, whose echo this is, or by another of our
+ * devices) is ours under our own JID, as the sender records the reactions it sends; null while we have none.
+ */
+export function reactionRecord(e: BaileysEventMap['messages.reaction'][number], me: Me): ReactionRecord | null {
   const { key, reaction } = e
   if (!key.remoteJid || !key.id) return null
-  const reactor = reaction.key?.participant ?? reaction.key?.remoteJid ?? ''
+  const reactor = reaction.key?.fromMe
+    ? me.jid
+    : jidNormalizedUser(reaction.key?.participant ?? reaction.key?.remoteJid ?? '')
+  if (reactor === null) return null
   return {
     chatJid: chatJidOf(key),
     waId: key.id,
-    reactor: reaction.key?.fromMe ? 'me' : jidNormalizedUser(reactor),
+    reactor,
     text: reaction.text ?? '',
     timestamp: num(reaction.senderTimestampMs as Num) ?? 0, // already ms
   }

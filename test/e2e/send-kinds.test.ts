@@ -175,6 +175,32 @@ describe('operations on stored messages', () => {
     await received(BOB, (m) => m.kind === 'reaction' && m.reaction.messageId === theirs && m.reaction.emoji === '')
   })
 
+  it('stores and announces our own reaction once, under our JID, and its removal', async () => {
+    const me = h.session(sid).jid as string
+    expect(me).toBe(`${ME}@s.whatsapp.net`)
+    const before = h.eventsOf('message.reaction').length
+    const ours = () =>
+      h
+        .eventsOf('message.reaction')
+        .slice(before)
+        .map((e) => [e.data.message.id, e.data.reactor, e.data.reaction])
+    const reactions = () =>
+      JSON.parse(
+        h.db.sqlite
+          .query<{ reactions: string }, [string]>('SELECT reactions FROM messages WHERE wa_id = ?')
+          .get(theirs)!.reactions,
+      )
+    await h.supervisor.react(sid, bobChat, theirs, '❤️')
+    await waitFor('our reaction', () => ours().length > 0)
+    await h.supervisor.react(sid, bobChat, theirs, '')
+    await waitFor('our reaction removed', () => ours().some(([, , reaction]) => reaction === null))
+    expect(ours()).toEqual([
+      [theirs, me, '❤️'],
+      [theirs, me, null],
+    ])
+    expect(reactions()).toEqual({})
+  })
+
   it('edits an own message, and the stored copy says edited', async () => {
     await h.supervisor.edit(sid, bobChat, own.id, 'edited text')
     const got = await received(BOB, (m) => m.kind === 'edit' && m.edit.messageId === own.id)

@@ -171,12 +171,28 @@ describe('updates', () => {
       text: '❤️',
       senderTimestampMs: 1_700_000_000_123,
     })
-    expect(reactionRecord({ key, reaction })).toMatchObject({
+    expect(reactionRecord({ key, reaction }, me)).toMatchObject({
       waId: 'O2',
       reactor: BOB,
       text: '❤️',
       timestamp: 1_700_000_000_123,
     })
+  })
+
+  it('names our own reaction by our JID, as the reactions we send are recorded', () => {
+    const key = { remoteJid: BOB, fromMe: false, id: 'B1' }
+    const reaction = proto.Reaction.fromObject({
+      key: { remoteJid: BOB, fromMe: true, id: 'R2' },
+      text: '👍',
+      senderTimestampMs: 1_700_000_000_456,
+    })
+    expect(reactionRecord({ key, reaction }, me)).toMatchObject({
+      chatJid: BOB,
+      waId: 'B1',
+      reactor: me.jid,
+      text: '👍',
+    })
+    expect(reactionRecord({ key, reaction }, { jid: null, lid: null })).toBeNull()
   })
 })
 
