@@ -189,18 +189,21 @@ export function receiptUpdate(e: BaileysEventMap['message-receipt.update'][numbe
 }
 
 /**
- * A reaction, by the JID of who reacted. Ours (sent by this gateway, whose echo this is, or by another of our
- * devices) is ours under our own JID, as the sender records the reactions it sends; null while we have none.
+ * A reaction, by the JID of who reacted: its own key names the reactor as a message's key names its sender
+ * (`senderOf`), by phone number when known, else by LID. Ours (sent by this gateway, whose echo this is, or by
+ * another of our devices) is under our own JID, as the sender records the reactions it sends. In a direct chat
+ * Baileys leaves the key's participant empty (""), not absent, so the chat's JID names the contact. Null when
+ * nobody can be named.
  */
 export function reactionRecord(e: BaileysEventMap['messages.reaction'][number], me: Me): ReactionRecord | null {
   const { key, reaction } = e
-  if (!key.remoteJid || !key.id) return null
-  const reactor = reaction.key?.fromMe
-    ? me.jid
-    : jidNormalizedUser(reaction.key?.participant ?? reaction.key?.remoteJid ?? '')
-  if (reactor === null) return null
+  if (!key.remoteJid || !key.id || !reaction.key) return null
+  const chatJid = chatJidOf(key)
+  const who = senderOf(reaction.key, chatJid, me)
+  const reactor = who.pn ?? who.lid
+  if (!reactor) return null
   return {
-    chatJid: chatJidOf(key),
+    chatJid,
     waId: key.id,
     reactor,
     text: reaction.text ?? '',

@@ -201,6 +201,25 @@ describe('operations on stored messages', () => {
     expect(reactions()).toEqual({})
   })
 
+  it("announces a contact's reaction under the contact's JID, and its removal", async () => {
+    const before = h.eventsOf('message.reaction').length
+    const theirs = () =>
+      h
+        .eventsOf('message.reaction')
+        .slice(before)
+        .map((e) => [e.data.message.id, e.data.reactor, e.data.reaction])
+    const react = (emoji: string) =>
+      h.control('POST', `/accounts/${BOB}/messages`, { to: ME, reaction: { messageId: own.id, emoji } })
+    expect((await react('😂')).status).toBe(201)
+    await waitFor("Bob's reaction", () => theirs().length > 0)
+    expect((await react('')).status).toBe(201)
+    await waitFor("Bob's reaction removed", () => theirs().length > 1)
+    expect(theirs()).toEqual([
+      [own.id, bobChat, '😂'],
+      [own.id, bobChat, null],
+    ])
+  })
+
   it('edits an own message, and the stored copy says edited', async () => {
     await h.supervisor.edit(sid, bobChat, own.id, 'edited text')
     const got = await received(BOB, (m) => m.kind === 'edit' && m.edit.messageId === own.id)

@@ -179,6 +179,17 @@ describe('updates', () => {
     })
   })
 
+  it("names a contact's reaction in a direct chat by the chat's JID (Baileys leaves the participant empty)", () => {
+    const key = { remoteJid: BOB, fromMe: true, id: 'O3' }
+    // The reaction message's own key as Baileys hands it over (a plain object: the proto's MessageKey has no Alt ids).
+    const reaction = {
+      key: { remoteJid: BOB_LID, remoteJidAlt: BOB, participant: '', fromMe: false, id: 'R3' },
+      text: '😂',
+      senderTimestampMs: 1_700_000_000_789,
+    }
+    expect(reactionRecord({ key, reaction }, me)).toMatchObject({ chatJid: BOB, waId: 'O3', reactor: BOB, text: '😂' })
+  })
+
   it('names our own reaction by our JID, as the reactions we send are recorded', () => {
     const key = { remoteJid: BOB, fromMe: false, id: 'B1' }
     const reaction = proto.Reaction.fromObject({
