@@ -63,13 +63,13 @@ export function createSending(o: SendingOptions) {
     queue: o.ingest.queue,
     socketOf: o.socketOf,
     pacing,
-    // Only our reaction's effect names us: other operations do not read the session row again.
-    done: (id, job) =>
-      job.content.kind === 'react'
-        ? then(o.ingest.sessionRow(id), (row) =>
-            o.ingest.sendDone(id, job, effectsOf(job, row?.jid ?? null, o.clock())),
-          )
-        : o.ingest.sendDone(id, job, effectsOf(job, null, o.clock())),
+    done: (id, job) => {
+      const finish = (me: string | null) => o.ingest.sendDone(id, job, effectsOf(job, me, o.clock()))
+      // Only our reaction's effect names us: other operations do not read the session row again.
+      return job.content.kind === 'react'
+        ? then(o.ingest.sessionRow(id), (row) => finish(row?.jid ?? null))
+        : finish(null)
+    },
     failed: (id, job, error, final, notBefore) => o.ingest.sendFailed(id, job, error, final, notBefore),
     logger: o.logger.child({ module: 'sender' }),
     clock: o.clock,
