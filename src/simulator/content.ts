@@ -274,9 +274,20 @@ export class ContentBuilder {
       case 'edit':
       case 'revoke': {
         const messageId = kind === 'edit' ? input.edit!.messageId : input.revoke!.messageId
-        if (!from.sent.has(messageId))
-          throw new SimError('not_found', `message ${messageId} was not sent by ${from.phone}`)
-        const key = { remoteJid: to.jid, fromMe: true, id: messageId }
+        // In a group the key names the message's author: a phone may name another member's message (an admin's
+        // revoke deletes it for everyone; an edit of it is what only a modified client sends, and WhatsApp's servers,
+        // which cannot read it, pass it on all the same). One to one, only the phone's own messages.
+        let key: proto.IMessageKey
+        if (group) {
+          const author = group.messages.find((m) => m.id === messageId)?.from
+          if (!author) throw new SimError('not_found', `message ${messageId} is not in ${group.jid}`)
+          const own = author === from.jid
+          key = { remoteJid: group.jid, fromMe: own, id: messageId, ...(!own && { participant: author }) }
+        } else {
+          if (!from.sent.has(messageId))
+            throw new SimError('not_found', `message ${messageId} was not sent by ${from.phone}`)
+          key = { remoteJid: to.jid, fromMe: true, id: messageId }
+        }
         const protocolMessage: proto.Message.IProtocolMessage =
           kind === 'edit'
             ? {
@@ -286,7 +297,11 @@ export class ContentBuilder {
                 timestampMs: Date.now(),
               }
             : { key, type: proto.Message.ProtocolMessage.Type.REVOKE }
-        return { kind, message: { protocolMessage }, stanza: { type: 'text', edit: kind === 'edit' ? '1' : '7' } }
+        return {
+          kind,
+          message: { protocolMessage },
+          stanza: { type: 'text', edit: kind === 'edit' ? '1' : key.fromMe ? '7' : '8' },
+        }
       }
     }
   }

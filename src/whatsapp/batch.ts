@@ -49,7 +49,7 @@ export function toBatch(events: Partial<BaileysEventMap>, me: Me): Batch {
   const upsert = events['messages.upsert']
   // Both `notify` and `append` are new to us (offline backlog, own echoes, channel posts): store both.
   if (upsert) addMessages(b, upsert.messages, me, true)
-  b.updates.push(...(events['messages.update'] ?? []).map(messageUpdate).filter(present))
+  b.updates.push(...(events['messages.update'] ?? []).map((u) => messageUpdate(u, me)).filter(present))
   b.updates.push(...(events['message-receipt.update'] ?? []).map(receiptUpdate).filter(present))
   b.reactions.push(...(events['messages.reaction'] ?? []).map((r) => reactionRecord(r, me)).filter(present))
   addGroupsAndPresence(b, events)
@@ -95,9 +95,9 @@ export function receivedBatch(m: WAMessage, type: 'notify' | 'append', me: Me): 
   const Type = proto.Message.ProtocolMessage.Type
   let u = null
   if (target && pm?.type === Type.REVOKE) {
-    u = messageUpdate({ key: target, update: { message: null, messageStubType: WAMessageStubType.REVOKE } })
+    u = messageUpdate({ key: target, update: { message: null, messageStubType: WAMessageStubType.REVOKE } }, me)
   } else if (target && pm?.type === Type.MESSAGE_EDIT) {
-    u = messageUpdate({ key: target, update: { message: { editedMessage: { message: pm.editedMessage } } } })
+    u = messageUpdate({ key: target, update: { message: { editedMessage: { message: pm.editedMessage } } } }, me)
   } else if (!pm && content?.reactionMessage?.key) {
     const r = reactionRecord(
       { key: content.reactionMessage.key, reaction: { ...content.reactionMessage, key: m.key } },
@@ -126,8 +126,11 @@ function addMessages(b: Batch, messages: BaileysEventMap['messages.upsert']['mes
  * earlier batch), so its insert is a no-op: carry the folded changes as updates, which are idempotent.
  */
 function addMerged(b: Batch, m: BaileysEventMap['messages.upsert']['messages'][number], me: Me) {
-  const u = messageUpdate({ key: m.key, update: m })
-  if (u) b.updates.push(u)
+  // Only its status: an edit or a delete folded into it came through the receipt hook keyed by the message that
+  // carried it, naming who made it (receivedBatch); folded, it carries this message's own key, naming its author.
+  const u = messageUpdate({ key: m.key, update: m }, me)
+  if (u?.status)
+    b.updates.push({ chatJid: u.chatJid, waId: u.waId, fromMe: u.fromMe, status: u.status, error: u.error })
   for (const receipt of m.userReceipt ?? []) {
     const r = receiptUpdate({ key: m.key, receipt })
     if (r) b.updates.push(r)

@@ -167,7 +167,7 @@ export function contactRecord(c: Partial<Contact>): ContactRecord | null {
 }
 
 /** messages.update → status/edit/revoke changes (§3.7). Receipt timestamps are ignored on purpose. */
-export function messageUpdate(e: BaileysEventMap['messages.update'][number]): MessageUpdate | null {
+export function messageUpdate(e: BaileysEventMap['messages.update'][number], me: Me): MessageUpdate | null {
   const { key, update } = e
   if (!key.remoteJid || !key.id) return null
   const out: MessageUpdate = { chatJid: chatJidOf(key), waId: key.id, fromMe: !!key.fromMe }
@@ -177,6 +177,9 @@ export function messageUpdate(e: BaileysEventMap['messages.update'][number]): Me
   if (update.messageStubType === WAMessageStubType.REVOKE && update.message === null) out.revoked = true
   const edited = update.message?.editedMessage?.message ?? update.message?.protocolMessage?.editedMessage
   if (edited) out.editedBody = contentOf(edited)?.body ?? ''
+  // Baileys keys an edit or a delete by the message that carried it, with the target's id (rc14
+  // lib/Utils/process-message.js): its sender is who made the change.
+  if (out.revoked || edited) out.by = { fromMe: out.fromMe, ...senderOf(key, out.chatJid, me) }
   return out.status || out.revoked || out.editedBody !== undefined ? out : null
 }
 

@@ -91,7 +91,16 @@ export type MessageUpdate = {
   /** New body of an edited message. */
   editedBody?: string
   revoked?: boolean
+  /**
+   * Who made an edit or a delete received from WhatsApp, as the key of the message that carried it names them (by
+   * phone number and LID where known, or this account): ingest applies it only when they may (the author; for a
+   * delete in a group, also an admin). Absent for our own changes through the API, which the API checked.
+   */
+  by?: Changer
 }
+
+/** The account behind an edit or a delete. */
+export type Changer = { fromMe: boolean; pn: string | null; lid: string | null }
 
 export type ReactionRecord = {
   chatJid: string

@@ -1,5 +1,5 @@
 // The message stored before its receipt (socket.ts beforeReceipt, batch.ts receivedBatch) and the events Baileys
-// emits for it afterwards: those add nothing, except changes Baileys' event buffer folded into the upsert.
+// emits for it afterwards: those add nothing, except statuses Baileys' event buffer folded into the upsert.
 import { describe, expect, it } from 'bun:test'
 import { proto, WAMessageStubType, type BaileysEventMap, type WAMessage } from '@whiskeysockets/baileys'
 import { receivedBatch, toBatch } from '../../src/whatsapp/batch.ts'
@@ -56,12 +56,21 @@ describe.each(dialects)('%s', (dialect) => {
     expect(await types()).toEqual(['message.received', 'message.reaction'])
   })
 
-  it('applies an edit the event buffer folded into the upsert of an already stored message', async () => {
+  it('takes only the status from an upsert the event buffer folded an edit and a delete into', async () => {
+    // The edit and the delete came through the receipt hook keyed by whoever sent them; folded into the upsert they
+    // carry the message's own key, which names its author: so a member's edit of someone else's message would pass.
     await apply(upsert(msg('A')))
     const edited = { editedMessage: { message: { conversation: 'hi, edited' } } }
     await apply(upsert(msg('A', { message: edited })))
-    expect((await dump('messages'))[0]).toMatchObject({ body: 'hi, edited', edited: 1 })
-    expect(await types()).toEqual(['message.received', 'message.edited'])
+    await apply(upsert(msg('A', { message: null, messageStubType: WAMessageStubType.REVOKE })))
+    const own = { key: { remoteJid: BOB, fromMe: true, id: 'O' }, message: { conversation: 'mine' }, status: 2 }
+    await apply(upsert(msg('O', own), 'append'))
+    await apply(upsert(msg('O', { ...own, status: 4, message: edited })))
+    expect((await dump('messages')).map((m) => [m.wa_id, m.body, m.edited, m.deleted, m.status])).toEqual([
+      ['A', 'hi', 0, 0, 'delivered'],
+      ['O', 'mine', 0, 0, 'read'],
+    ])
+    expect(await types()).toEqual(['message.received', 'message.sent', 'message.status'])
   })
 
   it('applies a reaction before its receipt, so the messages.reaction Baileys emits after it is a no-op', async () => {

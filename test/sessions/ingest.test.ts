@@ -72,6 +72,41 @@ describe.each(dialects)('%s', (dialect) => {
     expect(await types()).toEqual(['message.received', 'message.edited', 'message.deleted'])
   })
 
+  it("ignores an edit and a delete of a contact's message sent from another chat", async () => {
+    const CAROL = '15550000003@s.whatsapp.net'
+    await apply({
+      'messages.upsert': {
+        messages: [msg('C', { conversation: 'from Carol' }, { key: { remoteJid: CAROL, fromMe: false, id: 'C' } })],
+        type: 'notify',
+      },
+    })
+    const fromBob = { remoteJid: BOB, fromMe: false, id: 'C' }
+    await apply({
+      'messages.update': [
+        { key: fromBob, update: { message: { editedMessage: { message: { conversation: 'forged' } } } } },
+        { key: fromBob, update: { message: null, messageStubType: WAMessageStubType.REVOKE } },
+      ],
+    })
+    expect(await h.one('SELECT body, edited, deleted FROM messages')).toEqual({
+      body: 'from Carol',
+      edited: 0,
+      deleted: 0,
+    })
+    expect(await types()).toEqual(['message.received'])
+  })
+
+  it('applies a delete by another member in a group whose members are not stored', async () => {
+    const GROUP = '120363000000000009@g.us'
+    const key = { remoteJid: GROUP, fromMe: false, id: 'G', participant: BOB }
+    await apply({ 'messages.upsert': { messages: [msg('G', { conversation: 'spam' }, { key })], type: 'notify' } })
+    const admin = { ...key, participant: '15550000004@s.whatsapp.net' }
+    await apply({
+      'messages.update': [{ key: admin, update: { message: null, messageStubType: WAMessageStubType.REVOKE } }],
+    })
+    expect(await h.one('SELECT body, deleted FROM messages')).toEqual({ body: 'spam', deleted: 1 })
+    expect(await types()).toEqual(['message.received', 'message.deleted'])
+  })
+
   it('replaces a CIPHERTEXT placeholder when the retry decrypts, counting it once', async () => {
     const stub = msg('C', null, { messageStubType: WAMessageStubType.CIPHERTEXT, messageStubParameters: ['Bad MAC'] })
     await apply({ 'messages.upsert': { messages: [stub], type: 'notify' } })

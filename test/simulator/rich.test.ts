@@ -251,6 +251,36 @@ describe('simulator rich kinds', () => {
       }
     })
 
+  test("group edits and deletes: the key names the message's author, another member's included", async () => {
+    const gid = (
+      await api<{ jid: string }>(w.sim, 'POST', '/groups', {
+        owner: ALICE,
+        subject: 'Edits',
+        participants: [LINKED, CAROL],
+      })
+    ).body.jid
+    const post = async (from: string, body: Record<string, unknown>) => {
+      const r = await api<{ id: string }>(w.sim, 'POST', `/groups/${gid}/messages`, { from, ...body })
+      expect(r.status).toBe(201)
+      return r.body.id
+    }
+    const carols = await post(CAROL, { text: 'spam' })
+    await upserted(carols)
+    const own = await upserted(await post(CAROL, { edit: { messageId: carols, text: 'ham' } }))
+    expect(own.message?.protocolMessage?.key).toEqual({ remoteJid: gid, fromMe: true, id: carols })
+    const byAdmin = await upserted(await post(ALICE, { revoke: { messageId: carols } }))
+    expect(byAdmin.key.participant).toBe(`${ALICE}@s.whatsapp.net`)
+    expect(byAdmin.message?.protocolMessage).toMatchObject({
+      type: proto.Message.ProtocolMessage.Type.REVOKE,
+      key: { remoteJid: gid, fromMe: false, id: carols, participant: `${CAROL}@s.whatsapp.net` },
+    })
+    const missing = await api<{ error: { code: string } }>(w.sim, 'POST', `/groups/${gid}/messages`, {
+      from: ALICE,
+      edit: { messageId: 'NOT-IN-GROUP', text: 'x' },
+    })
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'not_found'])
+  })
+
   test('reactions: the client reacts to a phone message and removes it; the phone does the same', async () => {
     const theirs = await upserted(await phoneSends(ALICE, { text: 'react to me' }))
     const r1 = await c.sock.sendMessage(aliceJid, { react: { text: '👍', key: theirs.key } })

@@ -147,17 +147,39 @@ describe('message content', () => {
 describe('updates', () => {
   it('reads an edit, a revoke, an ack and a NACK from messages.update', () => {
     const key = { remoteJid: BOB, fromMe: true, id: 'O1' }
-    const edit = messageUpdate({ key, update: { message: { editedMessage: { message: { conversation: 'fixed' } } } } })
-    const revoke = messageUpdate({ key, update: { message: null, messageStubType: WAMessageStubType.REVOKE } })
-    const read = messageUpdate({ key, update: { status: proto.WebMessageInfo.Status.READ } })
-    const nack = messageUpdate({
-      key,
-      update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['463'] },
-    })
+    const edit = messageUpdate(
+      { key, update: { message: { editedMessage: { message: { conversation: 'fixed' } } } } },
+      me,
+    )
+    const revoke = messageUpdate({ key, update: { message: null, messageStubType: WAMessageStubType.REVOKE } }, me)
+    const read = messageUpdate({ key, update: { status: proto.WebMessageInfo.Status.READ } }, me)
+    const nack = messageUpdate(
+      { key, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['463'] } },
+      me,
+    )
     expect(edit).toMatchObject({ waId: 'O1', editedBody: 'fixed' })
     expect(revoke).toMatchObject({ revoked: true })
     expect(read).toMatchObject({ status: 'read', fromMe: true })
     expect(nack).toMatchObject({ status: 'error', error: '463' })
+  })
+
+  it('names who made an edit or a delete by the key of the message that carried it, and nobody for an ack', () => {
+    const inGroup = { remoteJid: GROUP, fromMe: false, id: 'A1', participant: BOB_LID, participantAlt: BOB }
+    const edit = { message: { editedMessage: { message: { conversation: 'x' } } } }
+    expect(messageUpdate({ key: inGroup, update: edit }, me)!.by).toEqual({ fromMe: false, pn: BOB, lid: BOB_LID })
+    const revoke = { message: null, messageStubType: WAMessageStubType.REVOKE }
+    expect(messageUpdate({ key: { remoteJid: BOB, fromMe: true, id: 'O1' }, update: revoke }, me)!.by).toEqual({
+      fromMe: true,
+      pn: me.jid,
+      lid: me.lid,
+    })
+    const read = { status: proto.WebMessageInfo.Status.READ }
+    expect(messageUpdate({ key: inGroup, update: read }, me)).toEqual({
+      chatJid: GROUP,
+      waId: 'A1',
+      fromMe: false,
+      status: 'read',
+    })
   })
 
   it('reads group receipts and reactions', () => {
