@@ -2180,7 +2180,7 @@ export interface webhooks {
               action: 'add' | 'remove' | 'promote' | 'demote'
               /** @description The members this change really affected */
               participants: components['schemas']['GroupParticipant'][]
-              /** @description JID of who made the change, when WhatsApp says */
+              /** @description JID of who made the change, when WhatsApp says: by phone number when known, else the LID */
               actor: string | null
             }
           }

@@ -26,7 +26,9 @@ const GroupParticipants = Type.Object({
   groupJid: Type.String(),
   action: ParticipantAction,
   participants: Type.Array(GroupParticipant, { description: 'The members this change really affected' }),
-  actor: Type.Union([Type.String(), Type.Null()], { description: 'JID of who made the change, when WhatsApp says' }),
+  actor: Type.Union([Type.String(), Type.Null()], {
+    description: 'JID of who made the change, when WhatsApp says: by phone number when known, else the LID',
+  }),
 })
 const Presence = Type.Object({
   chatJid: Type.String({ description: 'The chat the presence was seen in (a DM or a group)' }),

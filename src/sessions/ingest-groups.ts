@@ -89,11 +89,13 @@ export function* applyParticipants(tx: Tx, c: GroupParticipantsChange): Step<voi
   }
   if (!changed.length) return
   if (!((yield q.groupByJid(tx.sessionId, c.groupJid)) as R<'groupByJid'>)) yield applyGroup(tx, { jid: c.groupJid })
+  let actor = c.actor
+  if (actor?.endsWith('@lid')) actor = ((yield q.mappingOf(tx.sessionId, actor)) as R<'mappingOf'>)?.jid ?? actor
   yield tx.emit('group.participants', {
     groupJid: c.groupJid,
     action: c.action,
     participants: changed.map((p) => participantFromRow({ jid: p.jid, lid: p.lid, pn: p.pn, admin: p.admin })),
-    actor: c.actor,
+    actor,
   })
 }
 

@@ -45,12 +45,14 @@ export function groupRecord(m: Partial<GroupMetadata>): GroupRecord | null {
 
 export function participantsChange(e: BaileysEventMap['group-participants.update']): GroupParticipantsChange | null {
   if (!e.id || !isJidGroup(e.id)) return null
-  const actor = e.authorPn || e.author
+  // Named as a message's sender is: by phone number when WhatsApp gives it, else by LID (ingest then looks the LID
+  // up in the stored mapping). `authorPn` is Baileys' name for the key's alternate id, a LID in a PN group.
+  const ids = pnAndLid(e.author, e.authorPn)
   return {
     groupJid: jidNormalizedUser(e.id),
     action: e.action,
     participants: e.participants.map(participantRecord).filter(present),
-    actor: actor ? jidNormalizedUser(actor) : null,
+    actor: ids.pn ?? ids.lid ?? null,
   }
 }
 

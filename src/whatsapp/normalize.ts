@@ -65,10 +65,28 @@ function senderOf(key: WAMessageKey, chatJid: string, me: Me): { pn: string | nu
   return { pn: ids.pn ?? null, lid: ids.lid ?? null }
 }
 
+/**
+ * A system message's body: WhatsApp's stub name, then its parameters. rc14 gives a member as the JSON of
+ * `{id, phoneNumber?, admin?}`; it reads as the member's JID, by phone number when given.
+ */
 function stubBody(msg: WAMessage): string | null {
   const name = WAMessageStubType[msg.messageStubType ?? 0] ?? String(msg.messageStubType)
-  const params = (msg.messageStubParameters ?? []).join(' ')
+  const params = (msg.messageStubParameters ?? []).map(stubParameter).join(' ')
   return params ? `${name}: ${params}` : name
+}
+
+function stubParameter(p: string): string {
+  if (!p.startsWith('{')) return p
+  try {
+    const m = JSON.parse(p) as { id?: unknown; phoneNumber?: unknown }
+    const ids = pnAndLid(
+      typeof m.id === 'string' ? m.id : null,
+      typeof m.phoneNumber === 'string' ? m.phoneNumber : null,
+    )
+    return ids.pn ?? ids.lid ?? p
+  } catch {
+    return p
+  }
 }
 
 /** A stored message from a WAMessage, or null when it is a protocol/reaction/poll-vote carrier (its effect comes as an update). */

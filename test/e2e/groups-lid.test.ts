@@ -121,6 +121,43 @@ it('stores a LID-addressed group with members known by LID and phone, and their 
   expect(row).toMatchObject({ sender_jid: acct[ALICE]!.jid, sender_lid: acct[ALICE]!.lid })
 })
 
+it('names who changed the members of a LID-addressed group by phone number, in the event and the system message', async () => {
+  const g = (
+    await h.control('POST', '/groups', {
+      owner: ALICE,
+      subject: 'LID admins',
+      participants: [ME, BOB],
+      addressingMode: 'lid',
+    })
+  ).body
+  await waitFor('the group', async () => (await api('GET', `/groups/${enc(g.jid)}`)).body.size === 3)
+  const promoted = await h.control('POST', `/groups/${g.jid}/participants`, {
+    actor: ALICE,
+    action: 'promote',
+    participants: [BOB],
+  })
+  expect(promoted.status).toBe(200)
+  const event = await waitFor('the promotion', () =>
+    h.eventsOf('group.participants').find((e) => e.data.groupJid === g.jid && e.data.action === 'promote'),
+  )
+  expect(event.data).toEqual({
+    groupJid: g.jid,
+    action: 'promote',
+    participants: [{ jid: acct[BOB]!.lid, lid: acct[BOB]!.lid, phone: BOB, admin: 'admin' }],
+    actor: acct[ALICE]!.jid,
+  })
+  const system = await waitFor('the system message', async () =>
+    ((await api('GET', `/chats/${enc(g.jid)}/messages`)).body.data as any[]).find((m) =>
+      m.body?.startsWith('GROUP_PARTICIPANT_PROMOTE'),
+    ),
+  )
+  expect(system).toMatchObject({
+    type: 'system',
+    body: `GROUP_PARTICIPANT_PROMOTE: ${acct[BOB]!.jid}`,
+    senderJid: acct[ALICE]!.jid,
+  })
+})
+
 it('sends 1,000 queued messages to a group, all acked by WhatsApp, with no group-metadata query after the first', async () => {
   const g = (await h.control('POST', '/groups', { owner: ALICE, subject: 'Busy', participants: [ME, BOB] })).body
   const queries = async () =>

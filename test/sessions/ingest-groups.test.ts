@@ -63,6 +63,32 @@ describe.each(dialects)('%s', (dialect) => {
     expect((await members()).map((m) => m.jid)).toEqual([me.jid, BOB])
   })
 
+  it('names the actor by phone number: from the change when it gives both ids, else from the stored mapping', async () => {
+    await apply({ 'groups.upsert': [metadata as any] })
+    const BOB_LID = '900000000002@lid'
+    // A PN group: Baileys' `authorPn` is the key's alternate id, there the LID.
+    await apply({
+      'group-participants.update': {
+        id: G,
+        author: BOB,
+        authorPn: BOB_LID,
+        participants: [{ id: CAROL.pn }] as any,
+        action: 'add',
+      },
+    })
+    // Only a LID: unknown at first, then known from a LID-mapping event.
+    const byLid = (action: 'promote' | 'demote') =>
+      apply({ 'group-participants.update': { id: G, author: CAROL.lid, participants: [{ id: BOB }] as any, action } })
+    await byLid('promote')
+    await apply({ 'lid-mapping.update': { lid: CAROL.lid, pn: CAROL.pn } as any })
+    await byLid('demote')
+    expect((await events('group.participants')).map((e) => [e.action, e.actor])).toEqual([
+      ['add', BOB],
+      ['promote', CAROL.lid],
+      ['demote', CAROL.pn],
+    ])
+  })
+
   it('keeps members in the order they were stored when one of them changes', async () => {
     await apply({ 'groups.upsert': [metadata as any] })
     const change = (action: 'add' | 'promote', ids: object[]) =>

@@ -96,6 +96,25 @@ describe('message content', () => {
     expect(messageRecord(incoming({ reactionMessage: { text: '👍', key: { id: 'X' } } }), me)).toBeNull()
   })
 
+  it("reads a group member in a system message's parameters as the member's JID, by phone number when given", () => {
+    const stub = (params: string[]) =>
+      messageRecord(
+        incoming(undefined as never, {
+          key: { remoteJid: GROUP, fromMe: false, id: 'S1', participant: BOB },
+          messageStubType: WAMessageStubType.GROUP_PARTICIPANT_PROMOTE,
+          messageStubParameters: params,
+        }),
+        me,
+      )!
+    const both = JSON.stringify({ id: BOB_LID, phoneNumber: BOB, admin: 'admin' })
+    const lidOnly = JSON.stringify({ id: BOB_LID })
+    expect(stub([both, lidOnly])).toMatchObject({
+      type: 'system',
+      body: `GROUP_PARTICIPANT_PROMOTE: ${BOB} ${BOB_LID}`,
+    })
+    expect(stub(['{not json', 'Team'])!.body).toBe('GROUP_PARTICIPANT_PROMOTE: {not json Team')
+  })
+
   it('keeps a CIPHERTEXT stub as an undecryptable placeholder', () => {
     const r = messageRecord(
       incoming(undefined as never, {
