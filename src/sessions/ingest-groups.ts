@@ -99,9 +99,15 @@ export function* applyParticipants(tx: Tx, c: GroupParticipantsChange): Step<voi
   })
 }
 
-/** Presence is not stored: it is only ever current, so it goes out as an event. */
+/**
+ * Presence is not stored: it is only ever current, so it goes out as an event. Who and where are named as
+ * everywhere else: a LID (a member of a LID-addressed group, a contact writing from its LID) by its phone number
+ * when the mapping is known, so typing in a DM names the one chat per person.
+ */
 export function* applyPresence(tx: Tx, p: PresenceRecord): Step<void> {
-  yield tx.emit('presence.updated', { chatJid: p.chatJid, jid: p.jid, presence: p.state, lastSeen: p.lastSeen })
+  const chatJid = (yield chatJidOf(tx, p.chatJid)) as string
+  const jid = p.jid === p.chatJid ? chatJid : ((yield chatJidOf(tx, p.jid)) as string)
+  yield tx.emit('presence.updated', { chatJid, jid, presence: p.state, lastSeen: p.lastSeen })
 }
 
 /** A chat deleted on WhatsApp (here or on the phone): gone from the stored copy with its messages. */

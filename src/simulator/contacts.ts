@@ -162,19 +162,24 @@ export class Contacts {
   }
 
   /** The phone `a` types in its chat with `to` (a contact or a group): pushed to `to`'s linked devices. */
-  chatstate(a: Account, toJid: string, state: Chatstate, groupMembers?: Account[]): void {
+  /**
+   * Typing in a chat. The typist is named as their messages name them: by LID in a LID-addressed group
+   * and, one to one, by LID while the account sends as its LID.
+   */
+  chatstate(a: Account, toJid: string, state: Chatstate, group?: { members: Account[]; lid: boolean }): void {
     const child: BinaryNode =
       state === 'paused'
         ? { tag: 'paused', attrs: {} }
         : { tag: 'composing', attrs: state === 'recording' ? { media: 'audio' } : {} }
-    if (groupMembers) {
-      const node: BinaryNode = { tag: 'chatstate', attrs: { from: toJid, participant: a.jid }, content: [child] }
-      for (const m of groupMembers) if (m !== a) for (const d of m.devices.values()) this.sendLive(d, node)
+    if (group) {
+      const participant = group.lid ? a.lid : a.jid
+      const node: BinaryNode = { tag: 'chatstate', attrs: { from: toJid, participant }, content: [child] }
+      for (const m of group.members) if (m !== a) for (const d of m.devices.values()) this.sendLive(d, node)
       return
     }
     const to = this.net.resolve(toJid)
     if (!to) return
-    const node: BinaryNode = { tag: 'chatstate', attrs: { from: a.jid }, content: [child] }
+    const node: BinaryNode = { tag: 'chatstate', attrs: { from: a.sendsAsLid ? a.lid : a.jid }, content: [child] }
     for (const d of to.account.devices.values()) this.sendLive(d, node)
   }
 

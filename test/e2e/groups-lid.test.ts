@@ -158,6 +158,36 @@ it('names who changed the members of a LID-addressed group by phone number, in t
   })
 })
 
+it('names a member typing in a LID-addressed group, and a contact typing from its LID, by phone number', async () => {
+  const g = (
+    await h.control('POST', '/groups', {
+      owner: ALICE,
+      subject: 'LID typing',
+      participants: [ME, BOB],
+      addressingMode: 'lid',
+    })
+  ).body
+  await waitFor('the group', async () => (await api('GET', `/groups/${enc(g.jid)}`)).body.size === 3)
+  const typing = (chatJid: string) =>
+    h
+      .eventsOf('presence.updated')
+      .filter((e) => e.data.chatJid === chatJid)
+      .map((e) => e.data)
+  await h.control('POST', `/accounts/${ALICE}/chatstate`, { to: g.jid, state: 'composing' })
+  await waitFor('typing in the group', () => typing(g.jid).length === 1)
+  // Bob writes from his LID (the mapping is known from his earlier messages) and types to us.
+  await h.control('POST', `/accounts/${BOB}/addressing`, { mode: 'lid' })
+  await h.control('POST', `/accounts/${BOB}/chatstate`, { to: ME, state: 'recording' })
+  await waitFor('typing in the DM', () => h.eventsOf('presence.updated').length >= 2)
+  expect(typing(g.jid)).toEqual([{ chatJid: g.jid, jid: acct[ALICE]!.jid, presence: 'composing', lastSeen: null }])
+  expect(
+    h
+      .eventsOf('presence.updated')
+      .map((e) => e.data)
+      .slice(-1),
+  ).toEqual([{ chatJid: acct[BOB]!.jid, jid: acct[BOB]!.jid, presence: 'recording', lastSeen: null }])
+})
+
 it('sends 1,000 queued messages to a group, all acked by WhatsApp, with no group-metadata query after the first', async () => {
   const g = (await h.control('POST', '/groups', { owner: ALICE, subject: 'Busy', participants: [ME, BOB] })).body
   const queries = async () =>

@@ -146,6 +146,22 @@ describe.each(dialects)('%s', (dialect) => {
     ])
   })
 
+  it('names a LID in presence.updated by its phone number once the mapping is known, and by the LID before', async () => {
+    const typing = (id: string) =>
+      apply({ 'presence.update': { id, presences: { [CAROL.lid]: { lastKnownPresence: 'composing' } } } })
+    await typing(G)
+    await typing(CAROL.lid)
+    await apply({ 'lid-mapping.update': { lid: CAROL.lid, pn: CAROL.pn } as any })
+    await typing(G)
+    await typing(CAROL.lid)
+    expect((await events('presence.updated')).map((e) => [e.chatJid, e.jid])).toEqual([
+      [G, CAROL.lid],
+      [CAROL.lid, CAROL.lid],
+      [G, CAROL.pn],
+      [CAROL.pn, CAROL.pn],
+    ])
+  })
+
   it('marks a contact blocked from a block-list notification', async () => {
     await apply({ 'blocklist.update': { blocklist: [BOB], type: 'add' } })
     expect(await h.all('SELECT jid, blocked FROM contacts')).toEqual([{ jid: BOB, blocked: 1 }])

@@ -69,12 +69,10 @@ export function contactRoutes(ctx: SimContext) {
         if (body.to.endsWith('@g.us')) {
           const g = ctx.groups.byJid.get(body.to)
           if (!g) throw new SimError('not_found', `group ${body.to} not found`)
-          contacts.chatstate(
-            a,
-            g.jid,
-            body.state,
-            [...g.members.values()].map((m) => m.account),
-          )
+          contacts.chatstate(a, g.jid, body.state, {
+            members: [...g.members.values()].map((m) => m.account),
+            lid: g.addressingMode === 'lid',
+          })
         } else contacts.chatstate(a, accountByRef(ctx, body.to).jid, body.state)
         return { sent: true }
       },
