@@ -4,6 +4,7 @@ import type { MediaInfo, MediaStatus, MessageType, Poll } from '../domain/messag
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import { decryptVote } from '../whatsapp/poll-vote.ts'
 import type { MessageRecord, PollVoteRecord } from '../whatsapp/records.ts'
+import { chatJidOf } from './ingest-chats.ts'
 import type { Tx } from './ingest-writes.ts'
 import { dedupeKey, q, type R, type Step } from './ingest-steps.ts'
 
@@ -104,9 +105,11 @@ export function* applyPollVote(tx: Tx, v: PollVoteRecord): Step<void> {
   const me = poll.from_me === 1 ? ((yield q.sessionById(tx.sessionId)) as R<'sessionById'>) : null
   const creators = me ? [me.jid, me.lid] : [poll.sender_jid, poll.sender_lid]
   const options = JSON.parse(stored.options) as string[]
-  const ctx = { pollWaId: v.pollWaId, secret: stored.secret, creators, voters: [v.voter.pn, v.voter.lid] }
+  // A voter named by LID alone (no phone number in the key) is named by phone number when the mapping is known, as
+  // a message's sender is; the vote may be encrypted under either.
+  const voter = v.voter.pn ?? (v.voter.lid ? ((yield chatJidOf(tx, v.voter.lid)) as string) : null)
+  const ctx = { pollWaId: v.pollWaId, secret: stored.secret, creators, voters: [voter, v.voter.lid] }
   const chosen = decryptVote(v, ctx, options)
-  const voter = v.voter.pn ?? v.voter.lid
   if (chosen === null || !voter) return
   const before = (yield q.vote(poll.pk, voter)) as R<'vote'>
   const json = JSON.stringify(chosen)

@@ -3,6 +3,7 @@ import { ackOf, type MessageStatus } from '../domain/message.ts'
 import { chatTypeOf } from '../domain/chat.ts'
 import { messageFromRow, type MessageRow } from '../store/messages.ts'
 import type { Changer, MessageUpdate, ReactionRecord } from '../whatsapp/records.ts'
+import { chatJidOf } from './ingest-chats.ts'
 import type { Tx } from './ingest-writes.ts'
 import { dedupeKey, q, type R, type Step } from './ingest-steps.ts'
 
@@ -84,10 +85,12 @@ export function* applyReaction(tx: Tx, r: ReactionRecord): Step<void> {
     ((yield q.messageByWaId(tx.sessionId, r.waId, 1)) as R<'messageByWaId'>) ??
     ((yield q.messageByWaId(tx.sessionId, r.waId, 0)) as R<'messageByWaId'>)
   if (!old) return
+  // A reactor named by LID alone (no phone number in the key): by phone number when the mapping is known.
+  const reactor = (yield chatJidOf(tx, r.reactor)) as string
   const reactions = JSON.parse(old.reactions) as Record<string, string>
-  if ((reactions[r.reactor] ?? '') === r.text) return
-  if (r.text) reactions[r.reactor] = r.text
-  else delete reactions[r.reactor]
+  if ((reactions[reactor] ?? '') === r.text) return
+  if (r.text) reactions[reactor] = r.text
+  else delete reactions[reactor]
   const row = (yield q.setMessage(
     old.pk,
     old.status,
@@ -99,11 +102,11 @@ export function* applyReaction(tx: Tx, r: ReactionRecord): Step<void> {
     JSON.stringify(reactions),
   )) as R<'setMessage'>
   if (!row) return
-  const data = { message: messageFromRow(row), reactor: r.reactor, reaction: r.text || null, timestamp: r.timestamp }
+  const data = { message: messageFromRow(row), reactor, reaction: r.text || null, timestamp: r.timestamp }
   yield tx.emit(
     'message.reaction',
     data,
-    dedupeKey('message.reaction', r.timestamp, tx.sessionId, old.wa_id, r.reactor, r.text),
+    dedupeKey('message.reaction', r.timestamp, tx.sessionId, old.wa_id, reactor, r.text),
   )
 }
 

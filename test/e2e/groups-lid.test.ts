@@ -188,6 +188,25 @@ it('names a member typing in a LID-addressed group, and a contact typing from it
   ).toEqual([{ chatJid: acct[BOB]!.jid, jid: acct[BOB]!.jid, presence: 'recording', lastSeen: null }])
 })
 
+it('names a contact reacting from its LID alone by phone number once the mapping is known', async () => {
+  const EVE = '15551270005'
+  const eve = (await h.control('POST', '/accounts', { phone: EVE, name: 'Eve' })).body as { jid: string; lid: string }
+  expect((await api('POST', '/contacts:check', { phones: [EVE] })).body.data[0].lid).toBe(eve.lid)
+  const sent = (await api('POST', '/messages', { to: EVE, text: 'react to this' })).body
+  await waitFor('Eve has it', async () =>
+    ((await h.control('GET', `/accounts/${EVE}/messages?data=false`)).body.data as any[]).some((m) => m.id === sent.id),
+  )
+  await h.control('POST', `/accounts/${EVE}/addressing`, { mode: 'lid', withPn: false })
+  await h.control('POST', `/accounts/${EVE}/messages`, { to: ME, reaction: { messageId: sent.id, emoji: '👍' } })
+  const reactions = () =>
+    h
+      .eventsOf('message.reaction')
+      .filter((e) => e.data.message.id === sent.id)
+      .map((e) => [e.data.reactor, e.data.reaction])
+  await waitFor('the reaction', () => reactions().length === 1)
+  expect(reactions()).toEqual([[eve.jid, '👍']])
+})
+
 it('sends 1,000 queued messages to a group, all acked by WhatsApp, with no group-metadata query after the first', async () => {
   const g = (await h.control('POST', '/groups', { owner: ALICE, subject: 'Busy', participants: [ME, BOB] })).body
   const queries = async () =>
