@@ -73,6 +73,27 @@ it('sends a group message both members decrypt, and stores a member message with
   })
 })
 
+it("moves a group message to delivered and read at the first member's receipt of each kind", async () => {
+  const [SILENT, READER] = ['15551260006', '15551260007']
+  await h.control('POST', '/accounts', { phone: SILENT, name: 'Silent', receipts: 'none' })
+  await h.control('POST', '/accounts', { phone: READER, name: 'Reader', receipts: 'read' })
+  const g = await createGroup('Receipts', [SILENT, READER])
+  const sent = await api('POST', '/messages', { to: g.jid, text: 'who read this?' })
+  expect(sent.status).toBe(201)
+  const statuses = () =>
+    h
+      .eventsOf('message.status')
+      .filter((e) => e.data.id === sent.body.id)
+      .map((e) => e.data.status)
+  // The silent member never receipts: the status still walks on with the reader's receipts.
+  await waitFor('read', () => statuses().includes('read'))
+  expect(statuses()).toEqual(['sent', 'delivered', 'read'])
+  expect((await api('GET', `/chats/${enc(g.jid)}/messages/${sent.body.id}`)).body).toMatchObject({
+    status: 'read',
+    ackLevel: 4,
+  })
+})
+
 it('adds, promotes, demotes and removes members, reporting a privacy refusal per participant', async () => {
   const g = await createGroup('Members', [ALICE])
   expect((await h.control('POST', `/accounts/${CAROL}/privacy`, { groupAdd: 'none' })).status).toBe(200)
