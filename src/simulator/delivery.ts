@@ -140,17 +140,27 @@ export class Delivery {
       }
       const from = item.from
       const stanzaType = item.stanza?.type ?? 'text'
-      const attrs: Record<string, string> = from.sendsAsLid
+      const r = item.recipient
+      const attrs: Record<string, string> = r
         ? {
             id: item.id,
-            from: from.lid,
-            ...(from.hidesPn ? {} : { sender_pn: from.jid }),
+            from: from.jid,
+            recipient: r.jid,
+            peer_recipient_lid: r.lid,
             t: String(item.t),
             type: stanzaType,
           }
-        : { id: item.id, from: from.jid, sender_lid: from.lid, t: String(item.t), type: stanzaType }
+        : from.sendsAsLid
+          ? {
+              id: item.id,
+              from: from.lid,
+              ...(from.hidesPn ? {} : { sender_pn: from.jid }),
+              t: String(item.t),
+              type: stanzaType,
+            }
+          : { id: item.id, from: from.jid, sender_lid: from.lid, t: String(item.t), type: stanzaType }
       if (item.stanza?.edit) attrs.edit = item.stanza.edit
-      if (from !== device.account) attrs.notify = from.name
+      if (from !== device.account && !r) attrs.notify = from.name
       if (item.category) attrs.category = item.category
       if (offline) attrs.offline = '1'
       const encAttrs: Record<string, string> = { v: '2', type }
@@ -209,6 +219,25 @@ export class Delivery {
           stanza: built.stanza,
           sent,
         })
+      }
+      // Like WhatsApp, the sender's own linked devices get the message too, wrapped as a DeviceSentMessage and
+      // addressed to the recipient: what a message typed on the phone looks like to the gateway.
+      if (from.devices.size) {
+        const copy = proto.Message.encode({
+          deviceSentMessage: { destinationJid: to.jid, message: built.message },
+        }).finish()
+        for (const device of from.devices.values()) {
+          this.enqueue(device, {
+            kind: 'signal',
+            id,
+            from,
+            recipient: to,
+            message: copy,
+            t: Math.floor(timestamp / 1000),
+            undecryptable: input.undecryptable,
+            stanza: built.stanza,
+          })
+        }
       }
       out.push({ id, timestamp, ...(media ? { media: { sha256: media.sha256, size: media.size } } : {}) })
     }

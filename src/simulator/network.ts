@@ -43,6 +43,8 @@ export type OutItem =
       undecryptable?: boolean
       /** `<message type>` (default text), `mediatype` on its `<enc>`, `edit` (1 edit, 7 revoke). */
       stanza?: { type: string; mediatype?: string; edit?: string }
+      /** The phone's own copy for its linked devices (a DeviceSentMessage): whom it was sent to. */
+      recipient?: Account
       sent?: SentMessage
       sentOnConn?: number
       retries?: number
