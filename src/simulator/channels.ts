@@ -42,12 +42,13 @@ export class Channels {
   constructor(
     private readonly net: Network,
     private readonly delivery: Delivery,
-  ) {
-    delivery.onChannelPost = (author, jid, text) => {
-      const channel = this.byJid.get(jid)
-      if (!channel || channel.owner !== author) return undefined
-      return this.post(channel, text).serverId
-    }
+  ) {}
+
+  /** A post a linked client of the channel's owner sends: its server id, or undefined if refused. */
+  clientPost(author: Account, jid: string, text: string): number | undefined {
+    const channel = this.byJid.get(jid)
+    if (!channel || channel.owner !== author) return undefined
+    return this.post(channel, text).serverId
   }
 
   create(input: { name: string; description?: string; owner?: Account }): Channel {

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino'
 import type { AppState } from './app-state.ts'
 import type { Channels } from './channels.ts'
+import type { ClientMessages } from './client-messages.ts'
 import type { Contacts } from './contacts.ts'
 import type { Delivery } from './delivery.ts'
 import type { Faults } from './faults.ts'
@@ -16,6 +17,7 @@ import type { Pki } from './pki.ts'
 export interface SimContext {
   net: Network
   delivery: Delivery
+  clientMessages: ClientMessages
   channels: Channels
   groups: Groups
   groupMessages: GroupMessages

@@ -1,12 +1,10 @@
-// Message flow between the simulated phones and the linked devices: the per-device outbox (WhatsApp's offline
-// queue: an item stays until the device receipts or acks it, and is sent again, marked offline, on reconnect; a NACK
-// leaves it there),
-// Signal encryption at delivery time, decryption of what clients send, and the recipient phone's receipts.
+// Message flow from the simulated phones to the linked devices: the per-device outbox (WhatsApp's offline queue: an
+// item stays until the device receipts or acks it, and is sent again, marked offline, on reconnect; a NACK leaves it
+// there), Signal encryption at delivery time, retries and receipts. What clients send is client-messages.ts.
 import {
   getBinaryNodeChild,
   getBinaryNodeChildBuffer,
   getBinaryNodeChildren,
-  jidNormalizedUser,
   proto,
   type BinaryNode,
 } from '@whiskeysockets/baileys'
@@ -14,7 +12,6 @@ import type { ContentBuilder, ContentInput } from './content.ts'
 import { historySyncMessage } from './history.ts'
 import type { MediaRetries } from './media/retry.ts'
 import {
-  inboxKey,
   messageId,
   nowSeconds,
   type Account,
@@ -24,20 +21,13 @@ import {
   type OutItem,
   type SentMessage,
 } from './network.ts'
-import type { Receiver } from './received.ts'
 import { garbageCiphertext } from './signal-peer.ts'
 
-const DELIVERY_RECEIPT_MS = 50
-const READ_RECEIPT_MS = 120
 const MAX_RETRIES = 3
 
 function beUInt(buf: Uint8Array | undefined): number {
   return buf?.length ? Buffer.from(buf).readUIntBE(0, buf.length) : 0
 }
-
-const messageText = (m: proto.IMessage) => m.conversation ?? m.extendedTextMessage?.text ?? ''
-const REVOKE = proto.Message.ProtocolMessage.Type.REVOKE
-const EDIT = proto.Message.ProtocolMessage.Type.MESSAGE_EDIT
 
 /** The body of POST /accounts/{phone}/messages, validated. */
 export type SendInput = ContentInput & { count?: number; undecryptable?: boolean }
@@ -45,15 +35,10 @@ export type MediaSummary = { sha256: string; size: number }
 
 export interface DeliveryParts {
   content: ContentBuilder
-  receiver: Receiver
   retries: MediaRetries
 }
 
 export class Delivery {
-  /** Set by the channels module: posts from a channel's owner; returns the server id, or undefined if refused. */
-  onChannelPost?: (author: Account, channelJid: string, text: string) => number | undefined
-  /** Set by the group-messages module: a message a linked client sends to a @g.us JID. */
-  onGroupMessage?: (conn: Conn, node: BinaryNode) => Promise<void>
   /** Set by the app-state module: the phone's first messages to a newly linked device (the app-state key share). */
   firstLoginMessages?: (account: Account) => Uint8Array[]
 
@@ -313,102 +298,4 @@ export class Delivery {
   }
 
   /** A message a linked device sends: decrypt the copies for phones, relay the copies for other linked devices. */
-  async onClientMessage(conn: Conn, node: BinaryNode): Promise<void> {
-    const device = conn.device
-    if (!device) return
-    const id = node.attrs.id ?? messageId()
-    const to = node.attrs.to ?? ''
-    const t = nowSeconds()
-    if (to.endsWith('@g.us') && this.onGroupMessage) return this.onGroupMessage(conn, node)
-    if (to.endsWith('@newsletter')) {
-      // An admin posting from the client: plaintext, delivered to the followers like a control-API post.
-      const plain = getBinaryNodeChild(node, 'plaintext')
-      const text = plain?.content instanceof Uint8Array ? messageText(proto.Message.decode(plain.content)) : ''
-      const serverId = this.onChannelPost?.(device.account, to, text)
-      const attrs: Record<string, string> = { id, class: 'message', from: to, t: String(t) }
-      if (serverId !== undefined) attrs.server_id = String(serverId)
-      else attrs.error = '403'
-      conn.send({ tag: 'ack', attrs })
-      return
-    }
-    const copies: Array<{ jid: string; enc: BinaryNode }> = []
-    const direct = getBinaryNodeChild(node, 'enc')
-    if (direct) copies.push({ jid: to, enc: direct })
-    for (const p of getBinaryNodeChildren(getBinaryNodeChild(node, 'participants'), 'to')) {
-      const enc = getBinaryNodeChild(p, 'enc')
-      if (enc && p.attrs.jid) copies.push({ jid: p.attrs.jid, enc })
-    }
-    const recipient = this.net.resolve(to)
-    for (const { jid, enc } of copies) {
-      const target = this.net.resolve(jid)
-      if (!target) continue
-      if (target.device === 0) {
-        await this.decryptForPhone(device, target.account, id, enc, node, t)
-      } else {
-        const other = target.account.devices.get(target.device)
-        if (!other || other === device) continue
-        const attrs: Record<string, string> = {
-          id,
-          from: device.jid,
-          sender_lid: device.lidJid,
-          t: String(t),
-          type: node.attrs.type ?? 'text',
-          notify: device.account.name,
-        }
-        // A copy for the sender's own other devices names the chat it belongs to.
-        if (other.account === device.account && recipient) attrs.recipient = recipient.account.jid
-        this.enqueue(other, { kind: 'raw', id, node: { tag: 'message', attrs, content: [enc] } })
-      }
-    }
-    conn.send({ tag: 'ack', attrs: { id, class: 'message', from: jidNormalizedUser(to), t: String(t) } })
-    if (recipient && recipient.account !== device.account && node.attrs.category !== 'peer') {
-      this.phoneReceipts(conn, recipient.account, jidNormalizedUser(to), id)
-    }
-  }
-
-  private async decryptForPhone(
-    device: LinkedDevice,
-    phone: Account,
-    id: string,
-    enc: BinaryNode,
-    node: BinaryNode,
-    t: number,
-  ): Promise<void> {
-    if (!(enc.content instanceof Uint8Array)) return
-    let msg: proto.Message
-    try {
-      msg = proto.Message.decode(await phone.peer.decrypt(device.addr, enc.attrs.type ?? 'msg', enc.content))
-    } catch (err) {
-      this.net.log.warn({ err, id, from: device.jid, to: phone.jid }, 'simulated phone could not decrypt')
-      return
-    }
-    // The sender's own phone gets a DeviceSentMessage copy; it is not something that phone "received". Of the
-    // protocol messages only revokes and edits are something a user sees.
-    const p = msg.protocolMessage
-    const visible = !p || p.type === REVOKE || p.type === EDIT
-    if (msg.deviceSentMessage || !visible || phone === device.account) return
-    // A phone shows a message id once: a sender that sends again after a crash, with the same id, is deduplicated.
-    const from = device.account.jid
-    const key = inboxKey(from, id)
-    if (phone.inbox.has(key)) return
-    phone.inbox.add(key, {
-      id,
-      from,
-      timestamp: Number(node.attrs.t ?? t) * 1000 || Date.now(),
-      ...this.parts.receiver.describe(phone, device.account, id, msg),
-    })
-  }
-
-  /** The recipient phone's delivery then read receipt, per its `receipts` setting. */
-  private phoneReceipts(conn: Conn, recipient: Account, from: string, id: string): void {
-    if (recipient.receipts === 'none') return
-    const send = (type?: string) => {
-      if (conn.closed) return
-      const attrs: Record<string, string> = { id, from, t: String(nowSeconds()) }
-      if (type) attrs.type = type
-      conn.send({ tag: 'receipt', attrs })
-    }
-    setTimeout(() => send(), DELIVERY_RECEIPT_MS)
-    if (recipient.receipts === 'read') setTimeout(() => send('read'), READ_RECEIPT_MS)
-  }
 }

@@ -28,9 +28,7 @@ export class GroupMessages {
     private readonly delivery: Delivery,
     private readonly groups: Groups,
     private readonly parts: { content: ContentBuilder; receiver: Receiver },
-  ) {
-    delivery.onGroupMessage = (conn, node) => this.onClientMessage(conn, node)
-  }
+  ) {}
 
   ring(a: Account): SenderKeyRing {
     let r = this.rings.get(a.phone)

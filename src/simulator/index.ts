@@ -7,6 +7,7 @@ import { Contacts } from './contacts.ts'
 import { ContentBuilder } from './content.ts'
 import { serveControl, type ControlServer } from './control/index.ts'
 import type { SimContext } from './context.ts'
+import { ClientMessages } from './client-messages.ts'
 import { Delivery } from './delivery.ts'
 import { Faults } from './faults.ts'
 import { GroupMessages } from './group-messages.ts'
@@ -51,16 +52,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const media = new MediaHost(log)
   const retries = new MediaRetries(media, log)
   const parts = { content: new ContentBuilder(media), receiver: new Receiver(media) }
-  const delivery = new Delivery(net, { ...parts, retries })
+  const delivery = new Delivery(net, { content: parts.content, retries })
   let wa: WaServer | undefined
   const contacts = new Contacts(net, delivery)
   const groups = new Groups(net, delivery, contacts)
+  const channels = new Channels(net, delivery)
+  const groupMessages = new GroupMessages(net, delivery, groups, parts)
+  const clientMessages = new ClientMessages(net, delivery, parts.receiver, {
+    group: (conn, node) => groupMessages.onClientMessage(conn, node),
+    channel: (author, jid, text) => channels.clientPost(author, jid, text),
+  })
   const ctx: SimContext = {
     net,
     delivery,
-    channels: new Channels(net, delivery),
+    clientMessages,
+    channels,
     groups,
-    groupMessages: new GroupMessages(net, delivery, groups, parts),
+    groupMessages,
     contacts,
     appState: new AppState(net, delivery),
     pairing: new Pairing(net),

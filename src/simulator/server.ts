@@ -192,7 +192,7 @@ export class WaServer {
         void this.iq.handle(conn, node, conn.registration)
         return
       case 'message':
-        await this.ctx.delivery.onClientMessage(conn, node)
+        await this.ctx.clientMessages.onClientMessage(conn, node)
         return
       case 'receipt':
         this.ctx.delivery.onClientReceipt(conn, node)
