@@ -89,8 +89,8 @@ export function* applyParticipants(tx: Tx, c: GroupParticipantsChange): Step<voi
   }
   if (!changed.length) return
   if (!((yield q.groupByJid(tx.sessionId, c.groupJid)) as R<'groupByJid'>)) yield applyGroup(tx, { jid: c.groupJid })
-  let actor = c.actor
-  if (actor?.endsWith('@lid')) actor = ((yield q.mappingOf(tx.sessionId, actor)) as R<'mappingOf'>)?.jid ?? actor
+  // A LID-only actor by phone number when the mapping is known, as presence below.
+  const actor = c.actor && ((yield chatJidOf(tx, c.actor)) as string)
   yield tx.emit('group.participants', {
     groupJid: c.groupJid,
     action: c.action,
