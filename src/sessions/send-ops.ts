@@ -190,7 +190,9 @@ export function createSendOps(d: SendOpsDeps) {
       const chatJid = toJid(input.to)
       const quoted = input.quotedMessageId ? await ingest.quotable(sessionId, input.quotedMessageId) : null
       if (input.quotedMessageId && !quoted) throw new AppError('not_found', 'quoted message not found')
-      await room(sessionId)
+      // A full queue refuses media before it is fetched or stored; queue() checks again (a text only there: the
+      // count is a statement over the whole queue, paid once per accepted text).
+      if (upload || input.text === undefined) await room(sessionId)
       const content: OutboundContent = {
         ...(await contentOf(sessionId, input, upload)),
         quoted,
