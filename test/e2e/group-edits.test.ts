@@ -139,3 +139,17 @@ it('matches the author of an edit in a LID-addressed group by either id', async 
   expect(await stored(gid, id)).toMatchObject({ senderJid: `${BOB}@s.whatsapp.net`, body: 'lid fixed' })
   expect(eventsOf('message.edited', aliceId)).toEqual([])
 })
+
+it('tells an admin from a member by either id in a LID-addressed group', async () => {
+  const gid = await group('LID deletes', 'lid')
+  const bobs = await post(gid, BOB, { text: 'spam' })
+  const alices = await post(gid, ALICE, { text: 'rules' })
+  await stored(gid, bobs)
+  await stored(gid, alices)
+  await post(gid, BOB, { revoke: { messageId: alices } })
+  await post(gid, ALICE, { revoke: { messageId: bobs } })
+  await waitFor("the admin's delete", () => eventsOf('message.deleted', bobs).length === 1)
+  await settled(gid, BOB)
+  expect(eventsOf('message.deleted', bobs)).toEqual([['spam', false, true]])
+  expect(eventsOf('message.deleted', alices)).toEqual([])
+})
