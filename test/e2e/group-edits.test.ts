@@ -153,3 +153,14 @@ it('tells an admin from a member by either id in a LID-addressed group', async (
   expect(eventsOf('message.deleted', bobs)).toEqual([['spam', false, true]])
   expect(eventsOf('message.deleted', alices)).toEqual([])
 })
+
+it("stores the delete of a member's message made on our phone, where we are an admin", async () => {
+  const res = await h.control('POST', '/groups', { owner: ME, subject: 'Ours', participants: [ALICE, BOB] })
+  const gid = res.body.jid as string
+  await waitFor('the group stored', async () => (await api('GET', `/groups/${enc(gid)}`)).body.size === 3)
+  const bobs = await post(gid, BOB, { text: 'off topic' })
+  await stored(gid, bobs)
+  await post(gid, ME, { revoke: { messageId: bobs } })
+  await waitFor('the delete', () => eventsOf('message.deleted', bobs).length === 1)
+  expect(eventsOf('message.deleted', bobs)).toEqual([['off topic', false, true]])
+})
