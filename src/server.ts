@@ -94,6 +94,9 @@ export const listenOptions = (config: Config) => ({
   port: config.port,
   // Elysia turns port sharing on by default: two servers on one port would split its requests.
   reusePort: false,
+  // And Bun's development mode unless NODE_ENV is "production": an error no handler caught would then be answered
+  // with a page showing its stack trace.
+  development: false,
   // Bun's own limit answers a bare 413 before any handler runs; ours (declared length checked on arrival,
   // the stream read with a cap) answers the envelope, so Bun's is only a far-away backstop.
   maxRequestBodySize: Math.max(config.maxBodyBytes * 64, 256 * 1024 * 1024, config.mediaMaxBytes + 1024 * 1024),
