@@ -7,6 +7,7 @@
 import { Database } from 'bun:sqlite'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
+import { loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/log.ts'
 import { createEgress } from '../../src/media/egress.ts'
 import { createMetrics } from '../../src/metrics/registry.ts'
@@ -14,6 +15,7 @@ import { sqliteEngineStore } from '../../src/sessions/engine-store.ts'
 import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { chatFromRow, chatViewColumns, type ChatRow } from '../../src/store/chats.ts'
 import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
+import { listenOptions } from '../../src/server.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStoreGauges } from '../../src/store/gauges.ts'
 import { createStores, sqliteRepos } from '../../src/store/index.ts'
@@ -101,7 +103,9 @@ if (import.meta.main) {
   // A clean exit on SIGTERM, so `bun --cpu-prof` writes its profile.
   process.on('SIGTERM', () => process.exit(0))
   let port: number | undefined
-  if (mode === 'raw') port = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: rawFetch(path, keyHex) }).port
-  else port = benchApp(path, keyHex).listen({ hostname: '127.0.0.1', port: 0 }).server!.port
+  if (mode === 'raw')
+    port = Bun.serve({ hostname: '127.0.0.1', port: 0, development: false, fetch: rawFetch(path, keyHex) }).port
+  // Listening as `wagate serve` does (no port sharing, Bun's development mode off).
+  else port = benchApp(path, keyHex).listen(listenOptions(loadConfig({ port: '0' }, {}))).server!.port
   console.log(JSON.stringify({ port }))
 }
