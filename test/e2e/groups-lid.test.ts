@@ -30,6 +30,15 @@ const storedMessage = (waId: string) =>
     .query<Record<string, any>, [string, string]>('SELECT * FROM messages WHERE session_id = ? AND wa_id = ?')
     .get(sid, waId)
 
+/** A LID-addressed group Alice creates with us and Bob, once the gateway has stored it with its three members. */
+async function lidGroup(subject: string): Promise<{ jid: string }> {
+  const g = (
+    await h.control('POST', '/groups', { owner: ALICE, subject, participants: [ME, BOB], addressingMode: 'lid' })
+  ).body
+  await waitFor('the group', async () => (await api('GET', `/groups/${enc(g.jid)}`)).body.size === 3)
+  return g
+}
+
 it('resolves a LID sender to its phone, and answers the same contact by LID and by PN', async () => {
   await h.control('POST', `/accounts/${BOB}/addressing`, { mode: 'lid' })
   const sent = (await h.control('POST', `/accounts/${BOB}/messages`, { to: ME, text: 'from my LID' })).body
@@ -122,15 +131,7 @@ it('stores a LID-addressed group with members known by LID and phone, and their 
 })
 
 it('names who changed the members of a LID-addressed group by phone number, in the event and the system message', async () => {
-  const g = (
-    await h.control('POST', '/groups', {
-      owner: ALICE,
-      subject: 'LID admins',
-      participants: [ME, BOB],
-      addressingMode: 'lid',
-    })
-  ).body
-  await waitFor('the group', async () => (await api('GET', `/groups/${enc(g.jid)}`)).body.size === 3)
+  const g = await lidGroup('LID admins')
   const promoted = await h.control('POST', `/groups/${g.jid}/participants`, {
     actor: ALICE,
     action: 'promote',
@@ -159,15 +160,7 @@ it('names who changed the members of a LID-addressed group by phone number, in t
 })
 
 it('names a member typing in a LID-addressed group, and a contact typing from its LID, by phone number', async () => {
-  const g = (
-    await h.control('POST', '/groups', {
-      owner: ALICE,
-      subject: 'LID typing',
-      participants: [ME, BOB],
-      addressingMode: 'lid',
-    })
-  ).body
-  await waitFor('the group', async () => (await api('GET', `/groups/${enc(g.jid)}`)).body.size === 3)
+  const g = await lidGroup('LID typing')
   const typing = (chatJid: string) =>
     h
       .eventsOf('presence.updated')
