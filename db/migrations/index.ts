@@ -9,6 +9,7 @@ import m6 from './0006_auth_epoch.sql' with { type: 'text' }
 import m7 from './0007_outbox_indexes.sql' with { type: 'text' }
 import m8 from './0008_group_member_position.sql' with { type: 'text' }
 import m9 from './0009_deliveries_prune_by_pk.sql' with { type: 'text' }
+import m10 from './0010_media_without_body.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -21,4 +22,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0007_outbox_indexes', sql: m7 },
   { name: '0008_group_member_position', sql: m8 },
   { name: '0009_deliveries_prune_by_pk', sql: m9 },
+  { name: '0010_media_without_body', sql: m10 },
 ]

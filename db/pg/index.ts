@@ -7,6 +7,7 @@ import m4 from './0004_auth_epoch.sql' with { type: 'text' }
 import m5 from './0005_cluster_commands.sql' with { type: 'text' }
 import m6 from './0006_group_member_position.sql' with { type: 'text' }
 import m7 from './0007_deliveries_prune_by_pk.sql' with { type: 'text' }
+import m8 from './0008_media_without_body.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -17,4 +18,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0005_cluster_commands', sql: m5 },
   { name: '0006_group_member_position', sql: m6 },
   { name: '0007_deliveries_prune_by_pk', sql: m7 },
+  { name: '0008_media_without_body', sql: m8 },
 ]

@@ -114,7 +114,8 @@ export function messageRecord(msg: WAMessage, me: Me): MessageRecord | null {
     senderLid: sender.lid,
     senderName: fromMe ? null : (msg.pushName ?? msg.verifiedBizName ?? null),
     type: content?.type ?? (undecryptable ? 'unknown' : 'system'),
-    body: content?.body ?? (undecryptable ? null : stubBody(msg)),
+    // A voice note, a sticker, a captionless image has no body; only a message without content is a stub's.
+    body: content ? content.body : undecryptable ? null : stubBody(msg),
     media: content?.media ?? null,
     mediaSource: content?.mediaSource ?? null,
     location: content?.location ?? null,

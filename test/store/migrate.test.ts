@@ -35,3 +35,31 @@ it('opens the database with WAL, foreign keys and a busy timeout', () => {
   expect(db.sqlite.query<{ timeout: number }, []>('PRAGMA busy_timeout').get()!.timeout).toBeGreaterThan(0)
   db.close()
 })
+
+it('0010 clears the "UNKNOWN" body stored for messages without text, and keeps texts and captions', () => {
+  const db = openDb(join(dir, 'c.db'))
+  db.sqlite.run("INSERT INTO orgs (id, name) VALUES ('o', 'O')")
+  db.sqlite.run("INSERT INTO sessions (id, org_id, name) VALUES ('s', 'o', 'main')")
+  const add = db.sqlite.query(
+    "INSERT INTO messages (session_id, chat_jid, wa_id, from_me, type, body, status, ack_level, timestamp) VALUES ('s', 'c', ?, 0, ?, ?, 'delivered', 3, 0)",
+  )
+  for (const [id, type, body] of [
+    ['voice', 'audio', 'UNKNOWN'],
+    ['sticker', 'sticker', 'UNKNOWN'],
+    ['photo', 'image', 'a caption'],
+    ['said', 'text', 'UNKNOWN'],
+    ['stub', 'system', 'UNKNOWN'],
+  ])
+    add.run(id!, type!, body!)
+  // As a data dir from before 0010: the migration not yet recorded.
+  db.sqlite.run("DELETE FROM wagate_migrations WHERE name = '0010_media_without_body'")
+  expect(migrate(db.sqlite).applied).toEqual(['0010_media_without_body'])
+  expect(db.sqlite.query('SELECT wa_id, body FROM messages ORDER BY pk').all()).toEqual([
+    { wa_id: 'voice', body: null },
+    { wa_id: 'sticker', body: null },
+    { wa_id: 'photo', body: 'a caption' },
+    { wa_id: 'said', body: 'UNKNOWN' },
+    { wa_id: 'stub', body: 'UNKNOWN' },
+  ])
+  db.close()
+})

@@ -69,6 +69,15 @@ describe('media', () => {
     expect(r.mediaSource?.kind).toBe('ptt')
   })
 
+  it('gives a voice note, a sticker and a captionless image no body', () => {
+    for (const message of [
+      { audioMessage: { mimetype: 'audio/ogg', ptt: true, seconds: 9, mediaKey: key } },
+      { stickerMessage: { mimetype: 'image/webp', mediaKey: key } },
+      { imageMessage: { mimetype: 'image/jpeg', mediaKey: key } },
+    ])
+      expect(messageRecord(wire(message), me)!.body).toBeNull()
+  })
+
   it("keeps a document's filename", () => {
     const r = messageRecord(wire({ documentMessage: { mimetype: 'application/pdf', fileName: 'a.pdf' } }), me)!
     expect(r.media?.filename).toBe('a.pdf')
