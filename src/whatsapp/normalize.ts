@@ -102,6 +102,9 @@ export function messageRecord(msg: WAMessage, me: Me): MessageRecord | null {
   // whose effect comes as an update, not a message of its own.
   const inner = normalizeMessageContent(msg.message)
   if (content && (content.type === 'reaction' || inner?.protocolMessage || inner?.pollUpdateMessage)) return null
+  // Actions on other messages and an album's header, which WhatsApp's app shows as no message of their own (an
+  // album's photos arrive as messages of their own): stored, they were empty `unknown` messages counted unread.
+  if (inner?.pinInChatMessage || inner?.keepInChatMessage || inner?.albumMessage) return null
   const sender = senderOf(key, chatJid, me)
   const fromMe = !!key.fromMe
   const serverId = key.server_id ? Number(key.server_id) : null

@@ -115,6 +115,12 @@ describe('message content', () => {
     expect(stub(['{not json', 'Team'])!.body).toBe('GROUP_PARTICIPANT_PROMOTE: {not json Team')
   })
 
+  it("stores no message for a pin, a keep-in-chat or an album's header", () => {
+    expect(messageRecord(incoming({ pinInChatMessage: { key: { id: 'P' }, type: 1 } }), me)).toBeNull()
+    expect(messageRecord(incoming({ keepInChatMessage: { key: { id: 'K' }, keepType: 1 } }), me)).toBeNull()
+    expect(messageRecord(incoming({ albumMessage: { expectedImageCount: 2 } }), me)).toBeNull()
+  })
+
   it('keeps a CIPHERTEXT stub as an undecryptable placeholder', () => {
     const r = messageRecord(
       incoming(undefined as never, {
