@@ -76,7 +76,9 @@ function bodyOf(key: string, inner: Inner, content: AnyContent): string | null {
     str(inner.caption) ??
     str(inner.name) ?? // polls, location names
     str(inner.displayName) ?? // contact cards
-    str(inner.selectedDisplayText) ??
+    str(inner.selectedDisplayText) ?? // a button reply
+    (key === 'listResponseMessage' ? str(inner.title) : null) ?? // the list row chosen
+    (key === 'interactiveResponseMessage' ? str((inner.body as { text?: unknown } | null)?.text) : null) ??
     null
   )
 }

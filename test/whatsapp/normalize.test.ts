@@ -121,6 +121,15 @@ describe('message content', () => {
     expect(messageRecord(incoming({ albumMessage: { expectedImageCount: 2 } }), me)).toBeNull()
   })
 
+  it('reads the text of a reply to a list, to buttons and to an interactive message', () => {
+    const bodies = [
+      { listResponseMessage: { title: 'Large', singleSelectReply: { selectedRowId: 'size-l' } } },
+      { buttonsResponseMessage: { selectedButtonId: 'yes', selectedDisplayText: 'Yes' } },
+      { interactiveResponseMessage: { body: { text: 'Booked' }, nativeFlowResponseMessage: { name: 'x' } } },
+    ].map((m) => messageRecord(incoming(m), me)!.body)
+    expect(bodies).toEqual(['Large', 'Yes', 'Booked'])
+  })
+
   it('keeps a CIPHERTEXT stub as an undecryptable placeholder', () => {
     const r = messageRecord(
       incoming(undefined as never, {
