@@ -161,10 +161,10 @@ export class Contacts {
     this.push(a, this.presenceNode(a))
   }
 
-  /** The phone `a` types in its chat with `to` (a contact or a group): pushed to `to`'s linked devices. */
   /**
-   * Typing in a chat. The typist is named as their messages name them: by LID in a LID-addressed group
-   * and, one to one, by LID while the account sends as its LID.
+   * The phone `a` types in its chat with `to` (a contact or a group): pushed to the linked devices of `to` or of the
+   * group's members. The typist is named as their messages name them: by LID in a LID-addressed group and, one to
+   * one, by LID while the account sends as its LID.
    */
   chatstate(a: Account, toJid: string, state: Chatstate, group?: { members: Account[]; lid: boolean }): void {
     const child: BinaryNode =
