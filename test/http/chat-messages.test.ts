@@ -61,6 +61,19 @@ describe("a chat named by its person's LID", () => {
     expect(ids(next)).toHaveLength(3)
   })
 
+  it('continues a cursor issued while the chat was stored under the LID, once it is the phone-number chat', async () => {
+    const [pn, lid] = ['62811111111@s.whatsapp.net', '922222222222@lid']
+    t.db.sqlite.run("INSERT INTO chats (session_id, jid, type) VALUES (?, ?, 'dm')", [sid, lid])
+    seedMessages(t.db.sqlite, sid, lid, 5)
+    const first = await json(await list(lid, '?limit=2'))
+    // The mapping is learned and the LID chat becomes the phone-number chat, as ingest does it (mergeLidChat).
+    t.db.sqlite.run('UPDATE messages SET chat_jid = ? WHERE session_id = ? AND chat_jid = ?', [pn, sid, lid])
+    t.db.sqlite.run('UPDATE chats SET jid = ? WHERE session_id = ? AND jid = ?', [pn, sid, lid])
+    t.db.sqlite.run('INSERT INTO contacts (session_id, jid, lid) VALUES (?, ?, ?)', [sid, pn, lid])
+    const next = await json(await list(pn, `?limit=2&cursor=${first.nextCursor}`))
+    expect([...ids(first), ...ids(next)]).toEqual([4, 3, 2, 1].map((i) => `3EB0${i.toString(16).padStart(16, '0')}`))
+  })
+
   it('answers 404 not_found for a LID nobody is known by', async () => {
     expect((await list('911111111111@lid')).status).toBe(404)
   })

@@ -94,10 +94,21 @@ export function chatRoutes({ repos, engine, authenticate }: HttpDeps) {
       '/:cid/messages',
       async ({ principal, params, query, set }) => {
         const sid = await ownSessionId(sessions, principal, params.sid)
-        // A LID names its person's phone-number chat; a cursor issued while the chat was the LID's still works.
-        const chat = await chats.ref(sid, pathId(params.cid, 'cid'))
+        const cid = pathId(params.cid, 'cid')
+        const q = pageOf(query)
+        // Messages are stored only with their chat, so a page with messages under the JID as given answers without
+        // looking the chat up. The lookup is for the rest: a LID names its person's phone-number chat, an empty page
+        // is a stored chat's or a 404, and a cursor issued while the chat was the LID's still works.
+        if (!cid.endsWith('@lid')) {
+          const page = await messages.page(sid, cid, q).catch((e: unknown) => {
+            if (e instanceof AppError) return null
+            throw e
+          })
+          if (page?.data.length) return served(set, MessagePage, page)
+        }
+        const chat = await chats.ref(sid, cid)
         if (!chat) throw notFound('chat')
-        return served(set, MessagePage, await messages.page(sid, chat.jid, pageOf(query), chat.lid))
+        return served(set, MessagePage, await messages.page(sid, chat.jid, q, chat.lid))
       },
       {
         auth: 'read',
