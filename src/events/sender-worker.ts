@@ -1,7 +1,7 @@
 // The webhook sender's thread (see sender.ts): lanes and requests away from the event loop that does the store's
 // work. Results go back in batches, one message per turn of this thread's loop rather than one per request.
 import { createEgress, parseAllowList } from '../media/egress.ts'
-import { createLanes, type FromWorker, type SendResult, type ToWorker } from './sender.ts'
+import { createLanes, packResults, unpackJobs, type FromWorker, type SendResult, type ToWorker } from './sender.ts'
 
 declare const self: Worker
 
@@ -14,7 +14,7 @@ const post = (m: FromWorker) => self.postMessage(m)
 function flush() {
   flushing = false
   if (!results.length) return
-  post({ results })
+  post({ results: packResults(results) })
   results = []
 }
 
@@ -50,7 +50,7 @@ async function handle(m: ToWorker) {
     case 'target':
       return lanes.target(m.target)
     case 'send':
-      return lanes.send(m.webhookId, m.jobs)
+      return lanes.send(m.webhookId, unpackJobs(m.webhookId, m.packed))
     case 'drop':
       return post({ req: m.req, pks: lanes.drop(m.webhookId) })
     case 'stop': {
