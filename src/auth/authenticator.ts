@@ -3,7 +3,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import { isOrgId } from '../domain/org.ts'
 import { AppError } from '../errors.ts'
-import type { Repos } from '../store/contract.ts'
+import { andThen, type Awaitable, type Repos } from '../store/contract.ts'
 import { parseApiKey, secretMatches } from './api-key.ts'
 import { isCapability, type Capability, type Principal } from '../domain/capability.ts'
 
@@ -42,7 +42,8 @@ const tokenFaults = new Set([
 
 const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
 
-export type Authenticator = (token: string) => Promise<Principal | null>
+/** The principal of a token, or null; at once when nothing had to be awaited (an API key on SQLite). */
+export type Authenticator = (token: string) => Awaitable<Principal | null>
 
 export function createAuthenticator(deps: { jwt: JwtOptions } & Pick<Repos, 'apiKeys' | 'orgs'>): Authenticator {
   const { jwt, apiKeys, orgs } = deps
@@ -75,23 +76,31 @@ export function createAuthenticator(deps: { jwt: JwtOptions } & Pick<Repos, 'api
     return { kind: 'jwt', subject: payload.sub ?? '', orgId, capabilities: caps }
   }
 
-  async function fromApiKey(token: string, now: number): Promise<Principal | null> {
+  function fromApiKey(token: string, now: number): Awaitable<Principal | null> {
     const parts = parseApiKey(token)
     if (!parts) return null
-    const row = await apiKeys.forVerification(parts.prefix)
-    if (!row || !secretMatches(parts.secret, row.hash)) return null
-    if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null
-    // Coarse last-used tracking: one write a minute per key at most keeps the hot path read-only.
-    if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) await apiKeys.markUsed(row, now)
-    return { kind: 'api_key', subject: row.id, orgId: row.orgId, capabilities: row.capabilities }
+    return andThen(apiKeys.forVerification(parts.prefix), (row) => {
+      if (!row || !secretMatches(parts.secret, row.hash)) return null
+      if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null
+      const principal: Principal = {
+        kind: 'api_key',
+        subject: row.id,
+        orgId: row.orgId,
+        capabilities: row.capabilities,
+      }
+      // Coarse last-used tracking: one write a minute per key at most keeps the hot path read-only.
+      if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000)
+        return apiKeys.markUsed(row, now).then(() => principal)
+      return principal
+    })
   }
 
-  return async (token) => {
+  return (token) =>
     // Every request starts by checking the auth epoch, so no cached key row or session ownership outlives a
     // revocation (see store/auth-epoch.ts).
-    await apiKeys.refreshAuthCaches()
-    if (token.startsWith('wgk_')) return fromApiKey(token, Date.now())
-    if (looksLikeJwt(token)) return fromJwt(token)
-    return null
-  }
+    andThen(apiKeys.refreshAuthCaches(), () => {
+      if (token.startsWith('wgk_')) return fromApiKey(token, Date.now())
+      if (looksLikeJwt(token)) return fromJwt(token)
+      return null
+    })
 }

@@ -4,6 +4,7 @@
 import type { Authenticator } from '../auth/authenticator.ts'
 import type { Principal } from '../domain/capability.ts'
 import { AppError } from '../errors.ts'
+import { andThen } from '../store/contract.ts'
 
 export type Limits = {
   /** Requests a principal may make per second, sustained (0: no limit). */
@@ -72,15 +73,15 @@ export function rateLimitedAuthenticator(
 ): Authenticator {
   if (limits.ratePerSecond <= 0) return authenticate
   const limiter = createRateLimiter({ ...limits, ...(now ? { now } : {}) })
-  return async (token) => {
-    const principal = await authenticate(token)
-    if (!principal) return null
-    const wait = limiter.take(principalKey(principal))
-    if (wait)
-      throw rateLimited(`too many requests: at most ${limits.ratePerSecond}/s (burst ${limits.burst})`, wait, {
-        limit: limits.ratePerSecond,
-        burst: limits.burst,
-      })
-    return principal
-  }
+  return (token) =>
+    andThen(authenticate(token), (principal) => {
+      if (!principal) return null
+      const wait = limiter.take(principalKey(principal))
+      if (wait)
+        throw rateLimited(`too many requests: at most ${limits.ratePerSecond}/s (burst ${limits.burst})`, wait, {
+          limit: limits.ratePerSecond,
+          burst: limits.burst,
+        })
+      return principal
+    })
 }

@@ -54,8 +54,8 @@ export function sqliteRepos(stores: Stores): Repos {
   return {
     codec: stores.codec,
     orgs: asyncRepo(stores.orgs),
-    apiKeys: asyncRepo(stores.apiKeys),
-    sessions: asyncRepo(stores.sessions),
+    apiKeys: asyncRepo(stores.apiKeys, ['refreshAuthCaches', 'forVerification']),
+    sessions: asyncRepo(stores.sessions, ['owns']),
     chats: asyncRepo(stores.chats),
     messages: asyncRepo(stores.messages),
     channels: asyncRepo(stores.channels),
