@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDispatcher } from '../../src/events/dispatcher.ts'
+import { createMetrics } from '../../src/metrics/registry.ts'
+import { createStoreGauges } from '../../src/store/gauges.ts'
 import { generateSecret } from '../../src/events/secrets.ts'
 import { signatureHeaders } from '../../src/events/signing.ts'
 import { createLogger } from '../../src/log.ts'
@@ -67,6 +69,8 @@ stores.orgs.create('bench')
 const secret = generateSecret()
 const hook = stores.webhooks.create('bench', { url, events: ['*'] }, secret)
 const repos = sqliteRepos(stores)
+// Each attempt counted and its lag observed for /metrics, as the server does.
+const metrics = createMetrics({ gauges: createStoreGauges(db), sseClients: () => 0 })
 const dispatcher = createDispatcher({
   events: repos.events,
   webhooks: repos.webhooks,
@@ -75,6 +79,7 @@ const dispatcher = createDispatcher({
   schedule: [1000],
   timeoutMs: 10_000,
   concurrency,
+  observe: (a) => metrics.observeDelivery(a),
   // The receiver is a child process on this machine: allowed the way an operator would allow it. As the server
   // runs it, the requests go out from a worker thread; --thread sends them from this one.
   ...(process.argv.includes('--thread')

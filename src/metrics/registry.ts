@@ -74,11 +74,20 @@ export function createMetrics(sources: {
     [],
     registers,
   ).labels()
-  const deliveries = new Counter({
+  // Tallied per outcome and added when collected, as the request counter below: one per delivery otherwise.
+  const attempts = new Map<string, number>()
+  new Counter({
     name: 'wagate_webhook_deliveries_total',
     help: 'Webhook delivery attempts by outcome (succeeded, retrying, failed)',
     labelNames: ['outcome'],
     registers,
+    collect() {
+      for (const [outcome, n] of attempts)
+        if (n) {
+          this.inc({ outcome }, n)
+          attempts.set(outcome, 0)
+        }
+    },
   })
   const lag = new FastHistogram(
     'wagate_webhook_delivery_lag_seconds',
@@ -168,7 +177,8 @@ export function createMetrics(sources: {
     text: () => registry.metrics(),
     observeTransaction,
     observeDelivery({ status, lagMs }: { status: DeliveryStatus; lagMs: number | null }) {
-      deliveries.inc({ outcome: outcomeOf[status] })
+      const outcome = outcomeOf[status]
+      attempts.set(outcome, (attempts.get(outcome) ?? 0) + 1)
       if (lagMs !== null) lag(lagMs / 1000)
     },
     observeRequest(route: string, method: string, status: number, seconds: number) {

@@ -38,3 +38,34 @@ describe('wagate_http_requests_total', () => {
     expect(count).toEndWith(' 4')
   })
 })
+
+describe('wagate_webhook_deliveries_total', () => {
+  const attempts = (text: string, outcome: string) =>
+    text.split('\n').find((l) => l.startsWith(`wagate_webhook_deliveries_total{outcome="${outcome}"}`))
+
+  it('counts each attempt under its outcome, a running total across scrapes', async () => {
+    const m = metricsOf()
+    m.observeDelivery({ status: 'succeeded', lagMs: 12 })
+    m.observeDelivery({ status: 'succeeded', lagMs: 30 })
+    m.observeDelivery({ status: 'pending', lagMs: null })
+    const first = await m.text()
+    expect(attempts(first, 'succeeded')).toBe('wagate_webhook_deliveries_total{outcome="succeeded"} 2')
+    expect(attempts(first, 'retrying')).toBe('wagate_webhook_deliveries_total{outcome="retrying"} 1')
+    expect(attempts(first, 'failed')).toBeUndefined()
+    m.observeDelivery({ status: 'succeeded', lagMs: 5 })
+    m.observeDelivery({ status: 'failed', lagMs: null })
+    const second = await m.text()
+    expect(attempts(second, 'succeeded')).toBe('wagate_webhook_deliveries_total{outcome="succeeded"} 3')
+    expect(attempts(second, 'retrying')).toBe('wagate_webhook_deliveries_total{outcome="retrying"} 1')
+    expect(attempts(second, 'failed')).toBe('wagate_webhook_deliveries_total{outcome="failed"} 1')
+  })
+
+  it('observes the lag of succeeded attempts only', async () => {
+    const m = metricsOf()
+    m.observeDelivery({ status: 'succeeded', lagMs: 12 })
+    m.observeDelivery({ status: 'pending', lagMs: null })
+    const text = await m.text()
+    expect(text).toContain('wagate_webhook_delivery_lag_seconds_count 1\n')
+    expect(text).toContain('wagate_webhook_delivery_lag_seconds_sum 0.012\n')
+  })
+})
