@@ -33,7 +33,7 @@ export type MaybeAsync<T> = {
 /**
  * `f` of the value: at once when `v` is one, once it settles when `v` is a promise. What every authenticated
  * request reads goes through this, not `await`: on SQLite it is answered at once, and the read path measured the
- * chain of async functions and settled promises around it at 5–7 µs a request.
+ * chain of async functions and settled promises around it at about 3 µs a request (`102c1f1`).
  */
 export const andThen = <T, U>(v: Awaitable<T>, f: (value: T) => Awaitable<U>): Awaitable<U> =>
   v instanceof Promise ? v.then(f) : f(v)
