@@ -11,6 +11,11 @@
 //   +auth      the capability macro with the real authenticator (API key, auth epoch read, rate limiter)
 //   +own       the session ownership check and the chat lookup (PN/LID) the real route makes
 //   app        the whole app as `wagate serve` builds it (every route registered)
+// --served: each layer listens on its own port in this process and wrk loads one at a time (50 connections,
+// --window seconds, --rounds rounds, order reversed every round); a layer's cost is this process's CPU per request
+// served. In-process figures understate the served ones: the first layer to read a request header makes Bun build
+// the request's headers, and a response header of our own (x-request-id) costs the socket path too.
+//   bun scripts/bench/read-ladder.ts --served [--rounds 6] [--window 5] [--db <file>]
 import { Elysia } from 'elysia'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,12 +28,15 @@ import { errorPlugin } from '../../src/http/errors.ts'
 import { metricsPlugin, requestMetrics } from '../../src/http/metrics.ts'
 import { rateLimitedAuthenticator } from '../../src/http/rate-limit.ts'
 import { ownSessionId, PageOf, PageQuery, pageOf, pathId, served } from '../../src/http/shared.ts'
+import { loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/log.ts'
 import { createMetrics } from '../../src/metrics/registry.ts'
+import { listenOptions } from '../../src/server.ts'
 import { openDb } from '../../src/store/db.ts'
 import { createStoreGauges } from '../../src/store/gauges.ts'
 import { createStores, sqliteRepos } from '../../src/store/index.ts'
-import { arg, median } from './lib.ts'
+import { arg, flag, median } from './lib.ts'
+import { loader } from './load.ts'
 import { benchApp, rawFetch } from './read-server.ts'
 import { bigChat, seed } from './read-seed.ts'
 
@@ -118,6 +126,32 @@ for (const l of layers) {
     throw new Error(`${l.name} answered ${res.status}: ${body.slice(0, 300)}`)
 }
 
+if (flag('served')) {
+  const rounds = arg('rounds', 6)
+  const window = arg('window', 5)
+  const opts = listenOptions(loadConfig({ port: '0' }, {}))
+  const urls = [
+    `http://127.0.0.1:${Bun.serve({ ...opts, fetch: raw }).port}`,
+    ...Object.values(apps).map((app) => `http://127.0.0.1:${app.listen(opts).server!.port}`),
+  ]
+  const load = loader(mkdtempSync(join(tmpdir(), 'wagate-read-ladder-')))
+  const walk = (k: number) => (k ? appPaths : rawPaths)
+  for (let round = 0; round < rounds; round++)
+    for (const k of round % 2 ? [...layers.keys()].reverse() : layers.keys()) {
+      const c0 = process.cpuUsage()
+      const r = await load.run(urls[k]!, walk(k), k ? headers : {}, { connections: 50, seconds: window })
+      const c = process.cpuUsage(c0)
+      if (r.errors || r.non2xx) throw new Error(`${layers[k]!.name}: ${r.errors} errors, ${r.non2xx} non-2xx answers`)
+      layers[k]!.us.push((c.user + c.system) / (r.rps * window))
+    }
+  console.log(
+    `chat messages served over loopback to ${load.tool}, 50 connections, ${rounds} rounds of ${window} s a layer ` +
+      `(bun scripts/bench/read-ladder.ts --served --rounds ${rounds} --window ${window} --db ${path})`,
+  )
+  table()
+  process.exit(0)
+}
+
 const BATCH = 100
 let offset = 0
 async function batch(l: Layer, keep: boolean) {
@@ -135,12 +169,17 @@ console.log(
   `chat messages, ${appPaths.length} pages, ${layers[0]!.us.length} rounds of ${BATCH} requests a layer ` +
     `(bun scripts/bench/read-ladder.ts --seconds ${seconds} --db ${path})`,
 )
-console.log('layer       µs CPU/request   + over the layer above   raw/this')
-layers.forEach((l, k) => {
-  const step = k ? median(l.us.map((u, i) => u - layers[k - 1]!.us[i]!)) : 0
-  const ratio = median(layers[0]!.us.map((r, i) => r / l.us[i]!))
-  console.log(
-    `${l.name.padEnd(10)} ${median(l.us).toFixed(1).padStart(12)} ${(k ? `${step >= 0 ? '+' : ''}${step.toFixed(1)}` : '').padStart(22)} ${ratio.toFixed(3).padStart(12)}`,
-  )
-})
+table()
 process.exit(0)
+
+/** Each layer's median CPU per request, its paired step over the layer above, and raw's over it. */
+function table() {
+  console.log('layer       µs CPU/request   + over the layer above   raw/this')
+  layers.forEach((l, k) => {
+    const step = k ? median(l.us.map((u, i) => u - layers[k - 1]!.us[i]!)) : 0
+    const ratio = median(layers[0]!.us.map((r, i) => r / l.us[i]!))
+    console.log(
+      `${l.name.padEnd(10)} ${median(l.us).toFixed(1).padStart(12)} ${(k ? `${step >= 0 ? '+' : ''}${step.toFixed(1)}` : '').padStart(22)} ${ratio.toFixed(3).padStart(12)}`,
+    )
+  })
+}
