@@ -4,19 +4,9 @@
 //   bun scripts/bench/webhooks.ts [--rate 5000] [--seconds 10] [--backlog 50000] [--sessions 16] [--concurrency 16]
 //     [--runs 3] [--thread]
 // The receiver runs as a child process (this file with --receiver) so its work is not on the dispatcher's loop.
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createDispatcher } from '../../src/events/dispatcher.ts'
-import { createMetrics } from '../../src/metrics/registry.ts'
-import { createStoreGauges } from '../../src/store/gauges.ts'
-import { generateSecret } from '../../src/events/secrets.ts'
 import { signatureHeaders } from '../../src/events/signing.ts'
-import { createLogger } from '../../src/log.ts'
 import { createEgress, parseAllowList } from '../../src/media/egress.ts'
-import { openDb } from '../../src/store/db.ts'
-import { createStores, sqliteRepos } from '../../src/store/index.ts'
+import { deliveryRig } from './delivery-rig.ts'
 import { arg, busyCores, cpuSeconds, fmt, hostCpu, median, ratioRow, report, threadCpuSeconds } from './lib.ts'
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
@@ -61,42 +51,17 @@ const url = `http://127.0.0.1:${port}/hook`
 const stats = () =>
   fetch(url).then((r) => r.json() as Promise<{ count: number; p50: number; p99: number; max: number }>)
 
-const dir = mkdtempSync(join(tmpdir(), 'wagate-bench-webhooks-'))
-// As the server opens it: checkpoints in a worker, not inside the dispatcher's commits.
-const db = openDb(join(dir, 'wagate.db'), { checkpoint: 'background' })
-const stores = createStores(db, randomBytes(32))
-stores.orgs.create('bench')
-const secret = generateSecret()
-const hook = stores.webhooks.create('bench', { url, events: ['*'] }, secret)
-const repos = sqliteRepos(stores)
-// Each attempt counted and its lag observed for /metrics, as the server does.
-const metrics = createMetrics({ gauges: createStoreGauges(db), sseClients: () => 0 })
-const dispatcher = createDispatcher({
-  events: repos.events,
-  webhooks: repos.webhooks,
-  deliveries: repos.deliveries,
-  logger: createLogger('silent'),
-  schedule: [1000],
-  timeoutMs: 10_000,
+const rig = deliveryRig({
+  url,
   concurrency,
-  observe: (a) => metrics.observeDelivery(a),
   // The receiver is a child process on this machine: allowed the way an operator would allow it. As the server
   // runs it, the requests go out from a worker thread; --thread sends them from this one.
-  ...(process.argv.includes('--thread')
+  send: process.argv.includes('--thread')
     ? { fetch: createEgress({ allow: parseAllowList('127.0.0.0/8').allow }).fetch }
-    : { egressAllow: '127.0.0.0/8' }),
+    : { egressAllow: '127.0.0.0/8' },
 })
-
-const data = { id: '3EB0C767D26A3D5E1C3F', chatId: '6281234567890@s.whatsapp.net', type: 'text', body: 'x'.repeat(200) }
-let n = 0
-/** One ingest transaction of `k` events spread over the sessions, then the commit notification. */
-function ingest(k: number) {
-  db.sqlite.transaction(() => {
-    for (let i = 0; i < k; i++, n++)
-      stores.events.append({ type: 'message.received', orgId: 'bench', sessionId: `s${n % sessions}`, data })
-  })()
-  stores.events.committed()
-}
+const { dispatcher, secret, data } = rig
+const ingest = (k: number) => rig.ingest(k, sessions)
 
 const waitCount = async (want: number, timeoutMs: number) => {
   let got = 0
@@ -243,11 +208,7 @@ const [drainRate, ceiling, ratio] = [mid('drainRate'), mid('ceiling'), mid('rati
 const cpuRatio = mid('ceilingCpuUs') / mid('drainCpuUs')
 const spread = `${Math.min(...pairs.map((p) => p.ratio)).toFixed(2)}–${Math.max(...pairs.map((p) => p.ratio)).toFixed(2)}`
 
-const failed = db.sqlite
-  .query<{ n: number }, [string]>(
-    "SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ? AND status != 'succeeded'",
-  )
-  .get(hook.id)!.n
+const failed = rig.notSucceeded()
 console.log(
   `steady ${rate}/s for ${seconds} s: ${delivered}/${produced} delivered (${Math.round(delivered / steadyElapsed)}/s), ` +
     `lag p50 ${steady.p50} ms, p99 ${steady.p99} ms, max ${steady.max} ms`,
@@ -279,6 +240,5 @@ report([
   },
 ])
 child.kill()
-await db.close()
-rmSync(dir, { recursive: true, force: true })
+await rig.close()
 process.exit(0)
