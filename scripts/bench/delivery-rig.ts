@@ -47,9 +47,6 @@ export function deliveryRig(o: {
   }
   let n = 0
   return {
-    db,
-    stores,
-    hook,
     secret,
     dispatcher,
     /** The `data` of every event `ingest` appends. */
