@@ -4,13 +4,14 @@
 // WhatsApp (the simulator) acknowledged every message (status `sent`). Ceiling, same run: a bare Baileys client on
 // the same simulator calling sendMessage for the same N texts in a loop (no HTTP, no store, no queue).
 //   bun scripts/bench/send.ts [--messages 2000] [--contacts 10] [--concurrency 16]
+// With WAGATE_BENCH_CPU_PROF=<dir> the gateway writes a CPU profile there, with WAGATE_BENCH_SQL_PROFILE=<file> its
+// SQLite statement times (lib.ts spawnGateway).
 import makeWASocket from '@whiskeysockets/baileys'
 import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { startGateway } from '../../test/helpers/gateway-process.ts'
 import { memoryAuth } from '../../test/simulator/harness.ts'
 import { trustRoot } from '../../src/whatsapp/process-patches.ts'
 import {
@@ -20,6 +21,7 @@ import {
   linkSessions,
   ratioRow,
   report,
+  spawnGateway,
   spawnSimulator,
   waitFor,
   type Gateway,
@@ -33,27 +35,15 @@ const OWNER = '6281700000000'
 const BARE = '6281700000001'
 const contacts = Array.from({ length: CONTACTS }, (_, i) => String(6281700001000 + i))
 
-/** The gateway with pacing off and room for the whole burst in the queue. */
-async function gateway(dir: string, sim: Sim): Promise<Gateway> {
-  const env = {
-    ...sim.env,
-    WAGATE_SEND_MIN_GAP_MS: '0',
-    WAGATE_SEND_JITTER_MS: '0',
-    WAGATE_SEND_TYPING: 'false',
-    WAGATE_SEND_QUEUE_MAX: String(MESSAGES * 2),
-    // The per-key API rate limit would measure itself, not the queue.
-    WAGATE_RATE_LIMIT: '0',
-  }
-  const gw = await startGateway({ dataDir: dir, env, timeoutMs: 30_000 })
-  const api = async <T = any>(path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${gw.url}/api/v1${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json', ...init.headers },
-    })
-    return { status: res.status, body: (await res.json().catch(() => null)) as T }
-  }
-  return { ...gw, api }
-}
+/**
+ * The gateway with pacing off, room for the whole burst in the queue and no per-key API rate limit (which would
+ * measure itself, not the queue).
+ */
+const gateway = (dir: string, sim: Sim): Promise<Gateway> =>
+  spawnGateway(dir, sim, [
+    ...['--send-min-gap-ms', '0', '--send-jitter-ms', '0', '--send-typing', 'false'],
+    ...['--send-queue-max', String(MESSAGES * 2), '--rate-limit', '0'],
+  ])
 
 /** POSTs `n` texts with `concurrency` requests in flight; resolves when every one was accepted. */
 async function post(gw: Gateway, sid: string, text: string, n: number) {
@@ -137,11 +127,15 @@ try {
   const jids = contacts.map((c) => `${c}@s.whatsapp.net`)
   for (const j of jids) await sock.sendMessage(j, { text: 'warm' })
   const t0 = performance.now()
+  const bareCpu0 = process.cpuUsage()
   for (let i = 0; i < MESSAGES; i++) await sock.sendMessage(jids[i % CONTACTS]!, { text: 'bench' })
   const bareSecs = (performance.now() - t0) / 1000
+  const bareCpu = process.cpuUsage(bareCpu0)
   out.ceilingPerSec = Math.round(MESSAGES / bareSecs)
+  out.ceilingCpuSeconds = Number(((bareCpu.user + bareCpu.system) / 1e6).toFixed(2))
   console.log(
-    `bare Baileys sendMessage loop, no store: ${MESSAGES} in ${bareSecs.toFixed(2)} s (${out.ceilingPerSec} msg/s, ceiling)`,
+    `bare Baileys sendMessage loop, no store: ${MESSAGES} in ${bareSecs.toFixed(2)} s (${out.ceilingPerSec} msg/s, ` +
+      `ceiling); its CPU ${out.ceilingCpuSeconds} s`,
   )
   await sock.end(undefined)
 } finally {
