@@ -10,6 +10,7 @@ import m7 from './0007_outbox_indexes.sql' with { type: 'text' }
 import m8 from './0008_group_member_position.sql' with { type: 'text' }
 import m9 from './0009_deliveries_prune_by_pk.sql' with { type: 'text' }
 import m10 from './0010_media_without_body.sql' with { type: 'text' }
+import m11 from './0011_queue_sizes.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -23,4 +24,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0008_group_member_position', sql: m8 },
   { name: '0009_deliveries_prune_by_pk', sql: m9 },
   { name: '0010_media_without_body', sql: m10 },
+  { name: '0011_queue_sizes', sql: m11 },
 ]

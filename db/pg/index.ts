@@ -8,6 +8,7 @@ import m5 from './0005_cluster_commands.sql' with { type: 'text' }
 import m6 from './0006_group_member_position.sql' with { type: 'text' }
 import m7 from './0007_deliveries_prune_by_pk.sql' with { type: 'text' }
 import m8 from './0008_media_without_body.sql' with { type: 'text' }
+import m9 from './0009_queue_sizes.sql' with { type: 'text' }
 
 export const migrations: { name: string; sql: string }[] = [
   { name: '0000_init', sql: m0 },
@@ -19,4 +20,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0006_group_member_position', sql: m6 },
   { name: '0007_deliveries_prune_by_pk', sql: m7 },
   { name: '0008_media_without_body', sql: m8 },
+  { name: '0009_queue_sizes', sql: m9 },
 ]

@@ -8,7 +8,8 @@ export function createPgGauges(sql: SQL): Gauges {
   return {
     sessionsByStatus: async () =>
       (await sql`SELECT status, count(*)::int AS n FROM sessions GROUP BY status`) as { status: string; n: number }[],
-    sendQueueDepth: async () => ((await sql`SELECT count(*)::int AS n FROM outbound_queue`) as { n: number }[])[0]!.n,
+    sendQueueDepth: async () =>
+      ((await sql`SELECT coalesce(sum(n), 0)::int AS n FROM outbound_queue_sizes`) as { n: number }[])[0]!.n,
     outboxBacklog: async () => {
       const [r]: { backlog: number | null; pending: number }[] = await sql`
         SELECT (SELECT coalesce(max(seq), 0) FROM events) - (SELECT min(hwm) FROM webhooks WHERE enabled) AS backlog,

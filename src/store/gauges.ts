@@ -8,7 +8,7 @@ export function createStoreGauges(db: Db) {
   const sessionsByStatus = sqlite.query<{ status: string; n: number }, []>(
     'SELECT status, count(*) AS n FROM sessions GROUP BY status',
   )
-  const queueDepth = sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM outbound_queue')
+  const queueDepth = sqlite.query<{ n: number }, []>('SELECT coalesce(sum(n), 0) AS n FROM outbound_queue_sizes')
   // The slowest enabled webhook's distance from the outbox head: events not yet fanned out to it.
   const backlog = sqlite.query<{ n: number | null }, []>(
     'SELECT (SELECT coalesce(max(seq), 0) FROM events) - min(hwm) AS n FROM webhooks WHERE enabled = 1',

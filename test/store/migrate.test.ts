@@ -63,3 +63,38 @@ it('0010 clears the "UNKNOWN" body stored for messages without text, and keeps t
   ])
   db.close()
 })
+
+it('0011 counts the operations each session already has queued', () => {
+  const db = openDb(join(dir, 'd.db'))
+  db.sqlite.run("INSERT INTO orgs (id, name) VALUES ('o', 'O')")
+  db.sqlite.run(
+    "INSERT INTO sessions (id, org_id, name) VALUES ('s1', 'o', 'one'), ('s2', 'o', 'two'), ('s3', 'o', 'idle')",
+  )
+  // As a data dir from before 0011: no size table, no triggers, the migration not yet recorded.
+  db.sqlite.run('DROP TRIGGER outbound_queue_sizes_insert')
+  db.sqlite.run('DROP TRIGGER outbound_queue_sizes_delete')
+  db.sqlite.run('DROP TABLE outbound_queue_sizes')
+  db.sqlite.run("DELETE FROM wagate_migrations WHERE name = '0011_queue_sizes'")
+  const queue = db.sqlite.query(
+    "INSERT INTO outbound_queue (session_id, chat_jid, wa_id, content, created_at) VALUES (?, 'c', ?, '{}', 0)",
+  )
+  for (const [sid, id] of [
+    ['s1', 'a'],
+    ['s2', 'b'],
+    ['s1', 'c'],
+    ['s1', 'd'],
+  ])
+    queue.run(sid!, id!)
+  expect(migrate(db.sqlite).applied).toEqual(['0011_queue_sizes'])
+  const sizes = () => db.sqlite.query('SELECT session_id, n FROM outbound_queue_sizes ORDER BY session_id').all()
+  expect(sizes()).toEqual([
+    { session_id: 's1', n: 3 },
+    { session_id: 's2', n: 1 },
+  ])
+  queue.run('s2', 'e')
+  expect(sizes()).toEqual([
+    { session_id: 's1', n: 3 },
+    { session_id: 's2', n: 2 },
+  ])
+  db.close()
+})

@@ -134,10 +134,11 @@ describe('PostgreSQL migrations', () => {
 
   it('builds every table with the schema columns, then applies nothing on a second run', async () => {
     expect(await migratePg(db.sql)).toEqual({ applied: migrations.map((m) => m.name), total: migrations.length })
-    // auth_epoch is written by triggers only and, as in SQLite, kept out of the drizzle schema.
+    // auth_epoch and outbound_queue_sizes are written by triggers only and, as in SQLite, kept out of the drizzle
+    // schema.
     const rows: { table_name: string; column_name: string }[] = await db.sql`
       SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'
-      AND table_name NOT IN ('wagate_migrations', 'auth_epoch') ORDER BY table_name, column_name`
+      AND table_name NOT IN ('wagate_migrations', 'auth_epoch', 'outbound_queue_sizes') ORDER BY table_name, column_name`
     const inDb: Record<string, string[]> = {}
     for (const r of rows) (inDb[r.table_name] ??= []).push(r.column_name)
     const expected: Record<string, string[]> = {}

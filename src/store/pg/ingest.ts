@@ -189,8 +189,9 @@ export const pgOps: AsyncOps<PgTx> = {
     const r = await one<QueuedRow>(c, 'SELECT * FROM outbound_queue WHERE session_id = $1 ORDER BY pk LIMIT 1', [s])
     return r ? toQueued(r) : null
   },
+  // Kept by trigger (migration 0009): counting the queue's rows cost time in proportion to the queue.
   queueSize: async (c, s) =>
-    (await one<{ n: number }>(c, 'SELECT count(*)::int AS n FROM outbound_queue WHERE session_id = $1', [s]))!.n,
+    (await one<{ n: number }>(c, 'SELECT n::int AS n FROM outbound_queue_sizes WHERE session_id = $1', [s]))?.n ?? 0,
   queueRemove: (c, pk) => exec(c, 'DELETE FROM outbound_queue WHERE pk = $1', [pk]),
   queueRetryLater: (c, pk, attempts, error, notBefore) =>
     exec(c, 'UPDATE outbound_queue SET attempts = $2, not_before = $4, last_error = $3 WHERE pk = $1', [
