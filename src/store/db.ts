@@ -1,4 +1,12 @@
 // Opens the SQLite database: pragmas for a long-lived server, migrations applied, drizzle on top.
+//
+// Parameters written `+?`: when SQLite's planner looks at a bound parameter's value while planning (to decide
+// whether a partial index's WHERE holds, or an ORDER BY or min() is served by an index after `col = ?`), it marks
+// the statement to be prepared again whenever that parameter is bound, so a statement prepared once is planned
+// anew on every run (5-20 µs a run on this code's statements). Bun's SQLite offers no way to turn that off
+// (SQLITE_DBCONFIG_ENABLE_QPSG), so the statements it hit are written with `+?`: the unary plus leaves the value
+// and its comparison as they were and gives the planner no parameter to look at. Each was checked to keep its
+// query plan; `bun scripts/bench/sql-reprepare.ts` finds the statements it applies to.
 import { Database } from 'bun:sqlite'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { mkdirSync } from 'node:fs'
