@@ -16,7 +16,7 @@ import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { chatFromRow, chatViewColumns, type ChatRow } from '../../src/store/chats.ts'
 import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
 import { listenOptions } from '../../src/server.ts'
-import { openDb } from '../../src/store/db.ts'
+import { openDb, planOnce } from '../../src/store/db.ts'
 import { createStoreGauges } from '../../src/store/gauges.ts'
 import { createStores, sqliteRepos } from '../../src/store/index.ts'
 import { messageColumns, messageFromRow, type MessageRow } from '../../src/store/messages.ts'
@@ -27,13 +27,14 @@ const LIMIT = 50
 export function rawFetch(path: string, keyHex: string): (req: Request) => Response {
   const sqlite = new Database(path, { readonly: true })
   const codec = createCursorCodec(cursorKeyOf(Buffer.from(keyHex, 'hex')))
+  // The very statements the store prepares: planOnce writes their parameters as openDb's connection does.
   const chats = sqlite.query<ChatRow, [string, number, number, number, number]>(
-    `SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
-     ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`,
+    planOnce(`SELECT ${chatViewColumns} FROM chats c WHERE session_id = ? AND (pinned_at, last_message_at, id) < (?, ?, ?)
+     ORDER BY pinned_at DESC, last_message_at DESC, id DESC LIMIT ?`),
   )
   const messages = sqlite.query<MessageRow, [string, string, number, number, number]>(
-    `SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND (timestamp, pk) < (?, ?)
-     ORDER BY timestamp DESC, pk DESC LIMIT ?`,
+    planOnce(`SELECT ${messageColumns} FROM messages WHERE session_id = ? AND chat_jid = ? AND (timestamp, pk) < (?, ?)
+     ORDER BY timestamp DESC, pk DESC LIMIT ?`),
   )
   const page = <R, T>(rows: R[], listing: string, key: (r: R) => number[], map: (r: R) => T) => {
     const more = rows.length > LIMIT

@@ -18,7 +18,7 @@ export function createChatSql(sqlite: Database) {
     ),
     /** The phone-number JID a LID is mapped to, when known. */
     pnOfLid: q<{ jid: string }, [string, string]>(
-      'SELECT jid FROM contacts WHERE session_id = +? AND lid = +? AND jid IS NOT NULL',
+      'SELECT jid FROM contacts WHERE session_id = ? AND lid = ? AND jid IS NOT NULL',
     ),
     /**
      * Moves a LID chat's messages to the PN chat, naming the sender's phone number where only the LID was known. A

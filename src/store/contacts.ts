@@ -34,7 +34,7 @@ export function createContactStore(db: Db, codec: CursorCodec) {
     `SELECT ${columns} FROM contacts WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?`,
   )
   const one = db.sqlite.query<ContactRow, [string, string]>(
-    `SELECT ${columns} FROM contacts WHERE session_id = +?1 AND (jid = +?2 OR lid = +?2) ORDER BY id LIMIT 1`,
+    `SELECT ${columns} FROM contacts WHERE session_id = ?1 AND (jid = ?2 OR lid = ?2) ORDER BY id LIMIT 1`,
   )
   const listing = (sessionId: string) => `contacts:${sessionId}`
 

@@ -1,12 +1,14 @@
 // Opens the SQLite database: pragmas for a long-lived server, migrations applied, drizzle on top.
 //
-// Parameters written `+?`: when SQLite's planner looks at a bound parameter's value while planning (to decide
-// whether a partial index's WHERE holds, or an ORDER BY or min() is served by an index after `col = ?`), it marks
-// the statement to be prepared again whenever that parameter is bound, so a statement prepared once is planned
-// anew on every run (5-20 µs a run on this code's statements). Bun's SQLite offers no way to turn that off
-// (SQLITE_DBCONFIG_ENABLE_QPSG), so the statements it hit are written with `+?`: the unary plus leaves the value
-// and its comparison as they were and gives the planner no parameter to look at. Each was checked to keep its
-// query plan; `bun scripts/bench/sql-reprepare.ts` finds the statements it applies to.
+// Every statement prepared on this connection has its parameters written `+?` (planOnce). When SQLite's planner
+// looks at a bound parameter's value while planning — a `LIMIT ?`, a `col = ?` ahead of an ORDER BY or min() the
+// index serves, a partial index's WHERE — it marks the statement to be prepared again whenever that parameter is
+// bound, so a statement prepared once was planned anew on every run: 5-34 µs a run for a page of chats or messages,
+// the webhook claim, the contact lookups (`bun scripts/bench/sql-reprepare.ts` measures it statement by statement).
+// Bun's SQLite offers no way to turn that off (SQLITE_DBCONFIG_ENABLE_QPSG). The unary plus leaves the value and
+// every comparison as they were and gives the planner no parameter to look at; our partial indexes' conditions are
+// literals in the statements that use them (`status = 'pending'`, `jid IS NOT NULL`), not bound values, so no plan
+// depends on a parameter's value.
 import { Database } from 'bun:sqlite'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { mkdirSync } from 'node:fs'
@@ -32,6 +34,30 @@ export type OpenOptions = {
   walCheckpointMs?: number
 }
 
+/** A parameter (group 1: its number), or what is left as it is: a string, a quoted name, a comment. */
+const PARAMETER = /'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\/|(?<![+\w])\?(\d*)/g
+const planned = new Map<string, string>()
+
+/** `sql` with each `?` / `?N` outside strings and comments written `+?` / `+?N`: planned once (see the top). */
+export function planOnce(sql: string): string {
+  let out = planned.get(sql)
+  if (out === undefined) {
+    out = sql.replace(PARAMETER, (m, n: string | undefined) => (n === undefined ? m : `+?${n}`))
+    if (planned.size >= 4096) planned.clear()
+    planned.set(sql, out)
+  }
+  return out
+}
+
+/** Routes the connection's `query` and `prepare` (ours and drizzle's) through planOnce. */
+function planEveryStatementOnce(sqlite: Database): void {
+  const query = sqlite.query.bind(sqlite)
+  const prepare = sqlite.prepare.bind(sqlite)
+  sqlite.query = ((sql: string) => query(planOnce(sql))) as Database['query']
+  sqlite.prepare = ((sql: string, ...rest: unknown[]) =>
+    (prepare as (s: string, ...r: unknown[]) => unknown)(planOnce(sql), ...rest)) as Database['prepare']
+}
+
 /** Opens (creating if needed) and migrates the database at `path`; `:memory:` for tests. */
 export function openDb(path: string, opts: OpenOptions = {}): Db {
   if (path !== ':memory:') {
@@ -39,6 +65,7 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
     createPrivateFile(path)
   }
   const sqlite = new Database(path, { create: true, strict: true })
+  planEveryStatementOnce(sqlite)
   sqlite.run('PRAGMA journal_mode = WAL')
   sqlite.run('PRAGMA synchronous = NORMAL')
   sqlite.run('PRAGMA busy_timeout = 5000')

@@ -145,7 +145,7 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
       recordOne.run(status, nextAttemptAt, a.at, a.statusCode, a.latencyMs, a.error, a.response, now, pk)
   })
   const nextDue = sqlite.query<{ at: number | null }, [string]>(
-    "SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE webhook_id = +? AND status = 'pending'",
+    "SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE webhook_id = ? AND status = 'pending'",
   )
   const unclaim = sqlite.query<null, [number]>(
     "UPDATE webhook_deliveries SET status = 'pending' WHERE pk = ? AND status = 'sending'",

@@ -26,7 +26,7 @@ export function createGroupSql(db: Db) {
     ),
     /** Members as stored (ids exactly as WhatsApp named them). */
     participants: q<ParticipantRow, [string, string]>(
-      'SELECT jid, lid, pn, admin FROM group_participants WHERE session_id = +? AND group_jid = +? ORDER BY position',
+      'SELECT jid, lid, pn, admin FROM group_participants WHERE session_id = ? AND group_jid = ? ORDER BY position',
     ),
     /** Members for the API (other id filled from contacts). */
     members: q<ParticipantRow, [string, string]>(participantsSql),

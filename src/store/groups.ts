@@ -31,7 +31,7 @@ export const groupColumns =
 /** Members with the other half of their identity filled from the contacts' PN↔LID mapping. */
 export const participantsSql = `SELECT p.jid, coalesce(p.lid, k.lid) AS lid, coalesce(p.pn, k.jid) AS pn, p.admin
   FROM group_participants p LEFT JOIN contacts k ON k.session_id = p.session_id AND (k.jid = p.jid OR k.lid = p.jid)
-  WHERE p.session_id = +? AND p.group_jid = +? ORDER BY p.position`
+  WHERE p.session_id = ? AND p.group_jid = ? ORDER BY p.position`
 
 export const participantFromRow = (p: ParticipantRow): GroupParticipant => ({
   jid: p.jid,

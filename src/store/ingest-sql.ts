@@ -134,7 +134,7 @@ export function createIngestSql(db: Db) {
   )
   type ContactRow = { id: number; jid: string | null; lid: string | null; name: string | null; notify: string | null }
   const contactBy = q<ContactRow, [string, string | null, string | null]>(
-    'SELECT id, jid, lid, name, notify FROM contacts WHERE session_id = +?1 AND (jid = +?2 OR lid = +?3) ORDER BY id LIMIT 2',
+    'SELECT id, jid, lid, name, notify FROM contacts WHERE session_id = ?1 AND (jid = ?2 OR lid = ?3) ORDER BY id LIMIT 2',
   )
   const deleteContact = q<unknown, [number]>('DELETE FROM contacts WHERE id = ?1')
   // Only when something changed: every message names its sender, and a write per message costs a page.
@@ -171,7 +171,7 @@ export function createIngestSql(db: Db) {
   )
 
   const contactName = q<{ name: string | null; notify: string | null }, [string, string, string]>(
-    'SELECT name, notify FROM contacts WHERE session_id = +?1 AND (jid = +?2 OR lid = +?3) ORDER BY id LIMIT 1',
+    'SELECT name, notify FROM contacts WHERE session_id = ?1 AND (jid = ?2 OR lid = ?3) ORDER BY id LIMIT 1',
   )
   const quotable = q<
     { chat_jid: string; wa_id: string; from_me: number; sender_jid: string | null; body: string | null },

@@ -47,7 +47,7 @@ export function createMediaSql(db: Db) {
     ),
     /** When the next pending job of a session is due (null: none). */
     nextDue: q<{ at: number | null }, [string]>(
-      "SELECT min(next_attempt_at) AS at FROM message_media WHERE session_id = +? AND status = 'pending'",
+      "SELECT min(next_attempt_at) AS at FROM message_media WHERE session_id = ? AND status = 'pending'",
     ),
     setJob: q<unknown, [number, string, number, number, string | null, string | null, string | null, number]>(
       `UPDATE message_media SET status = ?2, attempts = ?3, next_attempt_at = ?4, error = ?5,
@@ -83,7 +83,7 @@ export function createMediaSql(db: Db) {
        ON CONFLICT (message_pk, voter) DO UPDATE SET options = excluded.options, timestamp = excluded.timestamp`,
     ),
     votes: q<{ voter: string; options: string }, [number]>(
-      'SELECT voter, options FROM poll_votes WHERE message_pk = +? ORDER BY timestamp, voter',
+      'SELECT voter, options FROM poll_votes WHERE message_pk = ? ORDER BY timestamp, voter',
     ),
     setPollJson: q<MessageRow, [string, number]>(
       `UPDATE messages SET poll = ? WHERE pk = ? RETURNING ${messageColumns}`,

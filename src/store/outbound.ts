@@ -45,7 +45,7 @@ export function createOutboundQueue(db: Db) {
   const insert = q<{ pk: number }, [string, string, string, string, number]>(
     `INSERT INTO outbound_queue (session_id, chat_jid, wa_id, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING pk`,
   )
-  const head = q<QueuedRow, [string]>('SELECT * FROM outbound_queue WHERE session_id = +? ORDER BY pk LIMIT 1')
+  const head = q<QueuedRow, [string]>('SELECT * FROM outbound_queue WHERE session_id = ? ORDER BY pk LIMIT 1')
   // Kept by trigger (migration 0011): counting the queue's rows cost time in proportion to the queue.
   const count = q<{ n: number }, [string]>('SELECT n FROM outbound_queue_sizes WHERE session_id = ?')
   const remove = q<unknown, [number]>('DELETE FROM outbound_queue WHERE pk = ?')
