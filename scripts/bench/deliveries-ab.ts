@@ -5,6 +5,9 @@
 // its low quantiles compared (a batch a neighbour did not interrupt shows the cost itself; the thread CPU clock of
 // this VM moves in 4 ms ticks, too coarse for one batch); claim and record as the event loop's CPU per delivery.
 //   bun scripts/bench/deliveries-ab.ts --base <dir> [--backlog 10000] [--rounds 15]
+// With --live, live traffic instead: batches of --batch events (default 50) committed, then as the dispatcher takes
+// them while caught up: fan-out (claiming what it makes, where the checkout's store does), else a claim and the next
+// due time, then the outcomes recorded; timed per batch on the wall clock, in turns.
 // A base checkout: `mkdir /tmp/base && git archive <rev> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/`.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -41,6 +44,47 @@ async function side(name: string, dir: string): Promise<Side> {
   return { name, db, stores, target, dir: tmp, batches: [] }
 }
 const sides = [await side('this checkout', root), await side(`base ${base}`, base)]
+
+if (process.argv.includes('--live')) {
+  const batch = arg('batch', 50)
+  const times: number[][] = sides.map(() => [])
+  const attempt = { at: 0, statusCode: 204, latencyMs: 1, error: null, response: null }
+  let n = 0
+  for (let round = 0; round < rounds * 20; round++)
+    for (const j of round % 2 ? [1, 0] : [0, 1]) {
+      const s = sides[j]!
+      s.db.sqlite.transaction(() => {
+        for (let k = 0; k < batch; k++, n++)
+          s.stores.events.append({ type: 'message.received', orgId: 'bench', sessionId: `s${n % 16}`, data })
+      })()
+      const t = performance.now()
+      const now = Date.now()
+      // A base checkout whose fan-out takes no claim answers no jobs: the claim takes them, as its dispatcher does.
+      const r = s.stores.deliveries.fanOut(s.target, () => true, 500, now, 272) as { hwm: number; jobs?: Job[] }
+      s.target.hwm = r.hwm
+      let jobs = r.jobs ?? []
+      if (!jobs.length) {
+        jobs = s.stores.deliveries.claim(s.target.id, 272)
+        s.stores.deliveries.nextDue(s.target.id)
+      }
+      s.stores.deliveries.record(
+        jobs.map((job) => ({ pk: job.pk, status: 'succeeded' as const, nextAttemptAt: now, attempt })),
+      )
+      times[j]!.push(((performance.now() - t) * 1000) / batch)
+    }
+  const q = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.floor(v.length * p)]!.toFixed(2)
+  sides.forEach((s, j) =>
+    console.log(
+      `${s.name}: live batches of ${batch} (${times[j]!.length}), store work per delivery: p10 ${q(times[j]!, 0.1)} ` +
+        `p25 ${q(times[j]!, 0.25)} p50 ${q(times[j]!, 0.5)} µs wall`,
+    ),
+  )
+  for (const s of sides) {
+    await s.db.close()
+    rmSync(s.dir, { recursive: true, force: true })
+  }
+  process.exit(0)
+}
 const cpu = sides.map(() => ({ claim: 0, record: 0 }))
 
 let n = 0

@@ -76,6 +76,8 @@ const waitCount = async (want: number, timeoutMs: number) => {
 // 1. Steady ingest at --rate for --seconds: delivered rate and lag while ingest runs.
 await dispatcher.start()
 await stats()
+// The event loop's thread and the whole process, per event delivered in this phase (the appends included).
+const steadyCpu0 = { main: await cpuSeconds(process.pid, process.pid).catch(() => NaN), all: process.cpuUsage() }
 const tick = 10
 const perTick = Math.max(1, Math.round((rate * tick) / 1000))
 const t0 = performance.now()
@@ -93,6 +95,12 @@ const steady = await stats()
 let delivered = steady.count
 delivered += await waitCount(produced - delivered, 30_000)
 const steadyElapsed = (performance.now() - t0) / 1000
+const steadyMainUs = ((await cpuSeconds(process.pid, process.pid).catch(() => NaN)) - steadyCpu0.main) * 1e6
+const steadyAll = process.cpuUsage(steadyCpu0.all)
+const steadyCpu = {
+  mainUs: steadyMainUs / Math.max(delivered, 1),
+  allUs: (steadyAll.user + steadyAll.system) / Math.max(delivered, 1),
+}
 
 // 2. Backlog against the ceiling, in pairs: --backlog events committed at once while the dispatcher is stopped,
 // then drained; right after, the ceiling: the same bodies, signed, POSTed with the same concurrency straight from
@@ -211,7 +219,8 @@ const spread = `${Math.min(...pairs.map((p) => p.ratio)).toFixed(2)}–${Math.ma
 const failed = rig.notSucceeded()
 console.log(
   `steady ${rate}/s for ${seconds} s: ${delivered}/${produced} delivered (${Math.round(delivered / steadyElapsed)}/s), ` +
-    `lag p50 ${steady.p50} ms, p99 ${steady.p99} ms, max ${steady.max} ms`,
+    `lag p50 ${steady.p50} ms, p99 ${steady.p99} ms, max ${steady.max} ms; CPU per event (appends included) ` +
+    `${steadyCpu.allUs.toFixed(1)} µs, event loop's thread ${steadyCpu.mainUs.toFixed(1)} µs`,
 )
 console.log(
   `backlog of ${backlog} x ${runs}: median ${fmt(drainRate)}/s; raw signed POSTs ${fmt(ceiling)}/s; ratio ${ratio.toFixed(2)} ` +
@@ -236,7 +245,15 @@ report([
   {
     metric: `webhook lag while ingesting ${fmt(rate)} events/s`,
     measured: `p50 ${steady.p50} ms, p99 ${steady.p99} ms (${fmt(delivered / steadyElapsed)} delivered/s)`,
-    data: { produced, delivered, lagP50Ms: steady.p50, lagP99Ms: steady.p99, lagMaxMs: steady.max },
+    data: {
+      produced,
+      delivered,
+      lagP50Ms: steady.p50,
+      lagP99Ms: steady.p99,
+      lagMaxMs: steady.max,
+      cpuUsPerEvent: steadyCpu.allUs,
+      mainCpuUsPerEvent: steadyCpu.mainUs,
+    },
   },
 ])
 child.kill()

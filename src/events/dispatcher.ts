@@ -5,7 +5,7 @@
 // resumes where the last process stopped.
 import type { Logger } from '../log.ts'
 import type { Repos } from '../store/contract.ts'
-import type { DeliveryStatus, FanoutEvent, Outcome } from '../store/deliveries.ts'
+import type { DeliveryStatus, FanoutEvent, Job, Outcome } from '../store/deliveries.ts'
 import type { WebhookTarget } from '../store/webhooks.ts'
 import type { EgressFetch } from './deliver.ts'
 import { matcher } from './patterns.ts'
@@ -41,6 +41,13 @@ type Endpoint = {
   wants: (e: FanoutEvent) => boolean
   /** Claimed deliveries handed to the sender whose result has not come back. */
   claimed: Set<number>
+  /**
+   * No first attempt of this webhook waits in the table (as far as this process knows), so fan-out may claim the
+   * deliveries it makes: they go out in commit order behind nothing older. False from the start (a previous
+   * process may have left some), after a fan-out that left deliveries in the table, and after handing claims back;
+   * true again once a claim finds fewer due deliveries than it asked for.
+   */
+  caughtUp: boolean
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>
@@ -114,6 +121,7 @@ export function createDispatcher(o: DispatcherOptions) {
     const held = [...endpoints.values()].flatMap((ep) => {
       const pks = [...ep.claimed]
       ep.claimed.clear()
+      ep.caughtUp = false
       return pks
     })
     try {
@@ -144,7 +152,7 @@ export function createDispatcher(o: DispatcherOptions) {
       wants: (e: FanoutEvent) => types(e.type) && (!sessions || (e.sessionId !== null && sessions.has(e.sessionId))),
     }
     if (old) return Object.assign(old, fields)
-    return { ...fields, claimed: new Set() }
+    return { ...fields, claimed: new Set(), caughtUp: false }
   }
 
   /** Reloads enabled webhooks; claimed jobs of a webhook that went away and were not started go back to the table. */
@@ -229,18 +237,22 @@ export function createDispatcher(o: DispatcherOptions) {
         // Not `<`: on PostgreSQL positions follow (transaction, seq) order, so a mark behind the head may have
         // the higher seq. A mark is never past the head, so "not at the head" is "behind" on both dialects.
         if (t.hwm !== head) {
-          const r = await deliveries.fanOut(t, ep.wants, FANOUT_BATCH)
+          // Caught up, fan-out claims what it makes, up to the room the endpoint has.
+          const room = ep.caughtUp ? most - ep.claimed.size : 0
+          const r = await deliveries.fanOut(t, ep.wants, FANOUT_BATCH, Date.now(), room)
           t.hwm = r.hwm
           behind ||= r.full
+          if (r.made > r.jobs.length) ep.caughtUp = false
+          hand(ep, r.jobs)
         }
         if (ep.claimed.size >= refill) continue
         const want = most - ep.claimed.size
         const jobs = await deliveries.claim(t.id, want)
-        if (jobs.length) {
-          for (const j of jobs) ep.claimed.add(j.pk)
-          sender!.send(t.id, jobs)
+        hand(ep, jobs)
+        if (jobs.length < want) {
+          ep.caughtUp = true
+          nextDue = Math.min(nextDue, (await deliveries.nextDue(t.id)) ?? Infinity)
         }
-        if (jobs.length < want) nextDue = Math.min(nextDue, (await deliveries.nextDue(t.id)) ?? Infinity)
       }
       if (behind) wake()
       armDue(nextDue)
@@ -248,6 +260,13 @@ export function createDispatcher(o: DispatcherOptions) {
       logger.error({ err }, 'webhook dispatch pass failed')
       armDue(Date.now() + 1000)
     }
+  }
+
+  /** Claimed jobs to the sender. */
+  function hand(ep: Endpoint, jobs: Job[]) {
+    if (!jobs.length) return
+    for (const j of jobs) ep.claimed.add(j.pk)
+    sender!.send(ep.target.id, jobs)
   }
 
   function armDue(at: number) {

@@ -102,16 +102,28 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
     `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
      next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *`,
   )
-  const insertMany = sqlite.query<null, [string, string, number]>(
+  // Fan-out's rows, given as one JSON array of [id, seq, eventId, type, sessionId]: `pending` for the claim to take,
+  // or, through `insertClaimed`, `sending` for those fan-out claims itself (their pks come back by event).
+  const insertRows = (status: DeliveryStatus, returning: string) =>
     `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
      next_attempt_at, created_at, updated_at)
-     SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, 'pending', ?3, ?3, ?3
-     FROM json_each(?2) AS j`,
+     SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, '${status}', ?3, ?3, ?3
+     FROM json_each(?2) AS j ${returning}`
+  const insertMany = sqlite.query<null, [string, string, number]>(insertRows('pending', ''))
+  const insertClaimed = sqlite.query<{ pk: number; event_seq: number }, [string, string, number]>(
+    insertRows('sending', 'RETURNING pk, event_seq'),
   )
   const eventsAfter = sqlite.query<
-    { seq: number; id: string; type: string; session_id: string | null },
-    [string, number, number]
-  >('SELECT seq, id, type, session_id FROM events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+    { seq: number; id: string; type: string; session_id: string | null; created_at: number; body: string | null },
+    [string, number, number, number]
+  >(
+    // With ?4 = 1 each event's envelope too (as `due` builds it below), for the deliveries fan-out claims itself.
+    `SELECT seq, id, type, session_id, created_at, CASE WHEN ?4 THEN
+       '{"id":' || json_quote(id) || ',"type":' || json_quote(type) || ',"createdAt":' || created_at ||
+       ',"orgId":' || json_quote(org_id) || ',"sessionId":' || json_quote(session_id) || ',"data":' || data || '}'
+     END AS body
+     FROM events WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3`,
+  )
   const setHwm = sqlite.query<null, [number, string]>('UPDATE webhooks SET hwm = ? WHERE id = ?')
   const due = sqlite.query<JobRow, [string, number, number]>(
     // The envelope is built here from the stored columns (`data` is already JSON, so it is not parsed again), with
@@ -179,25 +191,50 @@ export function createDeliveryStore(db: Db, codec: CursorCodec, events: EventSto
      * Fans committed events out to one webhook: inserts a delivery per matching event after its
      * high-water mark and advances the mark, in one transaction, so a crash in between loses nothing
      * and duplicates nothing. Returns how many deliveries were created.
+     *
+     * With `claim` > 0 the first `claim` of them are inserted claimed (`sending`, as `claim` leaves them) and come
+     * back as `jobs`, in commit order: a delivery sent at its first attempt is then written twice (made, recorded)
+     * instead of three times. The caller must only ask while no first attempt of the webhook waits in the table,
+     * or a newer event would go out ahead of an older one of its session.
      */
     fanOut(
       w: { id: string; orgId: string; hwm: number },
       wants: (e: FanoutEvent) => boolean,
       max: number,
       now = Date.now(),
-    ) {
+      claim = 0,
+    ): { made: number; hwm: number; full: boolean; jobs: Job[] } {
       return sqlite
         .transaction(() => {
-          const rows = eventsAfter.all(w.orgId, w.hwm, max)
+          const rows = eventsAfter.all(w.orgId, w.hwm, max, claim > 0 ? 1 : 0)
           const made: [string, number, string, string, string | null][] = []
+          const jobs: Job[] = []
           for (const r of rows) {
-            if (wants({ seq: r.seq, id: r.id, type: r.type, sessionId: r.session_id }))
-              made.push([`dlv_${ulid(now)}`, r.seq, r.id, r.type, r.session_id])
+            if (!wants({ seq: r.seq, id: r.id, type: r.type, sessionId: r.session_id })) continue
+            const id = `dlv_${ulid(now)}`
+            made.push([id, r.seq, r.id, r.type, r.session_id])
+            if (jobs.length < claim)
+              jobs.push({
+                pk: 0, // from the insert below
+                id,
+                webhookId: w.id,
+                eventId: r.id,
+                sessionId: r.session_id,
+                attemptCount: 0,
+                body: r.body,
+                eventCreatedAt: r.created_at,
+              })
           }
-          if (made.length) insertMany.run(w.id, JSON.stringify(made), now)
+          if (jobs.length) {
+            const pks = new Map<number, number>()
+            for (const r of insertClaimed.all(w.id, JSON.stringify(made.slice(0, jobs.length)), now))
+              pks.set(r.event_seq, r.pk)
+            jobs.forEach((j, i) => (j.pk = pks.get(made[i]![1])!))
+          }
+          if (made.length > jobs.length) insertMany.run(w.id, JSON.stringify(made.slice(jobs.length)), now)
           const last = rows[rows.length - 1]
           if (last) setHwm.run(last.seq, w.id)
-          return { made: made.length, hwm: last?.seq ?? w.hwm, full: rows.length === max }
+          return { made: made.length, hwm: last?.seq ?? w.hwm, full: rows.length === max, jobs }
         })
         .immediate()
     },

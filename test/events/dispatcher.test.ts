@@ -187,6 +187,30 @@ for (const [where, how] of senders)
       expect(rx.state.maxInFlight).toBeGreaterThan(1) // sessions do run in parallel
     })
 
+    it('keeps the first attempts of one session in commit order when fan-out makes more than the endpoint holds', async () => {
+      // Room for 2 + 2: each wave of 40 overflows into the table, and later waves come while earlier ones drain
+      // (fan-out claims what it makes only once no first attempt waits in the table).
+      rig = await eventsRig({ concurrency: 2, buffer: 2 })
+      const rx = receiver({ reply: () => ({ status: 200, delayMs: Math.floor(Math.random() * 2) }) })
+      const w = rig.webhook({ url: rx.url })
+      await rig.dispatcher.start()
+      let sent = 0
+      for (let wave = 0; wave < 4; wave++) {
+        for (const s of ['a', 'b']) rig.emit(20, { sessionId: s, data: (i) => ({ i: wave * 20 + i }) })
+        sent += 40
+        await waitFor(() => rx.received.length >= sent - 30)
+      }
+      await rig.settled(w.id)
+      for (const s of ['a', 'b']) {
+        const order = rx.received.filter((r) => r.event.sessionId === s).map((r) => r.event.data.i)
+        expect(order).toEqual(Array.from({ length: 80 }, (_, i) => i))
+      }
+      const made = rig.deliveries(w.id)
+      expect([made.length, made.filter((d) => d.status === 'succeeded' && d.attemptCount === 1).length]).toEqual([
+        160, 160,
+      ])
+    })
+
     it('never has more requests in flight to one endpoint than its concurrency limit', async () => {
       rig = await eventsRig({ concurrency: 3 })
       const rx = receiver({ reply: () => ({ status: 200, delayMs: 20 }) })

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import type { TransactionSQL } from 'bun'
 import { createSealer } from '../../src/domain/sealer.ts'
 import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
-import type { FanoutEvent } from '../../src/store/deliveries.ts'
+import type { FanoutEvent, Job } from '../../src/store/deliveries.ts'
 import type { StoredEvent } from '../../src/store/events.ts'
 import { migratePg, openPg, type PgDb } from '../../src/store/pg/db.ts'
 import { createPgDeliveryStore, type PgDeliveryOptions } from '../../src/store/pg/deliveries.ts'
@@ -265,6 +265,27 @@ describe('PostgreSQL outbox: two nodes', () => {
       ['sending', live.deliveries.nodeId],
       ['sending', live.deliveries.nodeId],
     ])
+    await live.deliveries.unclaim(taken.map((j) => j.pk))
+    live.deliveries.close()
+  })
+
+  it("what a dead node's fan-out claimed is claimed again once expired", async () => {
+    const orgId = await tenant()
+    const dead = node({ claimLeaseMs: 300 })
+    const live = node({ claimLeaseMs: 300 })
+    const w = await a.webhooks.create(orgId, { url: 'http://127.0.0.1:1/hook', events: ['*'] }, 'whsec_x')
+    const e = await a.events.transaction((append) => append(event(orgId, 1)))
+    let lost: Job[] = []
+    await waitFor('the fan-out', async () => {
+      lost = (await dead.deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 100, Date.now(), 10)).jobs
+      return lost.length === 1
+    })
+    expect(lost[0]!.eventId).toBe(e!.id)
+    dead.deliveries.close() // it dies: its claims are not renewed
+    expect(await live.deliveries.claim(w.id, 10)).toEqual([])
+    await Bun.sleep(400)
+    const taken = await live.deliveries.claim(w.id, 10)
+    expect(taken.map((j) => j.pk)).toEqual([lost[0]!.pk])
     await live.deliveries.unclaim(taken.map((j) => j.pk))
     live.deliveries.close()
   })

@@ -58,7 +58,7 @@ type JobRow = {
 }
 
 /** The envelope JSON built from stored columns without re-parsing `data` (as SQLite's store does). */
-const bodyOf = (r: JobRow) =>
+const bodyOf = (r: Pick<JobRow, 'event_id' | 'type' | 'created_at' | 'org_id' | 'session_id' | 'data'>) =>
   r.type === null
     ? null
     : `{"id":${JSON.stringify(r.event_id)},"type":${JSON.stringify(r.type)},"createdAt":${Number(r.created_at)},` +
@@ -143,13 +143,17 @@ export function createPgDeliveryStore(
       wants: (e: FanoutEvent) => boolean,
       max: number,
       now = Date.now(),
-    ) {
+      claim = 0,
+    ): Promise<{ made: number; hwm: number; full: boolean; jobs: Job[] }> {
+      const jobs: Job[] = []
       return await sql.begin(async (tx) => {
         const [locked]: { hwm: string }[] = await tx`SELECT hwm FROM webhooks WHERE id = ${w.id} FOR UPDATE`
-        if (!locked) return { made: 0, hwm: w.hwm, full: false }
+        if (!locked) return { made: 0, hwm: w.hwm, full: false, jobs }
         const from = Number(locked.hwm)
         const { rows } = await rowsAfter(tx, w.orgId, from, null, max)
         const made: Record<string, unknown>[] = []
+        /** The first `claim` made, inserted claimed by this node and sent by it. */
+        const claimed: { job: Job; seq: number; type: string }[] = []
         let hwm = from
         let stopped = false
         for (const r of rows) {
@@ -158,30 +162,79 @@ export function createPgDeliveryStore(
             break
           }
           const e = { seq: Number(r.seq), id: r.id, type: r.type, sessionId: r.session_id }
-          if (wants(e))
-            made.push({
-              id: `dlv_${ulid(now)}`,
-              webhook_id: w.id,
-              event_seq: e.seq,
-              event_id: e.id,
-              event_type: e.type,
-              session_id: e.sessionId,
-              status: 'pending',
-              next_attempt_at: now,
-              created_at: now,
-              updated_at: now,
-              fanned_out: true,
-            })
           hwm = e.seq
+          if (!wants(e)) continue
+          const id = `dlv_${ulid(now)}`
+          if (claimed.length < claim) {
+            const job = {
+              pk: 0, // from the insert below
+              id,
+              webhookId: w.id,
+              eventId: e.id,
+              sessionId: e.sessionId,
+              attemptCount: 0,
+              body: bodyOf({ ...r, event_id: r.id }),
+              eventCreatedAt: Number(r.created_at),
+            }
+            claimed.push({ job, seq: e.seq, type: e.type })
+            continue
+          }
+          made.push({
+            id,
+            webhook_id: w.id,
+            event_seq: e.seq,
+            event_id: e.id,
+            event_type: e.type,
+            session_id: e.sessionId,
+            status: 'pending',
+            next_attempt_at: now,
+            created_at: now,
+            updated_at: now,
+            fanned_out: true,
+          })
         }
         if (stopped) events.held()
         let inserted = 0
+        if (claimed.length) {
+          // Claimed as `claim` claims (this node, the database's clock); a delivery another node fanned out
+          // already is not inserted, so it is not sent from here either.
+          const rows: { pk: string; event_seq: string }[] = await tx.unsafe(
+            `INSERT INTO webhook_deliveries (id, webhook_id, event_seq, event_id, event_type, session_id, status,
+               next_attempt_at, created_at, updated_at, fanned_out, claimed_by, claimed_until)
+             SELECT j.id, $1, j.seq, j.event_id, j.type, j.session_id, 'sending', $2::int8, $2::int8, $2::int8, true,
+               $3, ${DB_NOW} + $4::int8
+             FROM json_to_recordset($5::text::json) AS j(id text, seq int8, event_id text, type text, session_id text)
+             ON CONFLICT DO NOTHING RETURNING pk, event_seq`,
+            [
+              w.id,
+              now,
+              nodeId,
+              leaseMs,
+              JSON.stringify(
+                claimed.map(({ job, seq, type }) => ({
+                  id: job.id,
+                  seq,
+                  event_id: job.eventId,
+                  type,
+                  session_id: job.sessionId,
+                })),
+              ),
+            ],
+          )
+          inserted += rows.length
+          const pks = new Map(rows.map((r) => [Number(r.event_seq), Number(r.pk)]))
+          for (const { job, seq } of claimed) {
+            const pk = pks.get(seq)
+            if (pk !== undefined) jobs.push({ ...job, pk })
+          }
+          if (jobs.length) startRenewing()
+        }
         if (made.length) {
           const r = await tx`INSERT INTO webhook_deliveries ${tx(made)} ON CONFLICT DO NOTHING`
-          inserted = r.count
+          inserted += r.count
         }
         if (hwm !== from) await tx`UPDATE webhooks SET hwm = ${hwm}::int8 WHERE id = ${w.id}`
-        return { made: inserted, hwm, full: !stopped && rows.length === max }
+        return { made: inserted, hwm, full: !stopped && rows.length === max, jobs }
       })
     },
     /** Inserts one delivery directly, for fixtures. Wakes nobody. */

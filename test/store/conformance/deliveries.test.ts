@@ -49,6 +49,7 @@ describe.each(dialects)('%s: deliveries', (name) => {
       made: 2,
       hwm: events[2]!.seq,
       full: false,
+      jobs: [],
     })
     expect((await webhooks.target(w.id))!.hwm).toBe(events[2]!.seq)
     const listed = (await deliveries.page(w.id, undefined, { limit: 10 })).data
@@ -60,6 +61,7 @@ describe.each(dialects)('%s: deliveries', (name) => {
       made: 0,
       hwm: events[2]!.seq,
       full: false,
+      jobs: [],
     })
   })
 
@@ -70,11 +72,53 @@ describe.each(dialects)('%s: deliveries', (name) => {
       made: 2,
       hwm: events[1]!.seq,
       full: true,
+      jobs: [],
     })
     expect(await deliveries.fanOut({ id: w.id, orgId, hwm: events[1]!.seq }, every, 2)).toEqual({
       made: 1,
       hwm: events[2]!.seq,
       full: false,
+      jobs: [],
+    })
+  })
+
+  it('fanOut with claim inserts the first wanted deliveries claimed and answers them with the envelope to POST', async () => {
+    const { w, orgId, events } = await backlog(d(), 4)
+    const { deliveries } = d().repos
+    const wants = (e: FanoutEvent) => e.id !== events[1]!.id
+    const r = await deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, wants, 10, Date.now(), 2)
+    expect([r.made, r.hwm, r.full]).toEqual([3, events[3]!.seq, false])
+    const listed = (await deliveries.page(w.id, undefined, { limit: 10 })).data.reverse()
+    expect(listed.map((x) => [x.eventId, x.status])).toEqual([
+      [events[0]!.id, 'sending'],
+      [events[2]!.id, 'sending'],
+      [events[3]!.id, 'pending'],
+    ])
+    expect(r.jobs.map(({ pk: _, ...j }) => j)).toEqual(
+      [events[0]!, events[2]!].map((e, i) => ({
+        id: listed[i]!.id,
+        webhookId: w.id,
+        eventId: e.id,
+        sessionId: e.sessionId,
+        attemptCount: 0,
+        body: body(e),
+        eventCreatedAt: e.createdAt,
+      })),
+    )
+    // What fan-out claimed is not claimed again; what it left is.
+    expect((await deliveries.claim(w.id, 10)).map((j) => j.eventId)).toEqual([events[3]!.id])
+    await deliveries.unclaim(r.jobs.map((j) => j.pk))
+  })
+
+  it("a delivery fan-out claimed is recorded by its job's pk", async () => {
+    const { w, orgId } = await backlog(d(), 1)
+    const { deliveries } = d().repos
+    const [job] = (await deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10, Date.now(), 5)).jobs
+    await deliveries.record([{ pk: job!.pk, status: 'succeeded', nextAttemptAt: 1_000, attempt: attempt(200) }], 2_000)
+    expect(await deliveries.get(w.id, job!.id)).toMatchObject({
+      status: 'succeeded',
+      attemptCount: 1,
+      attempts: [attempt(200)],
     })
   })
 
