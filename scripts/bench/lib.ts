@@ -111,12 +111,27 @@ export async function threadCpuSeconds(pid: number): Promise<Map<string, number>
   return out
 }
 
-/** The host's CPU counters (/proc/stat, all cores): busy cores between two readings is `busyCores(a, b)`. */
-export async function hostCpu(): Promise<{ busy: number; total: number; cores: number }> {
+/**
+ * The host's CPU counters (/proc/stat, all cores): busy cores between two readings is `busyCores(a, b)`; `iowait` and
+ * `steal` (time the hypervisor gave this VM's CPUs to others) are in the same ticks as `total`.
+ */
+export async function hostCpu(): Promise<{
+  busy: number
+  total: number
+  cores: number
+  iowait: number
+  steal: number
+}> {
   const text = await Bun.file('/proc/stat').text()
   const f = text.slice(0, text.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number)
   const total = f.reduce((a, b) => a + b, 0)
-  return { busy: total - f[3]! - (f[4] ?? 0), total, cores: (text.match(/^cpu\d+ /gm) ?? []).length }
+  return {
+    busy: total - f[3]! - (f[4] ?? 0),
+    total,
+    cores: (text.match(/^cpu\d+ /gm) ?? []).length,
+    iowait: f[4] ?? 0,
+    steal: f[7] ?? 0,
+  }
 }
 export const busyCores = (a: Awaited<ReturnType<typeof hostCpu>>, b: Awaited<ReturnType<typeof hostCpu>>) =>
   ((b.busy - a.busy) / Math.max(b.total - a.total, 1)) * b.cores

@@ -21,6 +21,7 @@ import {
   arg,
   cpuSeconds,
   fmt,
+  hostCpu,
   linkSessions,
   report,
   rssMb,
@@ -110,6 +111,9 @@ type Minute = {
   dbMb: number
   walMb: number
   load: number
+  /** Of the host's CPU time in the minute, % stolen by the hypervisor and % waiting for I/O (/proc/stat). */
+  stealPct: number
+  iowaitPct: number
   /** With WAGATE_BENCH_SQL_PROFILE: µs of the main thread's SQLite time per inbound message, by statement. */
   sqlUsPerMsg?: Record<string, number>
 }
@@ -165,7 +169,7 @@ async function loop(sim: Sim) {
     let k = 0
     const end = performance.now() + MINUTES * 60_000
     for (let m = 1; performance.now() < end; m++) {
-      const [g0, s0] = [await cpuSeconds(gw.proc.pid), await cpuSeconds(sim.pid)]
+      const [g0, s0, h0] = [await cpuSeconds(gw.proc.pid), await cpuSeconds(sim.pid), await hostCpu()]
       const q0 = await sqlTotals()
       const until = Math.min(end, performance.now() + 60_000)
       let [loops, received, burstSecs] = [0, 0, 0]
@@ -193,7 +197,8 @@ async function loop(sim: Sim) {
         if (page.status !== 200) throw new Error(`chats: ${page.status}`)
         loops++
       }
-      const [g1, s1] = [await cpuSeconds(gw.proc.pid), await cpuSeconds(sim.pid)]
+      const [g1, s1, h1] = [await cpuSeconds(gw.proc.pid), await cpuSeconds(sim.pid), await hostCpu()]
+      const hostPct = (k: 'steal' | 'iowait') => ((h1[k] - h0[k]) * 100) / Math.max(h1.total - h0.total, 1)
       const row: Minute = {
         minute: m,
         loops,
@@ -205,6 +210,8 @@ async function loop(sim: Sim) {
         dbMb: fileMb(path),
         walMb: fileMb(`${path}-wal`),
         load: loadavg()[0]!,
+        stealPct: hostPct('steal'),
+        iowaitPct: hostPct('iowait'),
         sqlUsPerMsg: sqlPerMessage(q0, await sqlTotals(), received),
       }
       minutes.push(row)
@@ -212,7 +219,8 @@ async function loop(sim: Sim) {
         `minute ${m}: ${loops} loops, inbound ${row.inboundPerSec.toFixed(0)} msg/s, gateway CPU ` +
           `${row.gwCpuMsPerMsg.toFixed(2)} ms/msg, simulator CPU ${row.simCpuMsPerMsg.toFixed(2)} ms/msg, RSS ` +
           `${row.rssMb.toFixed(0)} MB, ${row.messages} messages, db ${row.dbMb.toFixed(0)} MB + WAL ` +
-          `${row.walMb.toFixed(1)} MB (load ${row.load.toFixed(2)})` +
+          `${row.walMb.toFixed(1)} MB (load ${row.load.toFixed(2)}, host CPU stolen ${row.stealPct.toFixed(1)} %, ` +
+          `waiting for I/O ${row.iowaitPct.toFixed(1)} %)` +
           (row.sqlUsPerMsg ? `, SQLite on the main thread ${row.sqlUsPerMsg.total!.toFixed(0)} µs/msg` : ''),
       )
     }
@@ -275,6 +283,11 @@ report([
     // Every minute, so the table shows how far one minute's rate moves from the next on this host.
     metric: `soak${label}: inbound rate, minute by minute (msg/s)`,
     measured: minutes.map((m) => fmt(m.inboundPerSec)).join(' · '),
+  },
+  {
+    // Whether a slow minute had the host's CPUs taken by the hypervisor or waiting for the disk.
+    metric: `soak${label}: host CPU stolen / waiting for I/O, minute by minute (%)`,
+    measured: minutes.map((m) => `${m.stealPct.toFixed(0)}/${m.iowaitPct.toFixed(0)}`).join(' · '),
   },
   {
     metric: `soak${label}: gateway RSS and WAL, last minute`,
