@@ -126,6 +126,12 @@ export const Config = Type.Object({
     description: 'Webhooks an organisation may have (0: no limit)',
   }),
   eventRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'Days events are kept' }),
+  sqliteCacheMb: Type.Integer({
+    minimum: 0,
+    default: 64,
+    description:
+      "SQLite's page cache for the store, in MiB (filled only as pages are read or written; 0: SQLite's 2 MiB)",
+  }),
   webhookRetrySchedule: Type.String({
     pattern: '^\\d+(\\.\\d+)?(,\\d+(\\.\\d+)?)*$',
     default: '5,30,120,600,1800,3600,10800,21600,43200',

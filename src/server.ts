@@ -34,7 +34,7 @@ export type EngineFactory = (ctx: {
  * write path), `repos` their async face (everything else).
  */
 export function openData(config: Config, opts: OpenOptions = {}) {
-  const db = openDb(dbPath(config.dataDir), { checkpoint: opts.checkpoint ?? 'auto' })
+  const db = openDb(dbPath(config.dataDir), { checkpoint: opts.checkpoint ?? 'auto', cacheMb: config.sqliteCacheMb })
   const secretKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })
   migrateData(db.sqlite, secretKey)
   const stores = createStores(db, secretKey)

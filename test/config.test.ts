@@ -63,6 +63,13 @@ describe('loadConfig', () => {
     ])
   })
 
+  it('takes the SQLite page cache in MiB from --sqlite-cache-mb or WAGATE_SQLITE_CACHE_MB, 64 by default', () => {
+    expect(loadConfig({}, {}).sqliteCacheMb).toBe(64)
+    expect(loadConfig({}, { WAGATE_SQLITE_CACHE_MB: '0' }).sqliteCacheMb).toBe(0)
+    expect(loadConfig(parseFlags(['--sqlite-cache-mb', '256']), {}).sqliteCacheMb).toBe(256)
+    expect(() => loadConfig(parseFlags(['--sqlite-cache-mb', '-1']), {})).toThrow(ConfigError)
+  })
+
   it('reads the deprecated --send-media-max-bytes as --media-max-bytes, with a warning naming the replacement', () => {
     const flags = parseFlags(['--send-media-max-bytes', '5000'])
     expect(loadConfig(flags, {}).mediaMaxBytes).toBe(5000)

@@ -3,7 +3,8 @@
 // The raw server answers the same three listings with the same JSON, byte for byte (read.ts checks it): the same
 // SQL through one prepared statement (chats with their display name and LID resolved per row, as the API serves
 // them), the same row mapping, the same signed nextCursor, and nothing else: no framework, no authentication, no
-// ownership check, no cursor verification (it takes the keyset values plainly).
+// ownership check, no cursor verification (it takes the keyset values plainly). Its connection has the store's page
+// cache (pageCachePragma), so both sides read the same way.
 import { Database } from 'bun:sqlite'
 import { createApp } from '../../src/app.ts'
 import { createAuthenticator } from '../../src/auth/authenticator.ts'
@@ -16,7 +17,7 @@ import { createSupervisor } from '../../src/sessions/supervisor.ts'
 import { chatFromRow, chatViewColumns, type ChatRow } from '../../src/store/chats.ts'
 import { createCursorCodec, cursorKeyOf } from '../../src/store/cursor.ts'
 import { listenOptions } from '../../src/server.ts'
-import { openDb, planOnce } from '../../src/store/db.ts'
+import { openDb, pageCachePragma, planOnce } from '../../src/store/db.ts'
 import { createStoreGauges } from '../../src/store/gauges.ts'
 import { createStores, sqliteRepos } from '../../src/store/index.ts'
 import { messageColumns, messageFromRow, type MessageRow } from '../../src/store/messages.ts'
@@ -26,6 +27,7 @@ const LIMIT = 50
 /** The raw ceiling's request handler. */
 export function rawFetch(path: string, keyHex: string): (req: Request) => Response {
   const sqlite = new Database(path, { readonly: true })
+  sqlite.run(pageCachePragma()) // as the store's connection reads
   const codec = createCursorCodec(cursorKeyOf(Buffer.from(keyHex, 'hex')))
   // The very statements the store prepares: planOnce writes their parameters as openDb's connection does.
   const chats = sqlite.query<ChatRow, [string, number, number, number, number]>(

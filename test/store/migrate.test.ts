@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrations } from '../../db/migrations/index.ts'
+import { loadConfig, parseFlags } from '../../src/config.ts'
+import { openData } from '../../src/server.ts'
 import { openDb } from '../../src/store/db.ts'
 import { migrate, migrationsApplied } from '../../src/store/migrate.ts'
 
@@ -33,6 +35,22 @@ it('opens the database with WAL, foreign keys and a busy timeout', () => {
   expect(db.sqlite.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()!.journal_mode).toBe('wal')
   expect(db.sqlite.query<{ foreign_keys: number }, []>('PRAGMA foreign_keys').get()!.foreign_keys).toBe(1)
   expect(db.sqlite.query<{ timeout: number }, []>('PRAGMA busy_timeout').get()!.timeout).toBeGreaterThan(0)
+  db.close()
+})
+
+it("opens the database with a 64 MiB page cache, or the size asked for (0: SQLite's 2 MiB)", () => {
+  const cacheOf = (cacheMb?: number) => {
+    const db = openDb(join(dir, 'c.db'), cacheMb === undefined ? {} : { cacheMb })
+    const kib = db.sqlite.query<{ cache_size: number }, []>('PRAGMA cache_size').get()!.cache_size
+    db.close()
+    return kib
+  }
+  expect([cacheOf(), cacheOf(8), cacheOf(0)]).toEqual([-65536, -8192, -2000])
+})
+
+it('the server opens the store with the page cache --sqlite-cache-mb asks for', () => {
+  const { db } = openData(loadConfig(parseFlags(['--data-dir', join(dir, 'served'), '--sqlite-cache-mb', '16']), {}))
+  expect(db.sqlite.query<{ cache_size: number }, []>('PRAGMA cache_size').get()!.cache_size).toBe(-16384)
   db.close()
 })
 
