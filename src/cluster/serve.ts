@@ -52,9 +52,19 @@ export type ClusterEngineFactory = (ctx: {
 
 export type ClusterRunning = { url: string; port: number; nodeId: string; node: ClusterNode; stop(): Promise<void> }
 
-/** Every repository on PostgreSQL, as the HTTP layer and the outbox readers see them. */
-export function pgRepos(pg: PgDb, secretKey: Uint8Array, nodeId: string, onError: (e: unknown) => void) {
-  const base = createPgRepos(pg, secretKey, { nodeId, onError })
+/**
+ * Every repository on PostgreSQL, as the HTTP layer and the outbox readers see them. `claimLeaseMs`: how long this
+ * node's webhook delivery claims last unrenewed (`serve` gives the session leases' TTL, so a node that dies hands
+ * its deliveries over as soon as its sessions).
+ */
+export function pgRepos(
+  pg: PgDb,
+  secretKey: Uint8Array,
+  nodeId: string,
+  onError: (e: unknown) => void,
+  claimLeaseMs?: number,
+) {
+  const base = createPgRepos(pg, secretKey, { nodeId, onError, claimLeaseMs })
   const { events, webhooks, deliveries } = base
   const repos: Repos = {
     ...base,
@@ -105,7 +115,7 @@ export async function startClusterServer(
     throw e
   }
   const onError = (err: unknown) => log.warn({ err: String(err) }, 'database notification failed')
-  const { repos, deliveries } = pgRepos(pg, secretKey, nodeId, onError)
+  const { repos, deliveries } = pgRepos(pg, secretKey, nodeId, onError, config.leaseTtlMs)
   // What a start that fails halfway has to end, last first, before the pool closes: nothing of the node may keep
   // running (LISTEN connections, timers, a joined node row).
   const undo: (() => unknown)[] = [() => deliveries.close()]

@@ -8,6 +8,7 @@ import { migratePg, openPg, type PgDb } from '../../src/store/pg/db.ts'
 import { appendPg, createPgEventStore } from '../../src/store/pg/events.ts'
 import { generateSecret } from '../../src/events/secrets.ts'
 import { createPgRepos } from '../../src/store/pg/index.ts'
+import { pgRepos } from '../../src/cluster/serve.ts'
 import { loopbackEgress } from '../helpers/lookup.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -107,6 +108,23 @@ describe('events across PostgreSQL nodes', () => {
     expect(await a.pg.sql`SELECT status, claimed_by FROM webhook_deliveries WHERE webhook_id = ${w.id}`).toEqual([
       { status: 'sending', claimed_by: 'node-b' },
     ])
+    await a.repos.webhooks.delete('acme', w.id)
+  })
+
+  it("a node's delivery claims last the lease serve gives its repositories (its session leases' TTL)", async () => {
+    const pg = openPg(tdb.url, { max: 2 })
+    pools.push(pg)
+    const { repos, deliveries } = pgRepos(pg, key, 'node-ttl', () => {}, 5_000)
+    closers.push(() => deliveries.close())
+    const w = await a.repos.webhooks.create('acme', { url: 'http://127.0.0.1:9/x', events: ['*'] }, generateSecret())
+    const e = (await a.pg.sql.begin((tx) => appendPg(tx, event(1))))!
+    await a.repos.deliveries.create(w.id, { seq: e.seq, id: e.id, type: e.type, sessionId: null })
+    expect((await repos.deliveries.claim(w.id, 10)).length).toBe(1)
+    const [{ left }] = await a.pg.sql`
+      SELECT claimed_until - floor(extract(epoch from clock_timestamp()) * 1000)::int8 AS left
+      FROM webhook_deliveries WHERE webhook_id = ${w.id}`
+    expect(Number(left)).toBeGreaterThan(4_000)
+    expect(Number(left)).toBeLessThanOrEqual(5_000)
     await a.repos.webhooks.delete('acme', w.id)
   })
 

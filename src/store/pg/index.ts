@@ -29,9 +29,9 @@ export type PgRepos = ReturnType<typeof createPgRepos>
 export function createPgRepos(
   pg: PgDb,
   secretKey: Uint8Array,
-  opts: { nodeId: string; onError?: (err: unknown) => void },
+  opts: { nodeId: string; onError?: (err: unknown) => void; claimLeaseMs?: number },
 ) {
-  const { nodeId, onError } = opts
+  const { nodeId, onError, claimLeaseMs } = opts
   const codec = createCursorCodec(cursorKeyOf(secretKey))
   const authEpoch = createPgAuthEpoch(pg)
   const events = createPgEventStore(pg, { onError })
@@ -51,6 +51,6 @@ export function createPgRepos(
     media: createPgMediaRepo(pg),
     events: events as EventLog,
     webhooks: createPgWebhookStore(pg, codec, createSealer(secretKey), events, { onError }),
-    deliveries: createPgDeliveryStore(pg, codec, events, { nodeId, onError }),
+    deliveries: createPgDeliveryStore(pg, codec, events, { nodeId, onError, claimLeaseMs }),
   }
 }
