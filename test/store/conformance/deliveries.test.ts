@@ -15,6 +15,16 @@ const body = (e: StoredEvent) =>
     sessionId: e.sessionId,
     data: e.data,
   })
+/** A claimed job (less its pk) for the first attempt of delivery `id` of `e` to webhook `webhookId`. */
+const firstAttempt = (e: StoredEvent, id: string, webhookId: string) => ({
+  id,
+  webhookId,
+  eventId: e.id,
+  sessionId: e.sessionId,
+  attemptCount: 0,
+  body: body(e),
+  eventCreatedAt: e.createdAt,
+})
 const attempt = (statusCode: number) => ({ at: 1_000, statusCode, latencyMs: 5, error: null, response: 'ok' })
 
 describe.each(dialects)('%s: deliveries', (name) => {
@@ -95,15 +105,7 @@ describe.each(dialects)('%s: deliveries', (name) => {
       [events[3]!.id, 'pending'],
     ])
     expect(r.jobs.map(({ pk: _, ...j }) => j)).toEqual(
-      [events[0]!, events[2]!].map((e, i) => ({
-        id: listed[i]!.id,
-        webhookId: w.id,
-        eventId: e.id,
-        sessionId: e.sessionId,
-        attemptCount: 0,
-        body: body(e),
-        eventCreatedAt: e.createdAt,
-      })),
+      [events[0]!, events[2]!].map((e, i) => firstAttempt(e, listed[i]!.id, w.id)),
     )
     // What fan-out claimed is not claimed again; what it left is.
     expect((await deliveries.claim(w.id, 10)).map((j) => j.eventId)).toEqual([events[3]!.id])
@@ -128,17 +130,7 @@ describe.each(dialects)('%s: deliveries', (name) => {
     await deliveries.fanOut({ id: w.id, orgId, hwm: 0 }, every, 10)
     const jobs = await deliveries.claim(w.id, 10)
     const ids = (await deliveries.page(w.id, undefined, { limit: 10 })).data.map((x) => x.id).reverse()
-    expect(jobs.map(({ pk: _, ...j }) => j)).toEqual(
-      events.map((e, i) => ({
-        id: ids[i]!,
-        webhookId: w.id,
-        eventId: e.id,
-        sessionId: e.sessionId,
-        attemptCount: 0,
-        body: body(e),
-        eventCreatedAt: e.createdAt,
-      })),
-    )
+    expect(jobs.map(({ pk: _, ...j }) => j)).toEqual(events.map((e, i) => firstAttempt(e, ids[i]!, w.id)))
     expect(await deliveries.claim(w.id, 10)).toEqual([])
     expect((await deliveries.page(w.id, 'sending', { limit: 10 })).data).toHaveLength(2)
     await deliveries.unclaim(jobs.map((j) => j.pk))
